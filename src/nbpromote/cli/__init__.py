@@ -1,0 +1,101 @@
+"""The ``nbpromote`` command: a thin front door over the core API.
+
+Each subcommand lives in its own module (``_capture``, ``_lint``, ``_export``, ``_monitor``,
+``_registry``, ``_promote``) and is imported only when it is invoked, so ``nbpromote --help`` and a
+single subcommand start fast. Subcommands parse, make one core call and render; errors from the core
+(:class:`~nbpromote.errors.NbpromoteError`) become one line on stderr and the error's exit code here,
+in :func:`main`, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from .._version import __version__
+from ..errors import EXIT_USAGE, NbpromoteError
+
+__all__ = ["main", "cli"]
+
+#: subcommand -> "module:attribute" (relative to nbpromote.cli); one line per command.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "capture": ("._capture:capture", "Execute a notebook headless with provenance capture."),
+    "lint": ("._lint:lint", "Find data leakage and notebook hazards."),
+    "suggest-tags": ("._export:suggest_tags", "Propose stage tags for an untagged notebook."),
+    "stages": ("._export:stages", "Show the stage graph inferred from a notebook's tags."),
+    "export": ("._export:export", "Export a tagged notebook as a pipeline package."),
+    "monitor": ("._monitor:monitor", "Drift report of a current batch against a reference."),
+    "profile": ("._monitor:profile", "Build a reference profile from training data."),
+    "validate": ("._monitor:validate", "Check a batch against a reference profile."),
+    "registry": ("._registry:registry", "Model registry: list, register, promote, rollback …"),
+    "audit": ("._registry:audit", "Verify or read the tamper-evident audit log."),
+    "promote": ("._promote:promote", "Capture, lint, export, run, register and monitor a notebook."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is not None or name not in COMMANDS:
+            return command
+        target, _help = COMMANDS[name]
+        module_name, attribute = target.split(":")
+        try:
+            module = importlib.import_module(module_name, __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("nbpromote"):
+                return _unavailable(name, _help)
+            raise
+        return getattr(module, attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Short help from the table, so --help imports no subcommand module.
+        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _unavailable(name: str, help_text: str) -> click.Command:
+    @click.command(name=name, help=help_text, context_settings={"ignore_unknown_options": True})
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def command(args: Any) -> None:
+        raise NbpromoteError(f"'nbpromote {name}' is not available in this build.")
+
+    return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="nbpromote")
+def cli() -> None:
+    """nbpromote: from a notebook that works to a pipeline you can trust.
+
+    \b
+    The main job, end to end:
+      nbpromote promote notebooks/credit_risk.ipynb
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``nbpromote`` command and ``python -m nbpromote``."""
+    try:
+        cli.main(args=argv, prog_name="nbpromote", standalone_mode=False)
+    except NbpromoteError as error:
+        click.echo(f"nbpromote: error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(EXIT_USAGE if error.exit_code == 2 else error.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(0)

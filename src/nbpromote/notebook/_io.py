@@ -1,0 +1,179 @@
+"""Reading and writing notebooks with errors a person can act on.
+
+nbformat does the parsing and validation; this module turns its failures into
+:class:`~nbpromote.errors.NotebookFormatError` naming the file and the fix, upgrades old notebooks in
+memory (never on disk without asking), fills in missing cell ids, and writes atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from .._io import atomic_write_text
+from ..errors import NotebookFormatError, NotebookNotFoundError, OutputExistsError
+
+__all__ = ["read_notebook", "write_notebook", "notebook_from_dict", "notebook_hash"]
+
+
+def notebook_from_dict(data: Any, *, source: str = "<notebook>") -> nbformat.NotebookNode:
+    """Turn a parsed JSON document into an nbformat 4 notebook, or raise a clear error.
+
+    nbformat 3 notebooks are upgraded in memory; cells without ids get stable ids derived from their
+    position (nbformat's own normalisation), so later tools can refer to them.
+    """
+    if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
+        raise NotebookFormatError(
+            f"{source} is JSON but not a notebook (no 'cells').",
+            hint="Pass a .ipynb file saved by Jupyter.", notebook=source,
+        )
+    major = data.get("nbformat")
+    if not isinstance(major, int) or major < 3:
+        raise NotebookFormatError(
+            f"{source} declares nbformat {major!r}; nbpromote reads nbformat 4 (and upgrades 3).",
+            hint="Open and re-save it in JupyterLab, or run: jupyter nbconvert --to notebook --inplace FILE",
+            notebook=source,
+        )
+    try:
+        node = nbformat.from_dict(data)
+        if major < 4:
+            node = nbformat.convert(node, 4)
+        import warnings
+
+        with warnings.catch_warnings():
+            # Missing ids are expected in old notebooks; normalize() fills them in below.
+            warnings.simplefilter("ignore")
+            _changes, node = nbformat.validator.normalize(node)
+            node = nbformat.from_dict(node)
+        _ensure_cell_ids(node)
+        nbformat.validate(node)
+    except nbformat.ValidationError as exc:
+        raise NotebookFormatError(
+            f"{source} does not match the nbformat 4 schema: {exc.message}.",
+            hint="Re-save it from JupyterLab, or fix the field named above.", notebook=source,
+        ) from None
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise NotebookFormatError(
+            f"{source} is a malformed notebook ({type(exc).__name__}: {exc}).",
+            hint="Re-save it from JupyterLab.", notebook=source,
+        ) from None
+    return node
+
+
+def _ensure_cell_ids(node: nbformat.NotebookNode) -> None:
+    # nbformat >= 4.5 requires ids; older minor versions are bumped so the ids are valid.
+    if node.get("nbformat_minor", 0) < 5:
+        node["nbformat_minor"] = 5
+    seen: set[str] = set()
+    for index, cell in enumerate(node.cells):
+        cell_id = cell.get("id")
+        if not cell_id or cell_id in seen:
+            cell_id = f"cell-{index}"
+            while cell_id in seen:
+                cell_id += "x"
+            cell["id"] = cell_id
+        seen.add(cell_id)
+
+
+def read_notebook(path: str | Path) -> nbformat.NotebookNode:
+    """Read an .ipynb file as an nbformat 4 notebook.
+
+    Parameters
+    ----------
+    path : str or Path
+        The notebook file.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        The notebook, upgraded to nbformat 4 in memory and with every cell id present.
+
+    Raises
+    ------
+    NotebookNotFoundError
+        The file does not exist.
+    NotebookFormatError
+        Invalid JSON, an nbformat older than 3, or a schema violation; the message names the file.
+    """
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotebookNotFoundError(
+            f"{source} does not exist.", hint="Check the path.", notebook=str(source)
+        ) from None
+    except IsADirectoryError:
+        raise NotebookFormatError(
+            f"{source} is a directory, not a notebook.", notebook=str(source)
+        ) from None
+    except UnicodeDecodeError:
+        raise NotebookFormatError(
+            f"{source} is not UTF-8 text, so it is not a notebook.", notebook=str(source)
+        ) from None
+    except PermissionError:
+        raise NotebookFormatError(
+            f"{source} is not readable (permission denied).", hint="Fix its permissions.",
+            notebook=str(source),
+        ) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotebookFormatError(
+            f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).",
+            hint="The file may be truncated or hand-edited; restore it from version control or a checkpoint.",
+            notebook=str(source),
+        ) from None
+    return notebook_from_dict(data, source=str(source))
+
+
+def write_notebook(
+    nb: nbformat.NotebookNode, path: str | Path, *, overwrite: bool = True
+) -> Path:
+    """Validate and write ``nb`` to ``path`` atomically (never half-written).
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook to write.
+    path : str or Path
+        Destination.
+    overwrite : bool, default=True
+        When False and ``path`` exists, raise :class:`~nbpromote.errors.OutputExistsError`.
+    """
+    target = Path(path)
+    if not overwrite and target.exists():
+        raise OutputExistsError(
+            f"{target} already exists.", hint="Pass --force to overwrite it.", path=str(target)
+        )
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as exc:
+        raise NotebookFormatError(
+            f"Refusing to write {target}: the notebook is invalid ({exc.message}).",
+            notebook=str(target),
+        ) from None
+    text = nbformat.writes(nb, version=4)
+    return atomic_write_text(target, text if text.endswith("\n") else text + "\n")
+
+
+def notebook_hash(nb: nbformat.NotebookNode) -> str:
+    """Content hash of a notebook's *code*: cell types, sources and tags, not outputs or counts.
+
+    Re-running a notebook or editing markdown-free metadata does not change it; editing code does.
+    """
+    import hashlib
+
+    from .._io import canonical_json
+
+    payload = [
+        {
+            "type": cell.get("cell_type"),
+            "source": cell.get("source", ""),
+            "tags": sorted(cell.get("metadata", {}).get("tags", [])),
+        }
+        for cell in nb.cells
+    ]
+    return "sha256:" + hashlib.sha256(canonical_json(payload).encode()).hexdigest()
