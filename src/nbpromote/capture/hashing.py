@@ -26,6 +26,7 @@ __all__ = ["ALGORITHM", "hash_bytes", "hash_file", "hash_value", "hash_json", "s
 
 ALGORITHM = "xxh3_128"
 _CHUNK = 1 << 24  # 16 MiB slices keep the hasher streaming over huge arrays
+_ROWS = 1 << 20  # rows per slice when object/string columns are hashed element by element
 _FILE_CACHE: dict[tuple[str, int, int], str] = {}
 
 
@@ -99,9 +100,16 @@ def _update_series_values(hasher: Any, values: Any, dtype: Any) -> None:
         _update_series_values(hasher, categorical.categories, categorical.categories.dtype)
         _update_array(hasher, np.asarray(categorical.codes))
         return
-    # Objects, strings, nullable and Arrow-backed dtypes: one fixed-key 64-bit hash per element.
-    element_hashes = pd.util.hash_pandas_object(pd.Series(values, copy=False), index=False, categorize=True)
-    _update_array(hasher, element_hashes.to_numpy())
+    # Objects, strings, nullable and Arrow-backed dtypes: one fixed-key 64-bit hash per element,
+    # computed a slice of rows at a time so a huge column never needs a second full-size buffer.
+    length = len(values)
+    hasher.update(canonical_json({"dtype": "<u8", "shape": [length]}).encode())
+    for start in range(0, length, _ROWS):
+        chunk = pd.Series(values[start : start + _ROWS], copy=False)
+        element_hashes = pd.util.hash_pandas_object(chunk, index=False, categorize=True).to_numpy()
+        if not _LITTLE:
+            element_hashes = element_hashes.astype("<u8")
+        hasher.update(memoryview(np.ascontiguousarray(element_hashes)).cast("B"))
 
 
 def _update_index(hasher: Any, index: Any) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import nbformat
 
 from .._io import atomic_write_text
-from ..errors import NotebookFormatError, NotebookNotFoundError, OutputExistsError
+from ..errors import NotebookFormatError, NotebookNotFoundError, NotebookWriteError, OutputExistsError
 
 __all__ = ["read_notebook", "write_notebook", "notebook_from_dict", "notebook_hash"]
 
@@ -38,9 +38,16 @@ def notebook_from_dict(data: Any, *, source: str = "<notebook>") -> nbformat.Not
             notebook=source,
         )
     try:
-        node = nbformat.from_dict(data)
+        if major >= 4 and isinstance(data.get("cells"), list):
+            # Saved notebooks store sources/outputs as lists of lines; join them as nbformat.reads does.
+            from nbformat.v4.rwbase import rejoin_lines
+
+            data = rejoin_lines(nbformat.from_dict(data))
         if major < 4:
-            node = nbformat.convert(node, 4)
+            # nbformat's reader rejoins v3's line lists before converting; from_dict would not.
+            node = nbformat.reads(json.dumps(data), as_version=4)
+        else:
+            node = nbformat.from_dict(data)
         import warnings
 
         with warnings.catch_warnings():
@@ -147,6 +154,13 @@ def write_notebook(
     if not overwrite and target.exists():
         raise OutputExistsError(
             f"{target} already exists.", hint="Pass --force to overwrite it.", path=str(target)
+        )
+    if target.exists() and not target.stat().st_mode & 0o222:
+        # os.access says "writable" to root; the mode bits say what the owner meant.
+        raise NotebookWriteError(
+            f"Cannot write {target}: the file is read-only.",
+            hint="Make it writable (chmod u+w) or write to another path with -o.", path=str(target),
+            notebook=str(target),
         )
     try:
         nbformat.validate(nb)

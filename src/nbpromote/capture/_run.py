@@ -1,0 +1,260 @@
+"""Headless capture: execute a notebook with papermill, capture on, and keep its manifest.
+
+``capture_notebook`` wraps the notebook in two hidden cells — a first one that loads the extension
+(so the post-run hook records every cell) and a last one that writes the session's manifest to a
+temporary file — runs it with papermill (the ``parameters`` tag works as papermill documents it),
+removes the two cells again and writes the executed notebook with the manifest in
+``metadata.nbpromote.manifest`` plus the sidecar ``<OUT stem>.manifest.json``.
+
+Output policy: the default output ``<stem>.captured.ipynb`` and any earlier capture output (a
+notebook whose ``metadata.nbpromote.captured_from`` is set) are regenerated freely — CI re-runs the
+same command; any other existing file, and the input notebook itself, is only replaced with
+``force=True``. Every write is atomic.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from ..errors import CaptureError, NbpromoteError, OutputExistsError
+from ..notebook import notebook_hash, read_notebook, write_notebook
+from ._environment import git_state
+from ._session import INJECTED_MARKER
+from .manifest import sidecar_path, validate_manifest
+
+__all__ = ["CaptureResult", "capture_notebook", "default_output", "INJECTED_TAG"]
+
+#: Tag of the hidden cells ``capture_notebook`` adds (and removes from the output).
+INJECTED_TAG = "nbpromote-injected"
+
+
+@dataclass
+class CaptureResult:
+    """What :func:`capture_notebook` wrote.
+
+    Attributes
+    ----------
+    notebook_path : Path
+        The executed notebook (manifest in ``metadata.nbpromote.manifest``).
+    manifest_path : Path
+        The sidecar manifest.
+    manifest : dict
+        The manifest itself.
+    """
+
+    notebook_path: Path
+    manifest_path: Path
+    manifest: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        from .manifest import manifest_identity
+
+        return {
+            "notebook": str(self.notebook_path),
+            "manifest_path": str(self.manifest_path),
+            "identity": manifest_identity(self.manifest),
+            "manifest": self.manifest,
+        }
+
+
+def default_output(path: str | Path) -> Path:
+    """``dir/name.ipynb`` -> ``dir/name.captured.ipynb``."""
+    source = Path(path)
+    return source.with_name(f"{source.stem}.captured.ipynb")
+
+
+def _check_output(source: Path, output: Path, force: bool) -> None:
+    if force or not output.exists():
+        return
+    if output.resolve() == source.resolve():
+        raise OutputExistsError(
+            f"The output {output} is the input notebook; capture would overwrite what you wrote.",
+            hint="Choose another -o path, or pass --force.", path=str(output),
+        )
+    if output == default_output(source):
+        return
+    try:
+        previous = json.loads(output.read_text(encoding="utf-8"))
+        ours = bool(previous.get("metadata", {}).get("nbpromote", {}).get("captured_from"))
+    except (OSError, ValueError, AttributeError):
+        ours = False
+    if not ours:
+        raise OutputExistsError(
+            f"{output} exists and is not an earlier nbpromote capture.",
+            hint="Pass --force to replace it, or choose another -o path.", path=str(output),
+        )
+
+
+def _injected(source: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(f"{INJECTED_MARKER}\n{source}", metadata={"tags": [INJECTED_TAG]})
+    return cell
+
+
+def _strip_injected(nb: nbformat.NotebookNode) -> None:
+    nb.cells = [c for c in nb.cells if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
+
+
+def _failed_cell(nb: nbformat.NotebookNode, original: nbformat.NotebookNode) -> tuple[int | None, str]:
+    """(index in the input notebook, 'EName: value') of the first cell with an error output."""
+    positions = {cell.get("id"): index for index, cell in enumerate(original.cells)}
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return positions.get(cell.get("id")), f"{output.get('ename')}: {output.get('evalue')}"
+    return None, "unknown error"
+
+
+def capture_notebook(
+    path: str | Path,
+    output: str | Path | None = None,
+    parameters: dict[str, Any] | None = None,
+    *,
+    cwd: str | Path | None = None,
+    force: bool = False,
+    kernel_name: str | None = None,
+    start_timeout: int = 60,
+) -> CaptureResult:
+    """Execute ``path`` headless with provenance capture and write the result and its manifest.
+
+    Parameters
+    ----------
+    path : str or Path
+        The notebook (.ipynb, nbformat 4; nbformat 3 is upgraded in memory).
+    output : str or Path or None, default=None
+        Executed notebook; None means ``<stem>.captured.ipynb`` beside ``path``.
+    parameters : dict or None, default=None
+        papermill parameters, injected after the cell tagged ``parameters``.
+    cwd : str or Path or None, default=None
+        Working directory of the kernel; None means the notebook's directory, so relative data
+        paths resolve as they do when the notebook is opened in JupyterLab.
+    force : bool, default=False
+        Replace an existing output that is not an earlier capture (or the input itself).
+    kernel_name : str or None, default=None
+        Jupyter kernel; None means the notebook's kernelspec, else ``python3``.
+    start_timeout : int, default=60
+        Seconds to wait for the kernel to start.
+
+    Returns
+    -------
+    CaptureResult
+
+    Raises
+    ------
+    NotebookNotFoundError, NotebookFormatError
+        The notebook cannot be read.
+    OutputExistsError
+        The output exists and may not be replaced (see the module docstring).
+    CaptureError
+        A cell raised (the partial executed notebook is written to ``output`` for inspection), or
+        the kernel could not start.
+    NotebookWriteError
+        The output cannot be written (read-only file or directory).
+
+    Examples
+    --------
+    >>> result = capture_notebook("notebooks/credit_risk.ipynb", parameters={"seed": 1})  # doctest: +SKIP
+    >>> result.manifest["seeds"]["seed"]  # doctest: +SKIP
+    1
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    source = Path(path)
+    original = read_notebook(source)
+    target = Path(output) if output is not None else default_output(source)
+    _check_output(source, target, force)
+    if not target.parent.is_dir():
+        from ..errors import NotebookWriteError
+
+        raise NotebookWriteError(
+            f"Cannot write {target}: directory {target.parent} does not exist.",
+            hint="Create it first or choose another -o path.", path=str(target),
+        )
+    params = dict(parameters or {})
+    kernel = kernel_name or original.metadata.get("kernelspec", {}).get("name") or "python3"
+    language = (
+        original.metadata.get("kernelspec", {}).get("language")
+        or original.metadata.get("language_info", {}).get("name") or "python"
+    )
+
+    with tempfile.TemporaryDirectory(prefix="nbpromote-capture-") as scratch:
+        manifest_tmp = Path(scratch) / "manifest.json"
+        executed_tmp = Path(scratch) / "executed.ipynb"
+        wrapped = copy.deepcopy(original)
+        # papermill reads the language from the metadata; notebooks built in code often lack it.
+        wrapped.metadata.setdefault("language_info", {}).setdefault("name", language)
+        wrapped.cells.insert(0, _injected("%load_ext nbpromote"))
+        wrapped.cells.append(_injected(
+            "from nbpromote.capture import kernel as _nbpromote_kernel\n"
+            "from nbpromote._io import write_json as _nbpromote_write_json\n"
+            f"_nbpromote_write_json({str(manifest_tmp)!r}, "
+            "_nbpromote_kernel.get_session(get_ipython()).to_manifest())\n"
+            "del _nbpromote_kernel, _nbpromote_write_json"
+        ))
+        wrapped_tmp = Path(scratch) / source.name
+        nbformat.write(wrapped, str(wrapped_tmp))
+        try:
+            papermill.execute_notebook(
+                str(wrapped_tmp), str(executed_tmp), parameters=params, kernel_name=kernel, language=language,
+                cwd=str(cwd if cwd is not None else source.resolve().parent), progress_bar=False,
+                log_output=False, request_save_on_cell_execute=False, start_timeout=start_timeout,
+            )
+        except PapermillExecutionError:
+            executed = nbformat.read(str(executed_tmp), as_version=4)
+            index, error = _failed_cell(executed, original)
+            _strip_injected(executed)
+            executed.metadata.setdefault("nbpromote", {})["captured_from"] = str(source)
+            write_notebook(executed, target)
+            raise CaptureError(
+                f"{source}, cell {index if index is not None else '?'} raised {error}.",
+                hint=f"The partial executed notebook was written to {target} for inspection; no manifest was written.",
+                notebook=str(source), cell=index, output=str(target),
+            ) from None
+        except NbpromoteError:
+            raise
+        except Exception as exc:  # kernel missing or dead, papermill refusing the notebook …
+            raise CaptureError(
+                f"{source}: papermill could not run the notebook with kernel '{kernel}' ({type(exc).__name__}: {exc}).",
+                hint="Check `jupyter kernelspec list`, or pass kernel_name / --kernel.", notebook=str(source),
+            ) from None
+        executed = nbformat.read(str(executed_tmp), as_version=4)
+        manifest = json.loads(manifest_tmp.read_text(encoding="utf-8"))
+
+    _strip_injected(executed)
+    # nbclient does not send cell ids to the kernel; recover them from the execution counts.
+    ids_by_count = {
+        cell.get("execution_count"): cell.get("id") for cell in executed.cells
+        if cell.get("cell_type") == "code" and cell.get("execution_count") is not None
+    }
+    for run in manifest["execution"]:
+        if run["cell_id"] is None:
+            run["cell_id"] = ids_by_count.get(run["execution_count"])
+    for cell in manifest["seeds"]["unseeded_cells"]:
+        if cell["cell_id"] is None:
+            cell["cell_id"] = ids_by_count.get(cell["execution_count"])
+    for entry in manifest["data"].values():
+        count_text = entry["source"].rpartition("[")[2].rstrip("]")
+        if entry["source"].startswith("read by cell [") and count_text.isdigit():
+            cell_id = ids_by_count.get(int(count_text))
+            if cell_id:
+                entry["source"] = f"read by cell {cell_id}"
+    manifest["notebook"] = str(source)
+    manifest["notebook_hash"] = notebook_hash(original)
+    manifest["parameters"] = params
+    manifest["git"] = git_state(source.resolve().parent)
+    validate_manifest(manifest)
+    executed.metadata.setdefault("nbpromote", {}).update({"manifest": manifest, "captured_from": str(source)})
+    write_notebook(executed, target, overwrite=True)
+    from .._io import write_json
+
+    sidecar = write_json(sidecar_path(target), manifest)
+    return CaptureResult(notebook_path=target, manifest_path=sidecar, manifest=manifest)

@@ -1,0 +1,71 @@
+"""``nbpromote capture NB [-o OUT] [-p NAME VALUE]…``: run a notebook headless with capture on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ._output import emit_json, format_option, resolve_format
+
+__all__ = ["capture", "parse_parameter"]
+
+
+def parse_parameter(text: str) -> Any:
+    """A ``-p`` value as papermill reads it: a YAML literal (``3`` int, ``0.5`` float, ``true``,
+    ``[1, 2]``, ``{a: 1}``), ``None`` as None, anything else a string."""
+    if text in {"None", "none", "null", "~"}:
+        return None
+    if text in {"True", "False"}:
+        return text == "True"
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    if isinstance(value, (str, int, float, bool, list, dict)) or value is None:
+        return value if value is not None else text
+    return text  # dates and other YAML types stay as the text the user typed
+
+
+@click.command(name="capture")
+@click.argument("notebook", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Executed notebook (default: <stem>.captured.ipynb beside NOTEBOOK).")
+@click.option("-p", "--parameter", "parameters", nargs=2, multiple=True, metavar="NAME VALUE",
+              help="A papermill parameter; VALUE is read as a YAML literal.")
+@click.option("--cwd", type=click.Path(file_okay=False), default=None,
+              help="Kernel working directory (default: the notebook's directory).")
+@click.option("-k", "--kernel", "kernel_name", default=None, help="Jupyter kernel name.")
+@click.option("--force", is_flag=True, help="Replace an existing output that is not an earlier capture.")
+@format_option()
+def capture(
+    notebook: str, output: str | None, parameters: tuple[tuple[str, str], ...], cwd: str | None,
+    kernel_name: str | None, force: bool, output_format: str, json_flag: bool,
+) -> None:
+    """Execute NOTEBOOK headless (papermill) with provenance capture.
+
+    Writes the executed notebook with its manifest in metadata.nbpromote.manifest and the same
+    manifest beside it as <OUT stem>.manifest.json. This is how CI runs notebooks.
+    """
+    from ..capture import capture_notebook
+
+    params = {name: parse_parameter(value) for name, value in parameters}
+    result = capture_notebook(notebook, output, params, cwd=cwd, force=force, kernel_name=kernel_name)
+    if resolve_format(output_format, json_flag) == "json":
+        emit_json(result.to_dict())
+        return
+    manifest = result.manifest
+    seeds = manifest["seeds"]
+    click.echo(f"Executed {notebook} -> {result.notebook_path}")
+    click.echo(f"Manifest  {result.manifest_path}  identity {result.to_dict()['identity']}")
+    seed = f"{seeds['seed']} ({', '.join(seeds['libraries'])})" if seeds["seed"] is not None else "not set"
+    click.echo(f"  seed       {seed}; unseeded cells: {len(seeds['unseeded_cells'])}")
+    for name, entry in manifest["data"].items():
+        click.echo(f"  data       {name}: {entry['kind']} {entry['hash']}")
+    env = manifest["environment"]
+    click.echo(f"  env        Python {env['python']}, {len(env['packages'])} packages, lock {env['lock_hash']}")
+    git = manifest["git"]
+    click.echo(f"  git        {git['commit'] or 'none'}{' (dirty)' if git['dirty'] else ''}" + (f" — {git['reason']}" if git.get("reason") else ""))
+    click.echo(f"  cells run  {len(manifest['execution'])}")

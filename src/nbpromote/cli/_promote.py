@@ -1,0 +1,57 @@
+"""``nbpromote promote``: the main job (see :mod:`nbpromote._promote`)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ._output import emit_json, format_option, resolve_format
+
+
+def _parse_parameters(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    import yaml
+
+    # papermill's convention: values are YAML literals ("0.3" is a float, "abc" a string).
+    return {name: yaml.safe_load(value) for name, value in pairs}
+
+
+@click.command(name="promote")
+@click.argument("notebook", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", default="out", show_default=True, type=click.Path(file_okay=False),
+              help="Directory for the captured notebook, the package and the reports.")
+@click.option("--name", default=None, help="Name of the exported package (default: from the notebook).")
+@click.option("-p", "--parameter", "parameters", nargs=2, multiple=True, metavar="NAME VALUE",
+              help="Papermill parameter for the capture run and the pipeline (repeatable).")
+@click.option("--current", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="A batch (CSV/Parquet) to monitor for drift against the run's reference.")
+@click.option("--db", "registry", type=click.Path(dir_okay=False), default=None, help="Registry database.")
+@click.option("--allow-findings", is_flag=True, help="Export even when the linter reports errors.")
+@click.option("--force", is_flag=True, help="Replace a previous export of this notebook in --output.")
+@click.option("--no-approve", "approve", flag_value=False, default=True,
+              help="Do not approve the first model of a slot (it then stays in Staging).")
+@click.option("--actor", default=None, help="Who to record in the registry (default: the OS user).")
+@format_option()
+def promote(notebook: str, output: str, name: str | None, parameters: tuple[tuple[str, str], ...],
+            current: str | None, registry: str | None, allow_findings: bool, force: bool,
+            approve: bool, actor: str | None, output_format: str, json_flag: bool) -> None:
+    """Capture, lint, export, run, register and monitor NOTEBOOK in one go.
+
+    \b
+    Example:
+      nbpromote promote notebooks/credit_risk.ipynb --current notebooks/data/credit_drifted.csv
+    """
+    from .._promote import promote_notebook
+
+    as_json = resolve_format(output_format, json_flag) == "json"
+    result = promote_notebook(
+        notebook, output=output, name=name, parameters=_parse_parameters(parameters), current=current,
+        registry=registry, allow_findings=allow_findings, force=force, approve=approve, actor=actor,
+        echo=None if as_json else click.echo,
+    )
+    if as_json:
+        emit_json(result.to_dict())
+    elif result.package_dir:
+        click.echo(f"package: {result.package_dir}")
+    sys.exit(result.exit_code)

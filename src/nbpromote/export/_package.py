@@ -1,0 +1,501 @@
+"""``export_notebook``: render a stage plan into a pip-installable, versioned pipeline package.
+
+Layout of the package (``DIR``)::
+
+    pyproject.toml               version, pinned dependencies, [tool.nbpromote] notebook hash
+    README.md                    the model card
+    nbpromote-export.json        export metadata (schema_version 1): name, version, notebook hash …
+    notebook/<notebook>.ipynb    the source notebook, for the papermill test
+    data/…                       small data files the params point at, at the same relative paths
+    tests/                       generated tests (+ tests/data/ samples) and conftest
+    .github/workflows/ci.yml     runs the generated tests
+    src/<name>/pipeline.py       PIPELINE (the DAG) — the contract with nbpromote.pipeline
+    src/<name>/stages/<stage>.py one ``run(<inputs>, *, <params>) -> dict`` per stage
+    src/<name>/common.py         imports/functions cells
+    src/<name>/lineage.json      the capture manifest (the package's lineage record)
+    src/<name>/requirements.lock pins and where each came from
+
+Decisions, documented here because users meet them:
+
+* **Relative data paths.** A string param naming an existing file relative to the notebook
+  (``data_path = "data/credit.csv"``) keeps its value. Files up to 10 MB are copied into the package
+  at the same relative path, so ``python -m NAME run`` from the package directory behaves like the
+  notebook did in its directory; larger files are not copied (the README says so) and the runtime
+  resolves relative paths against the current directory, naming the param when the file is missing.
+  The generated tests run on a sample in ``tests/data/`` (the first 400 rows of a CSV; other
+  files up to 1 MB whole), passed as ``--param``.
+* **Versions.** ``version=`` wins (``X.Y.Z``). Otherwise: 0.1.0 for a first export; a re-export into
+  the same directory reads the previous ``nbpromote-export.json`` and bumps the patch version when
+  the notebook's content hash (code, tags; not outputs) changed, keeping it otherwise.
+* **Overwriting.** A non-empty ``DIR`` is refused without ``force``. With ``force`` it is replaced
+  only when it is a previous export of the same notebook, atomically: the package is rendered into
+  a temporary directory beside ``DIR`` and swapped in with two renames, so a failed export leaves
+  the old package untouched. The pipeline cache ``DIR/.nbpromote`` is carried over, so unchanged
+  stages stay cache hits after a re-export. A directory that is not an nbpromote export is never
+  replaced, even with ``force``.
+* **Output is deterministic**: no timestamps, sorted pins, stable stage order; the same notebook
+  exported twice gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._io import atomic_write_text, read_json, write_json
+from .._version import __version__
+from ..errors import ExportError, NbpromoteError, OutputExistsError, UsageError
+from ..notebook import load_notebook, notebook_hash
+from ._deps import imported_modules, pin_requirements
+from ._neutralise import indent_code
+from ._plan import StagePlan, StageSpec, plan_stages
+from ._templates import environment
+
+__all__ = ["ExportResult", "export_notebook", "package_name", "EXPORT_METADATA"]
+
+EXPORT_METADATA = "nbpromote-export.json"
+_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
+_COPY_LIMIT = 10 * 1024 * 1024
+_SAMPLE_LIMIT = 1024 * 1024
+_SAMPLE_ROWS = 400
+_TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".jsonl"}
+
+
+@dataclass
+class ExportResult:
+    """What :func:`export_notebook` wrote.
+
+    Attributes
+    ----------
+    package_dir : Path
+    name : str
+        Python package name (``python -m NAME``).
+    version : str
+    previous_version : str or None
+        The version found in ``package_dir`` before this export.
+    notebook_hash : str
+    files : list of str
+        Paths written, relative to ``package_dir``, sorted.
+    plan : StagePlan
+    warnings : list of str
+    lint : dict
+        ``{"available": bool, "errors": n, "warnings": n, "findings": [...]}``.
+    """
+
+    package_dir: Path
+    name: str
+    version: str
+    previous_version: str | None
+    notebook_hash: str
+    files: list[str]
+    plan: StagePlan
+    warnings: list[str] = field(default_factory=list)
+    lint: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON of ``nbpromote export --format json``."""
+        return {
+            "package_dir": str(self.package_dir), "name": self.name, "version": self.version,
+            "previous_version": self.previous_version, "notebook_hash": self.notebook_hash,
+            "files": list(self.files), "stages": [s.to_dict() for s in self.plan.stages],
+            "roles": dict(self.plan.roles), "warnings": list(self.warnings), "lint": self.lint,
+            "run": f"cd {self.package_dir} && python -m {self.name} run",
+        }
+
+
+def package_name(stem: str) -> str:
+    """A valid Python package name from a notebook stem (``Credit Risk v2`` → ``credit_risk_v2``)."""
+    name = re.sub(r"[^0-9a-zA-Z_]+", "_", stem).strip("_").lower() or "pipeline"
+    return f"nb_{name}" if name[0].isdigit() else name
+
+
+def _bump(version: str) -> str:
+    major, minor, patch = (int(p) for p in version.split(".")[:3])
+    return f"{major}.{minor}.{patch + 1}"
+
+
+def _previous(out: Path) -> dict[str, Any] | None:
+    meta = out / EXPORT_METADATA
+    if not meta.is_file():
+        return None
+    try:
+        data = read_json(meta)
+    except NbpromoteError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _decide_version(version: str | None, previous: dict[str, Any] | None, nb_hash: str) -> str:
+    if version is not None:
+        if not _VERSION.match(version):
+            raise UsageError(f"--version {version!r} is not X.Y.Z (three numbers, e.g. 1.2.0).")
+        return version
+    if previous is None or not _VERSION.match(str(previous.get("version", ""))):
+        return "0.1.0"
+    if previous.get("notebook_hash") == nb_hash:
+        return str(previous["version"])
+    return _bump(str(previous["version"]))
+
+
+def _check_target(out: Path, previous: dict[str, Any] | None, notebook: str, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise OutputExistsError(f"{out} exists and is a file, not a directory.",
+                                hint="Choose another output directory with -o.", path=str(out))
+    if not out.exists() or not any(out.iterdir()):
+        return
+    if previous is None:
+        raise OutputExistsError(
+            f"{out} is not empty and is not an nbpromote export, so nbpromote will not write into it "
+            "(not even with --force).", hint="Choose an empty or new directory with -o.", path=str(out),
+        )
+    if previous.get("notebook") != notebook:
+        raise OutputExistsError(
+            f"{out} is an export of {previous.get('notebook')!r}, not of {notebook!r}.",
+            hint="Choose another directory with -o (or delete that one yourself).", path=str(out),
+        )
+    if not force:
+        raise OutputExistsError(
+            f"{out} already holds an export of {notebook} (version {previous.get('version')}).",
+            hint="Pass --force (force=True) to replace it; the version is bumped when the notebook changed.",
+            path=str(out),
+        )
+
+
+def _lint(source: Path | None, nb: Any, allow: bool, notebook: str) -> tuple[dict[str, Any], list[str]]:
+    try:
+        from ..lint import lint_notebook  # type: ignore[attr-defined]
+    except ImportError:
+        return {"available": False, "errors": 0, "warnings": 0, "findings": []}, [
+            "the linter (nbpromote.lint) is not available in this build; the notebook was not linted."
+        ]
+    result = lint_notebook(nb)
+    findings = [f.to_dict() for f in result.findings]
+    errors = [f for f in findings if f.get("severity") == "error"]
+    warnings = [f"lint {f['rule']} (cell {f['cell']}): {f['message']}" for f in findings if f.get("severity") != "error"]
+    summary = {"available": True, "errors": len(errors), "warnings": len(findings) - len(errors), "findings": findings}
+    if errors and not allow:
+        listed = "; ".join(f"{f['rule']} in cell {f['cell']}: {f['message']}" for f in errors[:5])
+        raise ExportError(
+            f"{notebook}: the linter found {len(errors)} error(s), so the pipeline would inherit them: {listed}.",
+            hint="Fix them (see `nbpromote lint`), or pass --allow-findings to export anyway; the model card lists them.",
+            notebook=notebook, findings=errors,
+        )
+    if errors:
+        warnings.insert(0, f"exported despite {len(errors)} lint error(s) (--allow-findings).")
+    return summary, warnings
+
+
+def _manifest(path: Path | None) -> tuple[dict[str, Any] | None, list[str]]:
+    if path is None:
+        return None, []
+    try:
+        from ..capture import load_manifest  # type: ignore[attr-defined]
+    except ImportError:
+        return None, ["capture (nbpromote.capture.load_manifest) is not available; pins come from this environment."]
+    try:
+        manifest = load_manifest(path)
+    except NbpromoteError as error:
+        return None, [f"no usable capture manifest ({error}); pins come from this environment."]
+    if not manifest:
+        return None, [f"{path.name} has no capture manifest; run `nbpromote capture {path.name}` to record "
+                      "data hashes and the environment. Pins come from this environment."]
+    return dict(manifest), []
+
+
+def _manifest_seed(manifest: dict[str, Any] | None) -> int | None:
+    seeds = (manifest or {}).get("seeds")
+    if isinstance(seeds, int) and not isinstance(seeds, bool):
+        return seeds
+    if isinstance(seeds, dict):
+        for key in ("seed", "global", "python", "numpy"):
+            if isinstance(seeds.get(key), int):
+                return int(seeds[key])
+        for value in seeds.values():
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+    return None
+
+
+@dataclass
+class _DataFile:
+    param: str | None
+    relative: str
+    source: Path
+    copied: bool
+    sample: str | None
+
+
+def _data_files(plan: StagePlan, base: Path | None) -> list[_DataFile]:
+    """Relative files named by string params or string literals in stage code that exist beside the notebook."""
+    if base is None:
+        return []
+    candidates: list[tuple[str | None, str]] = [
+        (p.name, p.default) for p in plan.params if isinstance(p.default, str)
+    ]
+    for spec in plan.stages:
+        for n in spec.cells:
+            for node in ast.walk(n.tree):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 300:
+                    candidates.append((None, node.value))
+    found: dict[str, _DataFile] = {}
+    for param, value in candidates:
+        if not value or "\n" in value or os.path.isabs(value) or value in found:
+            continue
+        normal = os.path.normpath(value)
+        if normal.startswith(".."):
+            continue
+        try:
+            source = base / normal
+            if not source.is_file():
+                continue
+        except OSError:
+            continue
+        found[value] = _DataFile(param, normal.replace(os.sep, "/"), source,
+                                 source.stat().st_size <= _COPY_LIMIT, None)
+    return list(found.values())
+
+
+def _sample(data: _DataFile, root: Path) -> str | None:
+    target = root / "tests" / "data" / data.relative
+    text = data.source.suffix.lower() in _TEXT_SUFFIXES
+    if not text and data.source.stat().st_size > _SAMPLE_LIMIT:
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if text:
+        with open(data.source, "rb") as handle:
+            lines = [line for _i, line in zip(range(_SAMPLE_ROWS + 1), handle)]
+        target.write_bytes(b"".join(lines))
+    else:
+        shutil.copyfile(data.source, target)
+    return f"tests/data/{data.relative}"
+
+
+def _stage_context(spec: StageSpec, params: dict[str, Any]) -> dict[str, Any]:
+    args = [artifact for artifact, _var in spec.inputs]
+    kwargs = [f"{p}={params[p]!r}" for p in spec.params]
+    signature = ", ".join(args + (["*"] + kwargs if kwargs else []))
+    aliases = [f"{var} = {artifact}" for artifact, var in spec.inputs if artifact != var]
+    blocks = []
+    for n in spec.cells:
+        code = n.python.rstrip("\n")
+        blocks.append({"index": n.cell.index, "cell_id": n.cell.cell_id, "lines": max(1, code.count("\n") + 1),
+                       "code": indent_code(code) if code.strip() else "    pass"})
+    returns = "{" + ", ".join(f"{artifact!r}: {var}" for artifact, var in spec.outputs) + "}"
+    return {
+        "name": spec.name, "signature": signature, "aliases": aliases, "blocks": blocks,
+        "returns": returns, "common": sorted(spec.common),
+        "inputs": [a for a, _v in spec.inputs], "outputs": [a for a, _v in spec.outputs],
+        "params": list(spec.params), "cell_list": ", ".join(str(n.cell.index) for n in spec.cells),
+    }
+
+
+def _captured_metrics(nb: Any, plan: StagePlan) -> str:
+    stage = next((s for s in plan.stages if plan.roles.get("metrics") in [a for a, _v in s.outputs]), None)
+    if stage is None:
+        return ""
+    indices = {n.cell.index for n in stage.cells}
+    texts: list[str] = []
+    for index in sorted(indices):
+        for output in nb.cells[index].get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stdout":
+                texts.append(str(output.get("text", "")))
+            elif output.get("output_type") in ("execute_result", "display_data"):
+                plain = output.get("data", {}).get("text/plain")
+                if plain:
+                    texts.append(str(plain))
+    text = "\n".join(t.rstrip("\n") for t in texts).strip()
+    return text[:2000]
+
+
+def export_notebook(
+    notebook: Any, out_dir: str | Path | None = None, *, name: str | None = None, version: str | None = None,
+    force: bool = False, allow_findings: bool = False,
+) -> ExportResult:
+    """Export a tagged notebook as a pipeline package.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        The ``.ipynb`` notebook (or percent-format ``.py`` script).
+    out_dir : str or Path or None, default=None
+        Package directory; default ``<notebook dir>/<name>_pipeline``.
+    name : str or None, default=None
+        Python package name; default from the notebook's file name.
+    version : str or None, default=None
+        ``X.Y.Z``; default 0.1.0, or the previous export's version patch-bumped if the notebook changed.
+    force : bool, default=False
+        Replace ``out_dir`` when it holds a previous export of the same notebook.
+    allow_findings : bool, default=False
+        Export even when the linter reports error findings.
+
+    Returns
+    -------
+    ExportResult
+
+    Raises
+    ------
+    StageGraphError, ParametersCellError, SerializationError
+        The notebook's stages cannot be exported as they are (see :func:`plan_stages`).
+    OutputExistsError
+        ``out_dir`` is not empty and may not be replaced.
+    ExportError
+        Lint errors without ``allow_findings``; broken templates.
+    UsageError
+        A bad ``name`` or ``version``.
+    """
+    path = Path(notebook)
+    nb = load_notebook(path)
+    stem = path.stem
+    name = name or package_name(stem)
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+        raise UsageError(f"--name {name!r} is not a valid Python package name.",
+                         hint=f"Use letters, digits and underscores, e.g. {package_name(name)!r}.")
+    out = Path(out_dir) if out_dir is not None else path.resolve().parent / f"{name}_pipeline"
+    nb_hash = notebook_hash(nb)
+    plan = plan_stages(nb, notebook=path.name)
+    previous = _previous(out)
+    _check_target(out, previous, path.name, force)
+    chosen = _decide_version(version, previous, nb_hash)
+    lint, lint_warnings = _lint(path, nb, allow_findings, path.name)
+    manifest, manifest_warnings = _manifest(path)
+    warnings = list(plan.warnings) + lint_warnings + manifest_warnings
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.export-", dir=out.parent))
+    try:
+        files = _render(staging, plan, nb, path, name, chosen, nb_hash, manifest, lint, warnings)
+        _swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return ExportResult(out, name, chosen, None if previous is None else previous.get("version"), nb_hash,
+                        files, plan, warnings, lint)
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Replace ``out`` by ``staging`` with renames; carry the pipeline cache over."""
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    cache = out / ".nbpromote"
+    if cache.is_dir():
+        os.rename(cache, staging / ".nbpromote")
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    os.rename(out, old)
+    try:
+        os.rename(staging, out)
+    except BaseException:
+        os.rename(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version: str, nb_hash: str,
+            manifest: dict[str, Any] | None, lint: dict[str, Any], warnings: list[str]) -> list[str]:
+    env = environment()
+    written: list[str] = []
+
+    def write(relative: str, text: str) -> None:
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(target, text)
+        written.append(relative)
+
+    def render(template: str, relative: str, **context: Any) -> None:
+        write(relative, env.get_template(template).render(**base, **context))
+
+    params = {p.name: p.default for p in plan.params}
+    stages = [_stage_context(s, params) for s in plan.stages]
+    seed = _manifest_seed(manifest)
+    seed = plan.seed if seed is None else seed
+    modules = imported_modules([n.tree for n in plan.shared] + [n.tree for s in plan.stages for n in s.cells])
+    locks = pin_requirements(modules, manifest, __version__)
+    sources = {lock.source for lock in locks if lock.source in ("manifest", "environment")}
+    pin_source_text = {
+        frozenset({"manifest"}): "the capture manifest (the versions the notebook ran with)",
+        frozenset({"environment"}): "the exporting environment's installed versions (no capture manifest)",
+    }.get(frozenset(sources), "the capture manifest where it lists the package, else the exporting environment")
+
+    data = _data_files(plan, path.resolve().parent)
+    sample_params: dict[str, Any] = {}
+    data_files = []
+    for item in data:
+        if item.copied:
+            target = root / item.relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(item.source, target)
+            written.append(item.relative)
+        sample = _sample(item, root)
+        if sample:
+            written.append(sample)
+            if item.param:
+                sample_params[item.param] = sample
+        note = "copied" if item.copied else "too large to copy: provide it at this path"
+        data_files.append({"path": item.relative, "note": note + (f"; param `{item.param}`" if item.param else "")})
+        if not item.param:
+            warnings.append(f"stage code reads the hard-coded path {item.relative!r}; a parameter would let "
+                            "runs point it elsewhere.")
+
+    data_rows = []
+    for key, entry in sorted(((manifest or {}).get("data") or {}).items()):
+        if isinstance(entry, dict):
+            shape = entry.get("shape", entry.get("size", ""))
+            data_rows.append({"name": key, "hash": entry.get("hash", ""), "kind": entry.get("kind", ""),
+                              "shape": "×".join(map(str, shape)) if isinstance(shape, list) else shape,
+                              "source": entry.get("source", "") or ""})
+    if lint.get("available"):
+        lint_text = (f"{lint['errors']} error(s), {lint['warnings']} warning(s) at export."
+                     + "".join(f"\n- `{f['rule']}` ({f['severity']}, cell {f['cell']}): {f['message']}"
+                               for f in lint["findings"]))
+    else:
+        lint_text = "Not linted (the linter was not available at export); run `nbpromote lint notebook/`."
+    metrics_stage = next((s["name"] for s in stages if plan.roles.get("metrics") in s["outputs"]), None)
+    base = {
+        "name": name, "version": version, "notebook": path.name, "notebook_hash": nb_hash,
+        "nbpromote_version": __version__, "stages": stages, "params": params, "seed": seed,
+        "roles": plan.roles, "dist_name": name.replace("_", "-"),
+        "python_min": f"{sys.version_info.major}.{sys.version_info.minor}",
+        "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
+        "requirements": [lock.requirement for lock in locks], "locks": locks,
+        "pin_source_text": pin_source_text, "stage_names": [s["name"] for s in stages],
+        "sample_params": sample_params,
+    }
+    pkg = f"src/{name}"
+    render("package/pyproject.toml.j2", "pyproject.toml")
+    render("package/requirements.lock.j2", f"{pkg}/requirements.lock")
+    render("package/gitignore.j2", ".gitignore")
+    render("package/ci.yml.j2", ".github/workflows/ci.yml")
+    render("package/src/__init__.py.j2", f"{pkg}/__init__.py")
+    render("package/src/__main__.py.j2", f"{pkg}/__main__.py")
+    render("package/src/pipeline.py.j2", f"{pkg}/pipeline.py")
+    blocks = [{"index": n.cell.index, "cell_id": n.cell.cell_id, "code": n.python.rstrip("\n"),
+               "tag": next((t for t in n.cell.tags if t in ("imports", "functions")), "")} for n in plan.shared]
+    render("package/src/common.py.j2", f"{pkg}/common.py", blocks=blocks, hoisted=plan.hoisted_imports)
+    write(f"{pkg}/stages/__init__.py", f'"""Stages of {name}, one module per stage."""\n')
+    for stage in stages:
+        render("package/src/stage.py.j2", f"{pkg}/stages/{stage['name']}.py", stage=stage)
+    render("package/tests/conftest.py.j2", "tests/conftest.py")
+    render("package/tests/test_pipeline.py.j2", "tests/test_pipeline.py")
+    render("package/tests/test_notebook.py.j2", "tests/test_notebook.py")
+    write(f"notebook/{path.name}", path.read_text(encoding="utf-8"))
+    lineage = {"schema_version": 1, "notebook": path.name, "notebook_dir": str(path.resolve().parent),
+               "notebook_hash": nb_hash, "seed": seed, "manifest": manifest}
+    write_json(root / pkg / "lineage.json", lineage)
+    written.append(f"{pkg}/lineage.json")
+    render("package/README.md.j2", "README.md", param_rows=plan.params, data_rows=data_rows,
+           data_files=data_files, captured_metrics=_captured_metrics(nb, plan), lint_text=lint_text,
+           metrics_stage=metrics_stage, warnings=warnings)
+    meta = {"schema_version": 1, "name": name, "version": version, "notebook": path.name,
+            "notebook_dir": str(path.resolve().parent), "notebook_hash": nb_hash,
+            "exported_with": __version__, "stages": [s["name"] for s in stages],
+            "files": sorted(set(written) | {EXPORT_METADATA})}
+    write_json(root / EXPORT_METADATA, meta)
+    written.append(EXPORT_METADATA)
+    return sorted(set(written))

@@ -1,0 +1,1293 @@
+"""Dataflow over a notebook's cells: which values are train, test or all data, what was fit on what.
+
+An abstract interpreter walks the cells' statements in order (notebook order, or the recorded
+execution order) and keeps, for every global name, an abstract value (:mod:`._values`): data with
+its row lineage and the statistics baked into it, estimators with what they were fit on, splits,
+constants. It records *events* — fits, evaluations, cross-validations, splits, statistics, random
+draws, file reads, shell commands — in :class:`Facts`. Rules only read the facts; they never walk
+the AST themselves, so a new rule is a small query, and the export step can reuse the same facts.
+
+The semantics follow Yang et al. (ASE 2022): training data is what reaches ``fit``; evaluation data
+what reaches ``predict``/``score``; a statistic over rows leaks when it was learned on rows the
+evaluation data also holds. The walk is one pass, no fixpoint: loops are visited once (and marked,
+because evaluating inside a loop is model selection), user functions are inlined (depth 3).
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import _knowledge as K
+from ._values import (
+    UNKNOWN,
+    UNKNOWN_COLS,
+    Coll,
+    Cols,
+    Const,
+    Data,
+    Est,
+    Func,
+    Idx,
+    Indexer,
+    Ref,
+    Site,
+    SplitIter,
+    Stat,
+    name_side,
+)
+
+__all__ = [
+    "Facts", "FitEvent", "EvalEvent", "CVEvent", "SplitEvent", "RandomEvent", "ReadEvent",
+    "ShellEvent", "analyze",
+]
+
+_SCALAR_BUILTINS = frozenset({
+    "len", "print", "isinstance", "type", "str", "repr", "int", "float", "bool", "hash", "id", "range",
+    "display", "format", "hasattr", "getattr", "callable", "sum", "round", "abs", "min", "max", "any",
+    "all", "open_url", "input", "iter", "next", "dir", "vars", "help",
+})
+
+
+@dataclass
+class FitEvent:
+    est: Est
+    X: Any
+    y: Any
+    site: Site
+    method: str
+    loop: int
+    x_text: str = ""
+
+
+@dataclass
+class EvalEvent:
+    est: Est
+    X: Any
+    y: Any
+    site: Site
+    method: str
+    loop: int
+    trained: frozenset  # rows the estimator had been fit on at that moment
+    train_stats: frozenset  # statistics baked into its training data
+    x_text: str = ""
+
+    @property
+    def held_out(self) -> bool:
+        from ._values import contained
+
+        return isinstance(self.X, Data) and not contained(self.X.rows, self.trained)
+
+
+@dataclass
+class CVEvent:
+    est: Any
+    X: Any
+    y: Any
+    site: Site
+    shuffle: bool
+    func: str
+
+
+@dataclass
+class SplitEvent:
+    sid: tuple
+    site: Site
+    inputs: list
+    shuffle: bool
+    how: str  # train_test_split | cv
+
+    def test_rows(self) -> frozenset:
+        rows: set = set()
+        for data in self.inputs:
+            if isinstance(data, Data):
+                rows |= {(r, p + ((self.sid, "test"),)) for r, p in data.rows}
+        return frozenset(rows)
+
+
+@dataclass
+class RandomEvent:
+    site: Site
+    what: str
+    seeded: bool
+    hint: str = "random_state=0"
+
+
+@dataclass
+class ReadEvent:
+    site: Site
+    func: str
+    path: str | None
+
+
+@dataclass
+class ShellEvent:
+    site: Site
+    kind: str  # system | magic
+    name: str
+    text: str
+
+
+@dataclass
+class Facts:
+    """Everything the dataflow observed; the rules' only input besides the cells."""
+
+    fits: list[FitEvent] = field(default_factory=list)
+    evals: list[EvalEvent] = field(default_factory=list)
+    cvs: list[CVEvent] = field(default_factory=list)
+    splits: list[SplitEvent] = field(default_factory=list)
+    stats: list[Stat] = field(default_factory=list)
+    randoms: list[RandomEvent] = field(default_factory=list)
+    reads: list[ReadEvent] = field(default_factory=list)
+    shell: list[ShellEvent] = field(default_factory=list)
+    seeds: list[tuple[Site, str]] = field(default_factory=list)
+    env: dict[str, Any] = field(default_factory=dict)
+    errors: list[tuple[Site, str]] = field(default_factory=list)  # statements the walk gave up on
+
+
+class _Frame:
+    def __init__(self) -> None:
+        self.returns: list[Any] = []
+
+
+def _merge(values: Iterable[Any]) -> Any:
+    datas = [v for v in values if isinstance(v, Data)]
+    if not datas:
+        return UNKNOWN
+    if len(datas) == 1:
+        return datas[0].evolve(subset=False, fresh=False, bunch=False, grouped=False, windowed=False)
+    first = next((d for d in datas if d.rows), datas[0])
+    rows = frozenset().union(*(d.rows for d in datas))
+    return Data(
+        rows=rows,
+        stats=frozenset().union(*(d.stats for d in datas)),
+        cols=first.cols,
+        src=frozenset().union(*(d.src for d in datas)),
+        future=frozenset().union(*(d.future for d in datas)),
+        temporal=next((d.temporal for d in datas if d.temporal), None),
+        oversampled=next((d.oversampled for d in datas if d.oversampled), None),
+        is_datetime=any(d.is_datetime for d in datas),
+    )
+
+
+def _strings(value: Any) -> list[str] | None:
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return [value.value]
+    if isinstance(value, Coll):
+        return value.strings()
+    return None
+
+
+def _is_true(value: Any) -> bool:
+    return isinstance(value, Const) and value.value is True
+
+
+def _is_false(value: Any) -> bool:
+    return isinstance(value, Const) and value.value is False
+
+
+def _estimators(value: Any) -> list[Est]:
+    if isinstance(value, Est):
+        return [value]
+    if isinstance(value, Coll):
+        return [e for item in value.items for e in _estimators(item)]
+    return []
+
+
+class _Analyzer:
+    def __init__(self, *, seeded: bool = False) -> None:
+        self.env: dict[str, Any] = {}
+        self.facts = Facts(env=self.env)
+        self.cell = 0
+        self.offset = 0
+        self.loop = 0
+        self.depth = 0
+        self.frames: list[_Frame] = []
+        self.active: set[int] = set()
+        self.seed_numpy = self.seed_random = self.seed_all = seeded
+        self._ids = itertools.count(1)
+
+    # -- driver ---------------------------------------------------------------------------------
+    def run(self, cells: Iterable[Any]) -> Facts:
+        for cell in cells:
+            if cell.tree is None:
+                continue
+            self.cell, self.offset = cell.index, cell.line_offset
+            for stmt in cell.tree.body:
+                try:
+                    self.stmt(stmt)
+                except (RecursionError, Exception) as exc:  # the linter must never crash on code
+                    self.loop = 0
+                    self.facts.errors.append((self.site(stmt), f"{type(exc).__name__}: {exc}"))
+        return self.facts
+
+    def site(self, node: ast.AST) -> Site:
+        return (self.cell, getattr(node, "lineno", 1) + self.offset)
+
+    def new_root(self) -> int:
+        return next(self._ids)
+
+    # -- statements -----------------------------------------------------------------------------
+    def stmt(self, node: ast.stmt) -> None:
+        handler = getattr(self, "s_" + type(node).__name__, None)
+        if handler is not None:
+            handler(node)
+            return
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.expr(child)
+
+    def body(self, stmts: list[ast.stmt]) -> None:
+        for stmt in stmts:
+            self.stmt(stmt)
+
+    def s_Expr(self, node: ast.Expr) -> None:
+        self.expr(node.value)
+
+    def s_Assign(self, node: ast.Assign) -> None:
+        value = self.expr(node.value)
+        for target in node.targets:
+            self.assign(target, value)
+
+    def s_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.assign(node.target, self.expr(node.value))
+
+    def s_AugAssign(self, node: ast.AugAssign) -> None:
+        value = self.expr(node.value)
+        if isinstance(node.target, ast.Name):
+            current = self.env.get(node.target.id, UNKNOWN)
+            if isinstance(current, Coll) and isinstance(value, Coll):
+                self.env[node.target.id] = Coll(current.items + value.items, current.kind)
+            elif isinstance(current, Data):
+                self.env[node.target.id] = _merge([current, value]).evolve(cols=current.cols)
+            else:
+                self.env[node.target.id] = value if isinstance(value, Data) else UNKNOWN
+        else:
+            self.assign(node.target, value, augmented=True)
+
+    def s_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.env[alias.asname] = Ref(alias.name)
+            else:
+                root = alias.name.split(".")[0]
+                self.env[root] = Ref(root)
+
+    def s_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        for alias in node.names:
+            if alias.name != "*":
+                self.env[alias.asname or alias.name] = Ref(f"{module}.{alias.name}" if module else alias.name)
+
+    def s_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self.env[node.name] = Func(node, self.cell, self.offset)
+
+    s_AsyncFunctionDef = s_FunctionDef
+
+    def s_ClassDef(self, node: ast.ClassDef) -> None:
+        self.env[node.name] = UNKNOWN
+
+    def s_For(self, node: ast.For) -> None:
+        iterable = self.expr(node.iter)
+        self.loop += 1
+        try:
+            self.bind_iter(node.target, iterable)
+            self.body(node.body)
+        finally:
+            self.loop -= 1
+        self.body(node.orelse)
+
+    s_AsyncFor = s_For
+
+    def s_While(self, node: ast.While) -> None:
+        self.expr(node.test)
+        self.loop += 1
+        try:
+            self.body(node.body)
+        finally:
+            self.loop -= 1
+        self.body(node.orelse)
+
+    def s_If(self, node: ast.If) -> None:
+        self.expr(node.test)
+        self.body(node.body)
+        self.body(node.orelse)
+
+    def s_With(self, node: ast.With) -> None:
+        for item in node.items:
+            value = self.expr(item.context_expr)
+            if item.optional_vars is not None:
+                self.assign(item.optional_vars, value)
+        self.body(node.body)
+
+    s_AsyncWith = s_With
+
+    def s_Try(self, node: ast.Try) -> None:
+        self.body(node.body)
+        for handler in node.handlers:
+            if handler.name:
+                self.env[handler.name] = UNKNOWN
+            self.body(handler.body)
+        self.body(node.orelse)
+        self.body(node.finalbody)
+
+    s_TryStar = s_Try
+
+    def s_Return(self, node: ast.Return) -> None:
+        value = self.expr(node.value) if node.value is not None else UNKNOWN
+        if self.frames:
+            self.frames[-1].returns.append(value)
+
+    def s_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                self.env.pop(target.id, None)
+            elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                current = self.env.get(target.value.id)
+                columns = _strings(self.expr(target.slice))
+                if isinstance(current, Data) and columns:
+                    self.env[target.value.id] = current.evolve(cols=current.cols.drop(set(columns)))
+
+    # -- binding --------------------------------------------------------------------------------
+    def assign(self, target: ast.AST, value: Any, augmented: bool = False) -> None:
+        if isinstance(target, ast.Name):
+            self.bind(target.id, value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            elements = target.elts
+            if isinstance(value, Coll) and len(value.items) == len(elements) and not any(
+                isinstance(e, ast.Starred) for e in elements
+            ):
+                for element, item in zip(elements, value.items):
+                    self.assign(element, item)
+            else:
+                for element in elements:
+                    if isinstance(element, ast.Starred):
+                        element = element.value
+                    # An unknown function unpacked into train/test names is a split by name.
+                    self.assign(element, value.evolve(subset=True) if isinstance(value, Data) else UNKNOWN)
+        elif isinstance(target, ast.Subscript):
+            self.assign_item(target, value)
+        elif isinstance(target, ast.Attribute):
+            root = _root_name(target)
+            if root is not None and isinstance(self.env.get(root), Data) and isinstance(value, Data):
+                current = self.env[root]
+                self.env[root] = current.evolve(stats=current.stats | value.stats)
+        elif isinstance(target, ast.Starred):
+            self.assign(target.value, UNKNOWN)
+
+    def assign_item(self, target: ast.Subscript, value: Any) -> None:
+        key = self.expr(target.slice)
+        if isinstance(target.value, ast.Name):
+            name = target.value.id
+            current = self.env.get(name)
+            if isinstance(current, Coll):
+                if current.kind == "dict":
+                    current.items.append(value)
+                    current.keys = (current.keys or []) + [key]
+                return
+            if isinstance(current, Data):
+                self.env[name] = self.set_columns(current, _strings(key), value)
+            return
+        # df.loc[mask, 'col'] = …, df['a']['b'] = …: statistics flow into the frame.
+        root = _root_name(target)
+        if root is not None and isinstance(self.env.get(root), Data):
+            current = self.env[root]
+            columns = None
+            if isinstance(key, Coll) and key.kind == "tuple" and len(key.items) == 2:
+                columns = _strings(key.items[1])
+            self.env[root] = self.set_columns(current, columns, value)
+
+    def set_columns(self, frame: Data, columns: list[str] | None, value: Any) -> Data:
+        stats = frame.stats | (value.stats if isinstance(value, Data) else frozenset())
+        cols = frame.cols
+        if columns is None:
+            return frame.evolve(stats=stats)
+        for column in columns:
+            if isinstance(value, Data):
+                sources = value.src | frozenset(
+                    s for src in value.src for s in value.cols.derived_map().get(src, ())
+                )
+                future = value.future
+                cols = cols.with_column(column, frozenset(sources), frozenset(future), value.is_datetime)
+            else:
+                cols = cols.with_column(column, frozenset(), frozenset(), False)
+        oversampled = frame.oversampled or (value.oversampled if isinstance(value, Data) else None)
+        return frame.evolve(stats=stats, cols=cols, oversampled=oversampled)
+
+    def bind(self, name: str, value: Any) -> None:
+        if isinstance(value, Data):
+            value = self.relabel(name, value)
+        elif isinstance(value, Est) and value.name is None:
+            value.name = name
+        self.env[name] = value
+
+    def relabel(self, name: str, data: Data) -> Data:
+        side = name_side(name)
+        if side is None or not (data.subset or data.fresh) or data.label == side or not data.rows:
+            return data.evolve(subset=False, fresh=False) if (data.subset or data.fresh) else data
+        if data.fresh:
+            sid: tuple = ("file", tuple(sorted(r for r, _p in data.rows)))
+        else:
+            sid = ("name", data.rows)
+        rows = frozenset((r, p + ((sid, side),)) for r, p in data.rows)
+        return data.evolve(rows=rows, subset=False, fresh=False)
+
+    def bind_iter(self, target: ast.AST, iterable: Any) -> None:
+        if isinstance(iterable, SplitIter):
+            value: Any = Coll([Idx(iterable.sid, "train"), Idx(iterable.sid, "test")], "tuple")
+            self.assign(target, value)
+            return
+        if isinstance(iterable, Coll) and iterable.items:
+            if isinstance(target, (ast.Tuple, ast.List)):
+                for position, element in enumerate(target.elts):
+                    values = [
+                        item.items[position] for item in iterable.items
+                        if isinstance(item, Coll) and len(item.items) > position
+                    ]
+                    self.assign(element, self.combine(values))
+            else:
+                self.assign(target, self.combine(iterable.items))
+            return
+        for name in _target_names(target):
+            self.env[name] = UNKNOWN
+
+    def combine(self, values: list[Any]) -> Any:
+        ests = [v for v in values if isinstance(v, Est)]
+        if ests:
+            if len(ests) == 1:
+                return ests[0]
+            first = ests[0]
+            return Est(cls=first.cls, kind=first.kind, site=first.site, steps=ests, multi=True)
+        if any(isinstance(v, Data) for v in values):
+            return _merge(values)
+        if len(values) == 1:
+            return values[0]
+        return UNKNOWN
+
+    # -- expressions ----------------------------------------------------------------------------
+    def expr(self, node: ast.AST | None) -> Any:
+        if node is None:
+            return UNKNOWN
+        handler = getattr(self, "e_" + type(node).__name__, None)
+        if handler is not None:
+            return handler(node)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.expr(child)
+        return UNKNOWN
+
+    def e_Name(self, node: ast.Name) -> Any:
+        if node.id in self.env:
+            return self.env[node.id]
+        return Ref(node.id)
+
+    def e_Constant(self, node: ast.Constant) -> Any:
+        return Const(node.value)
+
+    def e_JoinedStr(self, node: ast.JoinedStr) -> Any:
+        parts = []
+        for value in node.values:
+            if isinstance(value, ast.Constant):
+                parts.append(str(value.value))
+            else:
+                self.expr(value)
+                parts.append("{}")
+        return Const("".join(parts))
+
+    def e_List(self, node: ast.List | ast.Tuple | ast.Set) -> Any:
+        kind = {ast.List: "list", ast.Tuple: "tuple", ast.Set: "set"}[type(node)]
+        return Coll([self.expr(e) for e in node.elts], kind)
+
+    e_Tuple = e_List
+    e_Set = e_List
+
+    def e_Dict(self, node: ast.Dict) -> Any:
+        keys = [self.expr(k) if k is not None else UNKNOWN for k in node.keys]
+        return Coll([self.expr(v) for v in node.values], "dict", keys)
+
+    def e_Starred(self, node: ast.Starred) -> Any:
+        return self.expr(node.value)
+
+    def e_NamedExpr(self, node: ast.NamedExpr) -> Any:
+        value = self.expr(node.value)
+        self.bind(node.target.id, value)
+        return value
+
+    def e_Slice(self, node: ast.Slice) -> Any:
+        parts = [self.expr(p) for p in (node.lower, node.upper, node.step)]
+        full = node.lower is None and node.upper is None and node.step is None
+        return Const(("slice", full, tuple(parts)))
+
+    def e_BinOp(self, node: ast.BinOp) -> Any:
+        left, right = self.expr(node.left), self.expr(node.right)
+        if isinstance(left, Coll) and isinstance(right, Coll) and isinstance(node.op, ast.Add):
+            return Coll(left.items + right.items, left.kind)
+        if isinstance(left, Const) and isinstance(right, Const):
+            if isinstance(left.value, str) and isinstance(right.value, str):
+                if isinstance(node.op, ast.Div):
+                    return Const(left.value.rstrip("/") + "/" + right.value)
+                if isinstance(node.op, ast.Add):
+                    return Const(left.value + right.value)
+            return UNKNOWN
+        result = _merge([left, right])
+        if isinstance(result, Data):
+            first = left if isinstance(left, Data) else right
+            return result.evolve(cols=first.cols if first.rows else result.cols)
+        return result
+
+    def e_Compare(self, node: ast.Compare) -> Any:
+        return _merge([self.expr(node.left)] + [self.expr(c) for c in node.comparators])
+
+    def e_BoolOp(self, node: ast.BoolOp) -> Any:
+        return _merge([self.expr(v) for v in node.values])
+
+    def e_UnaryOp(self, node: ast.UnaryOp) -> Any:
+        value = self.expr(node.operand)
+        if isinstance(value, Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
+            if isinstance(node.op, ast.USub):
+                return Const(-value.value)
+            if isinstance(node.op, ast.UAdd):
+                return value
+        return value if isinstance(value, Data) else UNKNOWN
+
+    def e_IfExp(self, node: ast.IfExp) -> Any:
+        self.expr(node.test)
+        body, orelse = self.expr(node.body), self.expr(node.orelse)
+        if isinstance(body, Data) or isinstance(orelse, Data):
+            return _merge([body, orelse])
+        return body
+
+    def e_Lambda(self, node: ast.Lambda) -> Any:
+        names = [a.arg for a in node.args.args + node.args.kwonlyargs + node.args.posonlyargs]
+        with _Scope(self.env, {n: UNKNOWN for n in names}):
+            self.loop += 1
+            try:
+                self.expr(node.body)
+            finally:
+                self.loop -= 1
+        return UNKNOWN
+
+    def _comprehension(self, node: Any, elements: list[ast.AST]) -> Any:
+        first_iter = self.expr(node.generators[0].iter)
+        names = {n for g in node.generators for n in _target_names(g.target)}
+        with _Scope(self.env, {n: UNKNOWN for n in names}):
+            self.loop += 1
+            try:
+                for index, generator in enumerate(node.generators):
+                    iterable = first_iter if index == 0 else self.expr(generator.iter)
+                    self.bind_iter(generator.target, iterable)
+                    for condition in generator.ifs:
+                        self.expr(condition)
+                values = [self.expr(e) for e in elements]
+            finally:
+                self.loop -= 1
+        if any(isinstance(v, (Data, Est)) for v in values):
+            return Coll([values[-1]], "list")
+        return Coll([UNKNOWN], "list")
+
+    def e_ListComp(self, node: ast.ListComp) -> Any:
+        return self._comprehension(node, [node.elt])
+
+    e_SetComp = e_ListComp
+    e_GeneratorExp = e_ListComp
+
+    def e_DictComp(self, node: ast.DictComp) -> Any:
+        return self._comprehension(node, [node.key, node.value])
+
+    def e_Attribute(self, node: ast.Attribute) -> Any:
+        return self.attribute(self.expr(node.value), node.attr)
+
+    def attribute(self, receiver: Any, attr: str) -> Any:
+        if isinstance(receiver, Ref):
+            return Ref(f"{receiver.dotted}.{attr}")
+        if isinstance(receiver, Data):
+            if receiver.bunch:
+                if attr == "data":
+                    return Data(rows=receiver.rows, cols=UNKNOWN_COLS)
+                if attr == "target":
+                    return Data(rows=receiver.rows, src=frozenset({"target"}), cols=Cols(selected=frozenset({"target"})))
+                if attr == "frame":
+                    return Data(rows=receiver.rows)
+                return UNKNOWN
+            if attr in {"values", "T", "array", "str", "dt", "cat"}:
+                return receiver.evolve(subset=False, fresh=False)
+            if attr == "index":
+                return receiver.evolve(cols=UNKNOWN_COLS, subset=False, fresh=False)
+            if attr in {"iloc", "loc", "at", "iat"}:
+                return Indexer(receiver, attr)
+            if attr in K.DATA_ATTRIBUTES or attr.startswith("_"):
+                return UNKNOWN
+            return self.column(receiver, attr)
+        if isinstance(receiver, Est):
+            if attr in {"best_estimator_", "estimator", "estimator_"}:
+                return receiver
+            return UNKNOWN
+        return UNKNOWN
+
+    def column(self, frame: Data, name: str) -> Data:
+        return Data(
+            rows=frame.rows, stats=frame.stats,
+            cols=Cols(selected=frozenset({name}), derived=frame.cols.derived, dates=frame.cols.dates),
+            src=frozenset({name}),
+            future=frame.future | frame.cols.future_map().get(name, frozenset()),
+            temporal=frame.temporal, oversampled=frame.oversampled,
+            is_datetime=name in frame.cols.dates, grouped=frame.grouped, windowed=frame.windowed,
+        )
+
+    def e_Subscript(self, node: ast.Subscript) -> Any:
+        receiver = self.expr(node.value)
+        key = self.expr(node.slice)
+        if isinstance(receiver, Indexer):
+            return self.index_rows_cols(receiver.data, key, receiver.kind)
+        if isinstance(receiver, Data):
+            if receiver.bunch:
+                return self.attribute(receiver, key.value) if isinstance(key, Const) and isinstance(key.value, str) else UNKNOWN
+            return self.index_data(receiver, key)
+        if isinstance(receiver, Coll):
+            if isinstance(key, Const):
+                if receiver.kind == "dict" and receiver.keys:
+                    for k, item in zip(receiver.keys, receiver.items):
+                        if isinstance(k, Const) and k.value == key.value:
+                            return item
+                    return UNKNOWN
+                if isinstance(key.value, int) and -len(receiver.items) <= key.value < len(receiver.items):
+                    return receiver.items[key.value]
+            return UNKNOWN
+        return UNKNOWN
+
+    def index_data(self, data: Data, key: Any) -> Any:
+        columns = _strings(key)
+        if columns is not None:
+            if isinstance(key, Const):
+                return self.column(data, columns[0])
+            return data.evolve(cols=data.cols.select(set(columns)), subset=False, fresh=False)
+        if isinstance(key, Idx):
+            return self.partition(data, key)
+        if isinstance(key, Const) and isinstance(key.value, tuple) and key.value[:1] == ("slice",):
+            return data if key.value[1] else data.evolve(subset=True, fresh=False)
+        if isinstance(key, Data):  # a boolean mask
+            return data.evolve(stats=data.stats | key.stats, subset=True, fresh=False)
+        if isinstance(key, Coll) and key.kind == "tuple" and key.items:  # numpy X[rows, cols]
+            rows = self.index_data(data, key.items[0])
+            return rows.evolve(cols=UNKNOWN_COLS) if isinstance(rows, Data) else rows
+        return data.evolve(cols=UNKNOWN_COLS, subset=False, fresh=False)
+
+    def index_rows_cols(self, data: Data, key: Any, kind: str) -> Any:
+        if isinstance(key, Coll) and key.kind == "tuple" and len(key.items) == 2:
+            rows_key, cols_key = key.items
+        else:
+            rows_key, cols_key = key, Const(("slice", True, ()))
+        result: Any = data
+        if isinstance(rows_key, Idx):
+            result = self.partition(data, rows_key)
+        elif isinstance(rows_key, Data):
+            result = data.evolve(stats=data.stats | rows_key.stats, subset=True, fresh=False)
+        elif not (isinstance(rows_key, Const) and isinstance(rows_key.value, tuple) and rows_key.value[:2] == ("slice", True)):
+            result = data.evolve(subset=True, fresh=False)
+        if isinstance(cols_key, Const) and isinstance(cols_key.value, tuple) and cols_key.value[:2] == ("slice", True):
+            return result
+        columns = _strings(cols_key) if kind in {"loc", "at"} else None
+        if columns is not None:
+            if isinstance(cols_key, Const):
+                return self.column(result, columns[0]).evolve(subset=result.subset)
+            return result.evolve(cols=result.cols.select(set(columns)))
+        return result.evolve(cols=UNKNOWN_COLS)
+
+    def partition(self, data: Data, idx: Idx) -> Data:
+        rows = frozenset((r, p + ((idx.sid, idx.side),)) for r, p in data.rows)
+        return data.evolve(rows=rows, subset=False, fresh=False)
+
+    # -- calls ----------------------------------------------------------------------------------
+    def e_Call(self, node: ast.Call) -> Any:
+        func = node.func
+        receiver_value: Any = None
+        if isinstance(func, ast.Attribute):
+            receiver_value = self.expr(func.value)
+        else:
+            callee = self.expr(func)
+        args = [self.expr(a) for a in node.args]
+        kwargs = {k.arg: self.expr(k.value) for k in node.keywords if k.arg}
+        for k in node.keywords:
+            if k.arg is None:
+                self.expr(k.value)
+        if isinstance(func, ast.Attribute):
+            if isinstance(receiver_value, Ref):
+                return self.call_ref(Ref(f"{receiver_value.dotted}.{func.attr}"), args, kwargs, node)
+            return self.call_method(receiver_value, func.attr, args, kwargs, node, func.value)
+        if isinstance(callee, Ref):
+            return self.call_ref(callee, args, kwargs, node)
+        if isinstance(callee, Func):
+            return self.inline(callee, args, kwargs, node)
+        return _merge(args + list(kwargs.values()))
+
+    def call_ref(self, ref: Ref, args: list, kwargs: dict, node: ast.Call) -> Any:
+        dotted, short, root = ref.dotted, ref.short, ref.root
+        site = self.site(node)
+        # IPython: get_ipython().system('pip install x'), run_line_magic('promote', 'seed 1')
+        if dotted == "get_ipython":
+            return Ref("IPython.shell")
+        if dotted.startswith("IPython.shell."):
+            return self.ipython_call(short, args, site)
+        if self.seed_call(dotted, short, site):
+            return UNKNOWN
+        if self.random_call(dotted, short, root, args, kwargs, site):
+            return UNKNOWN
+        if short in K.READERS or (short in {"load", "open"} and (root in K.LOAD_MODULES or dotted == "open")):
+            return self.read(dotted, args, kwargs, site)
+        if short in K.PIPELINES or short in K.SEARCHES or self.is_estimator_class(ref):
+            return self.construct(ref, args, kwargs, site)
+        if ("datasets" in dotted or dotted == short) and short.startswith(("load_", "fetch_", "make_")) \
+                and short not in {"make_scorer"}:
+            return self.dataset(short, kwargs, site)
+        if short in K.SPLIT_FUNCTIONS:
+            return self.split(args, kwargs, site)
+        if short in K.CV_FUNCTIONS:
+            return self.cross_validate(short, args, kwargs, site)
+        if short in K.STAT_FUNCTIONS_AGG and root in {"numpy", "statistics", "scipy"}:
+            axis = kwargs.get("axis", args[1] if len(args) > 1 else None)
+            data = args[0] if args else None
+            if isinstance(data, Data) and not (isinstance(axis, Const) and axis.value in (1, -1)):
+                return self.stat_of(data, f"{root}.{short}()", site, rowwise=False)
+        if short in K.STAT_FUNCTIONS_ROWWISE and root in {"sklearn", "scipy", "pandas", "numpy"}:
+            data = args[0] if args else kwargs.get("x", kwargs.get("X"))
+            if isinstance(data, Data):
+                return self.stat_of(data, f"{short}()", site, rowwise=True)
+        if short == "cut" and root == "pandas":
+            data = args[0] if args else kwargs.get("x")
+            bins = kwargs.get("bins", args[1] if len(args) > 1 else None)
+            if isinstance(data, Data) and not isinstance(bins, Coll):
+                return self.stat_of(data, "pd.cut()", site, rowwise=True)
+        if short == "to_datetime":
+            result = _merge(args)
+            return result.evolve(is_datetime=True) if isinstance(result, Data) else UNKNOWN
+        if short in {"concat", "hstack", "vstack", "concatenate", "column_stack", "row_stack"}:
+            return self.concat(short, args, kwargs, site)
+        if short == "resample" and root == "sklearn":
+            return self.resample(args, kwargs, site)
+        if short in {"DataFrame", "Series", "array", "asarray", "get_dummies", "ascontiguousarray"}:
+            result = _merge(args)
+            if isinstance(result, Data):
+                return result
+            if isinstance(args[0] if args else None, Coll):
+                inner = _merge(args[0].items)
+                if isinstance(inner, Data):
+                    return inner.evolve(cols=UNKNOWN_COLS)
+            return Data(rows=frozenset({(self.new_root(), ())}), fresh=True)
+        if short in {"list", "tuple", "sorted", "reversed", "set"} and args and isinstance(args[0], Coll):
+            return args[0]
+        if short == "zip" and args and all(isinstance(a, Coll) for a in args):
+            count = min(len(a.items) for a in args)
+            return Coll([Coll([a.items[i] for a in args], "tuple") for i in range(count)])
+        if short == "enumerate" and args and isinstance(args[0], Coll):
+            return Coll([Coll([Const(i), item], "tuple") for i, item in enumerate(args[0].items)])
+        if dotted in _SCALAR_BUILTINS:
+            return UNKNOWN
+        if root in {"os", "pathlib", "posixpath"} or short == "Path":
+            strings = [a.value for a in args if isinstance(a, Const) and isinstance(a.value, str)]
+            if strings and short in {"join", "Path", "PurePath", "abspath", "expanduser"}:
+                return Const("/".join(s.rstrip("/") if i < len(strings) - 1 else s for i, s in enumerate(strings)))
+            return UNKNOWN
+        return _merge(args + list(kwargs.values()))
+
+    def ipython_call(self, method: str, args: list, site: Site) -> Any:
+        texts = [a.value for a in args if isinstance(a, Const) and isinstance(a.value, str)]
+        if method in {"system", "getoutput"} and texts:
+            self.facts.shell.append(ShellEvent(site, "system", "", texts[0]))
+        elif method in {"run_line_magic", "run_cell_magic"} and texts:
+            name, text = texts[0], texts[1] if len(texts) > 1 else ""
+            self.facts.shell.append(ShellEvent(site, "magic", name, text))
+            if name == "promote" and text.split()[:1] == ["seed"]:
+                self.seed_all = True
+                self.facts.seeds.append((site, "%promote seed"))
+        return UNKNOWN
+
+    def seed_call(self, dotted: str, short: str, site: Site) -> bool:
+        if dotted == "numpy.random.seed":
+            self.seed_numpy = True
+        elif dotted == "random.seed":
+            self.seed_random = True
+        elif short in {"manual_seed", "set_seed", "seed_everything", "set_random_seed", "seed_all",
+                       "set_seeds", "fix_seed", "seed"} and dotted not in {"numpy.random.seed"}:
+            if short == "seed" and dotted != "seed":
+                return False
+            self.seed_all = True
+        else:
+            return False
+        self.facts.seeds.append((site, dotted))
+        return True
+
+    def random_call(self, dotted: str, short: str, root: str, args: list, kwargs: dict, site: Site) -> bool:
+        parts = dotted.split(".")
+        if parts[:2] == ["numpy", "random"] and len(parts) == 3:
+            if short in {"default_rng", "RandomState", "Generator", "SeedSequence"}:
+                if not args and not kwargs or (args and isinstance(args[0], Const) and args[0].value is None):
+                    self.facts.randoms.append(RandomEvent(site, f"np.random.{short}()", False, f"np.random.{short}(0)"))
+                return True
+            if short in K.NUMPY_DRAWS:
+                self.facts.randoms.append(RandomEvent(site, f"np.random.{short}()", self.seed_numpy or self.seed_all,
+                                                      "np.random.seed(0) before it"))
+                return True
+        if root == "random" and len(parts) == 2 and short in K.PY_RANDOM_DRAWS:
+            self.facts.randoms.append(RandomEvent(site, f"random.{short}()", self.seed_random or self.seed_all,
+                                                  "random.seed(0) before it"))
+            return True
+        return False
+
+    def read(self, dotted: str, args: list, kwargs: dict, site: Site) -> Any:
+        target = args[0] if args else next(
+            (kwargs[k] for k in ("filepath_or_buffer", "path", "io", "fname", "file", "filename", "path_or_buf")
+             if k in kwargs), None)
+        path = target.value if isinstance(target, Const) and isinstance(target.value, str) else None
+        self.facts.reads.append(ReadEvent(site, dotted, path))
+        if isinstance(target, Data):  # pd.read_csv(handle) of an opened file
+            return target
+        dates = _strings(kwargs.get("parse_dates", Const(None))) or []
+        cols = Cols(dates=frozenset(dates), date_index=bool(dates or _is_true(kwargs.get("parse_dates"))) and "index_col" in kwargs)
+        return Data(rows=frozenset({(self.new_root(), ())}), cols=cols, fresh=True)
+
+    def dataset(self, short: str, kwargs: dict, site: Site) -> Any:
+        root = frozenset({(self.new_root(), ())})
+        if short.startswith("make_") or _is_true(kwargs.get("return_X_y")):
+            X = Data(rows=root, cols=UNKNOWN_COLS, fresh=True)
+            y = Data(rows=root, src=frozenset({"target"}), cols=Cols(selected=frozenset({"target"})))
+            if short.startswith("make_") and "random_state" not in kwargs:
+                self.facts.randoms.append(RandomEvent(site, f"{short}()", self.seed_numpy or self.seed_all))
+            return Coll([X, y], "tuple")
+        return Data(rows=root, bunch=True, fresh=True)
+
+    def is_estimator_class(self, ref: Ref) -> bool:
+        short = ref.short
+        if not short[:1].isupper():
+            return False
+        known = (K.STAT_TRANSFORMERS | K.STATELESS | K.OVERSAMPLERS | K.UNDERSAMPLERS | K.CLUSTERERS
+                 | K.SPLITTERS)
+        if short in known:
+            return True
+        return bool(K.MODEL_NAME.search(short)) and (ref.root in K.ML_ROOTS or ref.dotted == short)
+
+    def construct(self, ref: Ref, args: list, kwargs: dict, site: Site) -> Est:
+        short = ref.short
+        steps = [e for a in list(args) + list(kwargs.values()) for e in _estimators(a)]
+        if short in K.PIPELINES:
+            models = [s for s in steps if s.is_model]
+            kind = "pipeline" if models else "transformer"
+            est = Est(cls=short, kind=kind, site=site, steps=steps)
+        elif short in K.SEARCHES:
+            est = Est(cls=short, kind="search", site=site, steps=steps)
+        elif short in K.SPLITTERS:
+            shuffle = short in K.SHUFFLING_SPLITTERS or _is_true(kwargs.get("shuffle"))
+            est = Est(cls=short, kind="splitter", site=site, shuffle=shuffle)
+        elif short in K.STAT_TRANSFORMERS:
+            est = Est(cls=short, kind="transformer", site=site)
+        elif short in K.STATELESS:
+            est = Est(cls=short, kind="stateless", site=site)
+        elif short in K.OVERSAMPLERS:
+            est = Est(cls=short, kind="oversampler", site=site)
+        elif short in K.UNDERSAMPLERS:
+            est = Est(cls=short, kind="resampler", site=site)
+        elif short in K.CLUSTERERS:
+            est = Est(cls=short, kind="cluster", site=site)
+        else:
+            est = Est(cls=short, kind="model", site=site, steps=steps)
+        needs_seed = short in K.RANDOM_STATE_CLASSES or (
+            short in {"KFold", "StratifiedKFold", "StratifiedGroupKFold"} and est.shuffle)
+        state = kwargs.get("random_state", kwargs.get("seed", kwargs.get("random_seed")))
+        if needs_seed and (state is None or (isinstance(state, Const) and state.value is None)):
+            self.facts.randoms.append(RandomEvent(site, f"{short}()", self.seed_numpy or self.seed_all,
+                                                  f"{short}(..., random_state=0)"))
+        return est
+
+    def split(self, args: list, kwargs: dict, site: Site) -> Any:
+        sid = ("split", site, next(self._ids))
+        shuffle = not _is_false(kwargs.get("shuffle"))
+        state = kwargs.get("random_state")
+        if shuffle and (state is None or (isinstance(state, Const) and state.value is None)):
+            self.facts.randoms.append(RandomEvent(site, "train_test_split()", self.seed_numpy or self.seed_all,
+                                                  "train_test_split(..., random_state=0)"))
+        datas = [a for a in args if isinstance(a, Data)]
+        self.facts.splits.append(SplitEvent(sid, site, datas, shuffle, "train_test_split"))
+        out: list[Any] = []
+        for arg in args:
+            if isinstance(arg, Data):
+                out.append(self.partition(arg, Idx(sid, "train")))
+                out.append(self.partition(arg, Idx(sid, "test")))
+            else:
+                out += [UNKNOWN, UNKNOWN]
+        return Coll(out, "tuple")
+
+    def cross_validate(self, short: str, args: list, kwargs: dict, site: Site) -> Any:
+        est = args[0] if args else kwargs.get("estimator", UNKNOWN)
+        X = args[1] if len(args) > 1 else kwargs.get("X", UNKNOWN)
+        y = args[2] if len(args) > 2 else kwargs.get("y", UNKNOWN)
+        cv = kwargs.get("cv", UNKNOWN)
+        shuffle = isinstance(cv, Est) and cv.shuffle
+        self.facts.cvs.append(CVEvent(est, X, y, site, shuffle, short))
+        if short == "cross_val_predict" and isinstance(X, Data):
+            return X.evolve(cols=UNKNOWN_COLS, subset=False, fresh=False)
+        return UNKNOWN
+
+    def stat_of(self, data: Data, what: str, site: Site, *, rowwise: bool) -> Data:
+        if not data.rows:
+            return data
+        stat = Stat(site, what, data.rows)
+        self.facts.stats.append(stat)
+        # A statistic of the target (target encoding) is not the target itself: src is cleared, the
+        # row-statistic leak is the preprocessing rule's business.
+        if rowwise:
+            return data.evolve(stats=data.stats | {stat}, subset=False, fresh=False, grouped=False, windowed=False,
+                               src=frozenset())
+        return Data(rows=frozenset(), stats=data.stats | {stat}, future=data.future)
+
+    def concat(self, short: str, args: list, kwargs: dict, site: Site) -> Any:
+        items = args[0].items if args and isinstance(args[0], Coll) else list(args)
+        datas = [d for d in items if isinstance(d, Data)]
+        if not datas:
+            return UNKNOWN
+        axis = kwargs.get("axis")
+        side_by_side = short in {"hstack", "column_stack"} or (
+            isinstance(axis, Const) and axis.value in (1, "columns"))
+        result = _merge(datas)
+        if side_by_side:
+            if all(d.cols.known and d.cols.selected is not None for d in datas):
+                derived: dict = {}
+                future: dict = {}
+                for d in datas:
+                    derived.update(d.cols.derived_map())
+                    future.update(d.cols.future_map())
+                cols = Cols(selected=frozenset().union(*(d.cols.selected for d in datas)),
+                            derived=tuple(sorted(derived.items())),
+                            future=tuple(sorted(future.items(), key=lambda kv: kv[0])))
+            else:
+                cols = UNKNOWN_COLS
+            return result.evolve(cols=cols)
+        from ._values import overlap
+
+        for a, b in itertools.combinations(datas, 2):
+            if overlap(a.rows, b.rows):  # the same rows twice: duplication/augmentation
+                return result.evolve(oversampled=site)
+        return result
+
+    def resample(self, args: list, kwargs: dict, site: Site) -> Any:
+        if "random_state" not in kwargs:
+            self.facts.randoms.append(RandomEvent(site, "resample()", self.seed_numpy or self.seed_all,
+                                                  "resample(..., random_state=0)"))
+        dup = not _is_false(kwargs.get("replace"))
+        out = [a.evolve(oversampled=site if dup else a.oversampled) if isinstance(a, Data) else UNKNOWN
+               for a in args]
+        return out[0] if len(out) == 1 else Coll(out, "tuple")
+
+    def inline(self, func: Func, args: list, kwargs: dict, node: ast.Call) -> Any:
+        key = id(func.node)
+        if self.depth >= 3 or key in self.active:
+            return _merge(args + list(kwargs.values()))
+        fn = func.node
+        params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+        bindings: dict[str, Any] = {}
+        for name, value in zip(params, args):
+            bindings[name] = value
+        for name in params[len(args):] + [a.arg for a in fn.args.kwonlyargs]:
+            bindings[name] = kwargs.get(name, UNKNOWN)
+        if fn.args.vararg:
+            bindings[fn.args.vararg.arg] = Coll(args[len(params):], "tuple")
+        if fn.args.kwarg:
+            bindings[fn.args.kwarg.arg] = UNKNOWN
+        declared_global = {n for s in ast.walk(fn) if isinstance(s, ast.Global) for n in s.names}
+        local_names = (_assigned_names(fn.body) - declared_global) | set(bindings)
+        saved_cell = (self.cell, self.offset)
+        frame = _Frame()
+        with _Scope(self.env, {n: bindings.get(n, UNKNOWN) for n in local_names}):
+            self.cell, self.offset = func.cell, func.offset
+            self.depth += 1
+            self.active.add(key)
+            self.frames.append(frame)
+            try:
+                self.body(fn.body)
+            finally:
+                self.frames.pop()
+                self.active.discard(key)
+                self.depth -= 1
+                self.cell, self.offset = saved_cell
+        if not frame.returns:
+            return UNKNOWN
+        if len(frame.returns) == 1:
+            return frame.returns[0]
+        return self.combine(frame.returns)
+
+    # -- methods --------------------------------------------------------------------------------
+    def call_method(self, receiver: Any, method: str, args: list, kwargs: dict, node: ast.Call,
+                    receiver_node: ast.AST) -> Any:
+        if isinstance(receiver, Est):
+            return self.est_method(receiver, method, args, kwargs, node)
+        if isinstance(receiver, Data):
+            return self.data_method(receiver, method, args, kwargs, node, receiver_node)
+        if isinstance(receiver, Indexer):
+            return UNKNOWN
+        if isinstance(receiver, Coll):
+            if method == "items" and receiver.kind == "dict":
+                keys = receiver.keys or [UNKNOWN] * len(receiver.items)
+                return Coll([Coll([k, v], "tuple") for k, v in zip(keys, receiver.items)])
+            if method == "values":
+                return Coll(list(receiver.items))
+            if method == "keys":
+                return Coll(list(receiver.keys or []))
+            if method in {"append", "add"} and args:
+                receiver.items.append(args[0])
+                return UNKNOWN
+            if method == "extend" and args and isinstance(args[0], Coll):
+                receiver.items.extend(args[0].items)
+                return UNKNOWN
+            if method == "copy":
+                return Coll(list(receiver.items), receiver.kind, receiver.keys)
+            if method == "get" and args and receiver.kind == "dict" and isinstance(args[0], Const):
+                for k, item in zip(receiver.keys or [], receiver.items):
+                    if isinstance(k, Const) and k.value == args[0].value:
+                        return item
+            return UNKNOWN
+        has_data = any(isinstance(a, Data) for a in args) or any(isinstance(v, Data) for v in kwargs.values())
+        estimator_methods = {"fit", "fit_transform", "transform", "fit_resample", "partial_fit"} | K.EVAL_METHODS
+        if method in estimator_methods and has_data and not isinstance(receiver, (Const, Ref)):
+            # A model we cannot see the making of (loaded, picked from a dict): still a model.
+            kind = "transformer" if method in {"transform", "fit_transform"} else "model"
+            est = Est(cls=_describe(receiver_node), kind=kind, site=self.site(node))
+            name = receiver_node.id if isinstance(receiver_node, ast.Name) else None
+            if name is not None:
+                self.env[name] = est
+                est.name = name
+            return self.est_method(est, method, args, kwargs, node)
+        return _merge(args + list(kwargs.values()))
+
+    def est_method(self, est: Est, method: str, args: list, kwargs: dict, node: ast.Call) -> Any:
+        site = self.site(node)
+        X = args[0] if args else kwargs.get("X", kwargs.get("x", UNKNOWN))
+        y = args[1] if len(args) > 1 else kwargs.get("y", UNKNOWN)
+        x_text = _unparse(node.args[0]) if node.args else ""
+        if method in {"fit", "partial_fit"}:
+            self.fit(est, X, y, method, site, x_text)
+            return est
+        if method == "fit_transform":
+            self.fit(est, X, y, method, site, x_text)
+            return self.transform(est, X)
+        if method in {"transform", "inverse_transform"}:
+            return self.transform(est, X)
+        if method in {"fit_resample", "fit_sample"}:
+            self.fit(est, X, y, method, site, x_text)
+            over = site if est.kind == "oversampler" else None
+            out = [v.evolve(oversampled=over or v.oversampled, subset=False, fresh=False) if isinstance(v, Data)
+                   else UNKNOWN for v in (X, y)]
+            return Coll(out, "tuple")
+        if method == "fit_predict":
+            self.fit(est, X, y, method, site, x_text)
+            return self.transform(est, X) if est.kind in {"cluster", "transformer"} else _merge([X])
+        if method in K.EVAL_METHODS:
+            if est.kind in {"cluster", "transformer", "stateless"}:
+                return self.transform(est, X)
+            if est.kind == "splitter":
+                return UNKNOWN
+            self.facts.evals.append(EvalEvent(
+                est, X, y, site, method, self.loop, est.fit_rows, getattr(est, "_train_stats", frozenset()),
+                x_text))
+            if method.startswith(("predict", "decision")) and isinstance(X, Data):
+                return X.evolve(cols=UNKNOWN_COLS, src=frozenset(), subset=False, fresh=False)
+            return UNKNOWN
+        if method == "split" and est.kind == "splitter":
+            sid = ("cv", site, next(self._ids))
+            self.facts.splits.append(SplitEvent(sid, site, [X] if isinstance(X, Data) else [], est.shuffle, "cv"))
+            return SplitIter(sid)
+        if method == "set_params":
+            return est
+        return UNKNOWN
+
+    def fit(self, est: Est, X: Any, y: Any, method: str, site: Site, x_text: str) -> None:
+        est.fitted = True
+        if isinstance(X, Data):
+            est.fit_rows = X.rows
+            est._train_stats = X.stats  # type: ignore[attr-defined]
+            learns = est.kind in {"transformer", "cluster"}
+            est.stats = frozenset({Stat(site, f"{est.cls}.{method}", X.rows)}) if learns and X.rows else frozenset()
+            if est.stats:
+                self.facts.stats.extend(est.stats)
+        self.facts.fits.append(FitEvent(est, X, y, site, method, self.loop, x_text))
+
+    def transform(self, est: Est, X: Any) -> Any:
+        if not isinstance(X, Data):
+            return UNKNOWN
+        keeps = est.cls not in K.COLUMN_CHANGING and est.kind != "pipeline"
+        return X.evolve(stats=X.stats | est.stats, cols=X.cols if keeps else UNKNOWN_COLS, subset=False,
+                        fresh=False, src=X.src if keeps else frozenset())
+
+    def data_method(self, data: Data, method: str, args: list, kwargs: dict, node: ast.Call,
+                    receiver_node: ast.AST) -> Any:
+        site = self.site(node)
+        extra = [v for v in list(args) + list(kwargs.values()) if isinstance(v, Data)]
+        stats = data.stats.union(*(d.stats for d in extra)) if extra else data.stats
+        base = data.evolve(stats=stats, subset=False, fresh=False, bunch=False, grouped=False, windowed=False)
+        axis = kwargs.get("axis")
+        by_row = isinstance(axis, Const) and axis.value in (1, "columns")
+        result: Any = base
+        if method in K.STAT_METHODS and not by_row and not data.windowed:
+            result = self.stat_of(data, f".{method}()", site, rowwise=False) if data.rows else base
+            if isinstance(result, Data):
+                result = result.evolve(stats=result.stats | stats)
+        elif method == "transform" and data.grouped:
+            result = self.stat_of(data, ".groupby().transform()", site, rowwise=True)
+        elif method == "groupby":
+            result = base.evolve(grouped=True)
+        elif method in {"rolling", "expanding", "ewm"}:
+            future = data.future | ({site} if method == "rolling" and _is_true(kwargs.get("center")) else set())
+            result = base.evolve(windowed=True, future=frozenset(future))
+        elif method in {"shift", "diff", "pct_change"}:
+            periods = args[0] if args else kwargs.get("periods", Const(1))
+            # A shifted column is another time's value, not the same quantity: lineage to the target
+            # stops here (lags of the target are legitimate features; a lead is the temporal rule's).
+            result = base.evolve(src=frozenset())
+            if isinstance(periods, Const) and isinstance(periods.value, int) and periods.value < 0:
+                result = result.evolve(future=data.future | {site})
+        elif method == "drop":
+            result = self.drop(data, base, args, kwargs)
+        elif method == "pop":
+            columns = _strings(args[0]) if args else None
+            if columns and isinstance(receiver_node, ast.Name):
+                self.env[receiver_node.id] = data.evolve(cols=data.cols.drop(set(columns)))
+                return self.column(data, columns[0])
+            return base.evolve(cols=UNKNOWN_COLS)
+        elif method == "filter":
+            items = _strings(kwargs.get("items", args[0] if args else UNKNOWN))
+            result = base.evolve(cols=data.cols.select(set(items)) if items else UNKNOWN_COLS)
+        elif method == "assign":
+            cols = data.cols
+            for column, value in kwargs.items():
+                if isinstance(value, Data):
+                    cols = cols.with_column(column, value.src, value.future, value.is_datetime)
+                else:
+                    cols = cols.with_column(column, frozenset(), frozenset(), False)
+            result = base.evolve(cols=cols)
+        elif method in {"select_dtypes", "reindex", "pivot", "pivot_table", "melt", "stack", "unstack"}:
+            result = base.evolve(cols=UNKNOWN_COLS)
+        elif method == "sort_values":
+            by = _strings(kwargs.get("by", args[0] if args else UNKNOWN)) or []
+            if any(c in data.cols.dates or K.DATE_NAME.search(c) for c in by) or (not by and data.is_datetime):
+                result = base.evolve(temporal=site)
+        elif method == "sort_index":
+            if data.cols.date_index:
+                result = base.evolve(temporal=site)
+        elif method == "set_index":
+            keys = _strings(kwargs.get("keys", args[0] if args else UNKNOWN)) or []
+            if any(k in data.cols.dates or K.DATE_NAME.search(k) for k in keys):
+                result = base.evolve(cols=replace_cols(data.cols, date_index=True))
+        elif method in {"resample", "asfreq"}:
+            result = base.evolve(temporal=site)
+        elif method in K.ROW_SUBSET_METHODS:
+            result = base.evolve(subset=True)
+            if method == "sample":
+                state = kwargs.get("random_state")
+                if state is None or (isinstance(state, Const) and state.value is None):
+                    self.facts.randoms.append(RandomEvent(site, ".sample()", self.seed_numpy or self.seed_all,
+                                                          ".sample(..., random_state=0)"))
+                frac = kwargs.get("frac")
+                if _is_true(kwargs.get("replace")) or (isinstance(frac, Const) and isinstance(frac.value, (int, float))
+                                                       and frac.value > 1):
+                    result = result.evolve(oversampled=site)
+        elif method in {"to_csv", "to_parquet", "to_excel", "to_json", "to_pickle", "to_sql", "plot", "hist",
+                        "info", "to_string", "to_html", "to_markdown", "savefig"}:
+            return UNKNOWN
+        if _is_true(kwargs.get("inplace")) and isinstance(receiver_node, ast.Name) and isinstance(result, Data):
+            self.env[receiver_node.id] = result.evolve(subset=False)
+            return UNKNOWN
+        return result
+
+    def drop(self, data: Data, base: Data, args: list, kwargs: dict) -> Data:
+        axis = kwargs.get("axis")
+        columns_axis = isinstance(axis, Const) and axis.value in (1, "columns")
+        if "columns" in kwargs or columns_axis:
+            target = kwargs.get("columns", args[0] if args else kwargs.get("labels", UNKNOWN))
+            names = _strings(target)
+            if names is None:
+                return base.evolve(cols=UNKNOWN_COLS)
+            return base.evolve(cols=data.cols.drop(set(names)))
+        return base.evolve(subset=True)
+
+
+def replace_cols(cols: Cols, **changes: Any) -> Cols:
+    from dataclasses import replace
+
+    return replace(cols, **changes)
+
+
+class _Scope:
+    """Temporarily bind names (function parameters, comprehension variables), then restore."""
+
+    _MISSING = object()
+
+    def __init__(self, env: dict[str, Any], bindings: dict[str, Any]) -> None:
+        self.env, self.bindings = env, bindings
+        self.saved: dict[str, Any] = {}
+
+    def __enter__(self) -> _Scope:
+        for name, value in self.bindings.items():
+            self.saved[name] = self.env.get(name, self._MISSING)
+            self.env[name] = value
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for name, value in self.saved.items():
+            if value is self._MISSING:
+                self.env.pop(name, None)
+            else:
+                self.env[name] = value
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _target_names(target: ast.AST) -> list[str]:
+    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+
+def _assigned_names(body: list[ast.stmt]) -> set[str]:
+    names: set[str] = set()
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+    return names
+
+
+def _unparse(node: ast.AST) -> str:
+    try:
+        text = ast.unparse(node)
+    except Exception:  # pragma: no cover - ast.unparse handles every parsed node
+        return ""
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _describe(node: ast.AST) -> str:
+    return _unparse(node) or "model"
+
+
+def analyze(cells: Iterable[Any], *, manifest: dict | None = None) -> Facts:
+    """Run the dataflow over parsed cells (in the order given) and return what it observed.
+
+    Parameters
+    ----------
+    cells : iterable of nbpromote.notebook.CodeCell
+        The cells, in the order they run (notebook order, or the recorded execution order).
+    manifest : dict or None, default=None
+        A capture manifest; recorded ``seeds`` count as seeding every random source.
+
+    Returns
+    -------
+    Facts
+        Fits, evaluations, cross-validations, splits, statistics, random draws, reads, shell
+        commands and the final abstract environment.
+    """
+    seeded = bool(manifest and manifest.get("seeds"))
+    return _Analyzer(seeded=seeded).run(cells)

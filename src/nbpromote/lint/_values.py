@@ -1,0 +1,248 @@
+"""The abstract values the dataflow tracks, and the algebra of "which rows".
+
+Rows are described by their lineage, not their content: a value's ``rows`` is a set of
+``(root, path)`` pairs, where ``root`` names a data source (one read, one loader call) and ``path``
+is the sequence of splits taken from it, e.g. ``((split_3, "train"),)``. Two values share rows
+when one path is a prefix of the other for the same root; siblings of one split never do. This is
+enough to answer every question the leakage rules ask ("was the scaler fit on rows the test set
+holds?") without executing anything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+__all__ = [
+    "Site", "Stat", "Cols", "Data", "Const", "Coll", "Est", "Ref", "Idx", "SplitIter", "Func",
+    "Indexer", "Unknown", "UNKNOWN", "contained", "overlap", "label_of", "name_side",
+]
+
+Site = tuple  # (cell index, line in the cell's source, 1-based)
+Rows = frozenset  # of (root: int, path: tuple[tuple[object, str], ...])
+
+
+@dataclass(frozen=True)
+class Stat:
+    """A statistic learned over rows (a fitted scaler, ``df.mean()``, ``pd.qcut``)."""
+
+    site: Site
+    what: str
+    rows: Rows
+
+
+@dataclass(frozen=True)
+class Cols:
+    """What is known about a frame's columns.
+
+    ``selected`` None means every column of the source (minus ``dropped``); ``known`` False means the
+    analysis lost track (``iloc[:, 1:]``, a PCA output) and column rules stay silent.
+    """
+
+    selected: frozenset | None = None
+    known: bool = True
+    dropped: frozenset = frozenset()
+    derived: tuple = ()  # ((column, frozenset of source columns), …)
+    future: tuple = ()  # ((column, frozenset of Sites), …)
+    dates: frozenset = frozenset()
+    date_index: bool = False
+
+    def derived_map(self) -> dict[str, frozenset]:
+        return dict(self.derived)
+
+    def future_map(self) -> dict[str, frozenset]:
+        return dict(self.future)
+
+    def keeps(self, column: str) -> bool | None:
+        """Whether ``column`` is among the features (None: unknown)."""
+        if not self.known:
+            return None
+        if self.selected is not None:
+            return column in self.selected
+        return column not in self.dropped
+
+    def kept_columns(self, candidates: set[str]) -> set[str]:
+        return {c for c in candidates if self.keeps(c)}
+
+    def with_column(self, column: str, sources: frozenset, future: frozenset, is_date: bool) -> Cols:
+        derived = dict(self.derived)
+        if sources - {column}:
+            derived[column] = frozenset(sources - {column}) | derived.get(column, frozenset())
+        fut = dict(self.future)
+        if future:
+            fut[column] = future
+        else:
+            fut.pop(column, None)
+        return replace(
+            self,
+            selected=None if self.selected is None else self.selected | {column},
+            dropped=self.dropped - {column},
+            derived=tuple(sorted(derived.items())),
+            future=tuple(sorted(fut.items(), key=lambda kv: kv[0])),
+            dates=self.dates | {column} if is_date else self.dates - {column},
+        )
+
+    def drop(self, columns: set[str]) -> Cols:
+        selected = None if self.selected is None else self.selected - columns
+        return replace(self, selected=selected, dropped=self.dropped | columns)
+
+    def select(self, columns: set[str]) -> Cols:
+        return replace(self, selected=frozenset(columns))
+
+
+UNKNOWN_COLS = Cols(known=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Data:
+    """A value made of data rows (DataFrame, Series, array), or a statistic of them (empty rows)."""
+
+    rows: Rows
+    stats: frozenset = frozenset()
+    cols: Cols = Cols()
+    src: frozenset = frozenset()  # columns a Series was read from (df['y'] -> {'y'})
+    future: frozenset = frozenset()  # Sites of look-ahead operations this value depends on
+    temporal: Site | None = None  # where it was sorted/resampled by time
+    oversampled: Site | None = None  # where rows were duplicated/synthesised
+    subset: bool = False  # made by a row subset (slice, mask, sample): a split when named so
+    grouped: bool = False  # a groupby object
+    windowed: bool = False  # rolling/expanding/ewm object
+    is_datetime: bool = False  # pd.to_datetime result
+    bunch: bool = False  # a sklearn Bunch (.data / .target / .frame)
+    fresh: bool = False  # straight from a reader (a named read of "test.csv" is a test set)
+
+    def evolve(self, **changes: Any) -> Data:
+        return replace(self, **changes)
+
+    @property
+    def label(self) -> str | None:
+        return label_of(self.rows)
+
+
+@dataclass(frozen=True)
+class Const:
+    value: Any
+
+
+@dataclass(eq=False)
+class Coll:
+    """A literal list/tuple/dict (or a function's tuple result)."""
+
+    items: list
+    kind: str = "list"
+    keys: list | None = None
+
+    def strings(self) -> list[str] | None:
+        out = []
+        for item in self.items:
+            if isinstance(item, Const) and isinstance(item.value, str):
+                out.append(item.value)
+            else:
+                return None
+        return out
+
+
+@dataclass(eq=False)
+class Est:
+    """An estimator object: model, transformer, pipeline, search, resampler or splitter."""
+
+    cls: str
+    kind: str  # model|transformer|stateless|oversampler|resampler|cluster|pipeline|search|splitter
+    site: Site
+    steps: list = field(default_factory=list)
+    stats: frozenset = frozenset()
+    fit_rows: frozenset = frozenset()
+    fitted: bool = False
+    shuffle: bool = False
+    multi: bool = False  # stands for several models (a loop over candidates)
+    name: str | None = None
+
+    @property
+    def is_model(self) -> bool:
+        return self.kind in {"model", "pipeline", "search"}
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A module, function or class reached through the imports (``pandas.read_csv``)."""
+
+    dotted: str
+
+    @property
+    def short(self) -> str:
+        return self.dotted.rsplit(".", 1)[-1]
+
+    @property
+    def root(self) -> str:
+        return self.dotted.split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class Idx:
+    """Row indices of one side of a split (``for train_idx, test_idx in kf.split(X)``)."""
+
+    sid: tuple
+    side: str
+
+
+@dataclass(eq=False)
+class SplitIter:
+    sid: tuple
+
+
+@dataclass(eq=False)
+class Func:
+    node: Any
+    cell: int
+    offset: int
+
+
+@dataclass(eq=False)
+class Indexer:
+    data: Data
+    kind: str  # iloc|loc
+
+
+class Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = Unknown()
+
+
+# --- rows algebra ------------------------------------------------------------------------------
+def _prefix(a: tuple, b: tuple) -> bool:
+    return len(a) <= len(b) and b[: len(a)] == a
+
+
+def contained(inner: Rows, outer: Rows) -> bool:
+    """Every row of ``inner`` is among ``outer``'s."""
+    if not inner:
+        return False
+    return all(any(r == q and _prefix(qp, p) for q, qp in outer) for r, p in inner)
+
+
+def overlap(a: Rows, b: Rows) -> bool:
+    """``a`` and ``b`` share rows."""
+    return any(r == q and (_prefix(p, qp) or _prefix(qp, p)) for r, p in a for q, qp in b)
+
+
+def label_of(rows: Rows) -> str | None:
+    sides = {p[-1][1] if p else None for _r, p in rows}
+    return sides.pop() if len(sides) == 1 else None
+
+
+_TEST_WORDS = {"test", "tst", "te", "val", "valid", "validation", "holdout", "hold", "eval", "dev"}
+_TRAIN_WORDS = {"train", "tr", "trn", "training", "fit"}
+
+
+def name_side(name: str) -> str | None:
+    """'train'/'test' from a variable name (``X_train``, ``df_val``, ``test``), else None."""
+    words = {w for w in re.split(r"[_\d]+|(?<=[a-z])(?=[A-Z])", name.lower()) if w}
+    if words & _TEST_WORDS:
+        return "test"
+    if words & _TRAIN_WORDS:
+        return "train"
+    return None

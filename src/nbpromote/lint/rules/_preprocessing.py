@@ -1,0 +1,79 @@
+"""preprocessing-before-split: a statistic over rows learned on rows the evaluation data holds.
+
+A fitted scaler/imputer/encoder/selector/PCA/vectorizer, or a pandas/NumPy aggregate (``mean``,
+``quantile``, ``pd.qcut`` …) leaks when the rows it learned from overlap the rows a model is
+evaluated on (held-out evaluation, or the folds of a cross-validation), and its result reaches that
+model's training or evaluation data. Preprocessing inside a Pipeline is fitted per fold: no finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .._findings import Finding
+from .._registry import Context, Rule, register
+from .._values import Data, label_of, overlap
+
+
+def leaks(ctx: Context) -> dict:
+    """Stat -> (evidence site, how) for every statistic that leaks."""
+    facts = ctx.facts
+    found: dict = {}
+    for ev in facts.evals:
+        if not ev.est.is_model or not isinstance(ev.X, Data) or not ev.held_out:
+            continue
+        for stat in ev.X.stats | ev.train_stats:
+            if stat not in found and overlap(stat.rows, ev.X.rows):
+                found[stat] = (ev.site, "the evaluation data")
+    for cv in facts.cvs:
+        if not isinstance(cv.X, Data):
+            continue
+        for stat in cv.X.stats:
+            if stat not in found and overlap(stat.rows, cv.X.rows):
+                found[stat] = (cv.site, f"the validation folds of {cv.func}")
+    held_out = [(s.site, s.test_rows()) for s in facts.splits if s.how == "train_test_split"]
+    for fit in facts.fits:
+        if not fit.est.is_model or not isinstance(fit.X, Data):
+            continue
+        for stat in fit.X.stats:
+            if stat in found:
+                continue
+            if fit.est.kind == "search" and overlap(stat.rows, fit.X.rows):
+                found[stat] = (fit.site, f"the validation folds of {fit.est.cls}")
+                continue
+            for site, rows in held_out:
+                if overlap(stat.rows, rows) and not overlap(rows, fit.X.rows):
+                    found[stat] = (site, "the test split")
+                    break
+    return found
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    seen = set()
+    for stat, (site, how) in sorted(leaks(ctx).items(), key=lambda kv: kv[0].site):
+        if label_of(stat.rows) == "test":
+            continue  # learned on test rows only: that is fit-on-test, reported there
+        if stat.site in seen:
+            continue
+        seen.add(stat.site)
+        what = stat.what.lstrip(".")
+        if "." in what and not what.endswith("()"):  # a fitted estimator: "StandardScaler.fit_transform"
+            cls = what.split(".")[0]
+            fix = (f"Split first and fit {cls} on the training rows only — best inside a Pipeline with the "
+                   f"model, e.g. make_pipeline({cls}(), model).fit(X_train, y_train).")
+        else:
+            fix = (f"Split first and compute {what} on the training split only (e.g. X_train), then apply that "
+                   "value to both splits — or use SimpleImputer/StandardScaler inside the model's Pipeline.")
+        yield ctx.finding(
+            stat.site[0], stat.site[1],
+            f"{what} learns from rows that {how} ({ctx.where(site)}) also holds, so the score is "
+            "measured on data the preprocessing has already seen.",
+            fix,
+        )
+
+
+RULE = register(Rule(
+    "preprocessing-before-split", "error",
+    "A fitted transform or row statistic learned on data that later reaches the test set.",
+    check, "leakage",
+))

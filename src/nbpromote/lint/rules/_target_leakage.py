@@ -1,0 +1,78 @@
+"""target-leakage: the target, or a column computed from it, is among the model's features.
+
+The target is what reaches ``fit`` as ``y``; when it was read from a frame column (``df['default']``,
+``df.pop('default')``), the features that reach ``fit`` as ``X`` from the same data must not keep that
+column, any column computed from it (``df['flag'] = df['default'] == 1``), or a column named after it.
+Only reported when the feature columns are known (explicit lists, ``drop``, ``df`` itself).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .._findings import Finding
+from .._registry import Context, Rule, register
+from .._values import Data
+
+
+def _closure(targets: set[str], derived: dict) -> set[str]:
+    out = set(targets)
+    frontier = list(targets)
+    while frontier:
+        for source in derived.get(frontier.pop(), ()):
+            if source not in out:
+                out.add(source)
+                frontier.append(source)
+    return out
+
+
+def _words(name: str) -> set[str]:
+    return {w for w in re.split(r"[^a-z0-9]+", name.lower()) if w}
+
+
+def problems(X: Data, y: Data) -> list[str]:
+    """Human descriptions of how ``X`` carries the target ``y`` (empty when it does not)."""
+    if not y.src or not X.cols.known:
+        return []
+    if not {r for r, _p in X.rows} & {r for r, _p in y.rows}:
+        return []
+    targets = _closure(set(y.src), y.cols.derived_map())
+    out = []
+    for column in sorted(X.cols.kept_columns(targets)):
+        out.append(f"the target column '{column}' is among the features")
+    for column, sources in sorted(X.cols.derived_map().items()):
+        if column not in targets and sources & targets and X.cols.keeps(column):
+            tied = "', '".join(sorted(sources & targets))
+            out.append(f"the feature '{column}' is computed from the target '{tied}'")
+    if X.cols.selected is not None:
+        flagged = {p.split("'")[1] for p in out}
+        for column in sorted(X.cols.selected - targets - flagged):
+            for target in y.src:
+                if len(target) > 2 and _words(target) <= _words(column) and target != "target":
+                    out.append(f"the feature '{column}' is named after the target '{target}'")
+    return out
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    seen: set[str] = set()
+    events = [(f.site, f.X, f.y, f.est) for f in ctx.facts.fits if f.est.is_model]
+    events += [(c.site, c.X, c.y, c.est) for c in ctx.facts.cvs]
+    for site, X, y, _est in events:
+        if not isinstance(X, Data) or not isinstance(y, Data):
+            continue
+        for problem in problems(X, y):
+            if problem in seen:
+                continue
+            seen.add(problem)
+            column = problem.split("'")[1]
+            yield ctx.finding(
+                site[0], site[1],
+                f"At this fit {problem}, so the model learns the answer instead of predicting it.",
+                f"Drop '{column}' from the features before fitting (e.g. X = df.drop(columns=['{column}', target])), "
+                "and keep only columns known before the outcome.",
+            )
+
+
+RULE = register(Rule("target-leakage", "error", "The target or a column derived from it is a feature.",
+                     check, "leakage"))

@@ -1,0 +1,69 @@
+"""temporal: time-ordered data split at random, or features that look into the future.
+
+Time-ordered data is data the notebook sorts by a datetime column or index, or resamples; a shuffled
+``train_test_split`` or a shuffling CV splitter on it trains on the future and tests on the past.
+Look-ahead features are ``shift(-k)``/``diff(-k)``/``pct_change(-k)`` and centred rolling windows that
+reach a model's features (a shifted *target* is fine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .._findings import Finding
+from .._registry import Context, Rule, register
+from .._values import Data
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    facts = ctx.facts
+    seen: set = set()
+    for split in facts.splits:
+        ordered = next((d.temporal for d in split.inputs if isinstance(d, Data) and d.temporal), None)
+        if ordered and split.shuffle and split.site not in seen:
+            seen.add(split.site)
+            how = "train_test_split shuffles it" if split.how == "train_test_split" else "this CV splitter shuffles it"
+            yield ctx.finding(
+                split.site[0], split.site[1],
+                f"The data is time-ordered ({ctx.where(ordered)}) but {how}, so the model trains on later "
+                "rows than it is tested on.",
+                "Split by time: train_test_split(..., shuffle=False), a cutoff date, or TimeSeriesSplit for CV.",
+                severity="warning",
+            )
+    for cv in facts.cvs:
+        if isinstance(cv.X, Data) and cv.X.temporal and cv.shuffle and cv.site not in seen:
+            seen.add(cv.site)
+            yield ctx.finding(
+                cv.site[0], cv.site[1],
+                f"The data is time-ordered ({ctx.where(cv.X.temporal)}) but {cv.func} uses shuffled folds, "
+                "so each fold trains on the future.",
+                "Use cv=TimeSeriesSplit(n_splits=5).", severity="warning",
+            )
+    fits = [(f.X, f.site) for f in facts.fits if f.est.is_model]
+    fits += [(c.X, c.site) for c in facts.cvs]
+    for X, fit_site in fits:
+        if not isinstance(X, Data):
+            continue
+        future: dict = {}
+        for site in X.future:
+            future.setdefault(site, None)
+        if X.cols.known:
+            for column, sites in X.cols.future_map().items():
+                if X.cols.keeps(column):
+                    for site in sites:
+                        future[site] = column
+        for site, column in sorted(future.items()):
+            if site in seen:
+                continue
+            seen.add(site)
+            what = f"the feature '{column}'" if column else "this feature"
+            yield ctx.finding(
+                site[0], site[1],
+                f"{what.capitalize()} looks ahead in time (a negative shift or a centred window) and reaches the "
+                f"model's features at {ctx.where(fit_site)}, but the future is not known at prediction time.",
+                "Build features from past values only: shift(k) with k > 0, rolling(..., center=False).",
+            )
+
+
+RULE = register(Rule("temporal", "error", "Time-ordered data split at random, or look-ahead features.",
+                     check, "leakage"))

@@ -1,0 +1,123 @@
+"""``%promote lint [NOTEBOOK] [--live on|off]``: findings as a table in the notebook.
+
+Without NOTEBOOK it lints the notebook the kernel belongs to (ipykernel's ``__session__``); when the
+kernel cannot tell (a console), it lints the cells run so far, in execution order. ``--live on``
+registers a ``post_run_cell`` hook that lints the execution history after every cell and shows only
+the new findings about the cell just run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+
+_ATTR = "_nbpromote_live_lint"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="%promote lint", add_help=True)
+    parser.add_argument("notebook", nargs="?", default=None)
+    parser.add_argument("--live", choices=["on", "off"], default=None)
+    return parser
+
+
+def _current_notebook(shell: Any) -> Path | None:
+    ns = getattr(shell, "user_ns", {}) or {}
+    for candidate in (ns.get("__session__"), os.environ.get("JPY_SESSION_NAME")):
+        if candidate and str(candidate).endswith((".ipynb", ".py")) and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+def history_cells(shell: Any) -> list[Any]:
+    """The cells run so far, as CodeCells indexed by execution count."""
+    from ..notebook import make_cell
+
+    inputs = list((getattr(shell, "user_ns", {}) or {}).get("In", []) or [])
+    return [make_cell(i, source, cell_id=f"In[{i}]", execution_count=i)
+            for i, source in enumerate(inputs) if i and source and source.strip()]
+
+
+def lint_history(shell: Any) -> Any:
+    from ..lint import lint_cells
+
+    return lint_cells(history_cells(shell), notebook="<kernel history>")
+
+
+class LiveLinter:
+    """The post_run_cell hook: lint the history, show new findings about the cell just run."""
+
+    def __init__(self, shell: Any) -> None:
+        self.shell = shell
+        self.seen: set[tuple] = set()
+        self.last_seconds = 0.0
+
+    def __call__(self, result: Any = None) -> None:
+        from ..widgets.findings import FindingsTable
+
+        started = time.perf_counter()
+        try:
+            report = lint_history(self.shell)
+        except Exception:  # never break the user's cell because the linter failed
+            return
+        count = getattr(result, "execution_count", None) or max(
+            (c for c in (getattr(self.shell, "execution_count", 0) - 1,) if c), default=0)
+        fresh = []
+        for finding in report.findings:
+            key = (finding.rule, finding.message)
+            if finding.cell == count and key not in self.seen:
+                fresh.append(finding)
+            self.seen.add(key)
+        self.last_seconds = time.perf_counter() - started
+        if fresh:
+            report.findings = fresh
+            table = FindingsTable(report, title=f"nbpromote live lint — In [{count}]", cell_label="In")
+            try:
+                from IPython.display import display
+
+                display(table)
+            except ImportError:  # pragma: no cover - IPython is always there in a kernel
+                print(table.to_text())
+
+
+def set_live(shell: Any, on: bool) -> str:
+    current = getattr(shell, _ATTR, None)
+    if on:
+        if current is None:
+            hook = LiveLinter(shell)
+            shell.events.register("post_run_cell", hook)
+            setattr(shell, _ATTR, hook)
+        return "nbpromote live lint is on: each cell is linted after it runs."
+    if current is not None:
+        try:
+            shell.events.unregister("post_run_cell", current)
+        except ValueError:
+            pass
+        setattr(shell, _ATTR, None)
+    return "nbpromote live lint is off."
+
+
+def lint(shell: Any, args: list[str]) -> Any:
+    """Handler of ``%promote lint``."""
+    from ..lint import lint_notebook
+    from ..widgets.findings import FindingsTable, findings_view
+
+    options = _parser().parse_args(args)
+    if options.live is not None:
+        if options.notebook:
+            raise UsageError("%promote lint --live takes no notebook; it lints the cells as they run.")
+        print(set_live(shell, options.live == "on"))
+        return None
+    if options.notebook:
+        path = Path(options.notebook)
+        return findings_view(lint_notebook(path), notebook_path=path)
+    path = _current_notebook(shell)
+    if path is not None:
+        return findings_view(lint_notebook(path), notebook_path=path)
+    return FindingsTable(lint_history(shell), title="nbpromote lint — cells run so far (execution order)",
+                         cell_label="In")

@@ -1,0 +1,187 @@
+"""Package subcommands backed by :mod:`nbpromote.monitor` and :mod:`nbpromote.registry`.
+
+Each one parses, makes one call into :mod:`._integrations` (which calls the other package's
+API) and renders; exit codes follow the product's contract (0 ok, 1 the check found problems,
+2 bad usage).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ._dag import Pipeline
+from ._store import ArtifactStore
+
+__all__ = ["add_integration_commands"]
+
+
+def _db_option(func: Any) -> Any:
+    return click.option("--db", default=None, help="Registry database (default: $NBPROMOTE_REGISTRY, pyproject, $NBPROMOTE_HOME/registry.db).")(func)
+
+
+def _actor_option(func: Any) -> Any:
+    return click.option("--actor", default=None, help="Who does this (default: $NBPROMOTE_ACTOR or the OS user).")(func)
+
+
+def add_integration_commands(group: click.Group, pipeline: Pipeline, store_option: Callable[..., Any],
+                             json_option: Callable[..., Any], emit_json: Callable[[Any], None]) -> None:
+    """Add validate, monitor, register, promote, rollback, predict and audit to ``group``."""
+    from . import _integrations as api
+
+    def show(document: Any, as_json: bool, text: str) -> None:
+        emit_json(document) if as_json else click.echo(text)
+
+    @group.command("validate")
+    @click.option("--input", "input_path", required=True, type=click.Path(dir_okay=False), help="CSV or Parquet batch.")
+    @click.option("--quarantine", type=click.Path(file_okay=False), default=None, help="Write rejected rows here.")
+    @click.option("--policy", type=click.Choice(["batch", "rows"]), default="batch", show_default=True,
+                  help="batch: reject the batch on any error; rows: quarantine bad rows, keep the rest.")
+    @store_option
+    @json_option
+    def validate(input_path: str, quarantine: str | None, policy: str, store: Path | None, as_json: bool) -> None:
+        """Check a batch against the latest run's reference profile (exit 1 if it fails)."""
+        report = api.validate_input(pipeline, ArtifactStore(store), input_path, quarantine=quarantine, policy=policy)
+        show(report.to_dict(), as_json, report.to_text())
+        sys.exit(0 if report.ok else 1)
+
+    @group.command("monitor")
+    @click.option("--current", required=True, type=click.Path(dir_okay=False), help="CSV or Parquet batch.")
+    @click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+    @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write the report to a file.")
+    @store_option
+    @json_option
+    def monitor(current: str, output_format: str, output: str | None, store: Path | None, as_json: bool) -> None:
+        """Drift of a current batch against the latest run's reference (exit 1 if retraining is due)."""
+        report = api.monitor_current(pipeline, ArtifactStore(store), current)
+        fmt = "json" if as_json else output_format
+        if output is not None:
+            from .._io import atomic_write_text, write_json
+
+            write_json(output, report.to_dict()) if fmt == "json" else atomic_write_text(
+                output, report.to_html() if fmt == "html" else report.to_text() + "\n")
+            click.echo(f"report written to {output}", err=True)
+        elif fmt == "json":
+            emit_json(report.to_dict())
+        else:
+            click.echo(report.to_html() if fmt == "html" else report.to_text())
+        sys.exit(1 if report.policy.retrain else 0)
+
+    @group.command("register")
+    @click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Extra tag (repeatable).")
+    @_db_option
+    @_actor_option
+    @store_option
+    @json_option
+    def register(tags: tuple[str, ...], db: str | None, actor: str | None, store: Path | None, as_json: bool) -> None:
+        """Register the latest run's model with its metrics, lineage and holdout."""
+        from ._params import parse_param_args
+
+        version = api.register_latest(pipeline, ArtifactStore(store), db=db, actor=actor, tags=parse_param_args(tags))
+        show(version.to_dict(), as_json, f"registered {pipeline.name} v{version.version} (artifact {version.artifact_hash})")
+
+    @group.command("promote")
+    @click.argument("version")
+    @click.option("--reason", required=True, help="Why (kept in the history and the audit log).")
+    @click.option("--metric", default=None, help="Primary metric of the gate.")
+    @click.option("--delta", type=float, default=None, help="Required improvement (default: the holdout's noise).")
+    @click.option("--guardrail", "guardrails", multiple=True, help="Extra guardrail, e.g. 'accuracy>=0.8' (repeatable).")
+    @click.option("--approve", is_flag=True, help="Approve in the same step (when policy allows).")
+    @_db_option
+    @_actor_option
+    @json_option
+    def promote(version: str, reason: str, metric: str | None, delta: float | None, guardrails: tuple[str, ...],
+                approve: bool, db: str | None, actor: str | None, as_json: bool) -> None:
+        """Promote VERSION to Production through the champion/challenger gate (exit 1 if rejected)."""
+        from ..registry import open_registry
+
+        with open_registry(db) as registry:
+            transition = registry.promote(pipeline.name, version, metric=metric, delta=delta,
+                                          guardrails=list(guardrails) or None, reason=reason, actor=actor,
+                                          approve=approve)
+        show(transition.to_dict(), as_json, f"{pipeline.name}: {_describe(transition)}")
+
+    @group.command("rollback")
+    @click.option("--reason", required=True, help="Why (kept in the history and the audit log).")
+    @click.option("--to", "to_version", default=None, help="Version to restore (default: the previous Production).")
+    @_db_option
+    @_actor_option
+    @json_option
+    def rollback(reason: str, to_version: str | None, db: str | None, actor: str | None, as_json: bool) -> None:
+        """Put the previous Production version back."""
+        from ..registry import open_registry
+
+        with open_registry(db) as registry:
+            transition = registry.rollback(pipeline.name, reason=reason, actor=actor, to=to_version)
+        show(transition.to_dict(), as_json, f"{pipeline.name}: {_describe(transition)}")
+
+    @group.command("predict")
+    @click.option("--input", "input_path", required=True, type=click.Path(dir_okay=False), help="CSV or Parquet batch.")
+    @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="CSV/Parquet to write (default: CSV on stdout).")
+    @click.option("--latest", is_flag=True, help="Use the latest run's model instead of the registry's Production one.")
+    @click.option("--version", "model_version", default=None, help="Registered version to use instead of Production.")
+    @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
+    @_db_option
+    @store_option
+    @json_option
+    def predict(input_path: str, output: str | None, latest: bool, model_version: str | None, force: bool,
+                db: str | None, store: Path | None, as_json: bool) -> None:
+        """Score a batch with the Production model (or --latest run's)."""
+        frame, info = api.predict_file(pipeline, ArtifactStore(store), input_path, output=output, latest=latest,
+                                       version=model_version, db=db, force=force)
+        if as_json:
+            emit_json({**info, "predictions": frame["prediction"].tolist() if output is None else None})
+        elif output is None:
+            click.echo(frame.to_csv(index=False), nl=False)
+        else:
+            click.echo(f"{info['rows']} predictions written to {output}")
+
+    @group.group("audit")
+    def audit() -> None:
+        """Verify or read the registry's tamper-evident audit log."""
+
+    @audit.command("verify")
+    @_db_option
+    @json_option
+    def audit_verify(db: str | None, as_json: bool) -> None:
+        """Check the hash chain; exit 1 naming the first bad record."""
+        from ..registry import open_audit_log
+
+        log = open_audit_log(db)
+        try:
+            result = log.verify()
+        finally:
+            getattr(log, "close", lambda: None)()
+        text = (f"audit log ok: {result.records_checked} records" if result.ok
+                else f"audit log TAMPERED at record {result.first_bad_seq}: {result.reason}")
+        show(result.to_dict(), as_json, text)
+        sys.exit(result.exit_code)
+
+    @audit.command("tail")
+    @click.option("-n", "count", type=int, default=10, show_default=True)
+    @_db_option
+    @json_option
+    def audit_tail(count: int, db: str | None, as_json: bool) -> None:
+        """The last N audit records."""
+        from ..registry import open_audit_log
+
+        log = open_audit_log(db)
+        try:
+            records = log.tail(count)
+        finally:
+            getattr(log, "close", lambda: None)()
+        rows = [r.to_dict() for r in records]
+        show({"records": rows}, as_json, "\n".join(
+            f"{row['seq']:>5}  {row['at']}  {row['kind']:<12} "
+            + " ".join(f"{k}={v}" for k, v in row.get("data", {}).items() if k in ("model", "name", "version", "actor", "reason", "to_stage"))
+            for row in rows) or "(empty)")
+
+
+def _describe(transition: Any) -> str:
+    data = transition.to_dict()
+    keys = ("kind", "version", "from_stage", "to_stage", "reason")
+    return ", ".join(f"{k}={data[k]}" for k in keys if data.get(k) is not None)

@@ -1,0 +1,289 @@
+"""Running a pipeline: cache keys, hits and misses, reasons, the run record.
+
+For each stage in DAG order the runner computes the key parts (code, params, data files, input
+hashes, environment, seed) *before* anything runs, looks the key up in the stage cache, and either
+reuses the stored output hashes (a hit: nothing is loaded) or hands the stage to the executor
+with its inputs as hashes (a miss: the reasons are recorded). Outputs of cached stages are only
+read from disk when a stage that reruns needs them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import xxhash
+
+from ..errors import PipelineError, SerializationError, StageFailedError, UsageError
+from ._dag import Pipeline, Stage
+from ._executors import Executor, StageTask, get_executor
+from ._keys import environment_lock, key_parts, rerun_reasons, stage_key
+from ._params import resolve_params
+from ._store import ArtifactStore
+
+__all__ = ["run_pipeline", "plan_run", "RUN_SCHEMA_VERSION", "new_run_id"]
+
+RUN_SCHEMA_VERSION = 1
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_run_id(pipeline: str, moment: datetime | None = None) -> str:
+    """Sortable run id: UTC time to the microsecond + 6 hex digits of (pipeline, pid, time)."""
+    moment = moment or _now()
+    stamp = moment.strftime("%Y%m%dT%H%M%S%fZ")
+    suffix = xxhash.xxh64(f"{pipeline}|{os.getpid()}|{time.perf_counter_ns()}".encode()).hexdigest()[:6]
+    return f"{stamp}-{suffix}"
+
+
+def _previous_parts(store: ArtifactStore, pipeline: str) -> dict[str, dict[str, Any]]:
+    """Key parts of each stage's most recent run, from the newest run record holding it."""
+    found: dict[str, dict[str, Any]] = {}
+    last = store.latest_run(pipeline)
+    if last is None:
+        return found
+    for stage in last.get("stages", []):
+        if "key_parts" in stage:
+            found[stage["name"]] = stage["key_parts"]
+    failed = last.get("failed") or {}
+    if failed.get("key_parts"):
+        found[failed["stage"]] = failed["key_parts"]
+    if len(found) < len(last.get("stages", [])) or last.get("status") != "succeeded":
+        # A partial or failed run: fill the gaps from older records (few; newest first).
+        for run_id in reversed(store.run_ids(pipeline)[-20:]):
+            for stage in store.read_run(pipeline, run_id).get("stages", []):
+                found.setdefault(stage["name"], stage.get("key_parts", {}))
+    return found
+
+
+@contextlib.contextmanager
+def _stdout_to(stream: Any) -> Iterator[None]:
+    if stream is None:
+        yield
+        return
+    with contextlib.redirect_stdout(stream):
+        yield
+
+
+def _selection(pipeline: Pipeline, from_stage: str | None, only: str | None, force: bool) -> tuple[list[Stage], set[str], str]:
+    if from_stage and only:
+        raise UsageError("--from and --only cannot be combined.", hint="Use --from STAGE to rerun STAGE and downstream, --only STAGE for one stage.")
+    if only:
+        names = set(pipeline.upstream(only)) | {only}
+        return [s for s in pipeline.stages if s.name in names], {only}, f"--only {only}"
+    if from_stage:
+        return list(pipeline.stages), set(pipeline.downstream(from_stage)), f"--from {from_stage}"
+    forced = {s.name for s in pipeline.stages} if force else set()
+    return list(pipeline.stages), forced, "--force"
+
+
+def plan_run(
+    pipeline: Pipeline, *, params: Mapping[str, Any] | None = None, store: ArtifactStore | str | Path | None = None,
+) -> list[dict[str, Any]]:
+    """What ``run`` would do now, without running anything (used by ``status``).
+
+    Returns
+    -------
+    list of dict
+        Per stage: ``name``, ``key`` (None when an upstream stage must run first), ``state``
+        (``"cached"``, ``"will run"``, ``"blocked"``), ``reasons``.
+    """
+    store = store if isinstance(store, ArtifactStore) else ArtifactStore(store)
+    resolved = dict(pipeline.params) if params is None else dict(params)
+    previous = _previous_parts(store, pipeline.name)
+    refs: dict[str, str] = {}
+    stale: set[str] = set()
+    out = []
+    for stage in pipeline.stages:
+        parents = [p for i in stage.inputs if (p := pipeline.producer(i)) is not None and p.name in stale]
+        if parents:
+            stale.add(stage.name)
+            out.append({"name": stage.name, "key": None, "state": "will run",
+                        "reasons": [f"upstream stage {', '.join(sorted({p.name for p in parents}))} will run"]})
+            continue
+        parts = key_parts(pipeline, stage, resolved, refs)
+        key = stage_key(parts)
+        entry = store.get_entry(pipeline.name, stage.name, key)
+        if entry is not None:
+            refs.update(entry["outputs"])
+            out.append({"name": stage.name, "key": key, "state": "cached", "reasons": []})
+        else:
+            stale.add(stage.name)
+            out.append({"name": stage.name, "key": key, "state": "will run",
+                        "reasons": rerun_reasons(parts, previous.get(stage.name))})
+    return out
+
+
+def run_pipeline(
+    pipeline: Pipeline,
+    *,
+    params: Mapping[str, Any] | None = None,
+    params_file: str | Path | None = None,
+    from_stage: str | None = None,
+    only: str | None = None,
+    executor: str | Executor | None = None,
+    store: ArtifactStore | str | Path | None = None,
+    force: bool = False,
+    log: Callable[[str], None] | None = None,
+    stage_stdout: Any = None,
+) -> dict[str, Any]:
+    """Run the pipeline's DAG with caching and write the run record.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The DAG to run.
+    params : mapping or None, default=None
+        Parameter overrides (text values are converted to the defaults' types).
+    params_file : str or Path or None, default=None
+        JSON/YAML/TOML file of parameter overrides, applied before ``params``.
+    from_stage : str or None, default=None
+        Rerun this stage and everything downstream even if cached; upstream stages come from the
+        cache (and run only if they are out of date).
+    only : str or None, default=None
+        Run just this stage (even if cached); its upstream stages must be cached and up to date.
+    executor : {"inprocess", "process"} or Executor or None, default=None
+        Where stages run; None is in-process.
+    store : ArtifactStore or str or Path or None, default=None
+        The nbpromote home (``$NBPROMOTE_HOME`` or ``./.nbpromote`` when None).
+    force : bool, default=False
+        Rerun every stage regardless of the cache.
+    log : callable or None, default=None
+        Called with one line of progress per stage (``"train: ran in 1.20 s (code changed …)"``).
+    stage_stdout : file-like or None, default=None
+        Where the stages' own prints go (the CLI sends them to stderr under ``--json``).
+
+    Returns
+    -------
+    dict
+        The run record (also written to ``runs/<pipeline>/<run_id>.json``).
+
+    Raises
+    ------
+    StageFailedError
+        A stage raised; the record (status ``"failed"``) is written first and its ``run_id`` is on
+        the error. Stages that completed stay cached.
+    PipelineError
+        ``only`` was given but an upstream result is not cached.
+    UsageError
+        Unknown stage or parameter, bad parameter value.
+    """
+    store = store if isinstance(store, ArtifactStore) else ArtifactStore(store)
+    resolved = resolve_params(pipeline.params, params, params_file)
+    stages, forced, forced_by = _selection(pipeline, from_stage, only, force)
+    runner = get_executor(executor)
+    started = _now()
+    run_id = new_run_id(pipeline.name, started)
+    previous = _previous_parts(store, pipeline.name)
+    env = environment_lock(pipeline.package_root)
+    record: dict[str, Any] = {
+        "schema_version": RUN_SCHEMA_VERSION,
+        "run_id": run_id,
+        "pipeline": pipeline.name,
+        "version": pipeline.version,
+        "params": resolved,
+        "seed": pipeline.seed,
+        "executor": runner.name,
+        "status": "running",
+        "stages": [],
+        "environment": {**env, "python": platform.python_version(), "platform": sys.platform},
+        "package": _package_info(pipeline),
+        "started_at": _iso(started),
+        "finished_at": None,
+    }
+    refs: dict[str, str] = {}
+    say = log or (lambda line: None)
+    try:
+        for stage in stages:
+            inputs = {name: refs[name] for name in stage.inputs}
+            parts = key_parts(pipeline, stage, resolved, inputs)
+            key = stage_key(parts)
+            entry = store.get_entry(pipeline.name, stage.name, key)
+            item: dict[str, Any] = {"name": stage.name, "key": key, "inputs": inputs}
+            if entry is not None and stage.name not in forced:
+                refs.update(entry["outputs"])
+                item.update(status="cached", seconds=0.0, outputs=dict(entry["outputs"]), reason=None,
+                            reasons=[], artifacts=entry.get("artifacts", {}), original_run=entry.get("run_id"),
+                            key_parts=parts)
+                record["stages"].append(item)
+                say(f"{stage.name}: cached")
+                continue
+            if only and stage.name != only:
+                raise PipelineError(
+                    f"--only {only} needs the result of stage '{stage.name}', which is not cached for the "
+                    f"current code, params and data ({'; '.join(rerun_reasons(parts, previous.get(stage.name)))}).",
+                    hint=f"Run the pipeline without --only, or use --from {stage.name}.", stage=stage.name,
+                )
+            reasons = [f"forced by {forced_by}"] if stage.name in forced else rerun_reasons(parts, previous.get(stage.name))
+            task = StageTask(
+                pipeline=pipeline.name, stage=stage.name, func_ref=stage.func_ref, key=key, inputs=inputs,
+                params={name: resolved[name] for name in stage.params}, outputs=stage.outputs,
+                seed=pipeline.seed, sys_path=list(sys.path), cwd=os.getcwd(),
+                func=None if isinstance(stage.func, str) else stage.func,
+            )
+            wall = time.perf_counter()
+            with _stdout_to(stage_stdout):
+                result = runner.submit(task, store).result()
+            wall = time.perf_counter() - wall
+            outputs = {name: ref.hash for name, ref in result.outputs.items()}
+            artifacts = {name: ref.to_dict() for name, ref in result.outputs.items()}
+            refs.update(outputs)
+            store.put_entry(pipeline.name, stage.name, key, {
+                "pipeline": pipeline.name, "stage": stage.name, "outputs": outputs, "artifacts": artifacts,
+                "key_parts": parts, "seconds": result.seconds, "run_id": run_id,
+            })
+            item.update(status="ran", seconds=round(wall, 6), outputs=outputs, reason="; ".join(reasons),
+                        reasons=reasons, artifacts=artifacts, key_parts=parts)
+            if result.seeds:
+                item["seeds"] = result.seeds
+            record["stages"].append(item)
+            say(f"{stage.name}: ran in {wall:.2f} s ({'; '.join(reasons)})")
+    except (StageFailedError, SerializationError) as error:
+        # The record of a failed run says where and why; the stages before it stay cached.
+        record.update(status="failed", finished_at=_iso(_now()), failed={
+            "stage": getattr(error, "stage", None) or stage.name, "message": error.message,
+            "traceback": getattr(error, "traceback", ""), "inputs": getattr(error, "inputs", {}),
+            "key": key, "key_parts": parts,
+        })
+        store.write_run(record)
+        error.fields["run_id"] = run_id
+        error.run_id = run_id  # type: ignore[attr-defined]
+        raise
+    finally:
+        runner.close()
+    record["roles"] = {
+        role: {"output": output, "hash": refs[output]}
+        for role, output in sorted(pipeline.roles.items()) if output in refs
+    }
+    from ._integrations import build_profile
+
+    record["profile"] = build_profile(pipeline, store, refs, log=say)
+    record.update(status="succeeded", finished_at=_iso(_now()))
+    store.write_run(record)
+    return record
+
+
+def _package_info(pipeline: Pipeline) -> dict[str, Any]:
+    from ._keys import hash_file_light
+
+    root = pipeline.package_root
+    info: dict[str, Any] = {"root": str(root) if root else None}
+    if root is not None:
+        for name in ("lineage.json", "requirements.lock"):
+            path = root / name
+            if path.is_file():
+                info[name] = hash_file_light(path)
+    return info

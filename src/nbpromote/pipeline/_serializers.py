@@ -1,0 +1,354 @@
+"""Artifact serializers: a small ordered registry, papermill-style.
+
+Every stage output is turned into bytes by the first registered serializer that accepts it:
+
+============  ==========  ===================================================================
+name          file        accepts
+============  ==========  ===================================================================
+``json``      ``.json``   None, bool, int, finite float, str, lists and str-keyed dicts of them
+                          (NumPy scalars are stored as their Python value)
+``parquet``   ``.parquet`` pandas DataFrame / Series (the Series name is kept), written
+                          deterministically and verified to round-trip to the same content hash
+``npy``       ``.npy``    NumPy arrays of a fixed-width dtype
+``pickle``    ``.pkl``    anything picklable (scikit-learn estimators …), protocol 5, with the
+                          versions of the libraries it needs recorded beside it
+============  ==========  ===================================================================
+
+A value nothing can store raises :class:`~nbpromote.errors.SerializationError` naming the stage, the
+output and the type. Add a format with :func:`register`::
+
+    register(Serializer("feather", ".feather", accepts, dump, load), before="pickle")
+
+The artifact's hash is the hash of its *content*: :func:`nbpromote.capture.hashing.hash_value` for
+frames, series and arrays (so it equals the data hashes in a capture manifest), the hash of the
+serialized bytes otherwise.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import pickle
+import sys
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._io import canonical_json
+from ..errors import SerializationError
+
+__all__ = [
+    "Serializer",
+    "ArtifactVersionWarning",
+    "SERIALIZERS",
+    "register",
+    "get_serializer",
+    "serialize",
+    "deserialize",
+]
+
+
+def _hashing() -> Any:
+    from ._light import light_import
+
+    return light_import("nbpromote.capture.hashing")
+
+
+class ArtifactVersionWarning(UserWarning):
+    """A pickled artifact was written with other library versions than the ones installed.
+
+    Like scikit-learn's ``InconsistentVersionWarning``: the model may load and behave differently.
+    Carries ``artifact``, ``package``, ``saved`` and ``installed``.
+    """
+
+    def __init__(self, artifact: str, package: str, saved: str, installed: str | None) -> None:
+        self.artifact, self.package, self.saved, self.installed = artifact, package, saved, installed
+        super().__init__(
+            f"Artifact {artifact} was pickled with {package} {saved}, but {package} "
+            f"{installed or '(not installed)'} is installed; it may load incorrectly. "
+            f"Install {package}=={saved} (the package's requirements.lock pins it) or rerun the pipeline."
+        )
+
+
+@dataclass(frozen=True)
+class Serializer:
+    """How one kind of value becomes an artifact file and back.
+
+    Parameters
+    ----------
+    name : str
+        Registry key, recorded in the artifact's metadata so loading picks the same serializer.
+    suffix : str
+        File suffix in the cache (``".parquet"``).
+    accepts : callable
+        ``accepts(value) -> bool``; cheap, type checks only.
+    dump : callable
+        ``dump(value) -> (bytes, content_hash, meta)``; ``meta`` is a JSON-able dict stored beside
+        the artifact and given back to ``load``. Raise ``TypeError``/``ValueError`` to decline, and
+        the next serializer is tried.
+    load : callable
+        ``load(data: bytes, meta: dict) -> value``.
+    """
+
+    name: str
+    suffix: str
+    accepts: Callable[[Any], bool]
+    dump: Callable[[Any], tuple[bytes, str, dict[str, Any]]]
+    load: Callable[[bytes, dict[str, Any]], Any]
+    description: str = field(default="", compare=False)
+
+
+#: name -> serializer, in the order they are tried.
+SERIALIZERS: dict[str, Serializer] = {}
+
+
+def register(serializer: Serializer, *, before: str | None = None) -> Serializer:
+    """Add (or replace) a serializer; ``before`` puts it ahead of an existing one.
+
+    Parameters
+    ----------
+    serializer : Serializer
+        The serializer to add.
+    before : str or None, default=None
+        Name of a registered serializer to try after this one (e.g. ``"pickle"``, the catch-all).
+        None appends at the end.
+
+    Returns
+    -------
+    Serializer
+        ``serializer``, so it can be used as a decorator result.
+    """
+    SERIALIZERS.pop(serializer.name, None)
+    if before is None or before not in SERIALIZERS:
+        SERIALIZERS[serializer.name] = serializer
+        return serializer
+    items = list(SERIALIZERS.items())
+    index = [name for name, _ in items].index(before)
+    items.insert(index, (serializer.name, serializer))
+    SERIALIZERS.clear()
+    SERIALIZERS.update(items)
+    return serializer
+
+
+def get_serializer(name: str) -> Serializer:
+    """The serializer registered as ``name``."""
+    try:
+        return SERIALIZERS[name]
+    except KeyError:
+        raise SerializationError(
+            f"No artifact serializer called '{name}' is registered (known: {', '.join(SERIALIZERS)}).",
+            hint="Import the module that registers it before loading this artifact.", serializer=name,
+        ) from None
+
+
+def serialize(value: Any, *, stage: str | None = None, output: str | None = None) -> tuple[Serializer, bytes, str, dict[str, Any]]:
+    """Store-ready bytes of ``value``: ``(serializer, data, content_hash, meta)``.
+
+    Raises
+    ------
+    SerializationError
+        No registered serializer can store the value; the message names the stage, the output and
+        the type and suggests a fix.
+    """
+    reasons = []
+    for serializer in SERIALIZERS.values():
+        if not serializer.accepts(value):
+            continue
+        try:
+            data, digest, meta = serializer.dump(value)
+        except (TypeError, ValueError, AttributeError, pickle.PicklingError, RecursionError) as exc:
+            reasons.append(f"{serializer.name}: {exc}")
+            continue
+        return serializer, data, digest, meta
+    kind = f"{type(value).__module__}.{type(value).__qualname__}"
+    where = f"Stage '{stage}', output '{output}'" if stage else f"Output '{output}'" if output else "A value"
+    raise SerializationError(
+        f"{where} is a {kind}, which cannot be stored as an artifact ({'; '.join(reasons) or 'no serializer accepts it'}).",
+        hint=(
+            "Return plain data instead (a DataFrame, array, dict, or a fitted model), e.g. list(...) "
+            "for a generator or the path for an open file, or register a serializer for this type "
+            "with nbpromote.pipeline.register_serializer()."
+        ),
+        stage=stage, output=output, type=kind,
+    )
+
+
+def deserialize(data: bytes, meta: dict[str, Any]) -> Any:
+    """The value back from its bytes and metadata (as written by :func:`serialize`)."""
+    return get_serializer(meta["serializer"]).load(data, meta)
+
+
+# --- json -------------------------------------------------------------------------------------
+def _is_plain(value: Any, depth: int = 0) -> bool:
+    if depth > 100:
+        return False
+    if value is None or isinstance(value, (bool, str)):
+        return True
+    if isinstance(value, int):
+        return type(value) is int or _is_numpy_scalar(value)
+    if isinstance(value, float):
+        return math.isfinite(value) and (type(value) is float or _is_numpy_scalar(value))
+    if _is_numpy_scalar(value):
+        item = value.item()
+        return isinstance(item, (bool, int)) or (isinstance(item, float) and math.isfinite(item))
+    if type(value) is list:
+        return all(_is_plain(v, depth + 1) for v in value)
+    if type(value) is dict:
+        return all(isinstance(k, str) and _is_plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _is_numpy_scalar(value: Any) -> bool:
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and isinstance(value, numpy.generic)
+
+
+def _json_dump(value: Any) -> tuple[bytes, str, dict[str, Any]]:
+    hash_bytes = _hashing().hash_bytes
+
+    data = canonical_json(value).encode("utf-8")
+    return data, hash_bytes(data), {}
+
+
+def _json_load(data: bytes, meta: dict[str, Any]) -> Any:
+    return json.loads(data.decode("utf-8"))
+
+
+# --- parquet ----------------------------------------------------------------------------------
+_SERIES_COLUMN = "__series__"
+
+
+def _is_frame_or_series(value: Any) -> bool:
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(value, (pandas.DataFrame, pandas.Series))
+
+
+def _parquet_bytes(frame: Any) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=None)
+    sink = io.BytesIO()
+    # No statistics timestamps or writer ids vary between writes; pin the options anyway so a
+    # pyarrow default change cannot silently change the bytes.
+    pq.write_table(table, sink, compression="zstd", use_dictionary=True, write_statistics=True, version="2.6")
+    return sink.getvalue()
+
+
+def _read_parquet(data: bytes) -> Any:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(io.BytesIO(data)).to_pandas()
+
+
+def _parquet_dump(value: Any) -> tuple[bytes, str, dict[str, Any]]:
+    import pandas as pd
+
+    hash_value = _hashing().hash_value
+
+    digest = hash_value(value)
+    meta: dict[str, Any] = {"rows": int(len(value))}
+    if isinstance(value, pd.Series):
+        name = value.name
+        if name is not None and not isinstance(name, (str, int, float, bool)):
+            raise TypeError(f"the Series name {name!r} cannot be recorded")
+        frame = value.to_frame(name=_SERIES_COLUMN)
+        meta.update(kind="Series", series_name=name)
+    else:
+        if not all(isinstance(c, str) for c in value.columns) or value.columns.has_duplicates:
+            raise TypeError("Parquet needs unique string column names")
+        frame = value
+        meta.update(kind="DataFrame", columns=int(value.shape[1]))
+    try:
+        data = _parquet_bytes(frame)
+    except Exception as exc:  # pyarrow raises its own ArrowInvalid/ArrowTypeError family
+        raise TypeError(f"pyarrow cannot write it ({exc})") from None
+    # Content addressing promises that loading gives back what was hashed; mixed-type object
+    # columns and exotic dtypes may not survive Parquet, and then the pickle serializer takes over.
+    if hash_value(_parquet_load(data, meta)) != digest:
+        raise ValueError("Parquet does not round-trip its dtypes or index exactly")
+    return data, digest, meta
+
+
+def _parquet_load(data: bytes, meta: dict[str, Any]) -> Any:
+    frame = _read_parquet(data)
+    if meta.get("kind") == "Series":
+        series = frame[_SERIES_COLUMN]
+        series.name = meta.get("series_name")
+        return series
+    return frame
+
+
+# --- npy --------------------------------------------------------------------------------------
+def _is_array(value: Any) -> bool:
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and type(value) is numpy.ndarray and value.dtype.kind in "biufcmMSU?"
+
+
+def _npy_dump(value: Any) -> tuple[bytes, str, dict[str, Any]]:
+    import numpy as np
+
+    hash_value = _hashing().hash_value
+
+    sink = io.BytesIO()
+    np.save(sink, value, allow_pickle=False)
+    return sink.getvalue(), hash_value(value), {"shape": list(value.shape), "dtype": value.dtype.str}
+
+
+def _npy_load(data: bytes, meta: dict[str, Any]) -> Any:
+    import numpy as np
+
+    return np.load(io.BytesIO(data), allow_pickle=False)
+
+
+# --- pickle -----------------------------------------------------------------------------------
+_DIST_NAMES = {"sklearn": "scikit-learn"}
+
+
+def _library_versions(value: Any) -> dict[str, str]:
+    """Versions of the libraries a pickled value depends on (its own package + the numeric stack)."""
+    top = type(value).__module__.split(".")[0]
+    names = {top, "numpy", "scipy", "sklearn", "pandas"}
+    versions: dict[str, str] = {}
+    for name in sorted(names):
+        module = sys.modules.get(name)
+        version = getattr(module, "__version__", None)
+        if isinstance(version, str) and name != "builtins":
+            versions[_DIST_NAMES.get(name, name)] = version
+    return versions
+
+
+def _pickle_dump(value: Any) -> tuple[bytes, str, dict[str, Any]]:
+    hash_bytes = _hashing().hash_bytes
+
+    try:
+        data = pickle.dumps(value, protocol=5)
+    except Exception as exc:  # pickling reports through many types (TypeError, PicklingError, …)
+        raise TypeError(f"pickle failed: {exc}") from None
+    meta = {"python": ".".join(map(str, sys.version_info[:2])), "versions": _library_versions(value)}
+    return data, hash_bytes(data), meta
+
+
+def _installed_version(package: str) -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _pickle_load(data: bytes, meta: dict[str, Any]) -> Any:
+    for package, saved in sorted(meta.get("versions", {}).items()):
+        installed = _installed_version(package)
+        if installed != saved:
+            warnings.warn(ArtifactVersionWarning(meta.get("hash", "?"), package, saved, installed), stacklevel=3)
+    return pickle.loads(data)
+
+
+register(Serializer("json", ".json", _is_plain, _json_dump, _json_load, "plain values as canonical JSON"))
+register(Serializer("parquet", ".parquet", _is_frame_or_series, _parquet_dump, _parquet_load, "pandas DataFrame/Series"))
+register(Serializer("npy", ".npy", _is_array, _npy_dump, _npy_load, "NumPy arrays"))
+register(Serializer("pickle", ".pkl", lambda value: True, _pickle_dump, _pickle_load, "anything picklable"))

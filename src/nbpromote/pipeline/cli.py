@@ -1,0 +1,168 @@
+"""``python -m <package>``: the command line of an exported pipeline package.
+
+The package's ``__main__.py`` is ``nbpromote.pipeline.cli.main(PIPELINE)``. Subcommands parse
+their options, make one call into the runtime (or into :mod:`nbpromote.monitor` /
+:mod:`nbpromote.registry`) and render text or, with ``--json``, exactly one JSON document on
+stdout. Errors become one clear message on stderr and the error's exit code, here and nowhere else.
+
+Start-up is kept light (click + the runtime's own modules): pandas, pyarrow and scikit-learn are
+imported only when a stage runs or an artifact is loaded, so a fully cached ``run`` is fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import EXIT_USAGE, NbpromoteError, StageFailedError
+from ._dag import Pipeline
+
+__all__ = ["main", "make_cli"]
+
+
+def _emit_json(document: Any) -> None:
+    from ..cli._output import emit_json
+
+    emit_json(document)
+
+
+def _store_option(func: Any) -> Any:
+    return click.option(
+        "--store", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="nbpromote home holding cache/ and runs/ (default: $NBPROMOTE_HOME or ./.nbpromote).",
+    )(func)
+
+
+def _json_option(func: Any) -> Any:
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")(func)
+
+
+def _summary(record: dict[str, Any]) -> str:
+    ran = sum(1 for s in record["stages"] if s["status"] == "ran")
+    cached = sum(1 for s in record["stages"] if s["status"] == "cached")
+    return (f"run {record['run_id']}: {ran} ran, {cached} cached "
+            f"({record['started_at']} → {record['finished_at']})")
+
+
+def make_cli(pipeline: Pipeline) -> click.Group:
+    """The click group serving ``pipeline``'s subcommands (exposed for tests and embedding)."""
+
+    @click.group(context_settings={"help_option_names": ["-h", "--help"]}, help=(
+        f"Pipeline {pipeline.name} {pipeline.version} (nbpromote runtime).\n\n"
+        f"Stages: {' → '.join(s.name for s in pipeline.stages)}."
+    ))
+    @click.version_option(pipeline.version, "-V", "--version", prog_name=pipeline.name)
+    def group() -> None:
+        pass
+
+    @group.command("run")
+    @click.option("--param", "param_items", multiple=True, metavar="NAME=VALUE", help="Override a parameter (repeatable).")
+    @click.option("--params-file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="JSON, YAML or TOML file of parameters.")
+    @click.option("--from", "from_stage", default=None, metavar="STAGE", help="Rerun STAGE and everything downstream.")
+    @click.option("--only", default=None, metavar="STAGE", help="Run only STAGE (its inputs must be cached).")
+    @click.option("--executor", default="inprocess", show_default=True, help="inprocess or process (one fresh interpreter per stage).")
+    @click.option("--force", is_flag=True, help="Rerun every stage, ignoring the cache.")
+    @_store_option
+    @_json_option
+    def run(param_items: tuple[str, ...], params_file: Path | None, from_stage: str | None, only: str | None,
+            executor: str, force: bool, store: Path | None, as_json: bool) -> None:
+        """Run the pipeline; unchanged stages are cache hits."""
+        from ._params import parse_param_args
+        from ._runner import run_pipeline
+
+        log = None if as_json else (lambda line: click.echo(f"  {line}"))
+        record = run_pipeline(
+            pipeline, params=parse_param_args(param_items), params_file=params_file, from_stage=from_stage,
+            only=only, executor=executor, store=store, force=force, log=log,
+            stage_stdout=sys.stderr if as_json else None,
+        )
+        if as_json:
+            _emit_json(record)
+        else:
+            click.echo(_summary(record))
+
+    @group.command("lineage")
+    @click.argument("artifact")
+    @_store_option
+    @_json_option
+    def lineage_cmd(artifact: str, store: Path | None, as_json: bool) -> None:
+        """Walk back from ARTIFACT (output name, role, hash or hash prefix) to code, data and seed."""
+        from ._lineage import format_lineage, lineage
+
+        tree = lineage(pipeline, artifact, store=store)
+        _emit_json(tree) if as_json else click.echo(format_lineage(tree))
+
+    @group.command("status")
+    @_store_option
+    @_json_option
+    def status_cmd(store: Path | None, as_json: bool) -> None:
+        """Last run, cache state of every stage, and the roles' artifacts."""
+        from ._lineage import format_status, pipeline_status
+
+        status = pipeline_status(pipeline, store=store)
+        _emit_json(status) if as_json else click.echo(format_status(status))
+
+    from ._commands import add_integration_commands
+
+    add_integration_commands(group, pipeline, _store_option, _json_option, _emit_json)
+    return group
+
+
+def _report_failure(error: StageFailedError, prog: str, as_json: bool) -> None:
+    if as_json:
+        _emit_json(error.to_dict())
+    click.echo(f"{prog}: error: {error}", err=True)
+    inputs = getattr(error, "inputs", {}) or {}
+    if inputs:
+        click.echo("inputs:", err=True)
+        for name, digest in inputs.items():
+            click.echo(f"  {name}  {digest}", err=True)
+    text = getattr(error, "traceback", "")
+    if text:
+        click.echo("stage traceback (most recent call last):", err=True)
+        click.echo(text.rstrip(), err=True)
+    if getattr(error, "run_id", None):
+        click.echo(f"run record {error.run_id} (status failed); completed stages stay cached.", err=True)
+
+
+def main(pipeline: Pipeline, argv: Sequence[str] | None = None) -> None:
+    """Entry point of ``python -m <package>``: serve ``pipeline``'s subcommands.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The package's ``PIPELINE``.
+    argv : sequence of str or None, default=None
+        Arguments without the program name; None reads ``sys.argv[1:]``.
+
+    Notes
+    -----
+    Exits with 0 on success, 1 when a stage failed or a check found problems, 2 on bad usage or
+    unreadable input (see the exit codes in docs/architecture.md).
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    prog = pipeline.name
+    as_json = "--json" in args or "--format=json" in " ".join(args) or ("--format" in args and "json" in args)
+    try:
+        make_cli(pipeline).main(args=args, prog_name=f"python -m {prog}", standalone_mode=False)
+    except StageFailedError as error:
+        _report_failure(error, prog, as_json)
+        sys.exit(error.exit_code)
+    except NbpromoteError as error:
+        if as_json:
+            _emit_json(error.to_dict())
+        click.echo(f"{prog}: error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(EXIT_USAGE if error.exit_code == 2 else error.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(0)

@@ -1,0 +1,460 @@
+// The real-browser acceptance test of the nbpromote JupyterLab extension.
+//
+// Starts JupyterLab on 127.0.0.1 (token auth, --allow-root) over a temporary copy of notebooks/,
+// drives Debian's Chromium (never a downloaded browser) with playwright-core, and checks what a
+// user does: tag a cell with the toolbar's stage selector, save, see the tag in the file on disk,
+// lint from the Promotion panel, see the planted leakage findings, click one to reach its cell and
+// line, export (refused with the lint errors shown and the notebook untouched, then allowed) and
+// see the package path. A second server without the server extension checks the panel says so.
+// Screenshots go to artifacts/screenshots/. The last line is "N passed, N failed".
+//
+// Usage: node tests/browser/browser_test.mjs   (env: JUPYTER, CHROMIUM, ARTIFACTS, KEEP_TMP=1)
+
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+const require = createRequire(path.join(repo, 'labextension', 'package.json'));
+const { chromium } = require('playwright-core');
+
+const JUPYTER = process.env.JUPYTER || path.join(repo, '.venv', 'bin', 'jupyter');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = process.env.ARTIFACTS || path.join(repo, 'artifacts', 'screenshots');
+const NOTEBOOK = 'credit_risk_leaky.ipynb';
+const TAGGED_CELL_ID = 'evaluate'; // its stage:evaluate tag is removed from the copy, then set in the UI
+const TIMEOUT = 60_000;
+const started = Date.now();
+
+let passed = 0;
+let failed = 0;
+const failures = [];
+
+function log(message) {
+  const seconds = ((Date.now() - started) / 1000).toFixed(1).padStart(6);
+  console.log(`[${seconds}s] ${message}`);
+}
+
+/** Run one named check; a failure is counted and reported, and the run goes on. */
+async function check(name, body) {
+  try {
+    await body();
+    passed += 1;
+    log(`PASS ${name}`);
+    return true;
+  } catch (error) {
+    failed += 1;
+    failures.push(name);
+    log(`FAIL ${name}: ${error && error.message ? error.message.split('\n')[0] : error}`);
+    return false;
+  }
+}
+
+function assert(condition, message) {
+  if (!condition) {
+    throw new Error(message);
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function copyTree(source, target) {
+  fs.mkdirSync(target, { recursive: true });
+  for (const entry of fs.readdirSync(source, { withFileTypes: true })) {
+    if (entry.name.startsWith('.') || entry.name === '__pycache__') {
+      continue;
+    }
+    const from = path.join(source, entry.name);
+    const to = path.join(target, entry.name);
+    if (entry.isDirectory()) {
+      copyTree(from, to);
+    } else {
+      fs.copyFileSync(from, to);
+    }
+  }
+}
+
+const readNotebook = file => JSON.parse(fs.readFileSync(file, 'utf8'));
+const sha256 = file => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/** Start JupyterLab in its own process group (so the whole group is ours to stop). */
+async function startLab(root, home, extraArgs = []) {
+  const port = await freePort();
+  const token = randomBytes(16).toString('hex');
+  const env = {
+    ...process.env,
+    JUPYTER_CONFIG_DIR: path.join(home, 'config'),
+    JUPYTER_RUNTIME_DIR: path.join(home, 'runtime'),
+    JUPYTERLAB_SETTINGS_DIR: path.join(home, 'settings'),
+    JUPYTERLAB_WORKSPACES_DIR: path.join(home, 'workspaces'),
+    // The notebook's own cells may write beside it; keep any nbpromote state in the temp root.
+    NBPROMOTE_HOME: path.join(root, '.nbpromote')
+  };
+  // No news toast over the screenshots; a fixed panel setting so the test does not depend on
+  // whatever the developer configured.
+  const notification = path.join(env.JUPYTERLAB_SETTINGS_DIR, '@jupyterlab', 'apputils-extension');
+  fs.mkdirSync(notification, { recursive: true });
+  fs.writeFileSync(
+    path.join(notification, 'notification.jupyterlab-settings'),
+    JSON.stringify({ fetchNews: 'false', checkForUpdates: false })
+  );
+  const args = [
+    'lab',
+    '--no-browser',
+    '--allow-root',
+    '--ServerApp.ip=127.0.0.1',
+    `--ServerApp.port=${port}`,
+    '--ServerApp.port_retries=0',
+    `--ServerApp.root_dir=${root}`,
+    `--IdentityProvider.token=${token}`,
+    '--LabApp.news_url=',
+    ...extraArgs
+  ];
+  const logFile = path.join(home, `jupyter-${port}.log`);
+  const out = fs.openSync(logFile, 'w');
+  const child = spawn(JUPYTER, args, { env, detached: true, stdio: ['ignore', out, out] });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + TIMEOUT;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`jupyter lab exited (${child.exitCode}); see ${logFile}:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+    }
+    try {
+      const response = await fetch(`${base}/api/status`, { headers: { Authorization: `token ${token}` } });
+      if (response.ok) {
+        break;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`jupyter lab did not answer within ${TIMEOUT / 1000}s; see ${logFile}`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 250));
+  }
+  return {
+    base,
+    token,
+    logFile,
+    stop() {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  };
+}
+
+async function openNotebook(page, lab, name) {
+  await page.goto(`${lab.base}/lab/tree/${name}?token=${lab.token}&reset`);
+  await page.waitForSelector('.jp-NotebookPanel .jp-Notebook .jp-Cell', { timeout: TIMEOUT });
+  await page.waitForSelector('.jp-NotebookPanel .nbp-stage-select', { timeout: TIMEOUT });
+}
+
+async function openPanel(page) {
+  const tab = page.locator('.jp-SideBar.jp-mod-right .lm-TabBar-tab[data-id="nbpromote-panel"]');
+  if (!(await page.locator('#nbpromote-panel').isVisible())) {
+    await tab.click();
+  }
+  await page.waitForSelector('#nbpromote-panel .nbp-lint-button', { state: 'visible', timeout: TIMEOUT });
+}
+
+/** Index of the cell with `id` in the open notebook's DOM, via the file's cell order. */
+function cellIndex(nbFile, id) {
+  return readNotebook(nbFile).cells.findIndex(cell => cell.id === id);
+}
+
+async function activeCellIndex(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell')].findIndex(
+      node => node.classList.contains('jp-mod-active')
+    )
+  );
+}
+
+async function save(page) {
+  await page.keyboard.press('Control+s');
+  await page.waitForFunction(
+    () => !document.querySelector('.jp-NotebookPanel .jp-mod-dirty, .lm-TabBar-tab.jp-mod-dirty'),
+    null,
+    { timeout: TIMEOUT }
+  );
+}
+
+async function main() {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nbpromote-browser-'));
+  const root = path.join(tmp, 'root');
+  const home = path.join(tmp, 'home');
+  fs.mkdirSync(home, { recursive: true });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  copyTree(path.join(repo, 'notebooks'), root);
+  const nbFile = path.join(root, NOTEBOOK);
+  // Untag one cell in the copy, so the test can tag it through the UI.
+  const nb = readNotebook(nbFile);
+  const target = nb.cells.find(cell => cell.id === TAGGED_CELL_ID);
+  assert(target, `${NOTEBOOK} has no cell with id "${TAGGED_CELL_ID}"`);
+  target.metadata.tags = (target.metadata.tags || []).filter(tag => !tag.startsWith('stage:'));
+  fs.writeFileSync(nbFile, JSON.stringify(nb, null, 1) + '\n');
+  const targetIndex = cellIndex(nbFile, TAGGED_CELL_ID);
+
+  log(`root ${root}`);
+  const lab = await startLab(root, home);
+  log(`JupyterLab at ${lab.base} (log ${lab.logFile})`);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage'
+    ]
+  });
+  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  const consoleErrors = [];
+  page.on('pageerror', error => consoleErrors.push(String(error)));
+  page.on('console', message => {
+    if (message.type() === 'error' && /nbpromote/i.test(message.text())) {
+      consoleErrors.push(message.text());
+    }
+  });
+
+  try {
+    await check('server extension answers GET /nbpromote/status with the token', async () => {
+      const response = await fetch(`${lab.base}/nbpromote/status`, {
+        headers: { Authorization: `token ${lab.token}` }
+      });
+      assert(response.ok, `status ${response.status}`);
+      const body = await response.json();
+      assert(body.version && body.parts, `unexpected body ${JSON.stringify(body)}`);
+      log(`  core parts: ${JSON.stringify(body.parts)}`);
+    });
+
+    await check('GET /nbpromote/status without the token is refused', async () => {
+      const response = await fetch(`${lab.base}/nbpromote/status`);
+      assert(response.status === 403, `expected 403, got ${response.status}`);
+    });
+
+    await check('the notebook opens with the stage selector in its toolbar', async () => {
+      await openNotebook(page, lab, NOTEBOOK);
+    });
+
+    await check('tagged cells show their stage marker', async () => {
+      const cells = page.locator('.jp-NotebookPanel .jp-Notebook .jp-Cell');
+      const ingest = cells.nth(cellIndex(nbFile, 'ingest'));
+      await ingest.locator('.nbp-stage-label').waitFor();
+      assert(await ingest.evaluate(node => node.classList.contains('nbp-staged')), 'ingest cell has no nbp-staged class');
+      const label = await ingest.locator('.nbp-stage-label').textContent();
+      assert(label === 'stage: ingest', `label is "${label}"`);
+      const untagged = cells.nth(targetIndex);
+      const inherited = await untagged.locator('.nbp-stage-label').textContent();
+      assert(inherited === '↳ train', `the untagged evaluate cell should inherit train, shows "${inherited}"`);
+    });
+
+    await check('tag a cell with the toolbar selector: marker, then the tag on disk after saving', async () => {
+      const cell = page.locator('.jp-NotebookPanel .jp-Notebook .jp-Cell').nth(targetIndex);
+      await cell.locator('.jp-InputPrompt').click();
+      await page.waitForFunction(i => {
+        const cells = document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell');
+        return cells[i] && cells[i].classList.contains('jp-mod-active');
+      }, targetIndex);
+      await page.locator('.jp-NotebookPanel .nbp-stage-select').selectOption('evaluate');
+      await page.waitForFunction(
+        i => document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i]?.dataset.nbpStage === 'evaluate',
+        targetIndex
+      );
+      const label = await cell.locator('.nbp-stage-label').textContent();
+      assert(label === 'stage: evaluate', `label is "${label}"`);
+      await save(page);
+      const onDisk = readNotebook(nbFile).cells[targetIndex].metadata.tags || [];
+      assert(onDisk.includes('stage:evaluate'), `tags on disk: ${JSON.stringify(onDisk)}`);
+    });
+
+    await check('the Promotion panel opens and lists the stages in DAG order', async () => {
+      await openPanel(page);
+      await page.waitForSelector('#nbpromote-panel .nbp-stage', { timeout: TIMEOUT });
+      const names = await page.locator('#nbpromote-panel .nbp-stage').evaluateAll(nodes =>
+        nodes.map(node => node.dataset.stage)
+      );
+      log(`  stages: ${names.join(' → ')}`);
+      for (const stage of ['ingest', 'features', 'train', 'evaluate']) {
+        assert(names.includes(stage), `stage ${stage} missing from ${names}`);
+      }
+      assert(names.indexOf('ingest') < names.indexOf('train'), 'ingest should come before train');
+      assert(names.indexOf('train') < names.indexOf('evaluate'), 'train should come before evaluate');
+    });
+
+    await check('with unsaved changes, Lint says "save the notebook first" and lints nothing', async () => {
+      await page.locator('.jp-NotebookPanel .nbp-stage-select').selectOption('train');
+      await page.locator('#nbpromote-panel .nbp-lint-button').click();
+      const note = page.locator('#nbpromote-panel .nbp-findings .nbp-note-error');
+      await note.waitFor();
+      const text = await note.textContent();
+      assert(/save the notebook first/.test(text), text);
+      assert(!(await page.locator('#nbpromote-panel .nbp-finding').count()), 'findings shown');
+      await page.locator('.jp-NotebookPanel .nbp-stage-select').selectOption('evaluate');
+      await save(page);
+    });
+
+    let findings = [];
+    await check('Lint from the panel shows the planted leakage findings grouped by cell', async () => {
+      await page.locator('#nbpromote-panel .nbp-lint-button').click();
+      await page.waitForSelector('#nbpromote-panel .nbp-finding', { timeout: TIMEOUT });
+      findings = await page.locator('#nbpromote-panel .nbp-finding').evaluateAll(nodes =>
+        nodes.map(node => ({
+          rule: node.dataset.rule,
+          cell: node.dataset.cell,
+          text: node.textContent
+        }))
+      );
+      log(`  ${findings.length} findings: ${[...new Set(findings.map(f => f.rule))].join(', ')}`);
+      const cells = new Set(findings.map(f => f.cell));
+      const leaky = ['fillna', 'impute', 'target-feature', 'scale'].map(id => String(cellIndex(nbFile, id)));
+      const hit = leaky.filter(index => cells.has(index));
+      assert(hit.length >= 2, `expected findings on the leaky cells ${leaky}, got cells ${[...cells]}`);
+    });
+
+    await check('clicking a finding activates its cell and puts the cursor on its line', async () => {
+      const before = await activeCellIndex(page);
+      const buttons = page.locator('#nbpromote-panel .nbp-finding');
+      const count = await buttons.count();
+      let chosen = -1;
+      for (let i = 0; i < count; i++) {
+        const cell = Number(await buttons.nth(i).getAttribute('data-cell'));
+        if (cell !== before && Number.isInteger(cell)) {
+          chosen = i;
+          break;
+        }
+      }
+      assert(chosen >= 0, 'no finding on another cell than the active one');
+      const button = buttons.nth(chosen);
+      const wanted = Number(await button.getAttribute('data-cell'));
+      const lineText = await button.locator('.nbp-finding-line').textContent().catch(() => null);
+      await button.click();
+      await page.waitForFunction(
+        i => document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i]?.classList.contains('jp-mod-active'),
+        wanted
+      );
+      const after = await activeCellIndex(page);
+      assert(after === wanted && after !== before, `active cell ${before} → ${after}, wanted ${wanted}`);
+      if (lineText) {
+        const line = Number(lineText.replace(/\D+/g, ''));
+        const cursorLine = await page.evaluate(i => {
+          const cell = document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i];
+          const lines = [...cell.querySelectorAll('.cm-content .cm-line')];
+          return lines.findIndex(node => node.classList.contains('cm-activeLine'));
+        }, wanted);
+        assert(cursorLine === line - 1, `cursor on editor line ${cursorLine + 1}, finding says line ${line}`);
+      }
+      await page.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-findings.png') });
+    });
+
+    await check('an export refused by lint errors shows the error and leaves the notebook untouched', async () => {
+      await page.keyboard.press('Escape');
+      await save(page);
+      const before = sha256(nbFile);
+      await page.locator('#nbpromote-panel .nbp-export-button').click();
+      const note = page.locator('#nbpromote-panel .nbp-export .nbp-note-error');
+      await note.waitFor({ timeout: TIMEOUT });
+      const text = await note.textContent();
+      log(`  export error: ${text.slice(0, 160)}`);
+      assert(!/save the notebook first/.test(text), `refused before reaching the server: ${text}`);
+      assert(text.length > 10, 'empty error');
+      assert(sha256(nbFile) === before, 'the notebook file changed');
+      assert(!(await page.locator('#nbpromote-panel .nbp-package-path').count()), 'a package path is shown');
+    });
+
+    let packageDir = null;
+    await check('export despite findings from the panel shows the package path, which exists', async () => {
+      await page.locator('#nbpromote-panel .nbp-allow input').check();
+      await page.locator('#nbpromote-panel .nbp-force input').check();
+      await page.locator('#nbpromote-panel .nbp-export-button').click();
+      const shown = page.locator('#nbpromote-panel .nbp-package-path');
+      await shown.waitFor({ timeout: 2 * TIMEOUT });
+      packageDir = (await shown.textContent()).trim();
+      log(`  package: ${packageDir}`);
+      assert(fs.existsSync(path.join(root, packageDir)), `${packageDir} does not exist under the root`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-panel.png') });
+    });
+
+    await check('the panel shows the provenance section', async () => {
+      await page.locator('#nbpromote-panel .nbp-provenance').waitFor();
+      const text = await page.locator('#nbpromote-panel .nbp-provenance').textContent();
+      assert(/Provenance/.test(text), text);
+    });
+
+    await check('no uncaught page errors from the extension', async () => {
+      assert(consoleErrors.length === 0, consoleErrors.join(' | ').slice(0, 400));
+    });
+  } finally {
+    await page.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-final.png') }).catch(() => {});
+    await browser.close().catch(() => {});
+    lab.stop();
+  }
+
+  // A server without the nbpromote server extension: the panel must say so.
+  const bare = await startLab(root, home, ['--ServerApp.jpserver_extensions=nbpromote=False']);
+  const browser2 = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
+  });
+  try {
+    const page2 = await (await browser2.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
+    page2.setDefaultTimeout(TIMEOUT);
+    await check('without the server extension the panel says so and disables its buttons', async () => {
+      await openNotebook(page2, bare, 'credit_risk.ipynb');
+      await openPanel(page2);
+      const problem = page2.locator('#nbpromote-panel .nbp-server-problem');
+      await problem.waitFor({ timeout: TIMEOUT });
+      const text = await problem.textContent();
+      assert(/server extension/.test(text), text);
+      assert(await page2.locator('#nbpromote-panel .nbp-lint-button').isDisabled(), 'Lint is enabled');
+      await page2.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-no-server-extension.png') });
+    });
+  } finally {
+    await browser2.close().catch(() => {});
+    bare.stop();
+  }
+  if (!process.env.KEEP_TMP) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  } else {
+    log(`kept ${tmp}`);
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  failed += 1;
+  failures.push('setup');
+  log(`FAIL setup: ${error && error.stack ? error.stack : error}`);
+}
+if (failures.length) {
+  log(`failed: ${failures.join('; ')}`);
+}
+log(`screenshots in ${ARTIFACTS}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

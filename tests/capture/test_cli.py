@@ -1,0 +1,56 @@
+"""``nbpromote capture``: argument parsing, one core call, text and JSON output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from nbpromote.cli import _capture as capture_cli
+from nbpromote.cli import cli
+
+
+@pytest.mark.parametrize("text, value", [
+    ("3", 3), ("0.5", 0.5), ("true", True), ("True", True), ("False", False), ("None", None),
+    ("[1, 2]", [1, 2]), ("{a: 1}", {"a": 1}), ("hello", "hello"), ("data/x.csv", "data/x.csv"),
+    ("'3'", "3"), ("2024-01-01", "2024-01-01"), ("{bad", "{bad"),
+])
+def test_parameter_values_are_yaml_literals(text, value):
+    assert capture_cli.parse_parameter(text) == value
+
+
+def test_cli_passes_its_arguments_to_capture_notebook(tmp_path, monkeypatch):
+    calls = []
+
+    class Result:
+        def to_dict(self):
+            return {"notebook": "out.ipynb"}
+
+    def fake(notebook, output, parameters, **kwargs):
+        calls.append((notebook, output, parameters, kwargs))
+        return Result()
+
+    monkeypatch.setattr("nbpromote.capture.capture_notebook", fake)
+    result = CliRunner().invoke(
+        cli, ["capture", "nb.ipynb", "-o", "o.ipynb", "-p", "n", "5", "-p", "name", "x", "--force", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert calls == [("nb.ipynb", "o.ipynb", {"n": 5, "name": "x"},
+                      {"cwd": None, "force": True, "kernel_name": None})]
+    assert json.loads(result.output) == {"notebook": "out.ipynb"}
+
+
+@pytest.mark.slow
+def test_capture_end_to_end_json_and_text(tmp_path, make_notebook):
+    path = make_notebook(tmp_path / "nb.ipynb", [("n = 1", ["parameters"]), "%promote seed 7",
+                                                 "import numpy as np\narr = np.arange(n)", "%promote track arr"])
+    result = CliRunner().invoke(cli, ["capture", str(path), "-p", "n", "4", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)  # exactly one JSON document on stdout
+    assert document["notebook"] == str(tmp_path / "nb.captured.ipynb")
+    assert document["manifest"]["data"]["arr"]["shape"] == [4]
+    assert document["identity"].startswith("xxh3_128:")
+    text = CliRunner().invoke(cli, ["capture", str(path)])
+    assert text.exit_code == 0
+    assert "seed       7 (random, numpy" in text.output and "data       arr: ndarray" in text.output

@@ -1,0 +1,119 @@
+"""capture_notebook: a real papermill run in a real kernel, with capture on."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import nbformat
+import pytest
+
+from nbpromote.capture import capture_notebook, load_manifest, manifest_identity
+from nbpromote.capture.hashing import hash_file
+from nbpromote.errors import CaptureError, NotebookFormatError, NotebookNotFoundError, OutputExistsError
+
+pytestmark = pytest.mark.slow
+
+CELLS = [
+    ("n = 3\nlabel = 'a'", ["parameters"]),
+    "%promote seed 42",
+    "import pandas as pd, numpy as np\ndf = pd.read_csv('data/d.csv')\nx = np.random.rand(n)",
+    "%promote track df x",
+    "print(label, n, x.round(6).tolist())",
+]
+
+
+@pytest.fixture
+def project(tmp_path, make_notebook):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "d.csv").write_text("a,b\n1,2\n3,4\n")
+    return make_notebook(tmp_path / "nb.ipynb", CELLS)
+
+
+def test_capture_writes_executed_notebook_and_manifest(project):
+    result = capture_notebook(project, parameters={"n": 4, "label": "b"})
+    assert result.notebook_path == project.with_name("nb.captured.ipynb")
+    assert result.manifest_path == project.with_name("nb.captured.manifest.json")
+    manifest = result.manifest
+    assert manifest == load_manifest(result.notebook_path) == json.loads(result.manifest_path.read_text())
+    # seeds, data, environment, git, order
+    assert manifest["seeds"]["seed"] == 42 and manifest["seeds"]["unseeded_cells"] == []
+    assert manifest["data"]["data/d.csv"]["hash"] == hash_file(project.parent / "data" / "d.csv")
+    assert manifest["data"]["x"]["shape"] == [4]
+    assert manifest["parameters"] == {"n": 4, "label": "b"}
+    assert manifest["environment"]["packages"]["papermill"]
+    assert manifest["git"]["commit"] is None and "not inside a git repository" in manifest["git"]["reason"]
+    executed = nbformat.read(str(result.notebook_path), as_version=4)
+    code_ids = [c.id for c in executed.cells if c.cell_type == "code"]
+    assert [run["cell_id"] for run in manifest["execution"]] == code_ids  # incl. papermill's injected cell
+    assert all(run["success"] for run in manifest["execution"])
+    # papermill's parameters tag: the injected values win, our hidden cells are gone
+    assert "injected-parameters" in executed.cells[1].metadata.tags
+    assert executed.cells[-1].outputs[0]["text"].startswith("b 4 ")
+    assert not any("nbpromote-injected" in c.metadata.get("tags", []) for c in executed.cells)
+    assert executed.metadata.nbpromote["captured_from"] == str(project)
+    assert manifest["data"]["data/d.csv"]["source"] == f"read by cell {code_ids[3]}"
+
+
+def test_recapture_gives_the_same_hashes_and_identity(project, tmp_path):
+    first = capture_notebook(project, tmp_path / "one.ipynb")
+    second = capture_notebook(project, tmp_path / "two.ipynb")
+    assert first.manifest["data"] == second.manifest["data"]
+    assert manifest_identity(first.manifest) == manifest_identity(second.manifest)
+    third = capture_notebook(project, tmp_path / "three.ipynb", parameters={"n": 5})
+    assert manifest_identity(third.manifest) != manifest_identity(first.manifest)
+
+
+def test_a_failing_cell_names_the_cell_and_keeps_the_partial_notebook(tmp_path, make_notebook):
+    path = make_notebook(tmp_path / "bad.ipynb", ["a = 1", "raise ValueError('boom')", "b = 2"])
+    with pytest.raises(CaptureError, match=r"bad.ipynb, cell 1 raised ValueError: boom.*written to .*bad.captured.ipynb") as info:
+        capture_notebook(path)
+    assert info.value.cell == 1 and info.value.exit_code == 2
+    partial = nbformat.read(str(tmp_path / "bad.captured.ipynb"), as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in partial.cells if c.cell_type == "code" for o in c.outputs)
+    assert not (tmp_path / "bad.captured.manifest.json").exists()
+
+
+def test_output_policy(project, tmp_path):
+    mine = tmp_path / "mine.ipynb"
+    mine.write_text("precious")
+    with pytest.raises(OutputExistsError, match="not an earlier nbpromote capture"):
+        capture_notebook(project, mine)
+    assert mine.read_text() == "precious"
+    with pytest.raises(OutputExistsError, match="is the input notebook"):
+        capture_notebook(project, project)
+    capture_notebook(project, mine, force=True)  # --force replaces it
+    capture_notebook(project, mine)  # now an earlier capture: regenerated freely
+    assert load_manifest(mine)["seeds"]["seed"] == 42
+
+
+def test_unreadable_notebooks_fail_before_any_kernel_starts(tmp_path):
+    with pytest.raises(NotebookNotFoundError):
+        capture_notebook(tmp_path / "none.ipynb")
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("{not json")
+    with pytest.raises(NotebookFormatError, match="not valid JSON"):
+        capture_notebook(bad)
+    assert not (tmp_path / "bad.captured.ipynb").exists()
+
+
+def test_unknown_kernel_is_a_capture_error(project):
+    with pytest.raises(CaptureError, match="kernel 'no-such-kernel'"):
+        capture_notebook(project, kernel_name="no-such-kernel")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+def test_missing_cell_ids_and_git_repository(tmp_path):
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    raw = {"nbformat": 4, "nbformat_minor": 4, "metadata": {},
+           "cells": [{"cell_type": "code", "metadata": {}, "source": "y = 2", "outputs": [], "execution_count": None}]}
+    (tmp_path / "old.ipynb").write_text(json.dumps(raw))
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.email=a@b", "-c", "user.name=a", "commit", "-q", "-m", "x")
+    result = capture_notebook(tmp_path / "old.ipynb")
+    assert len(result.manifest["git"]["commit"]) == 40 and result.manifest["git"]["dirty"] is False
+    assert result.manifest["execution"][0]["cell_id"] == "cell-0"

@@ -1,0 +1,365 @@
+"""The labelled lint corpus: small real notebooks, each with the exact set of rules it must trigger.
+
+Every rule has leaking and clean variants, including the tricky clean ones (a scaler inside a
+Pipeline passed to cross_val_score, fit on train then transform test, a split before any
+preprocessing, a test set used once at the end). The notebooks are written to ``tests/lint/corpus/``
+(``python tests/lint/corpus.py`` regenerates them; a test checks they are up to date) with the label
+in ``metadata.nbpromote.corpus.expected``, so ``benchmarks/bench_lint.py --accuracy`` can score the
+linter from the files alone.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+
+CORPUS_DIR = Path(__file__).with_name("corpus")
+
+IMPORTS = """\
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split, cross_val_score, KFold, GridSearchCV
+from sklearn.preprocessing import StandardScaler, MinMaxScaler, OneHotEncoder, LabelEncoder
+from sklearn.linear_model import LogisticRegression
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.pipeline import make_pipeline, Pipeline
+from sklearn.impute import SimpleImputer
+from sklearn.metrics import accuracy_score"""
+LOAD = """\
+df = pd.read_csv("data/loans.csv")
+X = df.drop(columns=["target"])
+y = df["target"]"""
+SPLIT = "X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)"
+FIT_EVAL = """\
+model = LogisticRegression(max_iter=1000)
+model.fit(X_train, y_train)
+print(accuracy_score(y_test, model.predict(X_test)))"""
+
+CASES: list[dict] = []
+
+
+def case(name: str, expected: set[str] | list[str], *cells: str, counts: list | None = None,
+         manifest: dict | None = None, note: str = "") -> None:
+    CASES.append({"name": name, "expected": sorted(expected), "cells": list(cells), "counts": counts,
+                  "manifest": manifest, "note": note})
+
+
+# --- preprocessing-before-split ---------------------------------------------------------------
+case("pre_scaler_before_split", {"preprocessing-before-split"}, IMPORTS, LOAD,
+     "scaler = StandardScaler()\nX_scaled = scaler.fit_transform(X)",
+     "X_train, X_test, y_train, y_test = train_test_split(X_scaled, y, random_state=0)", FIT_EVAL)
+case("pre_fillna_mean_full_frame", {"preprocessing-before-split"}, IMPORTS,
+     'df = pd.read_csv("data/loans.csv")\ndf["income"] = df["income"].fillna(df["income"].mean())',
+     'X = df.drop(columns=["target"])\ny = df["target"]', SPLIT, FIT_EVAL)
+case("pre_selectkbest_before_split", {"preprocessing-before-split"}, IMPORTS,
+     "from sklearn.feature_selection import SelectKBest, f_classif", LOAD,
+     "X_best = SelectKBest(f_classif, k=5).fit_transform(X, y)",
+     "X_train, X_test, y_train, y_test = train_test_split(X_best, y, random_state=0)", FIT_EVAL)
+case("pre_pca_before_split", {"preprocessing-before-split"}, IMPORTS, "from sklearn.decomposition import PCA",
+     LOAD, "pca = PCA(n_components=3)\nX_small = pca.fit_transform(X)",
+     "X_train, X_test, y_train, y_test = train_test_split(X_small, y, random_state=0)", FIT_EVAL)
+case("pre_fit_on_all_after_split", {"preprocessing-before-split"}, IMPORTS, LOAD, SPLIT,
+     "scaler = MinMaxScaler().fit(X)\nX_train = scaler.transform(X_train)\nX_test = scaler.transform(X_test)",
+     FIT_EVAL)
+case("pre_scaled_then_cross_val", {"preprocessing-before-split"}, IMPORTS, LOAD,
+     "X_scaled = StandardScaler().fit_transform(X)",
+     "scores = cross_val_score(LogisticRegression(max_iter=1000), X_scaled, y, cv=5)\nprint(scores.mean())")
+case("pre_tfidf_before_split", {"preprocessing-before-split"}, IMPORTS,
+     "from sklearn.feature_extraction.text import TfidfVectorizer",
+     'reviews = pd.read_csv("data/reviews.csv")\nvectorizer = TfidfVectorizer(min_df=2)\n'
+     'features = vectorizer.fit_transform(reviews["text"])\nlabels = reviews["label"]',
+     "X_train, X_test, y_train, y_test = train_test_split(features, labels, random_state=0)",
+     "clf = LogisticRegression().fit(X_train, y_train)\nprint(clf.score(X_test, y_test))")
+case("pre_qcut_full_column", {"preprocessing-before-split"}, IMPORTS,
+     'df = pd.read_csv("data/loans.csv")\ndf["income_band"] = pd.qcut(df["income"], 4, labels=False)',
+     'X = df[["income_band", "age"]]\ny = df["target"]', SPLIT, FIT_EVAL)
+case("pre_manual_standardise", {"preprocessing-before-split"}, IMPORTS, LOAD,
+     "X_norm = (X - X.mean()) / X.std()",
+     "X_train, X_test, y_train, y_test = train_test_split(X_norm, y, random_state=0)", FIT_EVAL)
+case("pre_inside_helper_function", {"preprocessing-before-split"}, IMPORTS, LOAD,
+     "def prepare(frame):\n    imputer = SimpleImputer(strategy='median')\n    return imputer.fit_transform(frame)",
+     "X_ready = prepare(X)\nX_train, X_test, y_train, y_test = train_test_split(X_ready, y, random_state=0)",
+     FIT_EVAL)
+case("pre_target_encoding_full", {"preprocessing-before-split"}, IMPORTS,
+     'df = pd.read_csv("data/loans.csv")\ndf["city_rate"] = df.groupby("city")["target"].transform("mean")',
+     'X = df[["city_rate", "age"]]\ny = df["target"]', SPLIT, FIT_EVAL)
+case("pre_clean_pipeline_cross_val", set(), IMPORTS, LOAD,
+     "pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))\n"
+     "print(cross_val_score(pipe, X, y, cv=5).mean())", note="scaler inside a Pipeline passed to cross_val_score")
+case("pre_clean_fit_train_transform_test", set(), IMPORTS, LOAD, SPLIT,
+     "scaler = StandardScaler().fit(X_train)\nX_train_s = scaler.transform(X_train)\nX_test_s = scaler.transform(X_test)",
+     "model = LogisticRegression().fit(X_train_s, y_train)\nprint(model.score(X_test_s, y_test))")
+case("pre_clean_split_first_fillna_train_mean", set(), IMPORTS, LOAD, SPLIT,
+     "means = X_train.mean()\nX_train = X_train.fillna(means)\nX_test = X_test.fillna(means)", FIT_EVAL)
+case("pre_clean_describe_only", set(), IMPORTS, LOAD, "df.describe()", "print(df['income'].mean(), df.std())",
+     SPLIT, "model = make_pipeline(StandardScaler(), LogisticRegression())\nmodel.fit(X_train, y_train)\n"
+     "print(model.score(X_test, y_test))")
+case("pre_clean_gridsearch_pipeline", set(), IMPORTS, LOAD, SPLIT,
+     "pipe = Pipeline([('scale', StandardScaler()), ('clf', LogisticRegression())])\n"
+     "search = GridSearchCV(pipe, {'clf__C': [0.1, 1, 10]}, cv=5)\nsearch.fit(X_train, y_train)",
+     "print(search.best_params_)\nprint(search.score(X_test, y_test))")
+case("pre_clean_label_encoder", set(), IMPORTS, 'df = pd.read_csv("data/loans.csv")\n'
+     'y = LabelEncoder().fit_transform(df["target"])\nX = df.drop(columns=["target"])', SPLIT, FIT_EVAL)
+case("pre_clean_cut_fixed_bins", set(), IMPORTS,
+     'df = pd.read_csv("data/loans.csv")\ndf["age_band"] = pd.cut(df["age"], bins=[0, 30, 50, 120])',
+     'X = df[["age_band", "income"]]\ny = df["target"]', SPLIT, FIT_EVAL)
+case("pre_clean_separate_test_file", set(), IMPORTS,
+     'train = pd.read_csv("data/train.csv")\ntest = pd.read_csv("data/test.csv")',
+     'scaler = StandardScaler().fit(train[["a", "b"]])\nX_tr = scaler.transform(train[["a", "b"]])\n'
+     'X_te = scaler.transform(test[["a", "b"]])',
+     'clf = LogisticRegression().fit(X_tr, train["y"])\nprint(clf.score(X_te, test["y"]))')
+
+# --- overlap ----------------------------------------------------------------------------------
+case("ovl_fit_on_all_eval_test", {"overlap"}, IMPORTS, LOAD, SPLIT,
+     "model = LogisticRegression(max_iter=1000)\nmodel.fit(X, y)\nprint(model.score(X_test, y_test))")
+case("ovl_smote_before_split", {"overlap"}, IMPORTS, "from imblearn.over_sampling import SMOTE", LOAD,
+     "X_res, y_res = SMOTE(random_state=0).fit_resample(X, y)",
+     "X_train, X_test, y_train, y_test = train_test_split(X_res, y_res, random_state=0)", FIT_EVAL)
+case("ovl_no_split_eval_on_training", {"overlap"}, IMPORTS, LOAD,
+     "model = LogisticRegression().fit(X, y)\nprint('accuracy', accuracy_score(y, model.predict(X)))")
+case("ovl_concat_duplicates_before_split", {"overlap"}, IMPORTS, 'df = pd.read_csv("data/loans.csv")',
+     "minority = df[df.target == 1]\nbalanced = pd.concat([df, minority, minority])",
+     'X = balanced.drop(columns=["target"])\ny = balanced["target"]', SPLIT, FIT_EVAL)
+case("ovl_validation_carved_from_train", {"overlap"}, IMPORTS, LOAD, SPLIT,
+     "X_val = X_train.sample(frac=0.2, random_state=0)\ny_val = y_train.loc[X_val.index]",
+     "model = LogisticRegression().fit(X_train, y_train)\nprint(model.score(X_val, y_val))")
+case("ovl_sample_replace_before_split", {"overlap"}, IMPORTS, 'df = pd.read_csv("data/loans.csv")',
+     "boot = df.sample(frac=1.5, replace=True, random_state=0)",
+     'X = boot.drop(columns=["target"])\ny = boot["target"]', SPLIT, FIT_EVAL)
+case("ovl_clean_train_and_test_accuracy", set(), IMPORTS, LOAD, SPLIT,
+     "model = LogisticRegression().fit(X_train, y_train)\nprint('train', model.score(X_train, y_train))\n"
+     "print('test', model.score(X_test, y_test))", note="printing training accuracy is not leakage")
+case("ovl_clean_smote_after_split", set(), IMPORTS, "from imblearn.over_sampling import SMOTE", LOAD, SPLIT,
+     "X_res, y_res = SMOTE(random_state=0).fit_resample(X_train, y_train)",
+     "model = LogisticRegression().fit(X_res, y_res)\nprint(model.score(X_test, y_test))")
+case("ovl_clean_training_accuracy_only", set(), IMPORTS, LOAD, SPLIT,
+     "model = LogisticRegression().fit(X_train, y_train)\nprint(model.score(X_train, y_train))")
+case("ovl_clean_manual_kfold", set(), IMPORTS, LOAD,
+     "kf = KFold(n_splits=5, shuffle=True, random_state=0)\nscores = []\n"
+     "for train_idx, test_idx in kf.split(X):\n    model = LogisticRegression()\n"
+     "    model.fit(X.iloc[train_idx], y.iloc[train_idx])\n"
+     "    scores.append(model.score(X.iloc[test_idx], y.iloc[test_idx]))\nprint(np.mean(scores))")
+
+# --- multi-test -------------------------------------------------------------------------------
+case("mt_loop_k_on_test", {"multi-test"}, IMPORTS, "from sklearn.neighbors import KNeighborsClassifier", LOAD,
+     SPLIT, "best_k, best = None, 0\nfor k in range(1, 20):\n    knn = KNeighborsClassifier(n_neighbors=k)\n"
+     "    knn.fit(X_train, y_train)\n    acc = knn.score(X_test, y_test)\n    if acc > best:\n"
+     "        best_k, best = k, acc\nprint(best_k, best)")
+case("mt_two_models_pick_best", {"multi-test"}, IMPORTS, LOAD, SPLIT,
+     "lr = LogisticRegression().fit(X_train, y_train)\nrf = RandomForestClassifier(random_state=0).fit(X_train, y_train)",
+     "lr_acc = accuracy_score(y_test, lr.predict(X_test))\nrf_acc = accuracy_score(y_test, rf.predict(X_test))\n"
+     "best = lr if lr_acc > rf_acc else rf")
+case("mt_dict_of_candidates", {"multi-test"}, IMPORTS, LOAD, SPLIT,
+     "candidates = {'lr': LogisticRegression(), 'rf': RandomForestClassifier(random_state=0)}\nresults = {}\n"
+     "for name, candidate in candidates.items():\n    candidate.fit(X_train, y_train)\n"
+     "    results[name] = candidate.score(X_test, y_test)\nprint(max(results, key=results.get))")
+case("mt_comprehension_scores", {"multi-test"}, IMPORTS, LOAD, SPLIT,
+     "models = [LogisticRegression(C=c).fit(X_train, y_train) for c in (0.1, 1.0, 10.0)]\n"
+     "scores = [m.score(X_test, y_test) for m in models]\nprint(max(scores))")
+case("mt_clean_validation_then_test_once", set(), IMPORTS, LOAD, SPLIT,
+     "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, test_size=0.2, random_state=0)",
+     "best_c, best = None, 0\nfor c in [0.01, 0.1, 1, 10]:\n    m = LogisticRegression(C=c).fit(X_tr, y_tr)\n"
+     "    score = m.score(X_val, y_val)\n    if score > best:\n        best_c, best = c, score",
+     "final = LogisticRegression(C=best_c).fit(X_train, y_train)\nprint(final.score(X_test, y_test))",
+     note="a test set used once at the end")
+case("mt_clean_single_model_two_metrics", set(), IMPORTS, "from sklearn.metrics import roc_auc_score", LOAD,
+     SPLIT, FIT_EVAL, "print(roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]))")
+case("mt_clean_cv_selection", set(), IMPORTS, LOAD, SPLIT,
+     "for model in [LogisticRegression(), RandomForestClassifier(random_state=0)]:\n"
+     "    print(cross_val_score(model, X_train, y_train, cv=5).mean())",
+     "chosen = RandomForestClassifier(random_state=0).fit(X_train, y_train)\nprint(chosen.score(X_test, y_test))")
+case("mt_clean_loop_over_test_subgroups", set(), IMPORTS, LOAD, SPLIT, FIT_EVAL,
+     "predictions = model.predict(X_test)\nfor group in X_test['region'].unique():\n"
+     "    mask = (X_test['region'] == group).to_numpy()\n    print(group, accuracy_score(y_test[mask], predictions[mask]))")
+
+# --- fit-on-test ------------------------------------------------------------------------------
+case("fot_scaler_fit_transform_test", {"fit-on-test"}, IMPORTS, LOAD, SPLIT,
+     "scaler = StandardScaler()\nX_train_s = scaler.fit_transform(X_train)\nX_test_s = scaler.fit_transform(X_test)",
+     "model = LogisticRegression().fit(X_train_s, y_train)\nprint(model.score(X_test_s, y_test))")
+case("fot_model_fit_on_test", {"fit-on-test", "overlap"}, IMPORTS, LOAD, SPLIT,
+     "model = LogisticRegression()\nmodel.fit(X_test, y_test)\nprint(model.score(X_test, y_test))")
+case("fot_imputer_fit_on_validation", {"fit-on-test"}, IMPORTS, LOAD,
+     "X_tr, X_val, y_tr, y_val = train_test_split(X, y, random_state=0)",
+     "imp = SimpleImputer().fit(X_tr)\nX_tr = imp.transform(X_tr)\nX_val = SimpleImputer().fit(X_val).transform(X_val)",
+     "m = LogisticRegression().fit(X_tr, y_tr)\nprint(m.score(X_val, y_val))")
+case("fot_clean_transform_test_only", set(), IMPORTS, LOAD, SPLIT,
+     "imp = SimpleImputer().fit(X_train)\nX_train = imp.transform(X_train)\nX_test = imp.transform(X_test)", FIT_EVAL)
+case("fot_clean_predict_test", set(), IMPORTS, LOAD, SPLIT, FIT_EVAL)
+
+# --- target-leakage ---------------------------------------------------------------------------
+case("tl_whole_frame_as_features", {"target-leakage"}, IMPORTS,
+     'df = pd.read_csv("data/loans.csv")\ny = df["target"]\nX = df', SPLIT, FIT_EVAL)
+case("tl_column_derived_from_target", {"target-leakage"}, IMPORTS,
+     'df = pd.read_csv("data/loans.csv")\ndf["paid_back"] = 1 - df["target"]',
+     'X = df.drop(columns=["target"])\ny = df["target"]', SPLIT, FIT_EVAL)
+case("tl_target_in_feature_list", {"target-leakage"}, IMPORTS,
+     'df = pd.read_csv("data/loans.csv")\ntarget = "target"\nfeatures = ["age", "income", "target"]\n'
+     "X = df[features]\ny = df[target]", SPLIT, FIT_EVAL)
+case("tl_feature_named_after_target", {"target-leakage"}, IMPORTS,
+     'df = pd.read_csv("data/loans.csv")\nX = df[["age", "income", "churned_date"]]\ny = df["churned"]',
+     SPLIT, FIT_EVAL)
+case("tl_cross_val_with_target", {"target-leakage"}, IMPORTS,
+     'df = pd.read_csv("data/loans.csv")\ny = df["target"]\nX = df.drop(columns=["id"])',
+     "print(cross_val_score(make_pipeline(StandardScaler(), LogisticRegression()), X, y, cv=5).mean())")
+case("tl_clean_drop_axis1", set(), IMPORTS, 'df = pd.read_csv("data/loans.csv")\n'
+     'X = df.drop("target", axis=1)\ny = df["target"]', SPLIT, FIT_EVAL)
+case("tl_clean_pop", set(), IMPORTS, 'df = pd.read_csv("data/loans.csv")\ny = df.pop("target")\nX = df', SPLIT, FIT_EVAL)
+case("tl_clean_feature_list", set(), IMPORTS,
+     'df = pd.read_csv("data/loans.csv")\nfeatures = ["age", "income"]\nX = df[features]\ny = df["target"]',
+     SPLIT, FIT_EVAL)
+case("tl_clean_iloc_unknown", set(), IMPORTS,
+     'df = pd.read_csv("data/loans.csv")\nX = df.iloc[:, :-1]\ny = df.iloc[:, -1]', SPLIT, FIT_EVAL)
+case("tl_clean_derived_from_features", set(), IMPORTS,
+     'df = pd.read_csv("data/loans.csv")\ndf["ratio"] = df["loan"] / df["income"]',
+     'X = df.drop(columns=["target"])\ny = df["target"]', SPLIT, FIT_EVAL)
+case("tl_rolling_mean_of_target", {"target-leakage"}, IMPORTS,
+     'df = pd.read_csv("data/loans.csv")\ndf["recent_rate"] = df["target"].rolling(30).mean()',
+     'X = df.drop(columns=["target"])\ny = df["target"]', SPLIT, FIT_EVAL)
+
+# --- temporal ---------------------------------------------------------------------------------
+TS_LOAD = 'sales = pd.read_csv("data/sales.csv", parse_dates=["date"])\nsales = sales.sort_values("date")'
+case("tmp_sorted_random_split", {"temporal"}, IMPORTS, TS_LOAD,
+     'X = sales[["price", "promo"]]\ny = sales["units"]',
+     "X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0)",
+     "from sklearn.linear_model import Ridge\nreg = Ridge().fit(X_train, y_train)\nprint(reg.score(X_test, y_test))")
+case("tmp_negative_shift_feature", {"temporal"}, IMPORTS, TS_LOAD,
+     'sales["next_price"] = sales["price"].shift(-1)\nX = sales[["price", "next_price"]]\ny = sales["units"]',
+     "split = int(len(sales) * 0.8)\nX_train, X_test = X[:split], X[split:]\ny_train, y_test = y[:split], y[split:]",
+     "from sklearn.linear_model import Ridge\nreg = Ridge().fit(X_train, y_train)\nprint(reg.score(X_test, y_test))")
+case("tmp_centred_rolling_feature", {"temporal"}, IMPORTS, TS_LOAD,
+     'sales["smooth_price"] = sales["price"].rolling(7, center=True).mean()\n'
+     'X = sales[["price", "smooth_price"]].fillna(0)\ny = sales["units"]',
+     "split = int(len(sales) * 0.8)\nX_train, X_test = X[:split], X[split:]\ny_train, y_test = y[:split], y[split:]",
+     "from sklearn.linear_model import Ridge\nreg = Ridge().fit(X_train, y_train)\nprint(reg.score(X_test, y_test))")
+case("tmp_shuffled_kfold_on_time_index", {"temporal"}, IMPORTS,
+     'ts = pd.read_csv("data/sales.csv")\nts["date"] = pd.to_datetime(ts["date"])\nts = ts.set_index("date").sort_index()',
+     'X = ts[["price", "promo"]]\ny = ts["units"]',
+     "from sklearn.linear_model import Ridge\ncv = KFold(n_splits=5, shuffle=True, random_state=0)\n"
+     "print(cross_val_score(Ridge(), X, y, cv=cv).mean())")
+case("tmp_clean_no_shuffle", set(), IMPORTS, TS_LOAD, 'X = sales[["price", "promo"]]\ny = sales["units"]',
+     "X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, shuffle=False)",
+     "from sklearn.linear_model import Ridge\nreg = Ridge().fit(X_train, y_train)\nprint(reg.score(X_test, y_test))")
+case("tmp_clean_lag_features_shifted_target", set(), IMPORTS, TS_LOAD,
+     'sales["lag_1"] = sales["units"].shift(1)\nsales["units_next"] = sales["units"].shift(-1)\n'
+     'sales = sales.dropna()\nX = sales.drop(columns=["units_next", "date"])\ny = sales["units_next"]',
+     "split = int(len(sales) * 0.8)\nX_train, X_test = X[:split], X[split:]\ny_train, y_test = y[:split], y[split:]",
+     "from sklearn.linear_model import Ridge\nreg = Ridge().fit(X_train, y_train)\nprint(reg.score(X_test, y_test))")
+case("tmp_clean_time_series_split", set(), IMPORTS, TS_LOAD,
+     "from sklearn.model_selection import TimeSeriesSplit\nfrom sklearn.linear_model import Ridge\n"
+     'X = sales[["price", "promo"]]\ny = sales["units"]\n'
+     "print(cross_val_score(Ridge(), X, y, cv=TimeSeriesSplit(n_splits=5)).mean())")
+case("tmp_clean_unordered_random_split", set(), IMPORTS, LOAD, SPLIT, FIT_EVAL,
+     note="no time order: a random split is right")
+
+# --- out-of-order -----------------------------------------------------------------------------
+case("ooo_counts_decrease", {"out-of-order"}, "import pandas as pd", 'df = pd.read_csv("data/loans.csv")',
+     "print(df.shape)", counts=[1, 3, 2])
+case("ooo_manifest_order", {"out-of-order"}, "import pandas as pd", 'df = pd.read_csv("data/loans.csv")',
+     "print(df.shape)", manifest={"execution": [
+         {"cell_id": "c0", "execution_count": 1}, {"cell_id": "c2", "execution_count": 2},
+         {"cell_id": "c1", "execution_count": 3}], "seeds": []})
+case("ooo_clean_counts_with_gaps", set(), "import pandas as pd", 'df = pd.read_csv("data/loans.csv")',
+     "print(df.shape)", counts=[1, 4, 9])
+case("ooo_clean_partly_unexecuted", set(), "import pandas as pd", 'df = pd.read_csv("data/loans.csv")',
+     "print(df.shape)", counts=[1, None, 2])
+
+# --- hidden-state -----------------------------------------------------------------------------
+case("hs_defined_in_later_cell", {"hidden-state"}, "import pandas as pd", "print(df.head())",
+     'df = pd.read_csv("data/loans.csv")')
+case("hs_never_defined", {"hidden-state"}, "import pandas as pd", 'df = pd.read_csv("data/loans.csv")',
+     "clean = df.dropna()\nprint(cleaned.shape)")
+case("hs_deleted_then_used", {"hidden-state"}, "import pandas as pd", 'df = pd.read_csv("data/loans.csv")',
+     "del df", "print(df.shape)")
+case("hs_clean_function_uses_later_global", set(), "import pandas as pd",
+     "def report():\n    print(df.shape)", 'df = pd.read_csv("data/loans.csv")', "report()")
+case("hs_clean_star_import", set(), "from math import *", "print(sqrt(2), pi)")
+case("hs_clean_linear", set(), "import pandas as pd", 'df = pd.read_csv("data/loans.csv")',
+     "for col in df.columns:\n    print(col)", "total = sum(x for x in range(3))\nprint(total)")
+
+# --- unseeded-randomness ----------------------------------------------------------------------
+case("rnd_numpy_draw", {"unseeded-randomness"}, "import numpy as np", "noise = np.random.randn(100)")
+case("rnd_forest_without_state", {"unseeded-randomness"}, IMPORTS, LOAD, SPLIT,
+     "rf = RandomForestClassifier(n_estimators=50).fit(X_train, y_train)\nprint(rf.score(X_test, y_test))")
+case("rnd_split_without_state", {"unseeded-randomness"}, IMPORTS, LOAD,
+     "X_train, X_test, y_train, y_test = train_test_split(X, y)", FIT_EVAL)
+case("rnd_sample_without_state", {"unseeded-randomness"}, "import pandas as pd",
+     'df = pd.read_csv("data/loans.csv")\npreview = df.sample(frac=0.1)')
+case("rnd_clean_global_seed", set(), IMPORTS, "np.random.seed(0)", LOAD,
+     "X_train, X_test, y_train, y_test = train_test_split(X, y)",
+     "rf = RandomForestClassifier().fit(X_train, y_train)\nprint(rf.score(X_test, y_test))")
+case("rnd_clean_promote_seed", set(), "%load_ext nbpromote\n%promote seed 42", "import numpy as np",
+     "noise = np.random.randn(100)")
+case("rnd_clean_explicit_states", set(), IMPORTS, LOAD, SPLIT,
+     "rf = RandomForestClassifier(random_state=0).fit(X_train, y_train)\nprint(rf.score(X_test, y_test))",
+     "rng = np.random.default_rng(42)\nnoise = rng.normal(size=10)")
+case("rnd_clean_manifest_seeds", set(), "import numpy as np", "noise = np.random.randn(100)",
+     manifest={"seeds": [{"cell_id": "c0", "execution_count": 1, "calls": ["numpy.random.seed(0)"]}],
+               "execution": []})
+
+# --- absolute-path ----------------------------------------------------------------------------
+case("abs_posix_read_csv", {"absolute-path"}, "import pandas as pd", 'df = pd.read_csv("/home/ana/data/loans.csv")')
+case("abs_windows_path_variable", {"absolute-path"}, "import pandas as pd",
+     'DATA = "C:\\\\Users\\\\ana\\\\loans.xlsx"\ndf = pd.read_excel(DATA)')
+case("abs_home_tilde_open", {"absolute-path"}, 'with open("~/notes/ids.txt") as handle:\n    ids = handle.read().split()')
+case("abs_clean_relative", set(), "import pandas as pd\nfrom pathlib import Path",
+     'df = pd.read_csv("data/loans.csv")\nother = pd.read_parquet(Path("data") / "extra.parquet")')
+case("abs_clean_url", set(), "import pandas as pd", 'df = pd.read_csv("https://example.org/loans.csv")')
+
+# --- unpinned-install -------------------------------------------------------------------------
+case("pin_bang_pip", {"unpinned-install"}, "!pip install xgboost", "import xgboost")
+case("pin_percent_pip_mixed", {"unpinned-install"}, "%pip install -U scikit-learn pandas==2.2.3")
+case("pin_clean_pinned", set(), "!pip install xgboost==2.1.1 'lightgbm>=4,<5'", "import xgboost")
+case("pin_clean_requirements", set(), "%pip install -r requirements.txt", "!pip list")
+
+# --- syntax-error -----------------------------------------------------------------------------
+case("syn_broken_cell", {"syntax-error"}, "import pandas as pd", "def broken(:\n    pass",
+     'df = pd.read_csv("data/loans.csv")')
+case("syn_unclosed_bracket", {"syntax-error"}, "values = [1, 2, 3\nprint(values)")
+case("syn_clean_ipython_syntax", set(), "%matplotlib inline\nimport pandas as pd", "!ls data",
+     "%%time\ndf = pd.read_csv('data/loans.csv')", "pd.read_csv?", "%%bash\necho not python (\n")
+
+
+def build(spec: dict) -> nbformat.NotebookNode:
+    """The notebook of one corpus case."""
+    cells = []
+    counts = spec.get("counts") or [None] * len(spec["cells"])
+    for index, (source, count) in enumerate(zip(spec["cells"], counts)):
+        cell = nbformat.v4.new_code_cell(source, execution_count=count)
+        cell["id"] = f"c{index}"
+        cells.append(cell)
+    title = nbformat.v4.new_markdown_cell(f"# {spec['name']}\n{spec.get('note', '')}".strip())
+    title["id"] = "title"
+    nb = nbformat.v4.new_notebook(cells=cells + [title])
+    meta: dict = {"corpus": {"expected": spec["expected"], "note": spec.get("note", "")}}
+    if spec.get("manifest"):
+        meta["manifest"] = spec["manifest"]
+    nb.metadata["nbpromote"] = meta
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def render(spec: dict) -> str:
+    return nbformat.writes(build(spec)) + "\n"
+
+
+def write_all(directory: Path = CORPUS_DIR) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for spec in CASES:
+        path = directory / f"{spec['name']}.ipynb"
+        path.write_text(render(spec), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def expected_of(path: Path) -> set[str]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return set(data["metadata"]["nbpromote"]["corpus"]["expected"])
+
+
+if __name__ == "__main__":
+    paths = write_all(Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS_DIR)
+    print(f"wrote {len(paths)} notebooks")

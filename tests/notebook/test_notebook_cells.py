@@ -1,0 +1,52 @@
+"""CodeCell: IPython syntax turned into Python, parsed once, tags and ids kept."""
+
+from __future__ import annotations
+
+import nbformat
+
+from nbpromote.notebook import cells_from_script, code_cells, load_cells, make_cell, python_source
+
+
+def test_line_magics_shell_and_help_become_python_calls():
+    cell = make_cell(0, "%matplotlib inline\n!ls\nx?")
+    assert "run_line_magic('matplotlib', 'inline')" in cell.python
+    assert "system('ls')" in cell.python
+    assert cell.tree is not None and cell.syntax_error is None
+
+
+def test_python_body_cell_magics_keep_their_body_with_an_offset():
+    cell = make_cell(0, "%%time\nx = 1\ny = x")
+    assert cell.python.startswith("x = 1") and cell.line_offset == 1
+    assert cell.source_line(1) == "x = 1"
+
+
+def test_other_cell_magics_hold_no_python():
+    assert make_cell(0, "%%bash\nls -l").python == ""
+
+
+def test_syntax_errors_are_kept_not_raised():
+    cell = make_cell(3, "x = (")
+    assert cell.tree is None and isinstance(cell.syntax_error, SyntaxError)
+
+
+def test_code_cells_skip_markdown_and_keep_index_id_tags():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# t"),
+        nbformat.v4.new_code_cell("a = 1", metadata={"tags": ["parameters"]}),
+    ])
+    nb.cells[1].id = "p"
+    (cell,) = code_cells(nb)
+    assert (cell.index, cell.cell_id, cell.tags) == (1, "p", ["parameters"])
+
+
+def test_percent_scripts_split_into_cells_with_tags(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text('# %% tags=["stage:ingest"]\na = 1\n# %% [markdown]\n# hello\n# %%\nb = a\n')
+    cells = load_cells(script)
+    assert [c.source for c in cells] == ["a = 1", "b = a"]
+    assert cells[0].tags == ["stage:ingest"]
+    assert len(cells_from_script("x = 1\n").cells) == 1
+
+
+def test_transform_is_cached():
+    assert python_source("%time x = 1") is python_source("%time x = 1")

@@ -1,0 +1,253 @@
+"""Running pipelines: cache hits, reruns with reasons, --from/--only, failures, determinism."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nbpromote.errors import PipelineError, SerializationError, StageFailedError, UsageError
+from nbpromote.pipeline import ArtifactStore, run_pipeline
+
+from .conftest import STAGES, make_package
+
+
+def statuses(record):
+    return {s["name"]: s["status"] for s in record["stages"]}
+
+
+def test_cold_run_runs_every_stage_and_writes_the_record(package, store):
+    record = run_pipeline(package.load(), store=store)
+    assert statuses(record) == dict.fromkeys(["ingest", "split", "train", "evaluate"], "ran")
+    assert record["status"] == "succeeded" and record["schema_version"] == 1
+    for key in ("run_id", "pipeline", "version", "params", "seed", "started_at", "finished_at"):
+        assert record[key] is not None
+    on_disk = json.loads((store / "runs" / package.name / f"{record['run_id']}.json").read_text())
+    assert on_disk == json.loads(json.dumps(record))
+    train = record["stages"][2]
+    assert set(train["inputs"]) == {"X_train", "y_train"}
+    assert train["outputs"]["model"].startswith("xxh3_128:")
+    assert train["reason"] == "first run (no earlier result for this stage)"
+    assert record["roles"]["model"]["hash"] == train["outputs"]["model"]
+    metrics = ArtifactStore(store).get(record["roles"]["metrics"]["hash"])
+    assert 0.5 < metrics["roc_auc"] <= 1.0
+
+
+def test_rerun_is_all_cache_hits_and_loads_nothing(package, store, monkeypatch):
+    pipeline = package.load()
+    first = run_pipeline(pipeline, store=store)
+    loads = []
+    monkeypatch.setattr(ArtifactStore, "get", lambda self, digest: loads.append(digest))
+    second = run_pipeline(pipeline, store=store)
+    assert set(statuses(second).values()) == {"cached"}
+    assert loads == []
+    assert [s["outputs"] for s in second["stages"]] == [s["outputs"] for s in first["stages"]]
+    assert second["run_id"] > first["run_id"]  # sortable
+
+
+def test_editing_a_stage_reruns_it_and_downstream_only(package, store):
+    run_pipeline(package.load(), store=store)
+    package.edit("stages/train.py", "max_depth=4", "max_depth=3")
+    lines = []
+    record = run_pipeline(package.load(), store=store, log=lines.append)
+    assert statuses(record) == {"ingest": "cached", "split": "cached", "train": "ran", "evaluate": "ran"}
+    assert record["stages"][2]["reason"] == "code changed (stages/train.py)"
+    assert record["stages"][3]["reason"] == "input model changed"
+    assert "train: ran in" in lines[2] and "code changed (stages/train.py)" in lines[2]
+
+
+def test_cosmetic_edit_reruns_the_stage_but_identical_output_keeps_downstream_cached(package, store):
+    run_pipeline(package.load(), store=store)
+    package.edit("stages/split.py", "# random_state=None", "# NOTE random_state=None")
+    record = run_pipeline(package.load(), store=store)
+    assert statuses(record) == {"ingest": "cached", "split": "ran", "train": "cached", "evaluate": "cached"}
+
+
+def test_editing_common_reruns_every_stage(package, store):
+    run_pipeline(package.load(), store=store)
+    package.edit("common.py", 'TARGET = "default"', 'TARGET = "default"  # the label')
+    record = run_pipeline(package.load(), store=store)
+    assert record["stages"][0]["reason"] == "code changed (common.py)"
+    assert statuses(record)["ingest"] == "ran"
+
+
+def test_param_change_reruns_the_stages_using_it(package, store):
+    pipeline = package.load()
+    run_pipeline(pipeline, store=store)
+    record = run_pipeline(pipeline, store=store, params={"n_estimators": "30"})
+    assert statuses(record) == {"ingest": "cached", "split": "cached", "train": "ran", "evaluate": "ran"}
+    assert record["stages"][2]["reason"] == "param n_estimators changed (20 → 30)"
+    assert record["params"]["n_estimators"] == 30
+    back = run_pipeline(pipeline, store=store)  # back to the defaults: the first results are still cached
+    assert set(statuses(back).values()) == {"cached"}
+
+
+def test_data_file_change_reruns_ingest(package, store):
+    pipeline = package.load()
+    run_pipeline(pipeline, store=store)
+    package.data.write_text(package.data.read_text() + "40.0,10.0,30,1\n")
+    record = run_pipeline(pipeline, store=store)
+    assert statuses(record)["ingest"] == "ran"
+    assert record["stages"][0]["reason"] == f"data file {package.data} changed"
+
+
+def test_from_reruns_the_stage_and_downstream(package, store):
+    pipeline = package.load()
+    run_pipeline(pipeline, store=store)
+    record = run_pipeline(pipeline, store=store, from_stage="train")
+    assert statuses(record) == {"ingest": "cached", "split": "cached", "train": "ran", "evaluate": "ran"}
+    assert record["stages"][2]["reason"] == "forced by --from train"
+
+
+def test_only_runs_one_stage_from_cached_inputs(package, store):
+    pipeline = package.load()
+    run_pipeline(pipeline, store=store)
+    record = run_pipeline(pipeline, store=store, only="train")
+    assert statuses(record) == {"ingest": "cached", "split": "cached", "train": "ran"}
+
+
+def test_only_refuses_when_upstream_is_not_cached(package, store):
+    with pytest.raises(PipelineError, match="--only train needs the result of stage 'ingest'.*--from ingest"):
+        run_pipeline(package.load(), store=store, only="train")
+
+
+def test_from_and_only_together_and_unknown_stage_are_usage_errors(package, store):
+    pipeline = package.load()
+    with pytest.raises(UsageError, match="cannot be combined"):
+        run_pipeline(pipeline, store=store, from_stage="train", only="train")
+    with pytest.raises(UsageError, match="no stage 'trian'"):
+        run_pipeline(pipeline, store=store, from_stage="trian")
+
+
+def test_force_reruns_everything(package, store):
+    pipeline = package.load()
+    run_pipeline(pipeline, store=store)
+    assert set(statuses(run_pipeline(pipeline, store=store, force=True)).values()) == {"ran"}
+
+
+def test_two_empty_stores_give_identical_hashes_and_bytes(package, tmp_path):
+    pipeline = package.load()
+    one = run_pipeline(pipeline, store=tmp_path / "a")
+    two = run_pipeline(pipeline, store=tmp_path / "b")
+    assert [s["outputs"] for s in one["stages"]] == [s["outputs"] for s in two["stages"]]
+    assert [s["key"] for s in one["stages"]] == [s["key"] for s in two["stages"]]
+    files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a" / "cache" / "objects").rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b" / "cache" / "objects").rglob("*") if p.is_file())
+    assert files_a == files_b
+    for relative in files_a:
+        assert (tmp_path / "a" / relative).read_bytes() == (tmp_path / "b" / relative).read_bytes()
+
+
+def test_without_seed_the_split_differs_so_the_seed_matters(package, tmp_path):
+    pipeline = package.load()
+    pipeline.seed = None
+    one = run_pipeline(pipeline, store=tmp_path / "a")
+    two = run_pipeline(pipeline, store=tmp_path / "b")
+    assert one["stages"][1]["outputs"] != two["stages"][1]["outputs"]
+
+
+FAILING_TRAIN = '''
+    def run(X_train, y_train, *, n_estimators):
+        ratio = n_estimators / 0
+        return {"model": ratio}
+'''
+
+
+def test_failing_stage_stops_the_run_with_traceback_and_inputs(package, store):
+    run_pipeline(package.load(), store=store)
+    package.write("stages/train.py", FAILING_TRAIN)
+    with pytest.raises(StageFailedError) as info:
+        run_pipeline(package.load(), store=store)
+    error = info.value
+    assert error.stage == "train"
+    assert "ZeroDivisionError" in error.traceback and "stages/train.py" in error.traceback
+    assert "ratio = n_estimators / 0" in error.traceback
+    assert "_executors.py" not in error.traceback  # starts in the user's code
+    assert set(error.inputs) == {"X_train", "y_train"} and all(h.startswith("xxh3_128:") for h in error.inputs.values())
+    assert error.exit_code == 1
+    record = ArtifactStore(store).read_run(package.name, error.run_id)
+    assert record["status"] == "failed" and record["failed"]["stage"] == "train"
+    assert statuses(record) == {"ingest": "cached", "split": "cached"}
+
+
+def test_completed_stages_stay_cached_after_a_failure(package, store):
+    package.write("stages/train.py", FAILING_TRAIN)
+    with pytest.raises(StageFailedError):
+        run_pipeline(package.load(), store=store)
+    package.write("stages/train.py", STAGES["train"])
+    record = run_pipeline(package.load(), store=store)
+    assert statuses(record) == {"ingest": "cached", "split": "cached", "train": "ran", "evaluate": "ran"}
+    assert record["stages"][2]["reason"] == "code changed (stages/train.py)"
+
+
+@pytest.mark.parametrize("body, message", [
+    ('return model', "returned a RandomForestClassifier, not a dict"),
+    ('return {"model": model, "extra": 1}', "undeclared extra"),
+    ('return {}', "missing model"),
+])
+def test_stage_must_return_exactly_its_outputs(package, store, body, message):
+    package.edit("stages/train.py", 'return {"model": model}', body)
+    with pytest.raises(StageFailedError, match=message):
+        run_pipeline(package.load(), store=store)
+
+
+def test_unserializable_output_names_stage_and_output(package, store):
+    package.edit("stages/train.py", 'return {"model": model}', 'return {"model": (lambda: model)}')
+    with pytest.raises(SerializationError, match="Stage 'train', output 'model' is a builtins.function"):
+        run_pipeline(package.load(), store=store)
+
+
+def test_requirements_lock_is_the_environment_and_changing_it_reruns(package, store):
+    from nbpromote.pipeline._keys import _ENV_CACHE
+
+    _ENV_CACHE.clear()
+    (package.pkg / "requirements.lock").write_text("scikit-learn==1.9.1\n")
+    pipeline = package.load()
+    first = run_pipeline(pipeline, store=store)
+    assert first["environment"]["source"] == "requirements.lock"
+    (package.pkg / "requirements.lock").write_text("scikit-learn==1.9.2\n")
+    _ENV_CACHE.clear()
+    record = run_pipeline(pipeline, store=store)
+    assert set(statuses(record).values()) == {"ran"}
+    assert record["stages"][0]["reason"] == "environment changed"
+    _ENV_CACHE.clear()
+
+
+def test_stage_prints_can_be_sent_elsewhere(tmp_path, capsys):
+    package = make_package(tmp_path, stages=None)
+    package.edit("stages/ingest.py", "raw = pd.read_csv(data_path)", "raw = pd.read_csv(data_path)\n    print('loaded')")
+    import io
+
+    sink = io.StringIO()
+    run_pipeline(package.load(), store=tmp_path / "h", stage_stdout=sink)
+    assert "loaded" in sink.getvalue()
+    assert "loaded" not in capsys.readouterr().out
+
+
+
+def test_lazy_stages_make_a_cached_run_import_no_stage_module(tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import PIPELINE
+
+    lazy = PIPELINE.replace("from .stages import evaluate, ingest, split, train\n", "")
+    for stage in ("ingest", "split", "train", "evaluate"):
+        lazy = lazy.replace(f"{stage}.run,", f'"{{name}}.stages.{stage}:run",')
+    package = make_package(tmp_path, pipeline=lazy)
+    pipeline = package.load()
+    first = run_pipeline(pipeline, store=tmp_path / "h")
+    assert {s["status"] for s in first["stages"]} == {"ran"}
+    script = (
+        "import sys, json\n"
+        f"from {package.name}.pipeline import PIPELINE\n"
+        "from nbpromote.pipeline import run_pipeline\n"
+        f"record = run_pipeline(PIPELINE, store={str(tmp_path / 'h')!r})\n"
+        "heavy = sorted(m for m in ('pandas', 'sklearn', 'numpy', 'pyarrow') if m in sys.modules)\n"
+        "print(json.dumps({'statuses': [s['status'] for s in record['stages']], 'heavy': heavy}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                         env={**__import__("os").environ, "PYTHONPATH": str(package.src)})
+    assert out.returncode == 0, out.stderr
+    result = __import__("json").loads(out.stdout)
+    assert result == {"statuses": ["cached"] * 4, "heavy": []}

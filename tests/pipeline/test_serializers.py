@@ -1,0 +1,148 @@
+"""Artifact serializers: formats, determinism, version records, and what cannot be stored."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from nbpromote.capture.hashing import hash_value
+from nbpromote.errors import SerializationError
+from nbpromote.pipeline import SERIALIZERS, ArtifactVersionWarning, Serializer, deserialize, register_serializer, serialize
+
+
+def roundtrip(value):
+    serializer, data, digest, meta = serialize(value, stage="s", output="o")
+    return serializer.name, deserialize(data, {**meta, "serializer": serializer.name, "hash": digest}), digest, data
+
+
+def frame():
+    return pd.DataFrame({"a": [1, 2, 3], "b": [0.5, 1.5, np.nan], "c": ["x", "y", "z"],
+                         "d": pd.Categorical(["u", "v", "u"])}, index=pd.Index([10, 20, 30], name="id"))
+
+
+def test_dataframe_is_parquet_and_round_trips_with_content_hash():
+    name, back, digest, _ = roundtrip(frame())
+    assert name == "parquet"
+    pd.testing.assert_frame_equal(back, frame())
+    assert digest == hash_value(frame()) == hash_value(back)
+
+
+def test_parquet_bytes_are_identical_across_writes():
+    first = serialize(frame())[1]
+    second = serialize(frame().copy())[1]
+    assert first == second
+    assert b"created_at" not in first
+
+
+def test_series_keeps_its_name_and_values():
+    series = pd.Series([1.0, 2.0], name="target", index=[5, 7])
+    name, back, digest, _ = roundtrip(series)
+    assert name == "parquet"
+    assert back.name == "target"
+    pd.testing.assert_series_equal(back, series)
+    unnamed = roundtrip(pd.Series([1, 2]))[1]
+    assert unnamed.name is None
+
+
+def test_frame_parquet_cannot_roundtrip_falls_back_to_pickle():
+    mixed = pd.DataFrame({"a": [1, "two", 3.0]}, dtype=object)
+    name, back, _, _ = roundtrip(mixed)
+    assert name == "pickle"
+    pd.testing.assert_frame_equal(back, mixed)
+    non_str_columns = pd.DataFrame({0: [1, 2]})
+    assert roundtrip(non_str_columns)[0] == "pickle"
+
+
+def test_arrays_are_npy_and_object_arrays_are_pickled():
+    array = np.arange(12, dtype="float32").reshape(3, 4)
+    name, back, digest, data = roundtrip(array)
+    assert name == "npy" and data.startswith(b"\x93NUMPY")
+    np.testing.assert_array_equal(back, array)
+    assert digest == hash_value(array)
+    assert roundtrip(np.array([{"a": 1}], dtype=object))[0] == "pickle"
+
+
+def test_plain_values_are_canonical_json_numpy_scalars_included():
+    metrics = {"b": np.float64(0.5), "a": 3, "nested": [True, None, "x"]}
+    name, back, digest, data = roundtrip(metrics)
+    assert name == "json"
+    assert data == b'{"a":3,"b":0.5,"nested":[true,null,"x"]}'
+    assert back == {"a": 3, "b": 0.5, "nested": [True, None, "x"]}
+    assert serialize({"a": 3, "b": 0.5, "nested": [True, None, "x"]})[2] == digest
+
+
+def test_values_json_would_change_are_not_json():
+    # tuples would come back as lists, NaN as null, int keys as str: pickle keeps them exact
+    for value in [(1, 2), {"x": float("nan")}, {1: "a"}]:
+        name, back, _, _ = roundtrip(value)
+        assert name == "pickle"
+        assert back == value or (isinstance(back, dict) and np.isnan(back["x"]))
+
+
+def test_estimator_is_pickled_with_library_versions():
+    model = LogisticRegression().fit(np.array([[0.0], [1.0], [2.0], [3.0]]), [0, 0, 1, 1])
+    serializer, data, digest, meta = serialize(model)
+    assert serializer.name == "pickle"
+    import sklearn
+
+    assert meta["versions"]["scikit-learn"] == sklearn.__version__
+    assert "numpy" in meta["versions"]
+    assert serialize(model)[1] == data  # deterministic bytes
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        back = deserialize(data, {**meta, "serializer": "pickle", "hash": digest})
+    assert back.predict([[3.0]])[0] == 1
+
+
+def test_version_mismatch_warns_when_loading():
+    model = LogisticRegression()
+    serializer, data, digest, meta = serialize(model)
+    meta["versions"]["scikit-learn"] = "0.0.1"
+    with pytest.warns(ArtifactVersionWarning, match=r"scikit-learn 0\.0\.1.*is installed"):
+        deserialize(data, {**meta, "serializer": "pickle", "hash": digest})
+
+
+@pytest.mark.parametrize("value, kind", [
+    ((i for i in range(3)), "generator"),
+    (lambda x: x, "function"),
+    (threading.Lock(), "lock"),
+])
+def test_unserializable_value_names_stage_output_type_and_fix(value, kind):
+    with pytest.raises(SerializationError) as info:
+        serialize(value, stage="train", output="batches")
+    message = str(info.value)
+    assert "Stage 'train', output 'batches'" in message
+    assert kind in message
+    assert "register a serializer" in message
+    assert info.value.stage == "train" and info.value.output == "batches"
+
+
+class Point:
+    def __init__(self, x):
+        self.x = x
+
+
+def test_register_a_serializer_before_pickle():
+    def dump(value):
+        data = str(value.x).encode()
+        return data, f"xxh3_128:{'0' * 31}{value.x}", {}
+
+    register_serializer(Serializer("point", ".pt", lambda v: isinstance(v, Point), dump,
+                                   lambda data, meta: Point(int(data))), before="pickle")
+    try:
+        assert list(SERIALIZERS)[-2:] == ["point", "pickle"]
+        name, back, _, _ = roundtrip(Point(7))
+        assert name == "point" and back.x == 7
+    finally:
+        SERIALIZERS.pop("point")
+    assert roundtrip(Point(7))[0] == "pickle"
+
+
+def test_unknown_serializer_name_on_load_is_clear():
+    with pytest.raises(SerializationError, match="No artifact serializer called 'feather'"):
+        deserialize(b"", {"serializer": "feather"})

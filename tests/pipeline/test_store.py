@@ -1,0 +1,108 @@
+"""The content-addressed store: atomic writes, dedupe, integrity, lookup by prefix."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nbpromote.errors import PipelineError
+from nbpromote.pipeline import ArtifactStore
+
+
+def test_put_get_round_trip_and_layout(tmp_path):
+    store = ArtifactStore(tmp_path)
+    frame = pd.DataFrame({"x": [1, 2, 3]})
+    ref = store.put(frame, stage="ingest", output="raw", producer={"stage": "ingest"})
+    hexpart = ref.hash.split(":")[1]
+    assert (tmp_path / "cache" / "objects" / hexpart[:2] / f"{hexpart}.parquet").is_file()
+    assert store.has(ref.hash)
+    pd.testing.assert_frame_equal(store.get(ref.hash), frame)
+    meta = store.meta(ref.hash)
+    assert meta["schema_version"] == 1 and meta["serializer"] == "parquet"
+    assert meta["producer"] == {"stage": "ingest"} and meta["type"] == "pandas.DataFrame"
+
+
+def test_equal_content_is_stored_once(tmp_path):
+    store = ArtifactStore(tmp_path)
+    first = store.put(np.arange(5))
+    path = store.path(first.hash)
+    mtime = path.stat().st_mtime_ns
+    assert store.put(np.arange(5)) == first
+    assert path.stat().st_mtime_ns == mtime
+    assert len(list((tmp_path / "cache" / "objects").rglob("*.npy"))) == 1
+
+
+def test_crash_mid_write_leaves_no_artifact(tmp_path, monkeypatch):
+    store = ArtifactStore(tmp_path)
+    real_replace = os.replace
+
+    def crash(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        store.put({"a": 1})
+    monkeypatch.setattr(os, "replace", real_replace)
+    leftovers = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert leftovers == []  # no temp file, no half artifact
+    ref = store.put({"a": 1})
+    assert store.get(ref.hash) == {"a": 1}
+
+
+def test_bytes_without_metadata_do_not_count(tmp_path, monkeypatch):
+    # a crash between the data file and its .meta.json: the artifact is absent, and rewritten later
+    store = ArtifactStore(tmp_path)
+    ref = store.put([1, 2, 3])
+    store.path(ref.hash)
+    meta_path = next((tmp_path / "cache" / "objects").rglob("*.meta.json"))
+    meta_path.unlink()
+    assert not store.has(ref.hash)
+    with pytest.raises(PipelineError, match="is not in the cache"):
+        store.get(ref.hash)
+    assert store.put([1, 2, 3]) == ref and store.has(ref.hash)
+
+
+def test_truncated_artifact_is_detected(tmp_path):
+    store = ArtifactStore(tmp_path)
+    ref = store.put(np.arange(100))
+    path = store.path(ref.hash)
+    path.write_bytes(path.read_bytes()[:50])
+    assert not store.has(ref.hash)
+    with pytest.raises(PipelineError, match="truncated"):
+        store.get(ref.hash)
+
+
+def test_find_by_prefix(tmp_path):
+    store = ArtifactStore(tmp_path)
+    ref = store.put({"k": "v"})
+    hexpart = ref.hash.split(":")[1]
+    assert store.find(hexpart[:8]) == ref.hash
+    assert store.find(f"xxh3_128:{hexpart[:6]}") == ref.hash
+    assert store.find("ffff" if not hexpart.startswith("ffff") else "0000") is None
+    assert store.find("ab") is None  # too short to be meaningful
+
+
+def test_not_a_hash_is_a_clear_error(tmp_path):
+    with pytest.raises(PipelineError, match="is not a content hash"):
+        ArtifactStore(tmp_path).meta("model")
+
+
+def test_stage_entries_need_all_outputs_present(tmp_path):
+    store = ArtifactStore(tmp_path)
+    ref = store.put({"a": 1})
+    key = "xxh3_128:" + "1" * 32
+    store.put_entry("p", "s", key, {"outputs": {"x": ref.hash}})
+    assert store.get_entry("p", "s", key)["outputs"] == {"x": ref.hash}
+    assert store.get_entry("p", "s", "xxh3_128:" + "2" * 32) is None
+    store.path(ref.hash).unlink()
+    assert store.get_entry("p", "s", key) is None
+
+
+def test_default_home_follows_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("NBPROMOTE_HOME", str(tmp_path / "h"))
+    assert ArtifactStore().home == tmp_path / "h"
+    monkeypatch.delenv("NBPROMOTE_HOME")
+    assert str(ArtifactStore().home) == ".nbpromote"

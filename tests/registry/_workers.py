@@ -1,0 +1,50 @@
+"""Functions run in child processes (spawned, never forked: SQLite connections must not cross a fork)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+
+def append_records(db: str, n: int) -> None:
+    from nbpromote.registry.audit import AuditLog
+
+    log = AuditLog(db, checkpoint_every=None)
+    for i in range(n):
+        log.append("concurrent", {"pid": os.getpid(), "i": i})
+
+
+def promote_at(db: str, name: str, version: int, start_at: float, results) -> None:
+    """Promote ``version`` at wall-clock ``start_at``; report the outcome by error class name."""
+    from nbpromote.errors import NbpromoteError
+    from nbpromote.registry import open_registry
+
+    reg = open_registry(db, timeout=30)
+    time.sleep(max(0.0, start_at - time.time()))
+    try:
+        reg.promote(name, version, reason=f"race {version}", actor=f"proc{version}")
+        results.put((version, "won"))
+    except NbpromoteError as error:
+        results.put((version, type(error).__name__))
+
+
+def promote_and_hang(db: str, name: str, version: int, ready) -> None:
+    """Promote, but stall inside the transaction (after the stage writes, before COMMIT)."""
+    from nbpromote.registry import Registry
+
+    class Stalling(Registry):
+        def _before_commit(self, conn, operation):
+            ready.set()
+            time.sleep(60)
+
+    Stalling(db).promote(name, version, reason="will be killed", actor="doomed")
+
+
+def hold_write_lock(db: str, locked, release) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    locked.set()
+    release.wait(60)
+    conn.execute("ROLLBACK")
