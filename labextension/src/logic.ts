@@ -382,7 +382,15 @@ export function provenanceSummary(manifest: Record<string, any> | null | undefin
   }
   const lines: ISummaryLine[] = [];
   const seeds = manifest.seeds;
-  if (seeds && typeof seeds === 'object' && Object.keys(seeds).length) {
+  if (seeds && typeof seeds === 'object' && 'seed' in seeds) {
+    // The capture manifest's shape: {seed, libraries, unseeded_cells, ...}.
+    const libraries = Array.isArray(seeds.libraries) && seeds.libraries.length ? ` (${seeds.libraries.join(', ')})` : '';
+    const unseeded = Array.isArray(seeds.unseeded_cells) ? seeds.unseeded_cells.length : 0;
+    const text =
+      (seeds.seed === null || seeds.seed === undefined ? 'not set with %promote seed' : `${seeds.seed}${libraries}`) +
+      (unseeded ? `; ${unseeded} unseeded cell${unseeded === 1 ? '' : 's'}` : '');
+    lines.push({ label: 'Seeds', text });
+  } else if (seeds && typeof seeds === 'object' && Object.keys(seeds).length) {
     const text = Object.entries(seeds)
       .map(([name, value]) => `${name}=${typeof value === 'object' ? JSON.stringify(value) : value}`)
       .join(', ');
@@ -423,6 +431,12 @@ export function provenanceSummary(manifest: Record<string, any> | null | undefin
       label: 'Git',
       text: `${String(git.commit).slice(0, 10)}${git.dirty ? ' (uncommitted changes)' : ''}`
     });
+  } else if (git && typeof git === 'object') {
+    lines.push({ label: 'Git', text: git.reason ? `not recorded: ${git.reason}` : 'not recorded' });
+  }
+  if (Array.isArray(manifest.execution)) {
+    const runs = manifest.execution.length;
+    lines.push({ label: 'Execution', text: `${runs} cell run${runs === 1 ? '' : 's'} recorded` });
   }
   const created = manifest.created_at;
   lines.push({ label: 'Last capture', text: typeof created === 'string' ? created : 'unknown' });

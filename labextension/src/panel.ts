@@ -54,6 +54,8 @@ interface IExportResult {
 interface INote {
   kind: 'info' | 'error' | 'ok';
   text: string;
+  /** A button offered with the note (e.g. "Save and lint"). */
+  action?: { label: string; run: () => Promise<void> };
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(
@@ -137,8 +139,9 @@ export class PromotionPanel extends Widget {
       this.findings = findingsOf(report);
       const shown = groupFindings(this.findings, this.settings.severityThreshold)
         .reduce((n, group) => n + group.findings.length, 0);
+      const errors = this.findings.filter(finding => finding.severity === 'error').length;
       this.notes.lint = {
-        kind: shown ? 'error' : 'ok',
+        kind: errors ? 'error' : shown ? 'info' : 'ok',
         text: shown
           ? `${shown} finding${shown === 1 ? '' : 's'} in ${path}`
           : `No findings at or above "${this.settings.severityThreshold}" in ${path}`
@@ -253,14 +256,39 @@ export class PromotionPanel extends Widget {
       this.render();
       return null;
     }
-    const path = this.notebook?.context.path ?? null;
-    const problem = saveProblem(path, this.notebook?.context.model.dirty ?? false, action);
+    const notebook = this.notebook;
+    const path = notebook?.context.path ?? null;
+    const dirty = notebook?.context.model.dirty ?? false;
+    const problem = saveProblem(path, dirty, action);
     if (problem) {
       this.notes[section] = { kind: 'error', text: problem };
+      if (notebook && dirty && saveProblem(path, false, action) === null) {
+        // Saving is the user's decision, so it is offered, never done behind their back.
+        this.notes[section].action = {
+          label: `Save and ${action === 'suggest-tags' ? 'suggest tags' : action}`,
+          run: async () => {
+            await notebook.context.save();
+            await this.run(action);
+          }
+        };
+      }
       this.render();
       return null;
     }
     return path;
+  }
+
+  private run(action: Action): Promise<void> {
+    switch (action) {
+      case 'lint':
+        return this.lint();
+      case 'export':
+        return this.export();
+      case 'suggest-tags':
+        return this.suggestTags();
+      default:
+        return this.refresh();
+    }
   }
 
   private savedPath(action: Action): string | null {
@@ -396,7 +424,15 @@ export class PromotionPanel extends Widget {
     const section = el('section', `nbp-section ${className}`);
     section.appendChild(el('h3', 'nbp-section-title', title));
     if (note) {
-      section.appendChild(el('div', `nbp-note nbp-note-${note.kind}`, note.text));
+      const box = el('div', `nbp-note nbp-note-${note.kind}`, note.text);
+      if (note.action) {
+        const { label, run } = note.action;
+        const button = el('button', 'jp-Button jp-mod-styled jp-mod-reject nbp-note-action', label);
+        button.addEventListener('click', () => void run());
+        box.appendChild(el('br'));
+        box.appendChild(button);
+      }
+      section.appendChild(box);
     }
     return section;
   }

@@ -319,6 +319,21 @@ describe('provenanceSummary', () => {
     expect(map['Git']).toBe('abcdef1234 (uncommitted changes)');
     expect(map['Last capture']).toBe('2026-11-22T02:00:00Z');
   });
+  it('reads the capture manifest\'s seeds section, git reason and execution log', () => {
+    const map = Object.fromEntries(
+      provenanceSummary({
+        seeds: { seed: 42, libraries: ['random', 'numpy'], unseeded_cells: [{ cell_id: 'x' }] },
+        data: {},
+        git: { commit: null, reason: '/tmp is not inside a git repository' },
+        execution: [{}, {}]
+      }).map(l => [l.label, l.text])
+    );
+    expect(map['Seeds']).toBe('42 (random, numpy); 1 unseeded cell');
+    expect(map['Git']).toBe('not recorded: /tmp is not inside a git repository');
+    expect(map['Execution']).toBe('2 cell runs recorded');
+    const unseeded = provenanceSummary({ seeds: { seed: null, libraries: [] } });
+    expect(unseeded.find(l => l.label === 'Seeds')!.text).toBe('not set with %promote seed');
+  });
   it('says what is missing', () => {
     const map = Object.fromEntries(provenanceSummary({ seeds: {}, data: {} }).map(l => [l.label, l.text]));
     expect(map['Seeds']).toBe('none recorded');

@@ -11,7 +11,9 @@ Run it from anywhere; the default output is ``credit.csv`` beside this file::
     python notebooks/data/make_credit_data.py                 # 5,000 rows, seed 2024
     python notebooks/data/make_credit_data.py --rows 200 --seed 7 --out /tmp/small.csv
 
-Same ``--rows``/``--seed`` → byte-identical CSV. Only NumPy and pandas are needed.
+Same ``--rows``/``--seed`` → byte-identical CSV, so regenerating over the committed file is a
+no-op; replacing a file that holds other content needs ``--force``. Only NumPy and pandas are
+needed.
 ``make_drifted_batch.py`` reuses :func:`generate` with a drifted :class:`Scenario`.
 """
 
@@ -241,7 +243,7 @@ def generate(rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED,
     return df
 
 
-def write_csv(df: pd.DataFrame, out: str | Path) -> Path:
+def write_csv(df: pd.DataFrame, out: str | Path, *, force: bool = False) -> Path:
     """Write ``df`` as CSV with fixed formatting (``\\n`` line ends, no index), atomically.
 
     Parameters
@@ -250,6 +252,9 @@ def write_csv(df: pd.DataFrame, out: str | Path) -> Path:
         Table to write.
     out : str or pathlib.Path
         Destination; its directory must exist.
+    force : bool, default=False
+        Replace an existing file with different content. Without it, rewriting a file with
+        identical bytes (regenerating with the same seed) is allowed; anything else is refused.
 
     Returns
     -------
@@ -260,9 +265,14 @@ def write_csv(df: pd.DataFrame, out: str | Path) -> Path:
     if not out.parent.is_dir():
         raise FileNotFoundError(f"{out}: directory {out.parent} does not exist; create it first "
                                 "or pass another --out")
-    text = df.to_csv(index=False, lineterminator="\n")
+    data = df.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    if out.is_dir():
+        raise IsADirectoryError(f"{out} is a directory; pass a file path to --out")
+    if out.exists() and not force and out.read_bytes() != data:
+        raise FileExistsError(f"{out} already exists with other content; pass --force to "
+                              "replace it, or another --out")
     tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_bytes(text.encode("utf-8"))
+    tmp.write_bytes(data)
     tmp.replace(out)
     return out
 
@@ -296,9 +306,11 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"random seed (default {DEFAULT_SEED})")
     parser.add_argument("--out", type=Path, default=HERE / "credit.csv",
                         help="output CSV (default: credit.csv beside this script)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing output file that has other content")
     args = parser.parse_args(argv)
     try:
-        path = write_csv(generate(args.rows, args.seed), args.out)
+        path = write_csv(generate(args.rows, args.seed), args.out, force=args.force)
     except (OSError, ValueError) as exc:
         print(f"make_credit_data: error: {exc}", file=sys.stderr)
         return 2

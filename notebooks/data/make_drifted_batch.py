@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None,
                         help="output CSV (default: credit_drifted.csv or credit_corrupted.csv "
                              "beside this script)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing output file that has other content")
     args = parser.parse_args(argv)
     try:
         if args.corrupt:
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             seed = DEFAULT_SEED if args.seed is None else args.seed
             df = generate_drifted(rows, seed)
             out = args.out or HERE / "credit_drifted.csv"
-        path = write_csv(df, out)
+        path = write_csv(df, out, force=args.force)
     except (OSError, ValueError) as exc:
         print(f"make_drifted_batch: error: {exc}", file=sys.stderr)
         return 2

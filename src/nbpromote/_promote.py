@@ -95,12 +95,12 @@ class _Job:
         self.result = result
         self.echo = echo
 
-    def record(self, name: str, started: float, status: str, summary: str, **detail: Any) -> Step:
-        step = Step(name, status, time.perf_counter() - started, summary, detail)
+    def record(self, step_name: str, started: float, status: str, summary: str, **detail: Any) -> Step:
+        step = Step(step_name, status, time.perf_counter() - started, summary, detail)
         self.result.steps.append(step)
         if self.echo is not None:
             marks = {"ok": "ok  ", "findings": "warn", "failed": "FAIL", "skipped": "skip"}
-            self.echo(f"[{marks.get(status, status)}] {name:<9} {step.seconds:6.2f}s  {summary}")
+            self.echo(f"[{marks.get(status, status)}] {step_name:<9} {step.seconds:6.2f}s  {summary}")
         return step
 
 
@@ -229,7 +229,7 @@ def promote_notebook(
         return result
     package_dir = Path(exported.package_dir)
     result.package_dir, result.package_name = str(package_dir), exported.name
-    job.record("export", started, "ok", f"{exported.name} {exported.version} → {package_dir}", **exported.to_dict())
+    job.record("export", started, "ok", f"{exported.name} {exported.version} → {package_dir}", package=exported.to_dict())
 
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str((package_dir / "src").resolve()), env.get("PYTHONPATH")]))

@@ -161,10 +161,17 @@ async function startLab(root, home, extraArgs = []) {
   };
 }
 
-async function openNotebook(page, lab, name) {
+async function openNotebook(page, lab, name, { kernel = true } = {}) {
   await page.goto(`${lab.base}/lab/tree/${name}?token=${lab.token}&reset`);
   await page.waitForSelector('.jp-NotebookPanel .jp-Notebook .jp-Cell', { timeout: TIMEOUT });
   await page.waitForSelector('.jp-NotebookPanel .nbp-stage-select', { timeout: TIMEOUT });
+  if (kernel) {
+    // The kernel's start rewrites metadata.language_info (the notebook turns dirty): let it settle.
+    await page.waitForSelector('.jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status="idle"]', {
+      timeout: TIMEOUT
+    });
+    await save(page);
+  }
 }
 
 async function openPanel(page) {
@@ -189,6 +196,10 @@ async function activeCellIndex(page) {
 }
 
 async function save(page) {
+  const dirty = '.jp-NotebookPanel .jp-mod-dirty, .lm-TabBar-tab.jp-mod-dirty';
+  if (!(await page.locator(dirty).count())) {
+    return;
+  }
   await page.keyboard.press('Control+s');
   await page.waitForFunction(
     () => !document.querySelector('.jp-NotebookPanel .jp-mod-dirty, .lm-TabBar-tab.jp-mod-dirty'),
@@ -306,16 +317,18 @@ async function main() {
       assert(names.indexOf('train') < names.indexOf('evaluate'), 'train should come before evaluate');
     });
 
-    await check('with unsaved changes, Lint says "save the notebook first" and lints nothing', async () => {
+    await check('with unsaved changes, Lint says "save the notebook first" and offers "Save and lint"', async () => {
       await page.locator('.jp-NotebookPanel .nbp-stage-select').selectOption('train');
       await page.locator('#nbpromote-panel .nbp-lint-button').click();
       const note = page.locator('#nbpromote-panel .nbp-findings .nbp-note-error');
       await note.waitFor();
       const text = await note.textContent();
       assert(/save the notebook first/.test(text), text);
-      assert(!(await page.locator('#nbpromote-panel .nbp-finding').count()), 'findings shown');
+      assert(readNotebook(nbFile).cells[targetIndex].metadata.tags.includes('stage:evaluate'), 'saved behind the user\'s back');
       await page.locator('.jp-NotebookPanel .nbp-stage-select').selectOption('evaluate');
-      await save(page);
+      await page.locator('#nbpromote-panel .nbp-findings .nbp-note-action').click();
+      await page.waitForSelector('#nbpromote-panel .nbp-finding');
+      assert(readNotebook(nbFile).cells[targetIndex].metadata.tags.includes('stage:evaluate'), 'tag lost');
     });
 
     let findings = [];
@@ -361,10 +374,14 @@ async function main() {
       assert(after === wanted && after !== before, `active cell ${before} → ${after}, wanted ${wanted}`);
       if (lineText) {
         const line = Number(lineText.replace(/\D+/g, ''));
+        // The editor has focus, so the DOM selection is CodeMirror's cursor: find its line.
         const cursorLine = await page.evaluate(i => {
           const cell = document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i];
           const lines = [...cell.querySelectorAll('.cm-content .cm-line')];
-          return lines.findIndex(node => node.classList.contains('cm-activeLine'));
+          const anchor = window.getSelection()?.anchorNode;
+          const element = anchor && (anchor.nodeType === 1 ? anchor : anchor.parentElement);
+          const line = element?.closest('.cm-line');
+          return line ? lines.indexOf(line) : -1;
         }, wanted);
         assert(cursorLine === line - 1, `cursor on editor line ${cursorLine + 1}, finding says line ${line}`);
       }
@@ -390,6 +407,7 @@ async function main() {
     await check('export despite findings from the panel shows the package path, which exists', async () => {
       await page.locator('#nbpromote-panel .nbp-allow input').check();
       await page.locator('#nbpromote-panel .nbp-force input').check();
+      await save(page);
       await page.locator('#nbpromote-panel .nbp-export-button').click();
       const shown = page.locator('#nbpromote-panel .nbp-package-path');
       await shown.waitFor({ timeout: 2 * TIMEOUT });
@@ -425,7 +443,7 @@ async function main() {
     const page2 = await (await browser2.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
     page2.setDefaultTimeout(TIMEOUT);
     await check('without the server extension the panel says so and disables its buttons', async () => {
-      await openNotebook(page2, bare, 'credit_risk.ipynb');
+      await openNotebook(page2, bare, 'credit_risk.ipynb', { kernel: false });
       await openPanel(page2);
       const problem = page2.locator('#nbpromote-panel .nbp-server-problem');
       await problem.waitFor({ timeout: TIMEOUT });

@@ -123,3 +123,33 @@ def test_unsupported_type_names_the_supported_ones():
         hash_value(object(), name="model")
     with pytest.raises(UnsupportedTypeError, match="not an existing file"):
         hash_value("no/such/file.csv", name="path")
+
+
+def test_string_columns_hash_the_same_in_arrow_or_python_storage_and_any_chunking(monkeypatch):
+    import pyarrow as pa
+
+    values = ["a", "bb", None, "ccc", ""]
+    arrow = pd.Series(pd.array(values, dtype=pd.StringDtype("pyarrow")))
+    python = pd.Series(pd.array(values, dtype=pd.StringDtype("python")))
+    chunked = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([values[:2], values[2:]], type=pa.large_string())))
+    assert hash_value(arrow) == hash_value(python) == hash_value(chunked)
+    monkeypatch.setattr(hashing, "_ROWS", 2)
+    assert hash_value(arrow) == hash_value(python)
+
+
+def test_string_content_nulls_and_boundaries_all_matter():
+    def h(values):
+        return hash_value(pd.Series(values, dtype="str"))
+
+    base = h(["ab", "c", None])
+    assert h(["ab", "c", None]) == base
+    assert h(["a", "bc", None]) != base  # same bytes, different boundaries
+    assert h(["ab", "c", ""]) != base    # null is not the empty string
+    assert h(["ab", "d", None]) != base
+    assert h([None, "ab", "c"]) != base
+
+
+def test_string_index_is_hashed_by_content():
+    a = pd.DataFrame({"v": [1, 2]}, index=pd.Index(["x", "y"], dtype="str"))
+    assert hash_value(a) == hash_value(a.copy())
+    assert hash_value(a) != hash_value(a.rename(index={"x": "z"}))

@@ -24,15 +24,28 @@ CELLS = [
 ]
 
 
+def write_project(directory, make_notebook):
+    (directory / "data").mkdir(exist_ok=True)
+    (directory / "data" / "d.csv").write_text("a,b\n1,2\n3,4\n")
+    return make_notebook(directory / "nb.ipynb", CELLS)
+
+
 @pytest.fixture
 def project(tmp_path, make_notebook):
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "d.csv").write_text("a,b\n1,2\n3,4\n")
-    return make_notebook(tmp_path / "nb.ipynb", CELLS)
+    return write_project(tmp_path, make_notebook)
 
 
-def test_capture_writes_executed_notebook_and_manifest(project):
-    result = capture_notebook(project, parameters={"n": 4, "label": "b"})
+@pytest.fixture(scope="module")
+def captured(tmp_path_factory):
+    """One real papermill capture with parameters, shared by the tests that only read it."""
+    from .conftest import make_notebook
+
+    path = write_project(tmp_path_factory.mktemp("captured"), make_notebook)
+    return path, capture_notebook(path, parameters={"n": 4, "label": "b"})
+
+
+def test_capture_writes_executed_notebook_and_manifest(captured):
+    project, result = captured
     assert result.notebook_path == project.with_name("nb.captured.ipynb")
     assert result.manifest_path == project.with_name("nb.captured.manifest.json")
     manifest = result.manifest
@@ -56,13 +69,16 @@ def test_capture_writes_executed_notebook_and_manifest(project):
     assert manifest["data"]["data/d.csv"]["source"] == f"read by cell {code_ids[3]}"
 
 
-def test_recapture_gives_the_same_hashes_and_identity(project, tmp_path):
-    first = capture_notebook(project, tmp_path / "one.ipynb")
-    second = capture_notebook(project, tmp_path / "two.ipynb")
+def test_recapture_gives_the_same_hashes_and_identity(project, tmp_path, captured):
+    out = tmp_path / "again.ipynb"
+    first = capture_notebook(project, out)
+    second = capture_notebook(project, out)  # an earlier capture is regenerated without --force
     assert first.manifest["data"] == second.manifest["data"]
+    assert first.manifest["seeds"] == second.manifest["seeds"]
     assert manifest_identity(first.manifest) == manifest_identity(second.manifest)
-    third = capture_notebook(project, tmp_path / "three.ipynb", parameters={"n": 5})
-    assert manifest_identity(third.manifest) != manifest_identity(first.manifest)
+    assert load_manifest(out) == second.manifest
+    # other parameters (n=4 in the shared capture) change the data and the identity
+    assert manifest_identity(captured[1].manifest) != manifest_identity(first.manifest)
 
 
 def test_a_failing_cell_names_the_cell_and_keeps_the_partial_notebook(tmp_path, make_notebook):
@@ -83,8 +99,9 @@ def test_output_policy(project, tmp_path):
     assert mine.read_text() == "precious"
     with pytest.raises(OutputExistsError, match="is the input notebook"):
         capture_notebook(project, project)
+    with pytest.raises(Exception, match="directory .* does not exist"):
+        capture_notebook(project, tmp_path / "no" / "out.ipynb")
     capture_notebook(project, mine, force=True)  # --force replaces it
-    capture_notebook(project, mine)  # now an earlier capture: regenerated freely
     assert load_manifest(mine)["seeds"]["seed"] == 42
 
 

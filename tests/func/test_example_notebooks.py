@@ -243,6 +243,37 @@ def test_generator_cli_writes_the_requested_rows_and_seed(credit_gen, tmp_path, 
         index=False, lineterminator="\n").encode()
 
 
+def test_generators_replace_other_content_only_with_force(credit_gen, drift_gen, tmp_path, capsys):
+    out = tmp_path / "batch.csv"
+    assert credit_gen.main(["--rows", "30", "--seed", "3", "--out", str(out)]) == 0
+    first = out.read_bytes()
+    # Same arguments again: identical bytes, allowed without --force.
+    assert credit_gen.main(["--rows", "30", "--seed", "3", "--out", str(out)]) == 0
+    assert out.read_bytes() == first
+    capsys.readouterr()
+    # Other content: refused, file untouched, message names the file and the fix.
+    assert credit_gen.main(["--rows", "30", "--seed", "4", "--out", str(out)]) == 2
+    assert drift_gen.main(["--rows", "30", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{out} already exists with other content" in err and "--force" in err
+    assert out.read_bytes() == first
+    assert credit_gen.main(["--rows", "30", "--seed", "4", "--out", str(out), "--force"]) == 0
+    assert out.read_bytes() != first
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_generator_refuses_a_directory_as_output(credit_gen, tmp_path, capsys):
+    assert credit_gen.main(["--rows", "30", "--out", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
+
+
+def test_generator_docstring_examples_run(credit_gen):
+    import doctest
+
+    result = doctest.testmod(credit_gen, verbose=False)
+    assert result.attempted >= 2 and result.failed == 0
+
+
 def test_generate_rejects_a_non_positive_row_count(credit_gen):
     with pytest.raises(ValueError, match="rows must be a positive integer"):
         credit_gen.generate(rows=0)

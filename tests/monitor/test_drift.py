@@ -203,3 +203,10 @@ def test_credit_reference_against_itself_is_stable(credit_paths):
     report = drift_report(credit_paths["credit"], credit_paths["credit"])
     assert all(f.psi == 0.0 for f in report.features.values())
     assert not report.policy.retrain and report.validation.ok
+
+
+def test_drift_on_a_batch_that_failed_validation_says_fix_the_data_first(credit_paths):
+    report = drift_report(credit_paths["credit"], credit_paths["credit_corrupted"])
+    assert not report.validation.ok
+    assert "fix the data before acting on its drift" in report.policy.reasons[-1]
+    assert "num_open_accounts" in report.skipped

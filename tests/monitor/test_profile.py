@@ -72,14 +72,23 @@ def test_save_never_overwrites_other_content_without_force(tmp_path, reference):
     ({"kind": "something else"}, "not an nbpromote profile"),
     ({"kind": "nbpromote.profile", "schema_version": 99}, "Upgrade nbpromote"),
     ({"kind": "nbpromote.profile", "schema_version": 1, "columns": {"a": {}},
-      "column_order": ["a"], "rows": 1, "bins": 10}, "valid kind"),
+      "column_order": ["a"], "rows": 1, "bins": 10}, "'grid_size' is a required property"),
     ({"kind": "nbpromote.profile", "schema_version": 1, "columns": {}, "column_order": ["a"],
-      "rows": 1, "bins": 10}, "do not match"),
+      "rows": 1, "bins": 10, "grid_size": 100}, "do not match"),
 ])
 def test_load_rejects_documents_that_are_not_profiles(tmp_path, document, fragment):
     path = tmp_path / "p.json"
     path.write_text(json.dumps(document))
     with pytest.raises(ManifestError, match=fragment):
+        Profile.load(path)
+
+
+def test_load_names_the_bad_field_of_a_damaged_profile(tmp_path, reference):
+    document = profile(reference).to_dict()
+    document["columns"]["x"]["bins"]["counts"][3] = -1
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(ManifestError, match="columns/x/bins"):
         Profile.load(path)
 
 

@@ -251,3 +251,21 @@ def test_lazy_stages_make_a_cached_run_import_no_stage_module(tmp_path):
     assert out.returncode == 0, out.stderr
     result = __import__("json").loads(out.stdout)
     assert result == {"statuses": ["cached"] * 4, "heavy": []}
+
+
+def test_run_records_match_the_published_schema(package, store):
+    import jsonschema
+
+    from nbpromote.pipeline import RUN_RECORD_SCHEMA
+
+    schema = json.loads(RUN_RECORD_SCHEMA.read_text())
+    pipeline = package.load()
+    jsonschema.validate(run_pipeline(pipeline, store=store), schema)  # cold
+    jsonschema.validate(run_pipeline(pipeline, store=store), schema)  # cached
+    package.write("stages/train.py", FAILING_TRAIN)
+    with pytest.raises(StageFailedError) as info:
+        run_pipeline(package.load(), store=store)
+    failed = ArtifactStore(store).read_run(package.name, info.value.run_id)
+    jsonschema.validate(failed, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**failed, "stages": [{**failed["stages"][0], "status": "skipped"}]}, schema)

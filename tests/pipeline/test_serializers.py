@@ -12,7 +12,14 @@ from sklearn.linear_model import LogisticRegression
 
 from nbpromote.capture.hashing import hash_value
 from nbpromote.errors import SerializationError
-from nbpromote.pipeline import SERIALIZERS, ArtifactVersionWarning, Serializer, deserialize, register_serializer, serialize
+from nbpromote.pipeline import (
+    SERIALIZERS,
+    ArtifactVersionWarning,
+    Serializer,
+    deserialize,
+    register_serializer,
+    serialize,
+)
 
 
 def roundtrip(value):

@@ -128,7 +128,7 @@ def test_recomputed_chain_is_caught_by_the_checkpoint(log):
     conn = raw(log)
     rows = conn.execute("SELECT seq, kind, payload FROM audit_log ORDER BY seq").fetchall()
     prev = GENESIS_HASH
-    for seq, kind, payload in rows:
+    for seq, _kind, payload in rows:
         if seq == 6:
             payload = payload.replace('"i":6', '"i":600')
         digest = chain_hash(prev, seq, payload)

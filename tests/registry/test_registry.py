@@ -17,7 +17,6 @@ from nbpromote.errors import (
     GateRejectedError,
     IllegalTransitionError,
     ModelNotFoundError,
-    PromotionConflictError,
     UsageError,
     VersionNotFoundError,
 )

@@ -100,7 +100,9 @@ def _update_series_values(hasher: Any, values: Any, dtype: Any) -> None:
         _update_series_values(hasher, categorical.categories, categorical.categories.dtype)
         _update_array(hasher, np.asarray(categorical.codes))
         return
-    # Objects, strings, nullable and Arrow-backed dtypes: one fixed-key 64-bit hash per element,
+    if isinstance(dtype, pd.StringDtype) and _update_strings(hasher, values):
+        return
+    # Objects, nullable and other extension dtypes: one fixed-key 64-bit hash per element,
     # computed a slice of rows at a time so a huge column never needs a second full-size buffer.
     length = len(values)
     hasher.update(canonical_json({"dtype": "<u8", "shape": [length]}).encode())
@@ -110,6 +112,64 @@ def _update_series_values(hasher: Any, values: Any, dtype: Any) -> None:
         if not _LITTLE:
             element_hashes = element_hashes.astype("<u8")
         hasher.update(memoryview(np.ascontiguousarray(element_hashes)).cast("B"))
+
+
+def _arrow_chunks(values: Any) -> Any:
+    """The values as Arrow string arrays, zero-copy for Arrow storage, else converted per slice."""
+    import pyarrow as pa
+
+    if getattr(values.dtype, "storage", None) == "pyarrow":
+        arrow = values.__arrow_array__()
+        chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+        for chunk in chunks:
+            for start in range(0, len(chunk), _ROWS):
+                yield chunk.slice(start, _ROWS)
+        return
+    for start in range(0, len(values), _ROWS):
+        arrow = values[start : start + _ROWS].__arrow_array__()
+        yield from (arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow])
+
+
+def _update_strings(hasher: Any, values: Any) -> bool:
+    """Feed a pandas string array as Arrow buffers: lengths, UTF-8 bytes and null positions.
+
+    This runs near memory bandwidth (the UTF-8 data is hashed in place) and does not depend on how
+    the values are chunked or stored (Arrow or Python storage give the same hash). Returns False
+    when the layout is unusual (a null slot holding bytes), so the caller falls back to per-element
+    hashing.
+    """
+    import pyarrow as pa
+
+    values = getattr(values, "array", values)  # an Index or Series -> its extension array
+    if not hasattr(values, "__arrow_array__"):
+        return False
+    lengths_h, data_h, nulls_h = xxhash.xxh3_128(), xxhash.xxh3_128(), xxhash.xxh3_128()
+    position = 0
+    for chunk in _arrow_chunks(values):
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return False
+        count = len(chunk)
+        if count == 0:
+            continue
+        _validity, offsets_buffer, data_buffer = chunk.buffers()
+        width = np.int32 if pa.types.is_string(chunk.type) else np.int64
+        offsets = np.frombuffer(offsets_buffer, dtype=width, count=chunk.offset + count + 1)[chunk.offset :]
+        lengths = np.diff(offsets).astype("<i8", copy=False)
+        if chunk.null_count:
+            nulls = np.flatnonzero(chunk.is_null().to_numpy(zero_copy_only=False))
+            if lengths[nulls].any():
+                return False
+            nulls_h.update(memoryview((nulls + position).astype("<i8")).cast("B"))
+        lengths_h.update(memoryview(np.ascontiguousarray(lengths)).cast("B"))
+        if data_buffer is not None and offsets[-1] > offsets[0]:
+            data = memoryview(data_buffer)[int(offsets[0]) : int(offsets[-1])]
+            for start in range(0, len(data), _CHUNK):
+                data_h.update(data[start : start + _CHUNK])
+        position += count
+    hasher.update(canonical_json({"strings": "arrow-utf8", "length": position}).encode())
+    for part in (lengths_h, data_h, nulls_h):
+        hasher.update(part.digest())
+    return True
 
 
 def _update_index(hasher: Any, index: Any) -> None:

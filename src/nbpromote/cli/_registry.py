@@ -7,8 +7,9 @@ Every subcommand takes ``--db PATH`` (else ``$NBPROMOTE_REGISTRY``, the pyprojec
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -67,7 +68,7 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, Any]:
 def _table(rows: list[list[Any]], header: list[str]) -> str:
     cells = [[str(c) if c is not None else "-" for c in row] for row in [header, *rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells)
 
 
 def _version_text(mv: Any) -> str:
@@ -135,7 +136,7 @@ def show(model: str, version: str | None, when: str | None, db: str | None, outp
                    "versions": [v.to_dict() for v in versions]})
         return
     click.echo(f"{model}: live " + (f"v{live.version}" if live else "none")
-               + (f"; aliases: " + ", ".join(f"{a}=v{v}" for a, v in aliases.items()) if aliases else ""))
+               + ("; aliases: " + ", ".join(f"{a}=v{v}" for a, v in aliases.items()) if aliases else ""))
     click.echo(_table([[f"v{v.version}", v.stage, ",".join(v.aliases), v.created_by, v.created_at,
                         v.artifact_hash[:19] + "…"] for v in versions],
                       ["VERSION", "STAGE", "ALIASES", "BY", "CREATED", "ARTIFACT"]))

@@ -13,6 +13,7 @@ import ast
 import re
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
@@ -33,6 +34,32 @@ class Lock:
 
 def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+#: Import names whose distribution is named differently (checked before scanning every distribution).
+_KNOWN = {"sklearn": "scikit-learn", "PIL": "pillow", "yaml": "PyYAML", "cv2": "opencv-python",
+          "bs4": "beautifulsoup4", "skimage": "scikit-image", "dateutil": "python-dateutil",
+          "google": "protobuf", "attr": "attrs", "jwt": "PyJWT", "Crypto": "pycryptodome"}
+
+
+@lru_cache(maxsize=1)
+def _owners() -> dict[str, list[str]]:
+    try:
+        return metadata.packages_distributions()
+    except Exception:  # broken metadata of one distribution must not break export
+        return {}
+
+
+def _distribution(module: str) -> str:
+    """The distribution that provides ``module``; cheap guesses first (the full scan takes ~1 s)."""
+    for guess in (_KNOWN.get(module), module, module.replace("_", "-")):
+        if guess:
+            try:
+                metadata.distribution(guess)
+                return guess
+            except metadata.PackageNotFoundError:
+                pass
+    return sorted(_owners().get(module) or [module])[0]
 
 
 def imported_modules(trees: list[ast.Module]) -> list[str]:
@@ -72,16 +99,11 @@ def pin_requirements(modules: list[str], manifest: dict[str, Any] | None, nbprom
         if isinstance(packages, dict):
             captured = {_normalise(k): str(v) for k, v in packages.items()}
     stdlib = set(getattr(sys, "stdlib_module_names", ())) | {"__future__"}
-    try:
-        owners = metadata.packages_distributions()
-    except Exception:  # broken metadata of one distribution must not break export
-        owners = {}
     locks = {"nbpromote": Lock(f"nbpromote=={nbpromote_version}", "runtime of the exported package", "runtime")}
     for module in modules:
         if module in stdlib or module == "nbpromote":
             continue
-        dists = owners.get(module) or [module]
-        dist = sorted(dists)[0]
+        dist = _distribution(module)
         key = _normalise(dist)
         if key in locks:
             continue

@@ -148,6 +148,10 @@ class Facts:
     errors: list[tuple[Site, str]] = field(default_factory=list)  # statements the walk gave up on
 
 
+_KNOWN_CLASSES = (K.STAT_TRANSFORMERS | K.STATELESS | K.OVERSAMPLERS | K.UNDERSAMPLERS | K.CLUSTERERS
+                  | K.SPLITTERS)
+
+
 class _Frame:
     def __init__(self) -> None:
         self.returns: list[Any] = []
@@ -863,9 +867,7 @@ class _Analyzer:
         short = ref.short
         if not short[:1].isupper():
             return False
-        known = (K.STAT_TRANSFORMERS | K.STATELESS | K.OVERSAMPLERS | K.UNDERSAMPLERS | K.CLUSTERERS
-                 | K.SPLITTERS)
-        if short in known:
+        if short in _KNOWN_CLASSES:
             return True
         return bool(K.MODEL_NAME.search(short)) and (ref.root in K.ML_ROOTS or ref.dotted == short)
 
@@ -1194,8 +1196,15 @@ class _Analyzer:
         elif method in {"to_csv", "to_parquet", "to_excel", "to_json", "to_pickle", "to_sql", "plot", "hist",
                         "info", "to_string", "to_html", "to_markdown", "savefig"}:
             return UNKNOWN
-        if _is_true(kwargs.get("inplace")) and isinstance(receiver_node, ast.Name) and isinstance(result, Data):
-            self.env[receiver_node.id] = result.evolve(subset=False)
+        if _is_true(kwargs.get("inplace")) and isinstance(result, Data):
+            if isinstance(receiver_node, ast.Name):
+                self.env[receiver_node.id] = result.evolve(subset=False)
+            elif isinstance(receiver_node, ast.Subscript) and isinstance(receiver_node.value, ast.Name):
+                # df["Age"].fillna(df["Age"].median(), inplace=True): the frame's column changes.
+                frame = self.env.get(receiver_node.value.id)
+                columns = _strings(self.expr(receiver_node.slice))
+                if isinstance(frame, Data) and columns:
+                    self.env[receiver_node.value.id] = self.set_columns(frame, columns, result)
             return UNKNOWN
         return result
 

@@ -236,13 +236,18 @@ def label_of(rows: Rows) -> str | None:
 
 _TEST_WORDS = {"test", "tst", "te", "val", "valid", "validation", "holdout", "hold", "eval", "dev"}
 _TRAIN_WORDS = {"train", "tr", "trn", "training", "fit"}
+_GLUED = re.compile(r"^(?:x|y|df|data)?(?P<side>train|trn|tr|test|tst|te|valid|val)(?:x|y|df|data|set|s)?$")
 
 
 def name_side(name: str) -> str | None:
-    """'train'/'test' from a variable name (``X_train``, ``df_val``, ``test``), else None."""
-    words = {w for w in re.split(r"[_\d]+|(?<=[a-z])(?=[A-Z])", name.lower()) if w}
+    """'train'/'test' from a variable name (``X_train``, ``df_val``, ``Xte``, ``trainDF``), else None."""
+    words = {w.lower() for w in re.split(r"[_\d]+|(?<=[a-z])(?=[A-Z])", name) if w}
     if words & _TEST_WORDS:
         return "test"
     if words & _TRAIN_WORDS:
         return "train"
+    for word in words:
+        match = _GLUED.match(word)
+        if match:
+            return "train" if match.group("side") in _TRAIN_WORDS else "test"
     return None

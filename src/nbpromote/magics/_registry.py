@@ -20,7 +20,7 @@ class LiveView:
     def __repr__(self) -> str:
         cells = [[str(c) if c is not None else "-" for c in r] for r in [self.header, *self.rows]]
         widths = [max(len(r[i]) for r in cells) for i in range(len(self.header))]
-        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
         return "\n".join([self.title, *lines]) if self.rows else f"{self.title}\n(nothing registered)"
 
     def _repr_html_(self) -> str:

@@ -30,11 +30,11 @@ report and exit codes. We chose our own implementation; a ``pandera`` extra that
 profile as a ``DataFrameSchema`` for teams that already use it would be a small, optional addition.
 """
 
+from ._data import read_frame, read_reference
 from ._drift import DriftReport, FeatureDrift, drift_report
 from ._performance import PerformanceTracker, WindowResult
 from ._policy import NO_ACTION, RETRAIN_ACTION, PolicyDecision, retrain_policy
 from ._profile import PROFILE_SCHEMA_VERSION, Profile, profile
-from ._data import read_frame, read_reference
 from ._stats import (
     PSI_EPSILON,
     ChiSquareResult,

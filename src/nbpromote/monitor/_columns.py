@@ -177,7 +177,7 @@ def category_counts(series: Any) -> tuple[dict[str, int], int, bool]:
     null_count = int(len(series) - int(counts.sum()))
     labels: dict[str, int] = {}
     types = set()
-    for value, count in zip(counts.index.tolist(), counts.to_numpy().tolist()):
+    for value, count in zip(counts.index.tolist(), counts.to_numpy().tolist(), strict=True):
         if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
             null_count += int(count)
             continue

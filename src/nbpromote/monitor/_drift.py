@@ -21,7 +21,16 @@ from ._columns import cut_counts
 from ._policy import PolicyDecision, retrain_policy
 from ._profile import Profile
 from ._profile import profile as build_profile
-from ._stats import ChiSquareResult, KSResult, Thresholds, chi_square, jensen_shannon, ks, psi, worst
+from ._stats import (
+    ChiSquareResult,
+    KSResult,
+    Thresholds,
+    chi_square,
+    jensen_shannon,
+    ks,
+    psi,
+    worst,
+)
 from ._validate import ValidationReport, _coerce_profile, validate_batch
 
 __all__ = ["FeatureDrift", "DriftReport", "drift_report", "DRIFT_SCHEMA_VERSION"]
@@ -69,8 +78,9 @@ class FeatureDrift:
         status = worst(list(levels.values()))
         values = {"psi": self.psi, "ks": self.ks.statistic if self.ks else None, "js": self.js}
         reasons = [
-            f"{stat} {_fmt(values[stat])} ≥ {level} {getattr(thresholds, f'{stat}_{level}'):g}"
-            for stat, level in levels.items() if level != "stable"
+            f"{stat} {_fmt(value)} ≥ {level} {getattr(thresholds, f'{stat}_{level}'):g}"
+            for stat, level in levels.items()
+            if level != "stable" and (value := values[stat]) is not None
         ]
         return replace(self, status=status, reasons=reasons)
 
@@ -100,13 +110,22 @@ def _with_missing(labels: list[str], ref: np.ndarray, cur: np.ndarray, ref_missi
     return labels, ref.astype(float), cur.astype(float)
 
 
+def _short(value: float) -> str:
+    """Compact bin-edge text: 3 significant digits, k/M/G for large magnitudes."""
+    magnitude = abs(value)
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+        if magnitude >= limit:
+            return f"{value / (limit if suffix != 'k' else 1e3):.3g}{suffix}"
+    return f"{value:.3g}"
+
+
 def _edge_labels(edges: list[float]) -> list[str]:
     if len(edges) == 1:
-        c = _fmt(edges[0])
+        c = _short(edges[0])
         return [f"< {c}", f"= {c}", f"> {c}"]
-    labels = [f"< {_fmt(edges[1])}"]
-    labels += [f"[{_fmt(a)}, {_fmt(b)})" for a, b in zip(edges[1:-1], edges[2:])]
-    labels.append(f"≥ {_fmt(edges[-1])}")
+    labels = [f"< {_short(edges[1])}"]
+    labels += [f"{_short(a)}–{_short(b)}" for a, b in zip(edges[1:-1], edges[2:], strict=True)]
+    labels.append(f"≥ {_short(edges[-1])}")
     return labels
 
 
@@ -243,7 +262,7 @@ class DriftReport:
         target = self.target.classify(th) if self.target else None
         report = replace(self, features=features, prediction=prediction, target=target,
                          thresholds=th)
-        report.policy = retrain_policy(drift=report, **self.policy_inputs)
+        report.policy = _decide(report)
         return report
 
     def to_dict(self) -> dict[str, Any]:
@@ -431,5 +450,17 @@ def drift_report(
         policy_inputs=policy_inputs, reference_source=ref_source or ref.source,
         current_source=cur_source,
     )
-    report.policy = retrain_policy(drift=report, **policy_inputs)
+    report.policy = _decide(report)
     return report
+
+
+def _decide(report: DriftReport) -> PolicyDecision:
+    """The retrain policy over the report, with a warning when the batch failed validation:
+    drift measured on broken data says "fix the feed" before it says "retrain"."""
+    decision = retrain_policy(drift=report, **report.policy_inputs)
+    if report.validation is not None and not report.validation.ok:
+        checks = sorted({v.check for v in report.validation.errors})
+        decision = replace(decision, reasons=decision.reasons + (
+            f"validation: the batch failed ({', '.join(checks)}); fix the data before acting on "
+            "its drift.",))
+    return decision

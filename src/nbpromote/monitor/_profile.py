@@ -120,6 +120,25 @@ def _profile_identifier(series: Any) -> dict[str, Any]:
     }
 
 
+_SCHEMA: list[dict[str, Any]] = []
+
+
+def _check_schema(data: dict[str, Any], where: str, source: str | None) -> None:
+    """Validate against ``profile.schema.json`` (beside this module); never mutates."""
+    import jsonschema
+
+    if not _SCHEMA:
+        _SCHEMA.append(json.loads((Path(__file__).parent / "profile.schema.json").read_text("utf-8")))
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft7Validator(_SCHEMA[0]).iter_errors(data))
+    if error is not None:
+        at = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise ManifestError(
+            f"{where} does not match the profile schema at {at}: {error.message}.",
+            hint="Rebuild it with `nbpromote profile DATA -o profile.json`.", path=source,
+        )
+
+
 @dataclass
 class Profile:
     """A reference profile (see the module docstring). Build it with :func:`profile`.
@@ -214,6 +233,7 @@ class Profile:
                 hint="Upgrade nbpromote." if newer else "Rebuild the profile from the training data.",
                 path=source,
             )
+        _check_schema(data, where, source)
         columns = data.get("columns")
         order = data.get("column_order")
         if not isinstance(columns, dict) or not isinstance(order, list) or set(order) != set(columns):

@@ -86,24 +86,25 @@ def render_text(report: DriftReport) -> str:
     return "\n".join(lines)
 
 
-def histogram_svg(feature: FeatureDrift, *, width: int = 420, height: int = 150) -> str:
+def histogram_svg(feature: FeatureDrift, *, width: int = 440, height: int = 175) -> str:
     """Overlaid reference/current histogram of one feature as inline SVG (proportions only)."""
     hist = feature.histogram
     labels, ref, cur = hist["bins"], hist["reference"], hist["current"]
     n = max(1, len(labels))
     top = max([*ref, *cur, 1e-9])
-    pad_left, pad_bottom, pad_top = 34, 34, 8
+    pad_left, pad_bottom, pad_top = 56, 56, 16
     plot_w, plot_h = width - pad_left - 6, height - pad_bottom - pad_top
     slot = plot_w / n
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{html.escape(feature.column)}: reference vs current histogram">',
-        f'<text x="2" y="{pad_top + 8}" font-size="9" fill="#555">{top:.0%}</text>',
+        f'<text x="{pad_left - 4}" y="{pad_top + 8}" font-size="9" fill="#555" '
+        f'text-anchor="end">{top:.0%}</text>',
         f'<line x1="{pad_left}" y1="{pad_top + plot_h}" x2="{width - 6}" y2="{pad_top + plot_h}" '
         'stroke="#999" stroke-width="1"/>',
     ]
-    for i, (label, r, c) in enumerate(zip(labels, ref, cur)):
+    for i, (label, r, c) in enumerate(zip(labels, ref, cur, strict=True)):
         x = pad_left + i * slot
         for value, colour, offset, opacity in ((r, _REF_COLOUR, 0.1, 0.55), (c, _CUR_COLOUR, 0.3, 0.55)):
             h = plot_h * value / top
@@ -113,7 +114,7 @@ def histogram_svg(feature: FeatureDrift, *, width: int = 420, height: int = 150)
                 f'fill-opacity="{opacity}"><title>{html.escape(label)}: reference {r:.1%}, '
                 f'current {c:.1%}</title></rect>'
             )
-        short = label if len(label) <= 12 else label[:11] + "…"
+        short = label if len(label) <= 14 else label[:13] + "…"
         parts.append(
             f'<text x="{x + slot / 2:.1f}" y="{pad_top + plot_h + 12}" font-size="8" '
             f'text-anchor="end" fill="#444" transform="rotate(-30 {x + slot / 2:.1f} '
@@ -147,7 +148,7 @@ _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#222}
 h1{font-size:20px}h2{font-size:16px;margin-top:28px}
 table{border-collapse:collapse;font-size:13px}td,th{padding:4px 8px;border-bottom:1px solid #eee;
-text-align:right}td:first-child,th:first-child{text-align:left}
+text-align:right;white-space:nowrap}td:first-child,th:first-child{text-align:left}
 .status{color:#fff;border-radius:3px;padding:1px 6px;font-size:12px}
 .verdict{padding:10px 14px;border-radius:4px;margin:12px 0;border-left:6px solid}
 .feature{display:inline-block;vertical-align:top;margin:8px 16px 8px 0;padding:8px;border:1px solid #eee}
@@ -187,7 +188,7 @@ def render_html(report: DriftReport) -> str:
     out.append("<h2>Features by PSI</h2><table><tr><th>column</th><th>kind</th><th>status</th>"
                "<th>PSI</th><th></th><th>JS</th><th>KS</th><th>KS p</th><th>Cramér V</th>"
                "<th>χ² p</th><th>missing ref → cur</th></tr>")
-    for f, row in zip(report.ranked(), feature_rows(report)):
+    for f, row in zip(report.ranked(), feature_rows(report), strict=True):
         out.append(
             f"<tr><td><a href=\"#f-{esc(f.column)}\">{esc(row['column'])}</a></td>"
             f"<td>{f.kind}</td><td><span class=\"status\" style=\"background:"

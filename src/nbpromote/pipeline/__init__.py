@@ -25,7 +25,7 @@ from ._executors import (
 from ._keys import environment_lock, key_parts, rerun_reasons, stage_key
 from ._lineage import latest_succeeded_run, lineage, pipeline_status
 from ._params import resolve_params
-from ._runner import RUN_SCHEMA_VERSION, plan_run, run_pipeline
+from ._runner import RUN_RECORD_SCHEMA, RUN_SCHEMA_VERSION, plan_run, run_pipeline
 from ._serializers import SERIALIZERS, ArtifactVersionWarning, Serializer, deserialize, serialize
 from ._serializers import register as register_serializer
 from ._store import ArtifactRef, ArtifactStore, default_home
@@ -39,6 +39,7 @@ __all__ = [
     "InProcessExecutor",
     "Pipeline",
     "ProcessExecutor",
+    "RUN_RECORD_SCHEMA",
     "RUN_SCHEMA_VERSION",
     "SERIALIZERS",
     "Serializer",

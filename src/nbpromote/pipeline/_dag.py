@@ -8,7 +8,6 @@ the middle of a run.
 
 from __future__ import annotations
 
-import inspect
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -125,6 +124,8 @@ class Stage:
                 spec = None
             path = spec.origin if spec is not None and spec.has_location else None
         elif path is None:
+            import inspect
+
             try:
                 path = inspect.getsourcefile(self.func)  # type: ignore[arg-type]
             except TypeError:

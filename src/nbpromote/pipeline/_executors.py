@@ -28,22 +28,20 @@ every ready stage before waiting, a change confined to ``_runner.py``.
 from __future__ import annotations
 
 import os
-import pickle
-import subprocess
 import sys
-import tempfile
 import time
-import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._io import read_json, write_json
 from ..errors import PipelineError, StageFailedError, UsageError
 from ._store import ArtifactRef, ArtifactStore
+
+if TYPE_CHECKING:  # concurrent.futures imports logging and threading: only when a stage runs
+    from concurrent.futures import Future
 
 __all__ = [
     "StageTask",
@@ -130,6 +128,8 @@ def _apply_seed(seed: int | None) -> dict[str, Any] | None:
 
 
 def _user_traceback(exc: BaseException) -> str:
+    import traceback
+
     # Drop the runtime's own frame so the traceback starts in the stage's code.
     tb = exc.__traceback__
     if tb is not None and tb.tb_next is not None:
@@ -211,6 +211,8 @@ def execute_task(task: StageTask, store: ArtifactStore, memory: dict[str, Any] |
 
 
 def _done(result: StageResult | None = None, error: BaseException | None = None) -> Future[StageResult]:
+    from concurrent.futures import Future
+
     future: Future[StageResult] = Future()
     if error is not None:
         future.set_exception(error)
@@ -252,6 +254,10 @@ class ProcessExecutor(Executor):
         self.python = python or sys.executable
 
     def submit(self, task: StageTask, store: ArtifactStore) -> Future[StageResult]:
+        import pickle
+        import subprocess
+        import tempfile
+
         tmp_root = store.home / "tmp"
         tmp_root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=tmp_root) as folder:
@@ -295,6 +301,8 @@ class ProcessExecutor(Executor):
 
 def worker_main(task_path: str, result_path: str) -> int:
     """Body of the worker process: run the pickled task, write the result (or error) as JSON."""
+    import pickle
+
     from ..errors import NbpromoteError
 
     task, home = pickle.loads(Path(task_path).read_bytes())

@@ -28,9 +28,11 @@ from ._keys import environment_lock, key_parts, rerun_reasons, stage_key
 from ._params import resolve_params
 from ._store import ArtifactStore
 
-__all__ = ["run_pipeline", "plan_run", "RUN_SCHEMA_VERSION", "new_run_id"]
+__all__ = ["run_pipeline", "plan_run", "RUN_SCHEMA_VERSION", "RUN_RECORD_SCHEMA", "new_run_id"]
 
 RUN_SCHEMA_VERSION = 1
+#: JSON Schema of the run record (the stable contract CI and the labextension read).
+RUN_RECORD_SCHEMA = Path(__file__).with_name("run_record.schema.json")
 
 
 def _now() -> datetime:

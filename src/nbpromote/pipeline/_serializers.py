@@ -31,7 +31,6 @@ import json
 import math
 import pickle
 import sys
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -341,6 +340,8 @@ def _installed_version(package: str) -> str | None:
 
 
 def _pickle_load(data: bytes, meta: dict[str, Any]) -> Any:
+    import warnings
+
     for package, saved in sorted(meta.get("versions", {}).items()):
         installed = _installed_version(package)
         if installed != saved:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import abc
 import importlib
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 __all__ = ["RegistryBackend", "register_backend", "BACKENDS", "backend_for"]
 
@@ -51,7 +52,7 @@ class RegistryBackend(abc.ABC):
     def load(self, name: str, version: Any = None) -> Any:
         """The model object, integrity-checked where the store allows."""
 
-    def close(self) -> None:  # pragma: no cover - trivial default
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release connections."""
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -77,6 +76,9 @@ CREATE TABLE IF NOT EXISTS transitions (
     audit_seq   INTEGER
 );
 CREATE INDEX IF NOT EXISTS transitions_by_model ON transitions(model_id, id);
+-- "What was Production at time T" reads only the Production entries/exits of one model, by time.
+CREATE INDEX IF NOT EXISTS transitions_production_at ON transitions(model_id, at, id)
+    WHERE to_stage = 'Production' OR from_stage = 'Production';
 CREATE TABLE IF NOT EXISTS approvals (
     id          INTEGER PRIMARY KEY,
     version_id  INTEGER NOT NULL REFERENCES versions(id),
@@ -268,6 +270,15 @@ class Database:
                 f"Registry {self.path} was opened in process {self._pid} and used after a fork in {os.getpid()}.",
                 hint="Open the registry inside the child process (after forking), or use the 'spawn' start method.",
                 path=str(self.path), cause="fork",
+            )
+
+    def require_writable(self, action: str) -> None:
+        """Raise the read-only error now (before slow work such as copying an artifact)."""
+        if self.read_only:
+            raise RegistryUnavailableError(
+                f"Registry {self.path} is opened read-only; cannot {action}.",
+                hint="Make the file writable, or open it without read_only.", path=str(self.path),
+                cause="read-only",
             )
 
     @contextmanager

@@ -15,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .._io import canonical_json
 from ..errors import (
@@ -26,7 +27,6 @@ from ..errors import (
     IllegalTransitionError,
     MissingDependencyError,
     ModelNotFoundError,
-
     UsageError,
     VersionNotFoundError,
 )
@@ -162,9 +162,10 @@ class MlflowRegistry(RegistryBackend):
                  params: Mapping[str, Any] | None = None, tags: Mapping[str, Any] | None = None,
                  holdout: Mapping[str, Any] | None = None, actor: str | None = None) -> ModelVersion:
         """Log ``artifact`` to a run and create a model version with the lineage as tags."""
+        from mlflow.exceptions import MlflowException
+
         from . import _registry as core
         from . import _store
-        from mlflow.exceptions import MlflowException
 
         core._check_name(name)
         metrics_ = core._check_metrics(metrics)
@@ -281,7 +282,7 @@ class MlflowRegistry(RegistryBackend):
                                           json.dumps({"actor": who, "at": utcnow(), "reason": reason})[:_MAX_TAG])
         self._move_alias(name, "champion", challenger.version, actor=who, reason=reason, kind="promote",
                          evidence={"from_version": evidence["from_version"]})
-        if self._registered(name).aliases.get("challenger") == str(challenger.version):
+        if str(self._registered(name).aliases.get("challenger")) == str(challenger.version):
             self.client.delete_registered_model_alias(name, "challenger")
         return {"name": name, "version": challenger.version, "kind": "promote", "actor": who, "reason": reason,
                 "evidence": evidence}

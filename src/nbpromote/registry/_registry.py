@@ -13,9 +13,10 @@ import math
 import os
 import re
 import sqlite3
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .._io import canonical_json, read_json
 from ..errors import (
@@ -24,7 +25,6 @@ from ..errors import (
     IllegalTransitionError,
     ModelNotFoundError,
     PromotionConflictError,
-    RegistryError,
     UsageError,
     VersionNotFoundError,
 )
@@ -332,8 +332,7 @@ class Registry(RegistryBackend):
         params_, tags_ = _check_mapping(params, "params"), _check_mapping(tags, "tags")
         holdout_hash, holdout_rows = _check_holdout(holdout, lineage_, metrics_)
         who = resolve_actor(actor)
-        if self._db.read_only:
-            self._db.write("register a model").__enter__()  # raises the read-only error
+        self._db.require_writable("register a model")
         info = _store.ingest_artifact(self.root, artifact)
         with self._db.write("register a model") as conn:
             now = utcnow()
@@ -464,6 +463,7 @@ class Registry(RegistryBackend):
             Another promotion changed the champion between this one's gate check and its commit.
         """
         reason = _check_reason(reason, "A promotion")
+        extra_guardrails = normalize_guardrails(guardrails)  # bad input fails before any lookup
         who = resolve_actor(actor)
         with self._db.read("read the registry") as conn:
             model = self._model(conn, name)
@@ -481,7 +481,7 @@ class Registry(RegistryBackend):
                 model=name, version=number, from_stage=row["stage"], to_stage="Production",
                 allowed=list(ALLOWED_TRANSITIONS[row["stage"]]))
         config = self._config(model)
-        specs = list(config.get("guardrails") or []) + normalize_guardrails(guardrails)
+        specs = list(config.get("guardrails") or []) + extra_guardrails
         gate = evaluate_gate(
             {"version": number, "metrics": json.loads(row["metrics"]), "holdout_hash": row["holdout_hash"],
              "holdout_rows": row["holdout_rows"]},
@@ -681,7 +681,7 @@ class Registry(RegistryBackend):
             row = conn.execute(
                 "SELECT t.to_stage AS entered, v.* FROM transitions t JOIN versions v ON v.id = t.version_id "
                 "WHERE t.model_id = ? AND t.at <= ? AND (t.to_stage = 'Production' OR t.from_stage = 'Production') "
-                "ORDER BY t.id DESC LIMIT 1", (model["id"], moment)).fetchone()
+                "ORDER BY t.at DESC, t.id DESC LIMIT 1", (model["id"], moment)).fetchone()
             if row is None or row["entered"] != "Production":
                 return None
             return self._mv(conn, row, name)

@@ -31,11 +31,12 @@ import os
 import secrets
 import sqlite3
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from .._io import atomic_write_text, canonical_json
+from .._io import _json_default, atomic_write_text, canonical_json
 from ..errors import AuditError, AuditTamperedError, RegistryUnavailableError
 from ._config import ENV_HOME, resolve_db_path
 from ._db import Database, utcnow
@@ -152,12 +153,22 @@ def _head(conn: sqlite3.Connection) -> tuple[int, str]:
     return 0, GENESIS_HASH
 
 
+def _payload(kind: str, at: str, data: Any) -> str:
+    document = {"at": at, "data": data, "kind": kind}
+    try:
+        # Fast path: one dumps; identical to canonical_json for string keys and finite floats.
+        return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+                          default=_json_default)
+    except (TypeError, ValueError):
+        return canonical_json(document)  # NaN/inf → null, mixed key types
+
+
 def append_in_transaction(conn: sqlite3.Connection, kind: str, data: dict[str, Any],
                           *, at: str | None = None) -> tuple[int, str]:
     """Append one record inside the caller's open write transaction; returns ``(seq, hash)``."""
     seq, prev = _head(conn)
     seq += 1
-    payload = canonical_json({"kind": kind, "at": at or utcnow(), "data": data})
+    payload = _payload(kind, at or utcnow(), data)
     digest = chain_hash(prev, seq, payload)
     conn.execute(
         "INSERT INTO audit_log(seq, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
@@ -359,7 +370,7 @@ class AuditLog:
             rows = []
             for kind, data in records:
                 seq += 1
-                payload = canonical_json({"kind": kind, "at": utcnow(), "data": data})
+                payload = _payload(kind, utcnow(), data)
                 digest = chain_hash(prev, seq, payload)
                 rows.append((seq, kind, payload, prev, digest))
                 prev = digest
@@ -474,6 +485,7 @@ class AuditLog:
         expected = start_seq + 1
         sha = hashlib.sha256
         prev_bytes = bytes.fromhex(running)
+        suffixes: dict[Any, str] = {}
         for seq, kind, payload, prev_hash, digest in rows:
             if seq != expected:
                 return fail(expected, f"record {expected} is missing: the log jumps from record {expected - 1} to "
@@ -487,7 +499,11 @@ class AuditLog:
             if recomputed != digest:
                 return fail(seq, f"record {seq} was altered: its content no longer matches its hash")
             # kind is the one unhashed column; canonical JSON sorts "kind" last, so this is cheap.
-            if not isinstance(kind, str) or not payload.endswith(f'"kind":{json.dumps(kind, ensure_ascii=False)}}}'):
+            suffix = suffixes.get(kind)
+            if suffix is None:
+                suffix = suffixes[kind] = f'"kind":{json.dumps(kind, ensure_ascii=False)}}}' if isinstance(kind, str) \
+                    else "\x00never"
+            if not payload.endswith(suffix):
                 return fail(seq, f"record {seq}'s kind column ({kind!r}) was altered or its payload is malformed")
             running = digest
             prev_bytes = bytes.fromhex(digest)

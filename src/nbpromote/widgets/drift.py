@@ -20,13 +20,17 @@ from typing import Any
 from ..monitor import DriftReport, Thresholds, drift_report
 from ..monitor._render import STATUS_COLOURS, feature_rows, histogram_svg, psi_bar
 
-__all__ = ["DriftPreviewModel", "DriftPanel", "TextDriftView", "drift_preview", "widgets_available"]
+__all__ = [  # DriftPanel is built on first access (module __getattr__), so ipywidgets loads lazily
+    "DriftPreviewModel", "DriftPanel", "TextDriftView", "drift_preview", "widgets_available",  # noqa: F822
+]
 
 #: Sliders shown, in order: (threshold field, label, max).
 SLIDERS = (
     ("psi_watch", "PSI watch", 1.0),
     ("psi_act", "PSI act", 1.0),
+    ("ks_watch", "KS watch", 1.0),
     ("ks_act", "KS act", 1.0),
+    ("js_watch", "JS watch", 1.0),
     ("js_act", "JS act", 1.0),
 )
 
@@ -165,8 +169,7 @@ def _panel_class() -> type:
             super().__init__(children=[
                 self.verdict,
                 widgets.HBox([self.table, widgets.VBox([self.selector, self.histogram])]),
-                widgets.HBox(list(self.sliders.values())[:2]),
-                widgets.HBox(list(self.sliders.values())[2:]),
+                *[widgets.HBox(list(self.sliders.values())[i:i + 2]) for i in (0, 2, 4)],
             ], **kwargs)
 
         def _on_slider(self, field_name: str) -> Any:

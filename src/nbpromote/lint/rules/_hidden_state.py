@@ -18,8 +18,11 @@ from ...notebook import BUILTINS
 _IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "display", "_ih", "_oh", "_dh", "__session__"}
 
 
+_OPAQUE_HINTS = ("*", "exec", "globals", "locals", "vars", "run_line_magic", "run_cell_magic")
+
+
 def _opaque(cell) -> bool:
-    if cell.tree is None:
+    if cell.tree is None or not any(hint in cell.python for hint in _OPAQUE_HINTS):
         return False
     for node in ast.walk(cell.tree):
         if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):

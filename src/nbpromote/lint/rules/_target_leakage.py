@@ -37,7 +37,12 @@ def problems(X: Data, y: Data) -> list[str]:
         return []
     if not {r for r, _p in X.rows} & {r for r, _p in y.rows}:
         return []
-    targets = _closure(set(y.src), y.cols.derived_map())
+    targets = set(y.src)
+    if not y.future:
+        # The columns the target was computed from are the outcome too (approved = payout > 0 makes
+        # payout a leak) — unless the target looks ahead (close.shift(-1) > close): then today's
+        # values are the legitimate predictors of tomorrow's.
+        targets = _closure(targets, y.cols.derived_map())
     out = []
     for column in sorted(X.cols.kept_columns(targets)):
         out.append(f"the target column '{column}' is among the features")

@@ -1,0 +1,53 @@
+"""`%promote stages` / `%promote export`: the same core calls as the CLI, errors shown as one line."""
+
+import pytest
+
+from nbpromote.export import ExportResult
+from nbpromote.magics import run_subcommand
+
+from conftest import notebook, write
+
+
+class Shell:
+    def __init__(self, **user_ns):
+        self.user_ns = user_ns
+
+
+def test_export_magic_exports_the_given_notebook(credit_notebook, tmp_path, capsys):
+    result = run_subcommand(Shell(), f"export {credit_notebook} -o {tmp_path / 'out'} --name risk --version 0.3.0")
+    assert isinstance(result, ExportResult) and (result.name, result.version) == ("risk", "0.3.0")
+    assert "exported risk 0.3.0" in capsys.readouterr().out
+
+
+def test_export_magic_finds_the_kernels_notebook_from_the_session(credit_notebook, tmp_path):
+    result = run_subcommand(Shell(__session__=str(credit_notebook)), f"export -o {tmp_path / 'out'}")
+    assert result.package_dir == tmp_path / "out"
+
+
+def test_export_magic_without_a_notebook_says_how_to_pass_one(capsys, monkeypatch):
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert run_subcommand(Shell(), "export") is None
+    err = capsys.readouterr().err
+    assert "cannot tell which notebook" in err and "%promote export credit_risk.ipynb" in err
+
+
+def test_export_magic_errors_are_one_line_not_a_traceback(credit_notebook, tmp_path, capsys):
+    run_subcommand(Shell(), f"export {credit_notebook} -o {tmp_path / 'out'}")
+    capsys.readouterr()
+    assert run_subcommand(Shell(), f"export {credit_notebook} -o {tmp_path / 'out'}") is None
+    err = capsys.readouterr().err
+    assert err.startswith("nbpromote: ") and "--force" in err and "Traceback" not in err
+    assert run_subcommand(Shell(), f"export {credit_notebook} --bogus") is None
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_stages_magic_prints_the_graph(credit_notebook, capsys):
+    assert run_subcommand(Shell(), f"stages {credit_notebook}") is None
+    out = capsys.readouterr().out
+    assert "evaluate" in out and "model, X_test, y_test → metrics" in out
+
+
+def test_stages_magic_shows_plan_errors(tmp_path, capsys):
+    path = write(notebook((None, "x = 1")), tmp_path / "nb.ipynb")
+    run_subcommand(Shell(), f"stages {path}")
+    assert "no stage tags" in capsys.readouterr().err

@@ -1,0 +1,117 @@
+"""Rule-specific behaviour beyond the corpus labels: where findings point, what they say."""
+
+from __future__ import annotations
+
+import pytest
+
+from nbpromote.lint import lint_notebook
+from nbpromote.lint.rules._absolute_path import is_absolute
+from nbpromote.lint.rules._unpinned_install import unpinned
+
+from .conftest import make_nb
+
+HEAD = ("import pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+        "from sklearn.linear_model import LogisticRegression\nfrom sklearn.preprocessing import StandardScaler")
+LOAD = "df = pd.read_csv('d.csv')\nX = df.drop(columns=['y'])\ny = df['y']"
+SPLIT = "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)"
+
+
+def findings(*sources, **kwargs):
+    return lint_notebook(make_nb(*sources, **kwargs)).findings
+
+
+def test_preprocessing_points_at_the_fit_and_names_the_evaluation():
+    (f,) = findings(HEAD, LOAD, "sc = StandardScaler()\nsc.fit(X)", SPLIT,
+                    "m = LogisticRegression().fit(sc.transform(X_train), y_train)\nm.score(sc.transform(X_test), y_test)")
+    assert (f.rule, f.cell, f.line, f.excerpt) == ("preprocessing-before-split", 2, 2, "sc.fit(X)")
+    assert "StandardScaler.fit" in f.message and "cell 4, line 2" in f.message
+
+
+def test_preprocessing_statistic_that_never_reaches_a_model_is_fine():
+    assert findings(HEAD, LOAD, "Xs = StandardScaler().fit_transform(X)\nprint(Xs.mean())", SPLIT,
+                    "m = LogisticRegression().fit(X_train, y_train)\nm.score(X_test, y_test)") == []
+
+
+def test_fit_on_test_message_and_fix_name_the_data():
+    (f,) = findings(HEAD, LOAD, SPLIT, "sc = StandardScaler().fit(X_train)\nXt = StandardScaler().fit_transform(X_test)")
+    assert f.rule == "fit-on-test" and f.line == 2 and "X_test" in f.message and ".transform(X_test)" in f.fix
+
+
+def test_multi_test_is_a_warning_with_the_evidence():
+    (f,) = findings(HEAD, LOAD, SPLIT, "for c in [1, 10]:\n    m = LogisticRegression(C=c).fit(X_train, y_train)\n"
+                    "    print(m.score(X_test, y_test))")
+    assert (f.rule, f.severity, f.cell, f.line) == ("multi-test", "warning", 3, 3)
+    assert "inside a loop" in f.message and "cells 3" in f.message
+
+
+def test_multi_test_not_reported_while_an_untouched_test_set_remains():
+    assert findings(HEAD, LOAD, SPLIT, "X_a, X_b, y_a, y_b = train_test_split(X_train, y_train, random_state=0)",
+                    "for c in [1, 10]:\n    m = LogisticRegression(C=c).fit(X_a, y_a)\n    print(m.score(X_b, y_b))") == []
+
+
+def test_target_leakage_names_the_column():
+    (f,) = findings(HEAD, "df = pd.read_csv('d.csv')\ndf['y_copy'] = df['y'] + 0\nX = df.drop(columns=['y'])\n"
+                    "y = df['y']", SPLIT, "LogisticRegression().fit(X_train, y_train)")
+    assert f.rule == "target-leakage" and "'y_copy'" in f.message and "'y'" in f.message and "y_copy" in f.fix
+
+
+def test_temporal_random_split_is_a_warning_and_lookahead_an_error():
+    sort = "df = pd.read_csv('d.csv', parse_dates=['when']).sort_values('when')\nX = df[['a']]\ny = df['y']"
+    (split,) = findings(HEAD, sort, SPLIT, "LogisticRegression().fit(X_train, y_train)")
+    assert (split.rule, split.severity, split.cell) == ("temporal", "warning", 2)
+    assert "cell 1, line 1" in split.message
+    ahead = findings(HEAD, "df = pd.read_csv('d.csv')\ndf['nxt'] = df['a'].shift(periods=-2)\nX = df[['a', 'nxt']]\n"
+                     "y = df['y']\nLogisticRegression().fit(X, y)")
+    assert [(f.rule, f.severity, f.line) for f in ahead] == [("temporal", "error", 2)]
+    assert "'nxt'" in ahead[0].message
+
+
+def test_out_of_order_from_execution_counts_names_both_cells():
+    (f,) = findings("a = 1", "b = 2", "c = 3", counts=[2, 5, 3])
+    assert (f.rule, f.cell) == ("out-of-order", 2) and "[3]" in f.message and "cell 1" in f.message
+
+
+def test_hidden_state_variants():
+    later, never, deleted = (findings("print(a)", "a = 1"), findings("print(nope)"),
+                             findings("a = 1", "del a", "print(a)"))
+    assert "only defined in cell 1" in later[0].message and later[0].cell == 0
+    assert "never defined" in never[0].message
+    assert "deleted in cell 1" in deleted[0].message and deleted[0].cell == 2
+
+
+def test_hidden_state_skips_ipython_names_and_opaque_definers():
+    assert findings("print(In, Out, _, __session__)") == []
+    assert findings("%run setup.py", "print(defined_by_setup)") == []
+
+
+@pytest.mark.parametrize("path, absolute", [
+    ("/home/a/x.csv", True), ("~/x.csv", True), ("C:\\data\\x.csv", True), ("D:/x.csv", True),
+    ("\\\\server\\share\\x.csv", True), ("data/x.csv", False), ("./x.csv", False),
+    ("https://host/x.csv", False), ("s3://bucket/x.csv", False),
+])
+def test_is_absolute(path, absolute):
+    assert is_absolute(path) is absolute
+
+
+@pytest.mark.parametrize("command, packages", [
+    ("pandas", ["pandas"]), ("-U pandas numpy==1.26", ["pandas"]), ("'scikit-learn>=1.4'", []),
+    ("-r requirements.txt", []), ("-e .", []), ("./dist/x-1.0-py3-none-any.whl", []),
+    ("--index-url https://x/simple torch", ["torch"]), ("git+https://github.com/a/b", []),
+    ("-q xgboost lightgbm", ["xgboost", "lightgbm"]), ("pkg[extra]==1.0", []),
+])
+def test_unpinned_package_parsing(command, packages):
+    assert unpinned(command) == packages
+
+
+def test_unpinned_install_forms():
+    rules = [(f.rule, f.cell) for f in findings("!pip install pandas", "%pip install numpy==1.26",
+                                                "!{sys.executable} -m pip install polars", "%conda install scipy",
+                                                "%conda install scipy=1.11", "!pip list")]
+    assert rules == [("unpinned-install", 0), ("unpinned-install", 2), ("unpinned-install", 3)]
+
+
+def test_unseeded_estimators_only_when_random_state_matters():
+    src = ("from sklearn.model_selection import KFold\nfrom sklearn.ensemble import RandomForestRegressor\n"
+           "a = KFold(5)\nb = KFold(5, shuffle=True)\nc = RandomForestRegressor(random_state=None)\n"
+           "d = RandomForestRegressor(random_state=1)")
+    assert [(f.rule, f.line) for f in findings(src)] == [("unseeded-randomness", 4), ("unseeded-randomness", 5)]

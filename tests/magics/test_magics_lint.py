@@ -1,0 +1,75 @@
+"""``%promote lint`` and live mode in a real IPython shell."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from nbpromote.magics import run_subcommand
+from nbpromote.widgets.findings import FindingsTable
+
+
+@pytest.fixture
+def shell():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    ip = InteractiveShell.instance()
+    ip.reset(new_session=True)
+    ip.user_ns.pop("__session__", None)
+    yield ip
+    run_subcommand(ip, "lint --live off")
+    ip.reset(new_session=False)
+
+
+def test_lint_a_notebook_path_returns_the_findings_table(shell, tmp_path):
+    path = tmp_path / "nb.ipynb"
+    cell = nbformat.v4.new_code_cell("print(undefined_name)")
+    cell["id"] = "only"
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
+    table = run_subcommand(shell, f"lint {path}")
+    assert isinstance(table, FindingsTable)
+    assert [f.rule for f in table.findings] == ["hidden-state"] and "#cell-id=only" in table._repr_html_()
+
+
+def test_lint_the_kernels_notebook_from_session(shell, tmp_path):
+    path = tmp_path / "mine.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os")]), path)
+    shell.user_ns["__session__"] = str(path)
+    table = run_subcommand(shell, "lint")
+    assert table.result.notebook == str(path) and table.findings == []
+
+
+def test_lint_without_a_notebook_uses_the_execution_history(shell):
+    shell.run_cell("import numpy as np", store_history=True)
+    shell.run_cell("v = np.random.rand(2)", store_history=True)
+    table = run_subcommand(shell, "lint")
+    assert [f.rule for f in table.findings] == ["unseeded-randomness"] and table.cell_label == "In"
+
+
+def test_live_mode_lints_each_cell_after_it_runs_and_can_be_switched_off(shell, capsys):
+    assert run_subcommand(shell, "lint --live on") is None
+    hook = shell._nbpromote_live_lint
+    assert hook in shell.events.callbacks["post_run_cell"]
+    run_subcommand(shell, "lint --live on")  # idempotent
+    assert shell.events.callbacks["post_run_cell"].count(hook) == 1
+    shell.run_cell("import pandas as pd", store_history=True)
+    shell.run_cell("df = pd.read_csv('/abs/data.csv')", store_history=True)
+    out = capsys.readouterr().out
+    assert "absolute-path" in out and "live lint" in out
+    assert hook.last_seconds < 0.5
+    shell.run_cell("x = 1", store_history=True)  # nothing new: nothing shown
+    assert "absolute-path" not in capsys.readouterr().out
+    run_subcommand(shell, "lint --live off")
+    assert hook not in shell.events.callbacks["post_run_cell"]
+
+
+def test_bad_arguments_are_shown_not_raised(shell, capsys):
+    assert run_subcommand(shell, "lint --live maybe") is None
+    assert "invalid choice" in capsys.readouterr().err
+    assert run_subcommand(shell, "lint nb.ipynb --live on") is None
+    assert "takes no notebook" in capsys.readouterr().err
+
+
+def test_missing_notebook_is_one_line(shell, capsys, tmp_path):
+    assert run_subcommand(shell, f"lint {tmp_path / 'nope.ipynb'}") is None
+    assert "does not exist" in capsys.readouterr().err
