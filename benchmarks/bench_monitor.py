@@ -92,17 +92,17 @@ def timed(func, repeat: int) -> tuple[float, float, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="100,000 rows, one repeat")
+    parser.add_argument("--quick", action="store_true", help="100,000 rows, two repeats")
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=None)
     args = parser.parse_args()
     rows = args.rows or (100_000 if args.quick else 1_000_000)
-    repeat = args.repeat or (1 if args.quick else 3)
+    repeat = args.repeat or (2 if args.quick else 5)
 
     ref, cur = make_frames(rows)
     data_bytes = float(ref.memory_usage(deep=True).sum() + cur.memory_usage(deep=True).sum())
     numeric_bytes = float(sum(ref[c].to_numpy().nbytes for c in ref.columns[:20]))
-    base = min(baseline(cur) for _ in range(5))
+    base = min(baseline(cur) for _ in range(10))
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "profile.json"

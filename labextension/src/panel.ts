@@ -103,6 +103,7 @@ export class PromotionPanel extends Widget {
     if (this.notebook) {
       this.notebook.context.saveState.disconnect(this.onSaveState, this);
       this.notebook.sessionContext.statusChanged.disconnect(this.render, this);
+      this.notebook.sessionContext.kernelChanged.disconnect(this.render, this);
     }
     this.notebook = panel;
     this.findings = null;
@@ -114,6 +115,7 @@ export class PromotionPanel extends Widget {
     if (panel) {
       panel.context.saveState.connect(this.onSaveState, this);
       panel.sessionContext.statusChanged.connect(this.render, this);
+      panel.sessionContext.kernelChanged.connect(this.render, this);
       void panel.context.ready.then(() => {
         if (this.notebook === panel) {
           void this.refresh();
@@ -358,14 +360,15 @@ export class PromotionPanel extends Widget {
     if (this.serverProblem) {
       root.appendChild(el('div', 'nbp-note nbp-note-error nbp-server-problem', this.serverProblem));
     }
-    const kernel = this.notebook?.sessionContext.session?.kernel?.status;
-    if (kernel === 'dead') {
+    const session = this.notebook?.sessionContext;
+    const kernel = session?.session?.kernel?.status;
+    if (kernel === 'dead' || (session && session.isReady && !session.session?.kernel)) {
       root.appendChild(
         el(
           'div',
           'nbp-note nbp-note-info nbp-kernel-dead',
-          'The kernel is dead: lint, stages and export read the saved file and still work; ' +
-            'restart the kernel to run cells or capture provenance.'
+          `${kernel === 'dead' ? 'The kernel is dead' : 'No kernel is running'}: lint, stages and ` +
+            'export read the saved file and still work; start the kernel to run cells or capture provenance.'
         )
       );
     }

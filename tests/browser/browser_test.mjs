@@ -89,7 +89,21 @@ function copyTree(source, target) {
   }
 }
 
-const readNotebook = file => JSON.parse(fs.readFileSync(file, 'utf8'));
+/** The notebook on disk. Jupyter's save writes the file in place, so a read can catch it half
+ * written: retry briefly on a parse error. */
+function readNotebook(file) {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      return JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw error;
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+  }
+}
 const sha256 = file => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 /** Start JupyterLab in its own process group (so the whole group is ours to stop). */
@@ -112,6 +126,16 @@ async function startLab(root, home, extraArgs = []) {
   fs.writeFileSync(
     path.join(notification, 'notification.jupyterlab-settings'),
     JSON.stringify({ fetchNews: 'false', checkForUpdates: false })
+  );
+  const own = path.join(env.JUPYTERLAB_SETTINGS_DIR, 'nbpromote');
+  fs.mkdirSync(own, { recursive: true });
+  fs.writeFileSync(
+    path.join(own, 'tagging.jupyterlab-settings'),
+    JSON.stringify({ vocabulary: ['ingest', 'features', 'train', 'evaluate', 'report'] })
+  );
+  fs.writeFileSync(
+    path.join(own, 'panel.jupyterlab-settings'),
+    JSON.stringify({ liveLint: true, severityThreshold: 'info' })
   );
   const args = [
     'lab',
@@ -223,6 +247,13 @@ async function main() {
   target.metadata.tags = (target.metadata.tags || []).filter(tag => !tag.startsWith('stage:'));
   fs.writeFileSync(nbFile, JSON.stringify(nb, null, 1) + '\n');
   const targetIndex = cellIndex(nbFile, TAGGED_CELL_ID);
+  // An untagged copy of the clean notebook, for "Suggest tags".
+  const untagged = readNotebook(path.join(root, 'credit_risk.ipynb'));
+  for (const cell of untagged.cells) {
+    delete cell.metadata.tags;
+  }
+  const untaggedFile = path.join(root, 'credit_risk_untagged.ipynb');
+  fs.writeFileSync(untaggedFile, JSON.stringify(untagged, null, 1) + '\n');
 
   log(`root ${root}`);
   const lab = await startLab(root, home);
@@ -270,6 +301,15 @@ async function main() {
 
     await check('the notebook opens with the stage selector in its toolbar', async () => {
       await openNotebook(page, lab, NOTEBOOK);
+    });
+
+    await check('the stage selector offers the vocabulary from the settings (with "report")', async () => {
+      const options = await page.locator('.jp-NotebookPanel .nbp-stage-select option').evaluateAll(nodes =>
+        nodes.map(node => node.value)
+      );
+      for (const stage of ['ingest', 'features', 'train', 'evaluate', 'report']) {
+        assert(options.includes(stage), `options: ${options}`);
+      }
     });
 
     await check('tagged cells show their stage marker', async () => {
@@ -421,6 +461,71 @@ async function main() {
       await page.locator('#nbpromote-panel .nbp-provenance').waitFor();
       const text = await page.locator('#nbpromote-panel .nbp-provenance').textContent();
       assert(/Provenance/.test(text), text);
+    });
+
+    await check('with the kernel shut down the panel says so, and Lint still works', async () => {
+      const headers = { Authorization: `token ${lab.token}` };
+      const sessions = await (await fetch(`${lab.base}/api/sessions`, { headers })).json();
+      const session = sessions.find(s => s.path.endsWith(NOTEBOOK));
+      assert(session && session.kernel, 'no kernel session for the notebook');
+      const response = await fetch(`${lab.base}/api/kernels/${session.kernel.id}`, { method: 'DELETE', headers });
+      assert(response.status === 204, `DELETE kernel: ${response.status}`);
+      const note = page.locator('#nbpromote-panel .nbp-kernel-dead');
+      await note.waitFor({ timeout: TIMEOUT });
+      log(`  kernel note: ${(await note.textContent()).slice(0, 80)}`);
+      await save(page);
+      await page.locator('#nbpromote-panel .nbp-lint-button').click();
+      await page.waitForFunction(() => {
+        const button = document.querySelector('#nbpromote-panel .nbp-lint-button');
+        return button && button.textContent === 'Lint' && document.querySelector('#nbpromote-panel .nbp-finding');
+      });
+      const note2 = await page.locator('#nbpromote-panel .nbp-findings .nbp-note').textContent();
+      assert(/findings in/.test(note2), note2);
+    });
+
+    await check('a custom stage name goes through a dialog; an invalid one is refused', async () => {
+      const cell = page.locator('.jp-NotebookPanel .jp-Notebook .jp-Cell').nth(targetIndex);
+      await cell.locator('.jp-InputPrompt').click();
+      await page.locator('.jp-NotebookPanel .nbp-stage-select').selectOption(' custom');
+      await page.locator('.jp-Dialog input').fill('bad name');
+      await page.locator('.jp-Dialog .jp-mod-accept').click();
+      await page.locator('.jp-Dialog', { hasText: 'Invalid stage name' }).waitFor();
+      await page.locator('.jp-Dialog .jp-mod-accept').click();
+      await page.locator('.jp-Dialog').waitFor({ state: 'detached' });
+      let stage = await cell.evaluate(node => node.dataset.nbpStage);
+      assert(stage === 'evaluate', `an invalid name changed the stage to ${stage}`);
+      await page.locator('.jp-NotebookPanel .nbp-stage-select').selectOption(' custom');
+      await page.locator('.jp-Dialog input').fill('report_card');
+      await page.locator('.jp-Dialog .jp-mod-accept').click();
+      await page.waitForFunction(
+        i => document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i]?.dataset.nbpStage === 'report_card',
+        targetIndex
+      );
+      const label = await cell.locator('.nbp-stage-label').textContent();
+      assert(label === 'stage: report_card', label);
+      // Revert without saving, so the file keeps the stage the earlier checks wrote.
+      await page.locator('.jp-NotebookPanel .nbp-stage-select').selectOption('evaluate');
+      await save(page);
+    });
+
+    await check('Suggest tags on an untagged notebook tags its cells for review (file unchanged until saved)', async () => {
+      const before = sha256(untaggedFile);
+      await openNotebook(page, lab, 'credit_risk_untagged.ipynb');
+      await openPanel(page);
+      assert(!(await page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.nbp-staged').count()), 'staged before suggesting');
+      await page.locator('#nbpromote-panel .nbp-suggest-button').click();
+      await page.locator('#nbpromote-panel .nbp-suggestions .nbp-note').waitFor();
+      const note = await page.locator('#nbpromote-panel .nbp-suggestions .nbp-note').textContent();
+      assert(/Applied \d+ suggested tag change/.test(note), note);
+      await page.waitForSelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.nbp-staged');
+      const stages = await page
+        .locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.nbp-stage-own')
+        .evaluateAll(nodes => nodes.map(node => node.dataset.nbpStage));
+      log(`  suggested stages: ${stages.join(', ')}`);
+      assert(stages.length >= 2, `only ${stages.length} stage cells`);
+      assert(await page.locator('#nbpromote-panel .nbp-suggestion').count(), 'no suggestion rows');
+      assert(sha256(untaggedFile) === before, 'the file changed before the user saved');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-suggested-tags.png') });
     });
 
     await check('no uncaught page errors from the extension', async () => {

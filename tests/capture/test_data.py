@@ -41,3 +41,14 @@ def test_large_values_get_a_note_with_size_and_time(monkeypatch):
     entry = describe_value(np.zeros(10_000), name="big")
     assert "large value" in entry["note"] and "GiB hashed in" in entry["note"]
     assert "note" not in describe_value(np.zeros(10), name="small")
+
+
+def test_out_of_memory_while_hashing_is_a_clear_capture_error(monkeypatch):
+    # Fault injection: a value too large for the memory left must not surface as a MemoryError
+    # traceback from deep inside pandas.
+    def exhausted(value, *, name=None):
+        raise MemoryError
+
+    monkeypatch.setattr(_data, "hash_value", exhausted)
+    with pytest.raises(CaptureError, match="'df' .*could not be hashed: out of memory.*Track the file"):
+        describe_value(pd.DataFrame({"a": np.zeros(10)}), name="df")

@@ -29,11 +29,13 @@ def test_hash_names_its_algorithm():
 def test_equal_content_gives_equal_hash_and_any_change_changes_it():
     base = hash_value(frame())
     assert hash_value(frame()) == base
-    changed_value = frame(); changed_value.loc[2, "y"] = 0.51
+    changed_value = frame()
+    changed_value.loc[2, "y"] = 0.51
     renamed = frame().rename(columns={"x": "z"})
     retyped = frame().astype({"x": "int32"})
     reindexed = frame().set_axis([10, 11, 12, 13, 14])
-    changed_string = frame(); changed_string.loc[0, "s"] = "A"
+    changed_string = frame()
+    changed_string.loc[0, "s"] = "A"
     reordered = frame()[["y", "x", "s", "c"]]
     for other in (changed_value, renamed, retyped, reindexed, changed_string, reordered):
         assert hash_value(other) != base

@@ -11,7 +11,12 @@ import pytest
 
 from nbpromote.capture import capture_notebook, load_manifest, manifest_identity
 from nbpromote.capture.hashing import hash_file
-from nbpromote.errors import CaptureError, NotebookFormatError, NotebookNotFoundError, OutputExistsError
+from nbpromote.errors import (
+    CaptureError,
+    NotebookFormatError,
+    NotebookNotFoundError,
+    OutputExistsError,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -134,3 +139,17 @@ def test_missing_cell_ids_and_git_repository(tmp_path):
     result = capture_notebook(tmp_path / "old.ipynb")
     assert len(result.manifest["git"]["commit"]) == 40 and result.manifest["git"]["dirty"] is False
     assert result.manifest["execution"][0]["cell_id"] == "cell-0"
+
+
+def test_the_credit_risk_example_notebook(tmp_path):
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "notebooks" / "credit_risk.ipynb"
+    if not example.exists():
+        pytest.skip("notebooks/credit_risk.ipynb is not there yet")
+    result = capture_notebook(example, tmp_path / "credit.captured.ipynb")
+    manifest = result.manifest
+    assert manifest["seeds"]["seed"] == 42
+    assert manifest["data"]["data/credit.csv"]["hash"] == hash_file(example.parent / "data" / "credit.csv")
+    assert manifest["git"]["commit"]  # the repository's commit
+    assert (tmp_path / "credit.captured.manifest.json").exists()

@@ -41,7 +41,7 @@ def credit_csv(path: Path, rows: int = 400) -> Path:
     default = (rng.random(rows) < 1 / (1 + np.exp(-logit))).astype(int)
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = ["age,income,loan_amount,region,default"]
-    lines += [f"{a},{i},{l},{r},{d}" for a, i, l, r, d in zip(age, income, loan, region, default)]
+    lines += [f"{a},{i},{o},{r},{d}" for a, i, o, r, d in zip(age, income, loan, region, default, strict=True)]
     path.write_text("\n".join(lines) + "\n")
     return path
 

@@ -8,10 +8,9 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from conftest import PYTHON
 
 from nbpromote.export import export_notebook
-
-from conftest import PYTHON
 
 pytest.importorskip("nbpromote.pipeline.cli")
 
@@ -92,3 +91,29 @@ def test_package_installs_into_a_fresh_venv_and_runs_from_elsewhere(credit_noteb
     shown = subprocess.run([python, "-c", "import credit; print(credit.__file__, credit.__version__)"],
                            cwd=elsewhere, capture_output=True, text=True, check=True).stdout
     assert str(venv) in shown and "0.1.0" in shown
+
+
+@pytest.mark.slow
+def test_captured_notebook_exports_with_its_manifest_pins_data_hashes_and_seed(tmp_path):
+    """The user's path: capture (papermill) → export → the package carries the manifest as lineage."""
+    import shutil
+
+    from conftest import REPO
+
+    from nbpromote.capture import capture_notebook
+
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "notebooks", project)
+    captured = capture_notebook(project / "credit_risk.ipynb")
+    result = export_notebook(project / "credit_risk.ipynb", tmp_path / "out")
+    package = tmp_path / "out"
+    lock = (package / "src/credit_risk/requirements.lock").read_text()
+    assert "pandas==" in lock and "# import pandas (manifest)" in lock
+    lineage = json.loads((package / "src/credit_risk/lineage.json").read_text())
+    assert lineage["manifest"]["notebook_hash"] == result.notebook_hash
+    assert lineage["seed"] == captured.manifest["seeds"]["seed"] == 42
+    card = (package / "README.md").read_text()
+    data_hash = captured.manifest["data"]["data/credit.csv"]["hash"]
+    assert f"`{data_hash}`" in card
+    assert '"accuracy":' in card  # metrics printed by the captured run
+    assert "seed=42," in (package / "src/credit_risk/pipeline.py").read_text()

@@ -1,11 +1,10 @@
 """`%promote stages` / `%promote export`: the same core calls as the CLI, errors shown as one line."""
 
-import pytest
+
+from conftest import notebook, write
 
 from nbpromote.export import ExportResult
 from nbpromote.magics import run_subcommand
-
-from conftest import notebook, write
 
 
 class Shell:
@@ -51,3 +50,17 @@ def test_stages_magic_shows_plan_errors(tmp_path, capsys):
     path = write(notebook((None, "x = 1")), tmp_path / "nb.ipynb")
     run_subcommand(Shell(), f"stages {path}")
     assert "no stage tags" in capsys.readouterr().err
+
+
+def test_promote_export_in_a_real_ipython_shell(credit_notebook, tmp_path):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_line_magic("load_ext", "nbpromote")
+        shell.user_ns["__session__"] = str(credit_notebook)
+        result = shell.run_line_magic("promote", f"export -o {tmp_path / 'out'}")
+        assert result.name == "credit" and (tmp_path / "out/src/credit/pipeline.py").is_file()
+    finally:
+        shell.run_line_magic("unload_ext", "nbpromote")
+        InteractiveShell.clear_instance()

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import REPO, credit_csv, notebook, run_stages, write
 
 from nbpromote import __version__
 from nbpromote.errors import ExportError, OutputExistsError, StageGraphError, UsageError
 from nbpromote.export import EXPORT_METADATA, export_notebook, package_name, templates_dir
 from nbpromote.export._deps import imported_modules, pin_requirements
-
-from conftest import REPO, credit_csv, notebook, run_stages, write
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -252,26 +251,45 @@ def test_model_card_has_the_sections_and_captured_metrics(tmp_path):
     assert "No capture manifest" in card
 
 
-def test_lint_summary_or_refusal(tmp_path):
-    """Export refuses lint errors unless allowed; until the linter exists it says so."""
-    lint = pytest.importorskip("nbpromote.lint")
+def test_lint_errors_refuse_export_unless_allowed_and_the_card_lists_them(tmp_path):
     project = tmp_path / "project"
     shutil.copytree(REPO / "notebooks", project)
     leaky = project / "credit_risk_leaky.ipynb"
-    if not hasattr(lint, "lint_notebook"):
-        result = export_notebook(project / "credit_risk.ipynb", tmp_path / "out")
-        assert result.lint == {"available": False, "errors": 0, "warnings": 0, "findings": []}
-        assert any("not linted" in w for w in result.warnings)
-        return
-    findings = lint.lint_notebook(leaky).findings
-    if not any(f.severity == "error" for f in findings):
-        pytest.skip("the leaky example has no error findings in this build of the linter")
-    with pytest.raises(ExportError, match="--allow-findings"):
+    with pytest.raises(ExportError, match="--allow-findings") as info:
         export_notebook(leaky, tmp_path / "out")
+    assert "preprocessing-before-split in cell 8" in str(info.value)
     assert not (tmp_path / "out").exists()
     result = export_notebook(leaky, tmp_path / "out", allow_findings=True)
-    assert result.lint["errors"] >= 1
-    assert "## Lint summary" in (tmp_path / "out/README.md").read_text()
+    assert result.lint["available"] and result.lint["errors"] >= 1
+    assert "lint error(s) (--allow-findings)" in result.warnings[0]
+    card = (tmp_path / "out/README.md").read_text()
+    assert "`preprocessing-before-split` (error, cell 8)" in card
+
+
+def test_clean_notebook_exports_with_a_lint_summary(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "notebooks", project)
+    result = export_notebook(project / "credit_risk.ipynb", tmp_path / "out")
+    assert result.lint["available"] and result.lint["errors"] == 0
+    assert "0 error(s)" in (tmp_path / "out/README.md").read_text()
+
+
+def test_cells_run_out_of_order_are_a_warning_with_the_linters_finding(tmp_path):
+    nb = notebook((["stage:a"], "x = 1"), (None, "y = x + 1"), (["stage:b"], "z = y"))
+    for cell, count in zip(nb.cells, [3, 1, 2], strict=True):
+        cell.execution_count = count
+    result = export_notebook(write(nb, tmp_path / "nb.ipynb"), tmp_path / "out")
+    assert any(w.startswith("lint out-of-order (cell 1)") for w in result.warnings)
+
+
+def test_without_the_linter_export_says_the_notebook_was_not_linted(credit_notebook, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "nbpromote.lint", None)  # as if the linter were not installed
+    result = export_notebook(credit_notebook, tmp_path / "out")
+    assert result.lint == {"available": False, "errors": 0, "warnings": 0, "findings": []}
+    assert any("not linted" in w for w in result.warnings)
+    assert "Not linted" in (tmp_path / "out/README.md").read_text()
 
 
 @pytest.mark.parametrize("stem, expected", [("credit_risk", "credit_risk"), ("Credit Risk v2", "credit_risk_v2"),
@@ -305,3 +323,17 @@ def test_the_example_notebooks_export(tmp_path, example, stages):
     result = export_notebook(project / f"{example}.ipynb", tmp_path / "out")
     assert [s.name for s in result.plan.stages] == stages
     assert result.plan.roles["model"] == "model" and result.plan.roles["metrics"] == "metrics"
+
+
+def test_imports_in_stage_cells_are_shared_so_a_re_import_cannot_shadow_an_earlier_use(tmp_path, monkeypatch):
+    nb = notebook((["imports"], "import math"),
+                  (["stage:a"], "x = math.sqrt(16)"),
+                  (None, "import math\nfrom math import (\n    floor,\n)\ny = floor(math.pi) + x"),
+                  (["stage:b"], "z = y * 2"))
+    path = write(nb, tmp_path / "project" / "nb.ipynb")
+    export_notebook(path, tmp_path / "out")
+    stage = (tmp_path / "out/src/nb/stages/a.py").read_text()
+    assert "    # [common.py] import math\n    # [common.py] from math import (\n    # [common.py] floor,\n" in stage
+    assert "from ..common import floor, math" in stage
+    monkeypatch.chdir(tmp_path / "out")
+    assert run_stages(tmp_path / "out", "nb")["y"] == 7.0

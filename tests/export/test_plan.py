@@ -1,11 +1,10 @@
 """Stage plan: tags → stages, inferred inputs/outputs, versions, roles, and every ambiguity as a clear error."""
 
 import pytest
+from conftest import CREDIT_CELLS, notebook
 
 from nbpromote.errors import ExportError, ParametersCellError, SerializationError, StageGraphError
 from nbpromote.export import plan_stages
-
-from conftest import CREDIT_CELLS, notebook
 
 
 def _io(plan):
@@ -234,7 +233,7 @@ def test_a_second_parameters_cell_is_refused():
     assert "second parameters cell" in _error([(["parameters"], "a = 1"), (["parameters"], "b = 2"), (["stage:s"], "x = a")])
 
 
-@pytest.mark.parametrize("name", ["1st", "pipeline", "my.stage"])
+@pytest.mark.parametrize("name", ["1st", "pipeline", "my.stage", "class", "Stage"])
 def test_stage_names_must_be_module_names(name):
     assert "cannot be a Python module name" in _error([([f"stage:{name}"], "x = 1")])
 
@@ -264,3 +263,22 @@ def test_outputs_that_cannot_be_artifacts_are_named_with_a_fix(source, kind):
 def test_a_lambda_used_only_inside_its_stage_is_fine():
     plan = plan_stages(notebook((["stage:a"], "f = lambda v: v + 1\nx = f(1)"), (["stage:b"], "y = x")))
     assert _io(plan)["a"] == ([], ["x"])
+
+
+def test_shared_code_that_reads_params_or_stage_values_is_refused():
+    message = _error([(["parameters"], "data_path = 'x.csv'"),
+                      (["functions"], "def load():\n    return open(data_path).read()"),
+                      (["stage:a"], "text = load()")])
+    assert "cell 1 (id cell-1) is shared" in message and "`data_path`" in message and "function arguments" in message
+
+
+def test_shared_functions_may_use_each_other_and_imports():
+    plan = plan_stages(notebook((["imports"], "import math"),
+                                (["functions"], "def root(v):\n    return math.sqrt(v)\n\ndef twice_root(v):\n    return 2 * root(v)"),
+                                (["stage:a"], "x = twice_root(4)")))
+    assert plan.stage("a").common == ["twice_root"]
+
+
+def test_a_stage_reading_two_versions_of_one_name_is_ambiguous():
+    message = _error([(["stage:a"], "x = 1"), (["stage:s"], "y = x"), (["stage:b"], "x = 2"), (["stage:s"], "z = x")])
+    assert "stage 's' reads `x` from stage 'a' in one cell and from stage 'b' here" in message

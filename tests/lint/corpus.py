@@ -172,6 +172,12 @@ case("mt_clean_cv_selection", set(), IMPORTS, LOAD, SPLIT,
      "for model in [LogisticRegression(), RandomForestClassifier(random_state=0)]:\n"
      "    print(cross_val_score(model, X_train, y_train, cv=5).mean())",
      "chosen = RandomForestClassifier(random_state=0).fit(X_train, y_train)\nprint(chosen.score(X_test, y_test))")
+case("mt_clean_bootstrap_and_metric_list_on_test", set(), IMPORTS, "from sklearn.metrics import f1_score", LOAD,
+     SPLIT, FIT_EVAL, "pred = model.predict(X_test)\nrng = np.random.default_rng(0)\nscores = []\n"
+     "for _ in range(200):\n    idx = rng.integers(0, len(pred), len(pred))\n"
+     "    scores.append(accuracy_score(y_test.iloc[idx], pred[idx]))\n"
+     "for metric in (accuracy_score, f1_score):\n    print(metric.__name__, metric(y_test, pred))",
+     note="confidence intervals and several metrics of one final model are not selection")
 case("mt_clean_loop_over_test_subgroups", set(), IMPORTS, LOAD, SPLIT, FIT_EVAL,
      "predictions = model.predict(X_test)\nfor group in X_test['region'].unique():\n"
      "    mask = (X_test['region'] == group).to_numpy()\n    print(group, accuracy_score(y_test[mask], predictions[mask]))")
@@ -453,11 +459,171 @@ case("wild_statsmodels_clean", set(),
      "print(ols.summary())")
 
 
+# --- second "wild" batch (scored before any fix; see benchmarks/bench_lint.py --accuracy) --------
+SK = ("import numpy as np\nimport pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+      "from sklearn.preprocessing import StandardScaler\nfrom sklearn.svm import SVC")
+case("wild2_iris_scale_before_split", {"preprocessing-before-split"}, SK,
+     "from sklearn.datasets import load_iris\nX, y = load_iris(return_X_y=True)\nX = StandardScaler().fit_transform(X)",
+     "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=42)\n"
+     "svc = SVC().fit(X_train, y_train)\nprint(svc.score(X_test, y_test))")
+case("wild2_bunch_frame_keeps_target", {"target-leakage"}, SK,
+     "from sklearn.datasets import load_breast_cancer\ndata = load_breast_cancer(as_frame=True)\n"
+     "X = data.frame\ny = data.target",
+     "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=42)\n"
+     "svc = SVC().fit(X_train, y_train)\nprint(svc.score(X_test, y_test))")
+case("wild2_reassigned_scaled_splits_clean", set(), SK,
+     'df = pd.read_csv("data/heart.csv")\nX = df.drop("output", axis=1).values\ny = df["output"].values\n'
+     "Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=1)",
+     "scaler = StandardScaler()\nXtr = scaler.fit_transform(Xtr)\nXte = scaler.transform(Xte)",
+     "svc = SVC(C=2.0).fit(Xtr, ytr)\nprint(svc.score(Xte, yte))")
+case("wild2_select_from_model_on_all", {"preprocessing-before-split"}, SK,
+     "from sklearn.feature_selection import SelectFromModel\nfrom sklearn.ensemble import RandomForestClassifier",
+     'df = pd.read_csv("data/heart.csv")\nX, y = df.drop(columns="output"), df["output"]\n'
+     "selector = SelectFromModel(RandomForestClassifier(random_state=0)).fit(X, y)\nX_sel = selector.transform(X)",
+     "X_train, X_test, y_train, y_test = train_test_split(X_sel, y, random_state=0)\n"
+     "print(SVC().fit(X_train, y_train).score(X_test, y_test))")
+case("wild2_report_train_and_test_clean", set(), SK,
+     "from sklearn.metrics import classification_report\nfrom sklearn.pipeline import Pipeline",
+     'df = pd.read_csv("data/heart.csv")\nX, y = df.drop(columns="output"), df["output"]\n'
+     "X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)",
+     "clf = Pipeline([('sc', StandardScaler()), ('svc', SVC())]).fit(X_train, y_train)\n"
+     "print(classification_report(y_train, clf.predict(X_train)))\n"
+     "print(classification_report(y_test, clf.predict(X_test)))")
+case("wild2_cross_validate_pca_pipeline_clean", set(), SK,
+     "from sklearn.decomposition import PCA\nfrom sklearn.pipeline import make_pipeline\n"
+     "from sklearn.model_selection import cross_validate",
+     'df = pd.read_csv("data/heart.csv")\nX, y = df.drop(columns="output"), df["output"]',
+     "res = cross_validate(make_pipeline(StandardScaler(), PCA(5), SVC()), X, y, cv=10)\n"
+     "print(res['test_score'].mean())")
+case("wild2_select_on_validation_without_test", {"multi-test"}, SK,
+     "from sklearn.neighbors import KNeighborsClassifier\nfrom sklearn.tree import DecisionTreeClassifier",
+     'df = pd.read_csv("data/heart.csv")\nX, y = df.drop(columns="output"), df["output"]\n'
+     "X_train, X_val, y_train, y_val = train_test_split(X, y, random_state=0)",
+     "models = {'knn': KNeighborsClassifier(), 'tree': DecisionTreeClassifier(random_state=0), 'svc': SVC()}\n"
+     "val_scores = {n: m.fit(X_train, y_train).score(X_val, y_val) for n, m in models.items()}\n"
+     "print('best:', max(val_scores, key=val_scores.get), max(val_scores.values()))")
+case("wild2_train_median_imputation_clean", set(), SK,
+     'df = pd.read_csv("data/heart.csv")\nX, y = df.drop(columns="output"), df["output"]\n'
+     "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)",
+     'med = X_train["chol"].median()\nX_train["chol"] = X_train["chol"].fillna(med)\n'
+     'X_test["chol"] = X_test["chol"].fillna(med)',
+     "print(SVC().fit(X_train, y_train).score(X_test, y_test))")
+case("wild2_groupby_lag_time_cutoff_clean", set(),
+     "import pandas as pd\nfrom sklearn.ensemble import GradientBoostingRegressor",
+     'sales = pd.read_csv("data/store_sales.csv", parse_dates=["date"]).sort_values(["store", "date"])\n'
+     'sales["lag_7"] = sales.groupby("store")["sales"].shift(7)\nsales = sales.dropna(subset=["lag_7"])',
+     'train = sales[sales["date"] < "2024-01-01"]\ntest = sales[sales["date"] >= "2024-01-01"]\n'
+     'feats = ["store", "lag_7"]',
+     'gbr = GradientBoostingRegressor(random_state=0).fit(train[feats], train["sales"])\n'
+     'print(gbr.score(test[feats], test["sales"]))')
+case("wild2_upsample_minority_before_split", {"overlap"}, SK,
+     "from sklearn.utils import resample",
+     'df = pd.read_csv("data/heart.csv")\nmajority = df[df.output == 0]\nminority = df[df.output == 1]\n'
+     "minority_up = resample(minority, replace=True, n_samples=len(majority), random_state=123)\n"
+     "balanced = pd.concat([majority, minority_up])",
+     'X, y = balanced.drop(columns="output"), balanced["output"]\n'
+     "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+     "print(SVC().fit(X_train, y_train).score(X_test, y_test))")
+case("wild2_sklearn_shuffle_unseeded", {"unseeded-randomness"}, SK,
+     "from sklearn.utils import shuffle",
+     'df = pd.read_csv("data/heart.csv")\nX, y = shuffle(df.drop(columns="output"), df["output"])')
+case("wild2_torch_seed_does_not_seed_numpy", {"unseeded-randomness"},
+     "import numpy as np\nimport torch\ntorch.manual_seed(0)", "noise = np.random.normal(size=(10, 3))")
+case("wild2_write_to_absolute_path_clean", set(), "import pandas as pd",
+     'df = pd.read_csv("data/heart.csv")\ndf.describe().to_csv("/tmp/summary.csv")')
+case("wild2_sqlite_absolute_path", {"absolute-path"}, "import sqlite3\nimport pandas as pd",
+     'con = sqlite3.connect("/home/me/warehouse.db")\nsales = pd.read_sql("SELECT * FROM sales", con)')
+case("wild2_loop_variable_after_loop_clean", set(), "for i in range(3):\n    square = i * i", "print(i, square)")
+case("wild2_function_called_before_its_global_exists", {"hidden-state"}, "import pandas as pd",
+     "def summarise():\n    return frame.describe()", "summary = summarise()",
+     'frame = pd.read_csv("data/heart.csv")')
+case("wild2_target_not_dropped", {"target-leakage"}, SK,
+     'houses = pd.read_csv("data/houses.csv")\ny = houses["price"]\nX = houses.drop(columns=["id"])',
+     "from sklearn.linear_model import Ridge\nX_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+     "print(Ridge().fit(X_train, y_train).score(X_test, y_test))")
+case("wild2_early_stopping_on_test", {"multi-test"},
+     "import pandas as pd\nimport lightgbm as lgb\nfrom sklearn.model_selection import train_test_split",
+     'df = pd.read_csv("data/heart.csv")\nX, y = df.drop(columns="output"), df["output"]\n'
+     "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)",
+     "clf = lgb.LGBMClassifier(n_estimators=1000, random_state=0)\n"
+     "clf.fit(X_train, y_train, eval_set=[(X_test, y_test)], callbacks=[lgb.early_stopping(50)])\n"
+     "print(clf.score(X_test, y_test))")
+case("wild2_value_counts_and_plots_clean", set(), "import pandas as pd",
+     'df = pd.read_csv("data/heart.csv")\nprint(df["sex"].value_counts())\ndf.hist(figsize=(10, 8))')
+
+
+# --- third "wild" batch: held out — scored as written, not used to tune the analysis ------------
+W3 = ("import numpy as np\nimport pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+      "from sklearn.linear_model import LogisticRegression")
+case("wild3_minmax_scale_function_before_split", {"preprocessing-before-split"}, W3,
+     "from sklearn.preprocessing import minmax_scale",
+     'df = pd.read_csv("data/wine.csv")\nnum = ["alcohol", "acidity", "sugar"]\ndf[num] = minmax_scale(df[num])',
+     'X = df.drop("label", axis=1)\ny = df.label\nX_train, X_test, y_train, y_test = train_test_split(X, y, random_state=3)',
+     "lr = LogisticRegression().fit(X_train, y_train)\nprint(lr.score(X_test, y_test))")
+case("wild3_numpy_train_stats_clean", set(), W3,
+     'arr = np.genfromtxt("data/wine.csv", delimiter=",", skip_header=1)\nX, y = arr[:, :-1], arr[:, -1]\n'
+     "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=3)",
+     "mu, sd = X_train.mean(axis=0), X_train.std(axis=0)\nX_train = (X_train - mu) / sd\nX_test = (X_test - mu) / sd",
+     "lr = LogisticRegression().fit(X_train, y_train)\nprint(lr.score(X_test, y_test))")
+case("wild3_numpy_global_standardize", {"preprocessing-before-split"}, W3,
+     'arr = np.genfromtxt("data/wine.csv", delimiter=",", skip_header=1)\nX, y = arr[:, :-1], arr[:, -1]\n'
+     "X = (X - X.mean(axis=0)) / X.std(axis=0)",
+     "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=3)\n"
+     "lr = LogisticRegression().fit(X_train, y_train)\nprint(lr.score(X_test, y_test))")
+case("wild3_knn_impute_on_concatenated_files", {"preprocessing-before-split"}, W3,
+     "from sklearn.impute import KNNImputer",
+     'train_df = pd.read_csv("data/train.csv")\ntest_df = pd.read_csv("data/test.csv")\nn = len(train_df)\n'
+     "full = pd.concat([train_df, test_df])\ncols = ['age', 'fare']\n"
+     "full[cols] = KNNImputer(n_neighbors=5).fit_transform(full[cols])\n"
+     "train_df, test_df = full.iloc[:n], full.iloc[n:]",
+     'lr = LogisticRegression().fit(train_df[cols], train_df["survived"])\n'
+     'print(lr.score(test_df[cols], test_df["survived"]))')
+case("wild3_kaggle_submission_clean", set(), W3,
+     'train = pd.read_csv("data/train.csv")\ntest = pd.read_csv("data/test.csv")\nfeats = ["age", "fare"]',
+     'clf = LogisticRegression().fit(train[feats], train["survived"])\n'
+     'pd.DataFrame({"id": test["id"], "survived": clf.predict(test[feats])}).to_csv("submission.csv", index=False)')
+case("wild3_threshold_tuned_on_test", {"multi-test"}, W3, "from sklearn.metrics import f1_score",
+     'df = pd.read_csv("data/churn.csv")\nX, y = df.drop(columns="churn"), df["churn"]\n'
+     "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)",
+     "clf = LogisticRegression(max_iter=500).fit(X_train, y_train)\nproba = clf.predict_proba(X_test)[:, 1]\n"
+     "best_t = max(np.linspace(0.1, 0.9, 17), key=lambda t: f1_score(y_test, proba > t))\nprint(best_t)",
+     note="held-out batch: missed on the first try (metric calls were not evaluations); fixed after scoring")
+case("wild3_group_kfold_pipeline_clean", set(), W3,
+     "from sklearn.model_selection import GroupKFold, cross_val_score\nfrom sklearn.pipeline import make_pipeline\n"
+     "from sklearn.preprocessing import StandardScaler",
+     'visits = pd.read_csv("data/visits.csv")\nX = visits[["hr", "bp"]]\ny = visits["sick"]',
+     "scores = cross_val_score(make_pipeline(StandardScaler(), LogisticRegression()), X, y,\n"
+     "                         groups=visits['patient'], cv=GroupKFold(n_splits=5))\nprint(scores.mean())")
+case("wild3_past_rolling_feature_clean", set(), W3,
+     'ts = pd.read_csv("data/energy.csv", parse_dates=["hour"]).sort_values("hour")\n'
+     'ts["load_prev3"] = ts["load"].shift(1).rolling(3).mean()\nts = ts.dropna()',
+     'cut = int(len(ts) * 0.8)\ntrain, test = ts.iloc[:cut], ts.iloc[cut:]\n'
+     "from sklearn.linear_model import LinearRegression\n"
+     'reg = LinearRegression().fit(train[["load_prev3", "temp"]], train["load"])\n'
+     'print(reg.score(test[["load_prev3", "temp"]], test["load"]))')
+case("wild3_unseeded_kmeans", {"unseeded-randomness"}, W3, "from sklearn.cluster import KMeans",
+     'customers = pd.read_csv("data/customers.csv")\nsegments = KMeans(n_clusters=4).fit_predict(customers[["spend", "visits"]])')
+case("wild3_result_printed_before_computed", {"hidden-state"}, W3, "print(results.head())",
+     'results = pd.read_csv("data/results.csv")')
+case("wild3_abs_dir_in_fstring", {"absolute-path"}, W3, 'DATA_DIR = "/mnt/shared/data"',
+     'df = pd.read_csv(f"{DATA_DIR}/train.csv")')
+case("wild3_select_dtypes_keeps_numeric_target", {"target-leakage"}, W3,
+     'houses = pd.read_csv("data/houses.csv")\nX = houses.select_dtypes("number")\ny = houses["price"]',
+     "from sklearn.linear_model import Ridge\nX_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+     "print(Ridge().fit(X_train, y_train).score(X_test, y_test))",
+     known_miss="select_dtypes makes the feature columns unknown without dtypes, so the rule stays silent")
+case("wild3_drop_duplicates_then_split_clean", set(), W3,
+     'df = pd.read_csv("data/churn.csv").drop_duplicates()\nX, y = df.drop(columns="churn"), df["churn"]\n'
+     "X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)",
+     "print(LogisticRegression(max_iter=500).fit(X_train, y_train).score(X_test, y_test))")
+case("wild3_pinned_wildcard_install_clean", set(), '%pip install "pandas==2.2.*" "numpy<2"')
+
+
 def build(spec: dict) -> nbformat.NotebookNode:
     """The notebook of one corpus case."""
     cells = []
     counts = spec.get("counts") or [None] * len(spec["cells"])
-    for index, (source, count) in enumerate(zip(spec["cells"], counts)):
+    for index, (source, count) in enumerate(zip(spec["cells"], counts, strict=True)):
         cell = nbformat.v4.new_code_cell(source, execution_count=count)
         cell["id"] = f"c{index}"
         cells.append(cell)

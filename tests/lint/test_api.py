@@ -164,3 +164,24 @@ def ast_dump(tree):
     import ast
 
     return ast.dump(tree) if tree is not None else None
+
+
+def test_recorded_execution_order_is_a_second_view_for_leakage(write_nb):
+    # In notebook order the scaler is fit on the training split; the recorded run fit it on all of X
+    # (cell 4 ran after cell 2 was edited and re-run): only the recorded view leaks.
+    path = write_nb(
+        "import pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+        "from sklearn.preprocessing import StandardScaler\nfrom sklearn.linear_model import LogisticRegression",
+        "df = pd.read_csv('d.csv')\nX = df.drop(columns=['y'])\ny = df['y']",
+        "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)",
+        "sc = StandardScaler().fit(X_train)",
+        "m = LogisticRegression().fit(sc.transform(X_train), y_train)\nprint(m.score(sc.transform(X_test), y_test))",
+        "X_train = X",
+    )
+    runs = ["c0", "c1", "c2", "c5", "c3", "c4"]
+    manifest = {"seeds": [1], "execution": [{"cell_id": c, "execution_count": i + 1} for i, c in enumerate(runs)]}
+    assert lint_notebook(path).rules == set()
+    result = lint_notebook(path, manifest=manifest)
+    assert result.rules == {"out-of-order", "preprocessing-before-split", "overlap"}
+    leak = next(f for f in result.findings if f.rule == "preprocessing-before-split")
+    assert leak.cell == 3 and leak.message.endswith("(In the recorded execution order.)")

@@ -73,3 +73,12 @@ def test_bad_arguments_are_shown_not_raised(shell, capsys):
 def test_missing_notebook_is_one_line(shell, capsys, tmp_path):
     assert run_subcommand(shell, f"lint {tmp_path / 'nope.ipynb'}") is None
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_runtime_checks_see_the_kernels_data_unless_told_not_to(shell):
+    shell.run_cell("import pandas as pd\nX_train = pd.DataFrame({'a': range(100)})\n"
+                   "X_test = pd.concat([pd.DataFrame({'a': range(100, 150)}), X_train.head(10)])", store_history=True)
+    table = run_subcommand(shell, "lint")
+    assert [(f.rule, f.cell) for f in table.findings] == [("overlap", None)]
+    assert "10 of 60 rows of X_test" in table.to_text() and "data: error [overlap]" in table.to_text()
+    assert run_subcommand(shell, "lint --no-data").findings == []

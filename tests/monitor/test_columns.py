@@ -87,3 +87,8 @@ def test_category_counts_merge_csv_equivalent_labels_and_flag_mixed_types():
 
 def test_label_of():
     assert [label_of(v) for v in (True, 2.0, 2.5, "s", 7)] == ["True", "2", "2.5", "s", "7"]
+
+
+def test_unused_levels_of_a_pandas_categorical_are_not_categories():
+    series = pd.Series(pd.Categorical(["a", "a"], categories=["a", "b"]))
+    assert category_counts(series)[0] == {"a": 2}

@@ -170,6 +170,12 @@ def test_bad_arguments(prof, same_population, kwargs, fragment):
         validate_batch(prof, same_population, **kwargs)
 
 
+def test_duplicate_columns_in_the_batch_are_refused(prof, same_population):
+    batch = pd.concat([same_population, same_population[["x"]]], axis=1)
+    with pytest.raises(MonitorError, match="duplicate column names: x"):
+        validate_batch(prof, batch)
+
+
 def test_batch_must_be_a_frame(prof):
     with pytest.raises(MonitorError, match="DataFrame"):
         validate_batch(prof, [[1, 2]])

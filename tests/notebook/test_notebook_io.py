@@ -7,7 +7,12 @@ import json
 import nbformat
 import pytest
 
-from nbpromote.errors import NotebookFormatError, NotebookNotFoundError, NotebookWriteError, OutputExistsError
+from nbpromote.errors import (
+    NotebookFormatError,
+    NotebookNotFoundError,
+    NotebookWriteError,
+    OutputExistsError,
+)
 from nbpromote.notebook import notebook_from_dict, notebook_hash, read_notebook, write_notebook
 
 

@@ -76,7 +76,7 @@ def test_failing_stage_exits_1_with_traceback_and_input_hashes(package, store, c
     assert f"{package.name}: error: Stage 'train' failed: ZeroDivisionError: division by zero" in err
     assert "  X_train  xxh3_128:" in err
     assert "ratio = n_estimators / 0" in err
-    assert "completed stages stay cached" in err
+    assert "stages that completed stay cached" in err and "(status failed)" in err
 
 
 def test_failing_stage_in_json_mode_prints_the_error_document(package, store, capsys):

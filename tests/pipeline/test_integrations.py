@@ -121,6 +121,12 @@ def test_register_promote_predict_rollback_audit(ran, store, package, tmp_path, 
     run_pipeline(pipeline, store=store, params={"n_estimators": "5"})
     code, out, _ = call(pipeline, capsys, "register", "--store", str(store), "--json")
     assert json.loads(out)["version"] == 2
+    code, out, _ = call(pipeline, capsys, "promote", "--json", "--reason", "challenger", "--delta", "0.5")
+    assert code == 1  # the gate wants +0.5 AUC: rejected, with its evidence as JSON
+    rejected = json.loads(out)
+    assert rejected["error"] == "GateRejectedError" and rejected["message"]
+    code, out, err = call(pipeline, capsys, "promote", "1", "--version", "2", "--reason", "x")
+    assert code == 2 and "Two versions given" in err
     code, out, err = call(pipeline, capsys, "rollback", "--reason", "nothing to roll back to")
     assert code != 0 and "error" in err
     code, out, _ = call(pipeline, capsys, "audit", "verify", "--json")

@@ -75,3 +75,49 @@ def test_status_before_and_after_runs_and_after_an_edit(package, store):
     assert states["evaluate"] == ("will run", ["upstream stage train will run"])
     text = format_status(edited)
     assert "train            will run  (code changed (stages/train.py))" in text
+
+
+PASS_STAGES = {
+    "ingest": '''
+        import pandas as pd
+
+
+        def run(*, data_path):
+            return {"raw": pd.read_csv(data_path)}
+    ''',
+    "check": '''
+        def run(raw):
+            assert len(raw) > 0
+            return {"clean": raw}
+    ''',
+    "count": '''
+        def run(clean):
+            return {"rows": len(clean)}
+    ''',
+}
+
+PASS_PIPELINE = '''
+from nbpromote.pipeline import Pipeline, Stage
+
+PIPELINE = Pipeline(
+    name="{name}", version="0.1.0", params={{"data_path": "{data}"}}, seed=None,
+    stages=[Stage("ingest", "{name}.stages.ingest:run", outputs=("raw",), params=("data_path",)),
+            Stage("check", "{name}.stages.check:run", inputs=("raw",), outputs=("clean",)),
+            Stage("count", "{name}.stages.count:run", inputs=("clean",), outputs=("rows",))],
+)
+'''
+
+
+def test_lineage_names_the_declaring_stage_when_content_passes_through(tmp_path):
+    from .conftest import make_package
+
+    package = make_package(tmp_path, stages=PASS_STAGES, pipeline=PASS_PIPELINE)
+    pipeline = package.load()
+    record = run_pipeline(pipeline, store=tmp_path / "h")
+    outputs = {o: h for s in record["stages"] for o, h in s["outputs"].items()}
+    assert outputs["raw"] == outputs["clean"]  # same content, stored once
+    tree = lineage(pipeline, "rows", store=tmp_path / "h")
+    clean = tree["inputs"]["clean"]
+    assert clean["stage"] == "check" and clean["output"] == "clean"
+    assert clean["inputs"]["raw"]["stage"] == "ingest"
+    assert lineage(pipeline, outputs["raw"], store=tmp_path / "h")["stage"] == "ingest"  # by hash: first producer

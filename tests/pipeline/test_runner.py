@@ -269,3 +269,12 @@ def test_run_records_match_the_published_schema(package, store):
     jsonschema.validate(failed, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**failed, "stages": [{**failed["stages"][0], "status": "skipped"}]}, schema)
+
+
+def test_reasons_after_an_only_run_compare_with_each_stage_last_attempt(package, store):
+    pipeline = package.load()
+    run_pipeline(pipeline, store=store)
+    run_pipeline(pipeline, store=store, only="split")  # a record without train/evaluate
+    package.edit("stages/evaluate.py", "proba > 0.5", "proba >= 0.5")
+    record = run_pipeline(package.load(), store=store)
+    assert record["stages"][3]["reason"] == "code changed (stages/evaluate.py)"

@@ -106,3 +106,35 @@ def test_default_home_follows_environment(tmp_path, monkeypatch):
     assert ArtifactStore().home == tmp_path / "h"
     monkeypatch.delenv("NBPROMOTE_HOME")
     assert str(ArtifactStore().home) == ".nbpromote"
+
+
+def test_corrupt_entry_and_metadata_are_cache_misses_not_crashes(tmp_path):
+    store = ArtifactStore(tmp_path)
+    ref = store.put({"a": 1})
+    key = "xxh3_128:" + "3" * 32
+    path = store.put_entry("p", "s", key, {"outputs": {"x": ref.hash}})
+    path.write_text("{half a json")
+    assert store.get_entry("p", "s", key) is None
+    meta_path = next((tmp_path / "cache" / "objects").rglob("*.meta.json"))
+    meta_path.write_text("{")
+    assert not store.has(ref.hash)
+    with pytest.raises(PipelineError, match="metadata .* is corrupt"):
+        store.meta(ref.hash)
+
+
+def test_light_import_shares_the_module_with_a_later_package_import():
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from nbpromote.pipeline._light import light_import\n"
+        "hashing = light_import('nbpromote.capture.hashing')\n"
+        "assert 'nbpromote.capture' not in sys.modules\n"
+        "import nbpromote.capture\n"
+        "from nbpromote.capture import hashing as again\n"
+        "assert again is hashing and nbpromote.capture.hash_value is hashing.hash_value\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr

@@ -14,13 +14,17 @@ def append_records(db: str, n: int) -> None:
         log.append("concurrent", {"pid": os.getpid(), "i": i})
 
 
-def promote_at(db: str, name: str, version: int, start_at: float, results) -> None:
-    """Promote ``version`` at wall-clock ``start_at``; report the outcome by error class name."""
+def promote_racing(db: str, name: str, version: int, gated, results) -> None:
+    """Promote ``version``; signal ``gated`` once the gate has passed against the champion it read,
+    just before asking for the write lock. Reports the outcome by error class name."""
     from nbpromote.errors import NbpromoteError
-    from nbpromote.registry import open_registry
+    from nbpromote.registry import Registry
 
-    reg = open_registry(db, timeout=30)
-    time.sleep(max(0.0, start_at - time.time()))
+    class Signalling(Registry):
+        def _before_write(self, operation):
+            gated.release()
+
+    reg = Signalling(db, timeout=60)
     try:
         reg.promote(name, version, reason=f"race {version}", actor=f"proc{version}")
         results.put((version, "won"))

@@ -64,6 +64,7 @@ def test_altered_record_is_named(log):
     conn.execute("UPDATE audit_log SET payload = ? WHERE seq = 4", (payload.replace('"i":4', '"i":40'),))
     result = log.verify()
     assert not result.ok and result.first_bad_seq == 4 and "altered" in result.reason
+    assert result.size == 3  # the trusted prefix
     with pytest.raises(AuditTamperedError) as info:
         result.raise_for_tamper()
     assert info.value.seq == 4 and info.value.exit_code == 1
@@ -259,3 +260,33 @@ def test_concurrent_writers_never_fork_the_chain(tmp_path):
     assert result.ok and result.size == 160
     pids = {r.data["pid"] for r in AuditLog(db).tail(160)}
     assert len(pids) == 4
+
+
+HAS_CRYPTOGRAPHY = __import__("importlib").util.find_spec("cryptography") is not None
+
+
+@pytest.mark.skipif(not HAS_CRYPTOGRAPHY, reason="Ed25519 checkpoints need the 'cryptography' package")
+def test_ed25519_checkpoints_verify_with_the_public_key_only(tmp_path, isolated):
+    log = AuditLog(tmp_path / "e.db", checkpoint_every=None, signer="ed25519")
+    fill(log, 5, checkpoint_at=(5,))
+    assert json.loads(open(log.checkpoints()[0].path).read())["algorithm"] == "ed25519"
+    assert stat.S_IMODE((isolated / "audit.ed25519").stat().st_mode) == 0o600
+    (isolated / "audit.ed25519").unlink()  # a verifier holds only the public key
+    assert AuditLog(tmp_path / "e.db").verify().ok
+    raw(log).execute("DELETE FROM audit_log WHERE seq > 3")
+    assert AuditLog(tmp_path / "e.db").verify().first_bad_seq == 4
+
+
+@pytest.mark.skipif(not HAS_CRYPTOGRAPHY, reason="Ed25519 checkpoints need the 'cryptography' package")
+def test_ed25519_checkpoint_signed_by_another_key_is_caught(tmp_path, isolated):
+    log = AuditLog(tmp_path / "e.db", checkpoint_every=None, signer="ed25519")
+    fill(log, 2, checkpoint_at=(2,))
+    for name in ("audit.ed25519", "audit.ed25519.pub"):
+        (isolated / name).unlink()
+    AuditLog(tmp_path / "other.db", checkpoint_every=None, signer="ed25519").checkpoint()  # new key pair
+    assert not log.verify().ok
+
+
+def test_unknown_signer_is_refused(tmp_path):
+    with pytest.raises(AuditError, match="Unknown checkpoint signer"):
+        AuditLog(tmp_path / "x.db", signer="rsa")

@@ -134,7 +134,8 @@ def test_alias_transition_configure(run, files, trained, tmp_path):
     (["registry", "register", "m", "MODEL", "--metrics", "{bad"], "neither an existing JSON file"),
     (["registry", "register", "m", "MODEL", "--metrics", "{}", "--holdout-rows", "5"], "needs --holdout-hash"),
     (["registry", "register", "m", "MODEL", "--metrics", "{}", "--param", "novalue"], "KEY=VALUE"),
-    (["registry", "show", "nope"], "No model named 'nope'"),
+    (["registry", "show", "nope"], "No registry at"),
+    (["audit", "verify"], "No registry at"),
     (["registry", "promote", "credit_risk", "1", "-m", "x", "--guardrail", "latency"], "not understood"),
     (["audit", "prune"], "exactly one of"),
 ])
@@ -173,3 +174,11 @@ def test_python_dash_m_entry_point(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "nbpromote", "registry", "list", "--db", str(tmp_path / "r.db"),
                            "--json"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and json.loads(proc.stdout) == {"models": []}
+
+
+def test_looking_never_creates_a_registry(run, tmp_path):
+    db = tmp_path / "nothing-here.db"
+    assert run("registry", "list", "--db", db)[0] == 0
+    assert run("registry", "history", "m", "--db", db)[0] == 2
+    assert run("audit", "tail", "--db", db)[0] == 2
+    assert not db.exists()

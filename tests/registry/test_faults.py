@@ -34,18 +34,17 @@ def setup_champion(db, trained, challengers=1):
 def test_concurrent_promotions_exactly_one_wins(tmp_path, trained):
     db = str(tmp_path / "registry.db")
     setup_champion(db, trained, challengers=4)  # v2..v5, all clearly better than v1, equal to each other
-    # Hold the write lock while the four processes evaluate the gate against v1 (WAL readers are not
-    # blocked), so all of them race for the same slot when it is released.
+    # Hold the write lock while the four processes pass the gate against v1 (WAL readers are not
+    # blocked); once all four wait for the lock, release it: they race for the same slot.
     holder = sqlite3.connect(db, isolation_level=None)
-    results = CTX.Queue()
-    start_at = time.time() + 3.0
-    procs = [CTX.Process(target=_workers.promote_at, args=(db, NAME, v, start_at, results)) for v in (2, 3, 4, 5)]
+    holder.execute("BEGIN IMMEDIATE")
+    results, gated = CTX.Queue(), CTX.Semaphore(0)
+    procs = [CTX.Process(target=_workers.promote_racing, args=(db, NAME, v, gated, results)) for v in (2, 3, 4, 5)]
     for p in procs:
         p.start()
-    while time.time() < start_at - 0.3:
-        time.sleep(0.05)
-    holder.execute("BEGIN IMMEDIATE")
-    time.sleep(1.5)
+    for _ in procs:
+        assert gated.acquire(timeout=120), "a racer never reached the write phase"
+    time.sleep(0.3)  # let the last one enter its busy wait
     holder.execute("ROLLBACK")
     holder.close()
     for p in procs:

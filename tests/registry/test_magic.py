@@ -37,7 +37,8 @@ def test_one_model_shows_versions_and_approver(tmp_path, trained, monkeypatch):
 
 def test_empty_registry(tmp_path):
     text = repr(run_subcommand(None, f"registry --db {tmp_path / 'r.db'}"))
-    assert "(nothing registered)" in text
+    assert text.startswith("No registry at") and "(nothing registered)" in text
+    assert not (tmp_path / "r.db").exists()
 
 
 def test_errors_are_one_line_not_tracebacks(tmp_path, trained, capsys):

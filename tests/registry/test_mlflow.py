@@ -19,6 +19,8 @@ from nbpromote.registry import open_registry
 from .conftest import LINEAGE
 
 HAS_MLFLOW = importlib.util.find_spec("mlflow") is not None
+# MLflow's own SQLAlchemy store emits deprecation warnings that are not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 needs_mlflow = pytest.mark.skipif(not HAS_MLFLOW, reason="mlflow is not installed (pip install 'nbpromote[mlflow]')")
 
 
@@ -59,7 +61,7 @@ def test_register_promote_live_rollback(mlreg, trained):
     assert mlreg.live(name).version == 3
     assert mlreg.aliases(name) == {"champion": 3, "challenger": 2}
 
-    assert mlreg.rollback(name, reason="canary")["version"] == 1
+    assert mlreg.rollback(name, reason="canary").version == 1
     assert mlreg.live(name).version == 1
     moves = [(h["kind"], h["version"]) for h in mlreg.alias_history(name) if h["alias"] == "champion"]
     assert moves == [("promote", 1), ("promote", 3), ("rollback", 1)]
@@ -99,3 +101,31 @@ def test_without_mlflow_the_backend_names_the_extra(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_mlflow)
     with pytest.raises(MissingDependencyError, match=r"pip install 'nbpromote\[mlflow\]'"):
         open_registry("mlflow:sqlite:///x.db")
+
+
+@pytest.mark.mlflow
+@needs_mlflow
+def test_cli_front_door_works_on_mlflow(mlreg, trained, tmp_path, capsys):
+    import pickle
+
+    from nbpromote.cli import main
+
+    db = f"mlflow:{mlreg.tracking_uri}"
+    model = tmp_path / "m.pkl"
+    model.write_bytes(pickle.dumps(trained["models"]["v1"]))
+
+    def run(*args):
+        with pytest.raises(SystemExit) as exited:
+            main([*args, "--db", db])
+        return exited.value.code, capsys.readouterr()
+
+    code, _ = run("registry", "register", "cli_model", str(model), "--metrics", json.dumps(trained["metrics"]["v1"]),
+                  "--holdout-hash", trained["holdout"]["hash"], "--holdout-rows", "1000")
+    assert code == 0
+    code, _ = run("registry", "promote", "cli_model", "1", "-m", "first", "--approve")
+    assert code == 0
+    code, (out, _) = run("registry", "show", "cli_model", "--json")
+    assert json.loads(out)["live"]["version"] == 1
+    code, (out, _) = run("registry", "history", "cli_model", "--json")
+    assert [e["kind"] for e in json.loads(out)["history"]] == ["promote"]
+    assert mlreg.live_at("cli_model", "2000-01-01T00:00:00Z") is None

@@ -369,3 +369,12 @@ def test_reopen_sees_the_same_state_and_schema_version(tmp_path, trained):
     raw = sqlite3.connect(db)
     assert raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1"
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_failed_checkpoint_warns_but_keeps_the_transition(tmp_path, trained, monkeypatch):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the checkpoint directory should be")
+    with open_registry(tmp_path / "r.db", checkpoint_dir=blocker) as reg:
+        with pytest.warns(RuntimeWarning, match="checkpoint could not be written"):
+            register(reg, trained, "v1")
+        assert reg.get(NAME, 1).version == 1 and reg.audit.verify().ok

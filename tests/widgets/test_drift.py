@@ -129,3 +129,27 @@ def test_in_a_real_kernel_under_papermill_the_panel_renders_with_a_text_fallback
     data = outputs[0]["data"]
     assert "application/vnd.jupyter.widget-view+json" in data
     assert data["text/plain"].startswith("drift: ") and "policy: RETRAIN" in data["text/plain"]
+
+
+def test_widget_cli_and_html_agree_on_the_credit_batch(capsys):
+    """What the panel shows is what `nbpromote monitor` prints and what the HTML report draws."""
+    import json
+    import re
+    from pathlib import Path
+
+    from nbpromote.cli import main
+
+    data = Path(__file__).resolve().parents[2] / "notebooks" / "data"
+    ref, cur = data / "credit.csv", data / "credit_drifted.csv"
+    panel = drift_preview(pd.read_csv(ref), pd.read_csv(cur), widget=True, target="default")
+    shown = [(r["column"], r["status"]) for r in panel.model.rows()]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["monitor", str(ref), str(cur), "--target", "default", "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert exit_info.value.code == 1 and "Retrain" in panel.verdict.value
+    cli = {name: f["status"] for name, f in document["features"].items()}
+    assert {c: s for c, s in shown if c in cli} == cli
+    page = drift_report(ref, cur, target="default").to_html()
+    badges = re.findall(r'<td><a href="#f-[^"]+">([^<]+)</a></td><td>\w+</td><td><span class="status"'
+                        r' style="background:#\w+">(\w+)</span>', page)
+    assert badges == shown

@@ -6,9 +6,10 @@ In a notebook, ``%load_ext nbpromote`` starts a :class:`CaptureSession` (see
 and its manifest (:mod:`nbpromote.capture.manifest`).
 """
 
+from typing import Any
+
 from ._data import describe_file, describe_value, track_names
 from ._environment import environment, git_state, installed_packages, lock_text, write_lock
-from ._run import CaptureResult, capture_notebook, default_output
 from ._scan import CellScan, scan_cell
 from ._seeds import SeedRecord, parse_seed, set_seeds
 from ._session import CaptureSession
@@ -55,3 +56,13 @@ __all__ = [
     "validate_manifest",
     "write_lock",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # capture_notebook needs papermill and nbformat (and so jsonschema): import them only when a
+    # headless capture is asked for, so `%load_ext nbpromote` stays fast.
+    if name in {"CaptureResult", "capture_notebook", "default_output"}:
+        from . import _run
+
+        return getattr(_run, name)
+    raise AttributeError(f"module 'nbpromote.capture' has no attribute {name!r}")

@@ -35,7 +35,7 @@ def installed_packages() -> dict[str, str]:
 
     packages: dict[str, str] = {}
     for dist in metadata.distributions():
-        name = dist.metadata.get("Name") if dist.metadata else None
+        name = dist.metadata["Name"] if dist.metadata else None
         if not name:
             continue  # a broken .dist-info without metadata: nothing to pin
         packages.setdefault(_canonical(name), dist.version)

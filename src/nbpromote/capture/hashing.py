@@ -77,7 +77,7 @@ def _update_array(hasher: Any, array: np.ndarray) -> None:
         array = array.astype(array.dtype.newbyteorder("<"))
     array = np.ascontiguousarray(array)
     hasher.update(canonical_json({"dtype": array.dtype.str, "shape": list(array.shape)}).encode())
-    flat = memoryview(array.reshape(-1).view(np.uint8)) if array.size else memoryview(b"")
+    flat = memoryview(array.reshape(-1).view(np.uint8)) if array.size else memoryview(b"")  # type: ignore[arg-type]
     for start in range(0, len(flat), _CHUNK):
         hasher.update(flat[start : start + _CHUNK])
 
@@ -111,7 +111,7 @@ def _update_series_values(hasher: Any, values: Any, dtype: Any) -> None:
         element_hashes = pd.util.hash_pandas_object(chunk, index=False, categorize=True).to_numpy()
         if not _LITTLE:
             element_hashes = element_hashes.astype("<u8")
-        hasher.update(memoryview(np.ascontiguousarray(element_hashes)).cast("B"))
+        hasher.update(memoryview(np.ascontiguousarray(element_hashes)).cast("B"))  # type: ignore[arg-type]
 
 
 def _arrow_chunks(values: Any) -> Any:
@@ -159,8 +159,8 @@ def _update_strings(hasher: Any, values: Any) -> bool:
             nulls = np.flatnonzero(chunk.is_null().to_numpy(zero_copy_only=False))
             if lengths[nulls].any():
                 return False
-            nulls_h.update(memoryview((nulls + position).astype("<i8")).cast("B"))
-        lengths_h.update(memoryview(np.ascontiguousarray(lengths)).cast("B"))
+            nulls_h.update(memoryview((nulls + position).astype("<i8")).cast("B"))  # type: ignore[arg-type]
+        lengths_h.update(memoryview(np.ascontiguousarray(lengths)).cast("B"))  # type: ignore[arg-type]
         if data_buffer is not None and offsets[-1] > offsets[0]:
             data = memoryview(data_buffer)[int(offsets[0]) : int(offsets[-1])]
             for start in range(0, len(data), _CHUNK):

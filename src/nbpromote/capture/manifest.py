@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ SCHEMAS: dict[int, str] = {1: "manifest.schema.json"}
 UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema(version: int) -> dict[str, Any]:
     return json.loads((Path(__file__).with_name(SCHEMAS[version])).read_text(encoding="utf-8"))
 

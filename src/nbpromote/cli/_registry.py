@@ -30,10 +30,11 @@ def _actor(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--actor", default=None, help="Who acts (default: $NBPROMOTE_ACTOR or the OS user).")(func)
 
 
-def _open(db: str | None) -> Any:
+def _open(db: str | None, *, create: bool = False) -> Any:
+    # Only commands that write may create a registry; looking must not leave a .nbpromote/ behind.
     from ..registry import open_registry
 
-    return open_registry(db)
+    return open_registry(db, create=create)
 
 
 def _json_arg(value: str | None, what: str) -> Any:
@@ -98,7 +99,14 @@ def registry() -> None:
 @_common
 def list_(db: str | None, output_format: str, json_flag: bool) -> None:
     """List the registered models and their live versions."""
-    models = _open(db).models()
+    from ..errors import RegistryUnavailableError
+
+    try:
+        models = _open(db).models()
+    except RegistryUnavailableError as error:
+        if getattr(error, "cause", None) != "missing":
+            raise
+        models = []
     if resolve_format(output_format, json_flag) == "json":
         emit_json({"models": models})
         return
@@ -162,7 +170,7 @@ def register(model: str, artifact: str, metrics: str, lineage: str | None, holdo
         holdout = {"hash": holdout_hash, **({"rows": holdout_rows} if holdout_rows else {})}
     elif holdout_rows is not None:
         raise UsageError("--holdout-rows needs --holdout-hash (the gate compares only the same frozen holdout).")
-    mv = _open(db).register(model, artifact, metrics=_json_arg(metrics, "metrics"),
+    mv = _open(db, create=True).register(model, artifact, metrics=_json_arg(metrics, "metrics"),
                             lineage=_json_arg(lineage, "lineage") or {}, params=_pairs(params, "param"),
                             tags=_pairs(tags, "tag"), holdout=holdout, actor=actor)
     if resolve_format(output_format, json_flag) == "json":
@@ -188,6 +196,10 @@ def promote(model: str, version: str, reason: str, metric: str | None, delta: fl
             output_format: str, json_flag: bool) -> None:
     """Promote VERSION of MODEL to Production through the champion/challenger gate (exit 1 if refused)."""
     as_json = resolve_format(output_format, json_flag) == "json"
+    from ..registry import parse_guardrail
+
+    for text in guardrails:  # bad usage is reported before the registry is opened
+        parse_guardrail(text)
     try:
         transition = _open(db).promote(model, version, metric=metric, delta=delta, guardrails=list(guardrails) or None,
                                        reason=reason, actor=actor, approve=approve,
@@ -324,9 +336,9 @@ def audit() -> None:
 
 
 def _log(db: str | None) -> Any:
-    from ..registry.audit import open_audit_log
+    from ..registry import open_registry
 
-    return open_audit_log(db)
+    return open_registry(db, create=False).audit
 
 
 @audit.command()

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from ..errors import ExportError
 from ..notebook import CodeCell
 
-__all__ = ["Neutralised", "neutralise", "indent_code", "plot_aliases"]
+__all__ = ["Neutralised", "neutralise", "indent_code", "plot_aliases", "share_imports"]
 
 _MARK = "# [notebook-only] "
 #: Methods whose bare call only shows something (pandas/numpy inspection, plotting).
@@ -63,7 +63,9 @@ def plot_aliases(trees: list[ast.Module]) -> frozenset[str]:
     """Names bound to plotting/display modules by the notebook's imports (``plt``, ``sns`` …)."""
     names: set[str] = set()
     for tree in trees:
-        for node in ast.walk(tree):
+        # Top-level imports only: walking every node of every cell costs more than the rest of
+        # the export, and plotting libraries are imported at the top of a cell.
+        for node in tree.body:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.name.startswith(_PLOT_MODULES):
@@ -143,11 +145,11 @@ def _changes_state(node: ast.AST) -> bool:
     return False
 
 
-def _notebook_only(stmt: ast.stmt, plots: frozenset[str]) -> bool:
+def _notebook_only(stmt: ast.stmt, plots: frozenset[str], ipython: bool = True) -> bool:
     if not isinstance(stmt, ast.Expr):
         return False
     value = stmt.value
-    if _is_ipython(value):
+    if ipython and _is_ipython(value):
         return True
     if isinstance(value, ast.Call):
         func = value.func
@@ -196,12 +198,13 @@ def neutralise(cell: CodeCell, plots: frozenset[str] = frozenset(), *, notebook:
     --------
     >>> from nbpromote.notebook import make_cell
     >>> neutralise(make_cell(0, "df = load()\\ndf.head()")).python
-    'df = load()\\n# [notebook-only] df.head()'
+    'df = load()\\n# [notebook-only] df.head()\\n'
     """
     assert cell.tree is not None
     lines = cell.python.split("\n")
     source_lines = cell.source.split("\n")
     removed: list[tuple[int, str]] = []
+    ipython = "get_ipython" in cell.python  # skip the per-statement AST walks when it cannot match
 
     def original(lineno: int) -> str:
         position = lineno + cell.line_offset - 1
@@ -209,7 +212,7 @@ def neutralise(cell: CodeCell, plots: frozenset[str] = frozenset(), *, notebook:
 
     def visit(body: list[ast.stmt], nested: bool) -> None:
         for stmt in body:
-            if _notebook_only(stmt, plots) and _whole_lines(stmt, lines):
+            if _notebook_only(stmt, plots, ipython) and _whole_lines(stmt, lines):
                 indent = lines[stmt.lineno - 1][: stmt.col_offset]
                 removed.append((stmt.lineno + cell.line_offset, original(stmt.lineno)))
                 lead = "pass  " if nested else ""
@@ -217,7 +220,7 @@ def neutralise(cell: CodeCell, plots: frozenset[str] = frozenset(), *, notebook:
                 for number in range(stmt.lineno + 1, stmt.end_lineno + 1):  # type: ignore[operator]
                     lines[number - 1] = f"{indent}# {lines[number - 1].strip()}"
                 continue
-            if _is_ipython(stmt) and not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+            if ipython and _is_ipython(stmt) and not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
                     and not any(isinstance(getattr(stmt, k, None), list) for k in ("body",)):
                 raise ExportError(
                     f"cell {cell.index} (id {cell.cell_id}), line {stmt.lineno + cell.line_offset}: "
@@ -235,6 +238,8 @@ def neutralise(cell: CodeCell, plots: frozenset[str] = frozenset(), *, notebook:
                 visit(handler.body, True)
 
     visit(cell.tree.body, False)
+    if not removed:
+        return Neutralised(cell, cell.python, cell.tree, [])
     text = "\n".join(lines)
     try:
         tree = ast.parse(text)
@@ -266,3 +271,28 @@ def indent_code(text: str, prefix: str = "    ") -> str:
     for number, line in enumerate(text.split("\n"), start=1):
         out.append(line if number in keep or not line.strip() else prefix + line)
     return "\n".join(out)
+
+
+def share_imports(n: Neutralised) -> Neutralised:
+    """Comment out a stage cell's top-level imports: they live in ``common.py``, which the stage imports.
+
+    A function-local import would make the name local to the whole stage function, so a use in an
+    earlier cell of the same stage (fine in the notebook, where an earlier import bound it) would
+    raise ``UnboundLocalError``. Line count is preserved, as in :func:`neutralise`.
+    """
+    imports = [s for s in n.tree.body if isinstance(s, (ast.Import, ast.ImportFrom))
+               and not (isinstance(s, ast.ImportFrom) and s.module == "__future__")]
+    if not imports:
+        return n
+    lines = n.python.split("\n")
+    for stmt in imports:
+        if stmt.col_offset or lines[stmt.end_lineno - 1][stmt.end_col_offset:].split("#")[0].strip():  # type: ignore[index,operator]
+            continue  # shares its line with other code: keep it as it is
+        for number in range(stmt.lineno, stmt.end_lineno + 1):  # type: ignore[operator]
+            lines[number - 1] = "# [common.py] " + lines[number - 1].strip()
+    text = "\n".join(lines)
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return n
+    return Neutralised(n.cell, text, tree, n.removed)

@@ -40,6 +40,7 @@ Decisions, documented here because users meet them:
 from __future__ import annotations
 
 import ast
+import itertools
 import os
 import re
 import shutil
@@ -49,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._io import atomic_write_text, read_json, write_json
+from .._io import read_json, write_json
 from .._version import __version__
 from ..errors import ExportError, NbpromoteError, OutputExistsError, UsageError
 from ..notebook import load_notebook, notebook_hash
@@ -111,7 +112,23 @@ class ExportResult:
 
 
 def package_name(stem: str) -> str:
-    """A valid Python package name from a notebook stem (``Credit Risk v2`` → ``credit_risk_v2``)."""
+    """A valid Python package name from a notebook stem.
+
+    Parameters
+    ----------
+    stem : str
+        The notebook's file name without ``.ipynb``.
+
+    Returns
+    -------
+    str
+        Lower case, runs of other characters as ``_``, ``nb_`` before a leading digit.
+
+    Examples
+    --------
+    >>> package_name("Credit Risk v2")
+    'credit_risk_v2'
+    """
     name = re.sub(r"[^0-9a-zA-Z_]+", "_", stem).strip("_").lower() or "pipeline"
     return f"nb_{name}" if name[0].isdigit() else name
 
@@ -192,21 +209,35 @@ def _lint(source: Path | None, nb: Any, allow: bool, notebook: str) -> tuple[dic
     return summary, warnings
 
 
-def _manifest(path: Path | None) -> tuple[dict[str, Any] | None, list[str]]:
-    if path is None:
-        return None, []
+def _manifest(path: Path, nb_hash: str) -> tuple[dict[str, Any] | None, list[str]]:
+    """The capture manifest: the notebook's own (sidecar or metadata), else ``nbpromote capture``'s
+    default output beside it (``<stem>.captured.manifest.json``), checked against the notebook hash."""
     try:
         from ..capture import load_manifest  # type: ignore[attr-defined]
     except ImportError:
         return None, ["capture (nbpromote.capture.load_manifest) is not available; pins come from this environment."]
+    stem = path.name[: -len(".ipynb")] if path.name.endswith(".ipynb") else path.stem
+    captured = path.with_name(f"{stem.removesuffix('.captured')}.captured.manifest.json")
+    manifest: Any = None
     try:
         manifest = load_manifest(path)
     except NbpromoteError as error:
-        return None, [f"no usable capture manifest ({error}); pins come from this environment."]
+        if not captured.is_file():
+            return None, [f"{path.name} has no capture manifest ({error.message}); data hashes are not "
+                          f"recorded and pins come from this environment. Run `nbpromote capture {path.name}` first."]
+    warnings: list[str] = []
+    if manifest is None:
+        try:
+            manifest = load_manifest(captured)
+        except NbpromoteError as error:
+            return None, [f"{captured.name} is not a usable manifest ({error.message}); pins come from this environment."]
     if not manifest:
-        return None, [f"{path.name} has no capture manifest; run `nbpromote capture {path.name}` to record "
-                      "data hashes and the environment. Pins come from this environment."]
-    return dict(manifest), []
+        return None, []
+    if manifest.get("notebook_hash") not in (None, nb_hash):
+        warnings.append(f"the capture manifest was recorded for another version of {path.name} (notebook hash "
+                        f"{manifest.get('notebook_hash')}); re-run `nbpromote capture {path.name}` so data hashes "
+                        "and pins match the exported code.")
+    return dict(manifest), warnings
 
 
 def _manifest_seed(manifest: dict[str, Any] | None) -> int | None:
@@ -270,7 +301,7 @@ def _sample(data: _DataFile, root: Path) -> str | None:
     target.parent.mkdir(parents=True, exist_ok=True)
     if text:
         with open(data.source, "rb") as handle:
-            lines = [line for _i, line in zip(range(_SAMPLE_ROWS + 1), handle)]
+            lines = list(itertools.islice(handle, _SAMPLE_ROWS + 1))
         target.write_bytes(b"".join(lines))
     else:
         shutil.copyfile(data.source, target)
@@ -314,6 +345,21 @@ def _captured_metrics(nb: Any, plan: StagePlan) -> str:
     return text[:2000]
 
 
+def _with_outputs(nb: Any, path: Path, nb_hash: str) -> Any:
+    """The notebook, or `nbpromote capture`'s executed copy of the same code when this one has no outputs."""
+    if any(cell.get("outputs") for cell in nb.cells):
+        return nb
+    captured = path.with_name(f"{path.stem}.captured.ipynb")
+    if captured.is_file():
+        try:
+            executed = load_notebook(captured)
+        except NbpromoteError:
+            return nb
+        if notebook_hash(executed) == nb_hash and len(executed.cells) == len(nb.cells):
+            return executed
+    return nb
+
+
 def export_notebook(
     notebook: Any, out_dir: str | Path | None = None, *, name: str | None = None, version: str | None = None,
     force: bool = False, allow_findings: bool = False,
@@ -352,7 +398,7 @@ def export_notebook(
     """
     path = Path(notebook)
     nb = load_notebook(path)
-    stem = path.stem
+    stem = path.stem.removesuffix(".captured")  # exporting `nbpromote capture`'s output names it like the source
     name = name or package_name(stem)
     if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
         raise UsageError(f"--name {name!r} is not a valid Python package name.",
@@ -364,7 +410,7 @@ def export_notebook(
     _check_target(out, previous, path.name, force)
     chosen = _decide_version(version, previous, nb_hash)
     lint, lint_warnings = _lint(path, nb, allow_findings, path.name)
-    manifest, manifest_warnings = _manifest(path)
+    manifest, manifest_warnings = _manifest(path, nb_hash)
     warnings = list(plan.warnings) + lint_warnings + manifest_warnings
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -403,9 +449,11 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
     written: list[str] = []
 
     def write(relative: str, text: str) -> None:
+        # Plain writes: the staging directory is private and swapped in whole (see _swap), so a
+        # per-file atomic write (and its fsync) would add nothing but time.
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(target, text)
+        target.write_text(text, encoding="utf-8")
         written.append(relative)
 
     def render(template: str, relative: str, **context: Any) -> None:
@@ -490,7 +538,8 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
     write_json(root / pkg / "lineage.json", lineage)
     written.append(f"{pkg}/lineage.json")
     render("package/README.md.j2", "README.md", param_rows=plan.params, data_rows=data_rows,
-           data_files=data_files, captured_metrics=_captured_metrics(nb, plan), lint_text=lint_text,
+           data_files=data_files, captured_metrics=_captured_metrics(_with_outputs(nb, path, nb_hash), plan),
+           lint_text=lint_text,
            metrics_stage=metrics_stage, warnings=warnings)
     meta = {"schema_version": 1, "name": name, "version": version, "notebook": path.name,
             "notebook_dir": str(path.resolve().parent), "notebook_hash": nb_hash,

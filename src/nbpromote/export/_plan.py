@@ -31,6 +31,7 @@ artifacts (functions, classes, lambdas, generators, open files, modules) are a
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,7 @@ import nbformat
 
 from ..errors import ExportError, NbpromoteError, SerializationError, StageGraphError
 from ..notebook import CodeCell, cell_names, code_cells, load_notebook
-from ._neutralise import Neutralised, neutralise, plot_aliases
+from ._neutralise import Neutralised, neutralise, plot_aliases, share_imports
 from ._params import Param, parse_parameters
 from ._tags import STAGE_NAME, parse_tags
 
@@ -50,7 +51,8 @@ __all__ = ["StagePlan", "StageSpec", "plan_stages", "ROLE_NAMES"]
 ROLE_NAMES = {"model": "model", "metrics": "metrics", "reference": "X_train", "target": "y_train",
               "holdout_X": "X_test", "holdout_y": "y_test"}
 _SEED_MAGIC = re.compile(r"^\s*%promote\s+seed\s+(?:(\d+)|\{(\w+)\})", re.MULTILINE)
-_RESERVED = frozenset({"run", "common", "pipeline"})
+#: Names a stage module may not take: they are taken in the generated package or pipeline.py.
+_RESERVED = frozenset({"run", "common", "pipeline", "stages", "Path", "Pipeline", "Stage", "PIPELINE"})
 
 
 @dataclass
@@ -236,7 +238,16 @@ class _Walk:
             readers = self.consumed.setdefault(key, [])
             if not any(r[0] == spec.name for r in readers):
                 readers.append((spec.name, cell))
-            if (producer, var) not in [(p, v) for p, v in getattr(spec, "_sources", [])]:
+            sources = getattr(spec, "_sources", [])
+            earlier = next((p for p, v in sources if v == var and p != producer), None)
+            if earlier is not None:
+                raise self.error(
+                    f"{_where(cell)}: stage '{spec.name}' reads `{var}` from stage '{earlier}' in one cell and "
+                    f"from stage '{producer}' here, because '{producer}' rebinds it between this stage's cells; "
+                    "a stage function gets one value per name.", cell,
+                    f"Make stage '{spec.name}'s cells contiguous, or rename `{var}` in stage '{producer}'.",
+                )
+            if (producer, var) not in sources:
                 spec._sources = getattr(spec, "_sources", []) + [(producer, var)]  # type: ignore[attr-defined]
             if producer not in spec.upstream:
                 spec.upstream.append(producer)
@@ -344,7 +355,7 @@ def _collect_cells(nb: nbformat.NotebookNode, notebook: str | None) -> tuple[
             continue
         if kind == "stage":
             assert tags.stage is not None
-            if not STAGE_NAME.match(tags.stage) or tags.stage in _RESERVED:
+            if not STAGE_NAME.match(tags.stage) or tags.stage in _RESERVED or keyword.iskeyword(tags.stage):
                 raise StageGraphError(
                     f"{_where(cell)}: stage name '{tags.stage}' cannot be a Python module name"
                     + (" (it is reserved)" if tags.stage in _RESERVED else "") + ".",
@@ -464,6 +475,17 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
     shared_names: set[str] = set()
     for n in shared:
         shared_names.update(cell_names(n.tree).defines)
+    for n in shared:
+        # common.py is imported by every stage: it cannot see params or values stages produce.
+        foreign = sorted(set(cell_names(n.tree).uses) - shared_names)
+        if foreign:
+            raise StageGraphError(
+                f"{_where(n.cell)} is shared (imports/functions) but reads {', '.join(f'`{v}`' for v in foreign)} "
+                "from the notebook's globals; shared code is imported by every stage and cannot see "
+                "parameters or stage values.",
+                hint="Pass them as function arguments (def load(path): …, then load(data_path) in a stage), "
+                "or tag the cell as a stage.", notebook=notebook, cell=n.cell.index, cell_id=n.cell.cell_id,
+            )
     hoisted: list[str] = []
     for spec in specs.values():
         for n in spec.cells:
@@ -507,6 +529,14 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
                 if walk.binding.get(var, ("",))[0] == producer:
                     walk.bind(spec, cell, var, 10**6, "passes through")
 
+    for spec in specs.values():
+        # Imports of stage cells are shared through common.py (see share_imports); the stage
+        # imports the names they bind from there, after the dataflow above saw them in place.
+        for n in spec.cells:
+            for var in sorted(_import_names(n.tree)):
+                if var not in spec.common:
+                    spec.common.append(var)
+        spec.cells = [share_imports(n) for n in spec.cells]
     roles = _detect_roles(specs, walk)
     _name_artifacts(specs, walk, roles, set(params) | shared_names)
     _check_serialisable(specs, notebook)
@@ -689,7 +719,8 @@ def _is_gate(spec: StageSpec) -> bool:
     """A stage that checks data: an assert or raise outside function definitions."""
     return any(
         isinstance(node, (ast.Assert, ast.Raise))
-        for n in spec.cells for stmt in n.tree.body
+        for n in spec.cells if "assert" in n.python or "raise" in n.python  # cheap text filter first
+        for stmt in n.tree.body
         if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         for node in ast.walk(stmt)
     )

@@ -33,8 +33,8 @@ from typing import Any
 
 import nbformat
 
-from ..notebook import CodeCell, code_cells, load_notebook, write_notebook
 from ..errors import UsageError
+from ..notebook import CodeCell, code_cells, load_notebook, write_notebook
 from ._neutralise import _notebook_only, plot_aliases
 from ._tags import is_owned_tag, parse_tags
 

@@ -64,7 +64,22 @@ def _stage_name(tag: str) -> str | None:
 
 
 def is_owned_tag(tag: str) -> bool:
-    """True for the tags export reads (and ``suggest-tags --write`` may replace)."""
+    """Whether export reads ``tag`` (only such tags may be replaced by ``suggest-tags --write``).
+
+    Parameters
+    ----------
+    tag : str
+        One cell tag.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_owned_tag("stage:train"), is_owned_tag("nbval-skip")
+    (True, False)
+    """
     return tag in _SIMPLE or _stage_name(tag) is not None or tag.startswith("prev:")
 
 

@@ -14,6 +14,7 @@ from ._dataflow import Facts, analyze
 from ._findings import SCHEMA_VERSION, SEVERITIES, Finding, LintReport, LintResult
 from ._registry import RULES, Context, Rule, register
 from ._report import to_sarif, to_text
+from ._runtime import runtime_findings
 
 __all__ = [
     "Context",
@@ -31,6 +32,7 @@ __all__ = [
     "lint_notebook",
     "lint_paths",
     "register",
+    "runtime_findings",
     "suppressions",
     "to_sarif",
     "to_text",

@@ -63,16 +63,51 @@ def lint_cells(cells: list[Any], *, notebook: str = "<cells>", config: LintConfi
             result.errors.append(f"{rule_id}: {type(exc).__name__}: {exc}")
             continue
         findings += found
+    findings += _recorded_view(cells, manifest, ctx, skip, result)
     result.errors += [f"cell {site[0]}, line {site[1]}: {text}" for site, text in facts.errors]
     result.findings = _postprocess(findings, cells, config)
     result.facts = facts
     return result
 
 
+def _recorded_order(cells: list[Any], manifest: dict | None) -> list[Any] | None:
+    """The cells in the capture manifest's recorded execution order (re-runs included), or None
+    when there is no recorded order or it is the notebook order."""
+    runs = (manifest or {}).get("execution") or []
+    by_id = {c.cell_id: c for c in cells}
+    order = [by_id[r["cell_id"]] for r in runs if isinstance(r, dict) and r.get("cell_id") in by_id]
+    if not order or [c.index for c in order] == sorted(c.index for c in order):
+        return None
+    return order
+
+
+def _recorded_view(cells: list[Any], manifest: dict | None, ctx: Context, skip: set[str],
+                   result: LintResult) -> list[Finding]:
+    """Leakage the recorded run had that a top-to-bottom run would not (the second view)."""
+    order = _recorded_order(cells, manifest)
+    if order is None:
+        return []
+    view = Context(notebook=ctx.notebook, cells=cells, facts=analyze(order, manifest=manifest), names=ctx.names,
+                   manifest=manifest, nb=ctx.nb)
+    out = []
+    for rule_id, rule in RULES.items():
+        if rule.category != "leakage" or rule_id in skip or ALL in skip:
+            continue
+        view.rule = rule
+        try:
+            for finding in rule.check(view):
+                out.append(Finding(**{**finding.to_dict(),
+                                      "message": finding.message + " (In the recorded execution order.)"}))
+        except Exception as exc:
+            result.errors.append(f"{rule_id} (recorded order): {type(exc).__name__}: {exc}")
+    return out
+
+
 def _postprocess(findings: list[Finding], cells: list[Any], config: LintConfig) -> list[Finding]:
     by_index = {c.index: c for c in cells}
     silenced: dict[int, tuple[set[str], dict[int, set[str]]]] = {}
     out: dict[tuple, Finding] = {}
+    seen: set[tuple] = set()
     for finding in findings:
         if finding.cell is not None and finding.cell in by_index:
             if finding.cell not in silenced:
@@ -84,7 +119,11 @@ def _postprocess(findings: list[Finding], cells: list[Any], config: LintConfig) 
         severity = config.severity.get(finding.rule)
         if severity and severity != finding.severity:
             finding = Finding(**{**finding.to_dict(), "severity": severity})
-        out.setdefault((finding.rule, finding.cell, finding.line, finding.message), finding)
+        key = (finding.rule, finding.cell, finding.line)
+        if key in seen:
+            continue
+        seen.add(key)
+        out[key + (finding.message,)] = finding
     return sorted(out.values(), key=Finding.sort_key)
 
 

@@ -152,6 +152,10 @@ _KNOWN_CLASSES = (K.STAT_TRANSFORMERS | K.STATELESS | K.OVERSAMPLERS | K.UNDERSA
                   | K.SPLITTERS)
 
 
+#: Stands for "some model" when a metric function scores predictions inside a loop.
+_METRIC = Est(cls="metric", kind="model", site=(0, 0))
+
+
 class _Frame:
     def __init__(self) -> None:
         self.returns: list[Any] = []
@@ -191,6 +195,12 @@ def _is_true(value: Any) -> bool:
 
 def _is_false(value: Any) -> bool:
     return isinstance(value, Const) and value.value is False
+
+
+def _flatten(value: Any) -> list[Any]:
+    if isinstance(value, Coll):
+        return [v for item in value.items for v in _flatten(item)]
+    return [value]
 
 
 def _estimators(value: Any) -> list[Est]:
@@ -365,7 +375,7 @@ class _Analyzer:
             if isinstance(value, Coll) and len(value.items) == len(elements) and not any(
                 isinstance(e, ast.Starred) for e in elements
             ):
-                for element, item in zip(elements, value.items):
+                for element, item in zip(elements, value.items, strict=True):
                     self.assign(element, item)
             else:
                 for element in elements:
@@ -497,6 +507,10 @@ class _Analyzer:
         for value in node.values:
             if isinstance(value, ast.Constant):
                 parts.append(str(value.value))
+            elif isinstance(value, ast.FormattedValue) and value.format_spec is None and value.conversion == -1:
+                known = self.expr(value.value)
+                text = known.value if isinstance(known, Const) and isinstance(known.value, (str, int)) else None
+                parts.append(str(text) if text is not None else "{}")
             else:
                 self.expr(value)
                 parts.append("{}")
@@ -654,7 +668,7 @@ class _Analyzer:
         if isinstance(receiver, Coll):
             if isinstance(key, Const):
                 if receiver.kind == "dict" and receiver.keys:
-                    for k, item in zip(receiver.keys, receiver.items):
+                    for k, item in zip(receiver.keys, receiver.items, strict=False):
                         if isinstance(k, Const) and k.value == key.value:
                             return item
                     return UNKNOWN
@@ -742,6 +756,16 @@ class _Analyzer:
             return UNKNOWN
         if short in K.READERS or (short in {"load", "open"} and (root in K.LOAD_MODULES or dotted == "open")):
             return self.read(dotted, args, kwargs, site)
+        if short == "connect" and root in {"sqlite3", "duckdb"}:
+            self.read(dotted, args, kwargs, site)
+            return UNKNOWN
+        if short == "shuffle" and root == "sklearn":
+            state = kwargs.get("random_state")
+            if state is None or (isinstance(state, Const) and state.value is None):
+                self.facts.randoms.append(RandomEvent(site, "shuffle()", self.seed_numpy or self.seed_all,
+                                                      "shuffle(..., random_state=0)"))
+            out = [a.evolve(subset=False, fresh=False) if isinstance(a, Data) else UNKNOWN for a in args]
+            return out[0] if len(out) == 1 else Coll(out, "tuple")
         if short in K.PIPELINES or short in K.SEARCHES or self.is_estimator_class(ref):
             return self.construct(ref, args, kwargs, site)
         if ("datasets" in dotted or dotted == short) and short.startswith(("load_", "fetch_", "make_")) \
@@ -751,6 +775,9 @@ class _Analyzer:
             return self.split(args, kwargs, site)
         if short in K.CV_FUNCTIONS:
             return self.cross_validate(short, args, kwargs, site)
+        if self.loop and args and root == "sklearn" and (short.endswith(("_score", "_error", "_loss"))
+                                                          or short in {"classification_report", "confusion_matrix"}):
+            self.metric_in_loop(short, args, node, site)
         if short in K.STAT_FUNCTIONS_AGG and root in {"numpy", "statistics", "scipy"}:
             axis = kwargs.get("axis", args[1] if len(args) > 1 else None)
             data = args[0] if args else None
@@ -814,11 +841,12 @@ class _Analyzer:
             self.seed_numpy = True
         elif dotted == "random.seed":
             self.seed_random = True
-        elif short in {"manual_seed", "set_seed", "seed_everything", "set_random_seed", "seed_all",
-                       "set_seeds", "fix_seed", "seed"} and dotted not in {"numpy.random.seed"}:
-            if short == "seed" and dotted != "seed":
-                return False
-            self.seed_all = True
+        elif short in {"manual_seed", "manual_seed_all"} or dotted in {"tensorflow.random.set_seed",
+                                                                         "tf.random.set_seed"}:
+            pass  # seeds torch / TensorFlow only: NumPy and `random` stay unseeded
+        elif short in {"set_seed", "seed_everything", "set_random_seed", "seed_all", "set_seeds", "fix_seed",
+                       "set_global_seed"} or dotted == "seed":
+            self.seed_all = True  # helpers (transformers, lightning, a notebook's own) seed everything
         else:
             return False
         self.facts.seeds.append((site, dotted))
@@ -921,6 +949,16 @@ class _Analyzer:
                 out += [UNKNOWN, UNKNOWN]
         return Coll(out, "tuple")
 
+    def metric_in_loop(self, short: str, args: list, node: ast.Call, site: Site) -> None:
+        """``f1_score(y_test, proba > t)`` inside a loop or a ``key=`` lambda: the whole held-out
+        target is scored repeatedly to pick something (a threshold, a model) — a selection-time
+        evaluation. Scoring *subsets* (``y_test[mask]``, per-group reports, bootstraps) is not."""
+        y_true = args[0]
+        if not isinstance(y_true, Data) or not node.args or not isinstance(node.args[0], ast.Name):
+            return
+        self.facts.evals.append(EvalEvent(_METRIC, y_true, UNKNOWN, site, short, self.loop, frozenset(),
+                                          frozenset(), node.args[0].id))
+
     def cross_validate(self, short: str, args: list, kwargs: dict, site: Site) -> Any:
         est = args[0] if args else kwargs.get("estimator", UNKNOWN)
         X = args[1] if len(args) > 1 else kwargs.get("X", UNKNOWN)
@@ -960,7 +998,7 @@ class _Analyzer:
                 for d in datas:
                     derived.update(d.cols.derived_map())
                     future.update(d.cols.future_map())
-                cols = Cols(selected=frozenset().union(*(d.cols.selected for d in datas)),
+                cols = Cols(selected=frozenset().union(*(d.cols.selected or frozenset() for d in datas)),
                             derived=tuple(sorted(derived.items())),
                             future=tuple(sorted(future.items(), key=lambda kv: kv[0])))
             else:
@@ -989,7 +1027,7 @@ class _Analyzer:
         fn = func.node
         params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
         bindings: dict[str, Any] = {}
-        for name, value in zip(params, args):
+        for name, value in zip(params, args, strict=False):
             bindings[name] = value
         for name in params[len(args):] + [a.arg for a in fn.args.kwonlyargs]:
             bindings[name] = kwargs.get(name, UNKNOWN)
@@ -1031,7 +1069,7 @@ class _Analyzer:
         if isinstance(receiver, Coll):
             if method == "items" and receiver.kind == "dict":
                 keys = receiver.keys or [UNKNOWN] * len(receiver.items)
-                return Coll([Coll([k, v], "tuple") for k, v in zip(keys, receiver.items)])
+                return Coll([Coll([k, v], "tuple") for k, v in zip(keys, receiver.items, strict=False)])
             if method == "values":
                 return Coll(list(receiver.items))
             if method == "keys":
@@ -1045,7 +1083,7 @@ class _Analyzer:
             if method == "copy":
                 return Coll(list(receiver.items), receiver.kind, receiver.keys)
             if method == "get" and args and receiver.kind == "dict" and isinstance(args[0], Const):
-                for k, item in zip(receiver.keys or [], receiver.items):
+                for k, item in zip(receiver.keys or [], receiver.items, strict=False):
                     if isinstance(k, Const) and k.value == args[0].value:
                         return item
             return UNKNOWN
@@ -1069,6 +1107,7 @@ class _Analyzer:
         x_text = _unparse(node.args[0]) if node.args else ""
         if method in {"fit", "partial_fit"}:
             self.fit(est, X, y, method, site, x_text)
+            self.monitored_fit(est, kwargs, site)
             return est
         if method == "fit_transform":
             self.fit(est, X, y, method, site, x_text)
@@ -1102,6 +1141,18 @@ class _Analyzer:
         if method == "set_params":
             return est
         return UNKNOWN
+
+    def monitored_fit(self, est: Est, kwargs: dict, site: Site) -> None:
+        """``fit(..., eval_set=[(X_val, y_val)])`` / ``validation_data=``: data that steers training
+        (early stopping, best epoch) is used to choose — recorded as a selection-time evaluation."""
+        for key in ("eval_set", "validation_data", "valid_sets", "eval_data"):
+            value = kwargs.get(key)
+            if value is None:
+                continue
+            datas = [v for v in _flatten(value) if isinstance(v, Data)]
+            for data in datas[:1] if isinstance(value, Coll) and value.kind == "tuple" else datas[::2]:
+                self.facts.evals.append(EvalEvent(est, data, UNKNOWN, site, f"fit({key}=...)", self.loop + 1,
+                                                  est.fit_rows, getattr(est, "_train_stats", frozenset()), key))
 
     def fit(self, est: Est, X: Any, y: Any, method: str, site: Site, x_text: str) -> None:
         est.fitted = True

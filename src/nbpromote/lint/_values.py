@@ -67,8 +67,9 @@ class Cols:
 
     def with_column(self, column: str, sources: frozenset, future: frozenset, is_date: bool) -> Cols:
         derived = dict(self.derived)
-        if sources - {column}:
-            derived[column] = frozenset(sources - {column}) | derived.get(column, frozenset())
+        # Every column the notebook builds is recorded, with the columns it came from (possibly
+        # none): its lineage is known, so name-based guesses do not apply to it.
+        derived[column] = frozenset(sources - {column}) | derived.get(column, frozenset())
         fut = dict(self.future)
         if future:
             fut[column] = future

@@ -1,7 +1,9 @@
-"""``%promote lint [NOTEBOOK] [--live on|off]``: findings as a table in the notebook.
+"""``%promote lint [NOTEBOOK] [--live on|off] [--no-data]``: findings as a table in the notebook.
 
 Without NOTEBOOK it lints the notebook the kernel belongs to (ipykernel's ``__session__``); when the
-kernel cannot tell (a console), it lints the cells run so far, in execution order. ``--live on``
+kernel cannot tell (a console), it lints the cells run so far, in execution order. In both cases the
+runtime checks also look at the kernel's data (rows shared by ``X_train``/``X_test``, a feature that
+alone predicts ``y_train``) unless ``--no-data`` is given. ``--live on``
 registers a ``post_run_cell`` hook that lints the execution history after every cell and shows only
 the new findings about the cell just run.
 """
@@ -23,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="%promote lint", add_help=True)
     parser.add_argument("notebook", nargs="?", default=None)
     parser.add_argument("--live", choices=["on", "off"], default=None)
+    parser.add_argument("--no-data", action="store_true",
+                        help="skip the runtime checks on the kernel's data (duplicates, proxy features)")
     return parser
 
 
@@ -114,10 +118,19 @@ def lint(shell: Any, args: list[str]) -> Any:
         print(set_live(shell, options.live == "on"))
         return None
     if options.notebook:
-        path = Path(options.notebook)
-        return findings_view(lint_notebook(path), notebook_path=path)
+        given = Path(options.notebook)
+        return findings_view(lint_notebook(given), notebook_path=given)
     path = _current_notebook(shell)
     if path is not None:
-        return findings_view(lint_notebook(path), notebook_path=path)
-    return FindingsTable(lint_history(shell), title="nbpromote lint — cells run so far (execution order)",
-                         cell_label="In")
+        result = lint_notebook(path)
+        table = findings_view(result, notebook_path=path)
+    else:
+        result = lint_history(shell)
+        table = FindingsTable(result, title="nbpromote lint — cells run so far (execution order)",
+                              cell_label="In")
+    if not options.no_data:
+        # The kernel holds this notebook's data: add the runtime checks (duplicates, proxies).
+        from ..lint import runtime_findings
+
+        result.findings = result.findings + runtime_findings(getattr(shell, "user_ns", {}) or {})
+    return table

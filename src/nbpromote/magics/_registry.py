@@ -47,9 +47,15 @@ def registry(shell: Any, args: list[str]) -> LiveView:
     if extra:
         raise UsageError(f"%promote registry: unexpected {' '.join(extra)}.",
                          hint="Usage: %promote registry [MODEL] [--db PATH]")
+    from ..errors import RegistryUnavailableError
     from ..registry import open_registry
 
-    reg = open_registry(ns.db)
+    try:
+        reg = open_registry(ns.db, create=False)
+    except RegistryUnavailableError as error:
+        if getattr(error, "cause", None) != "missing" or ns.model is not None:
+            raise
+        return LiveView(f"No registry at {error.path}", ["model", "live", "versions", "updated"], [])
     try:
         if ns.model is None:
             models = reg.models()

@@ -34,6 +34,12 @@ class Batch:
     """Lazily reduced view of a current DataFrame, keyed by column name."""
 
     def __init__(self, df: Any) -> None:
+        from ..errors import MonitorError
+
+        if not df.columns.is_unique:
+            dupes = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+            raise MonitorError(f"the batch has duplicate column names: {', '.join(dupes)}; "
+                               "rename or drop them.")
         self.df = df
         self._numeric: dict[str, CoercedNumeric] = {}
         self._categorical: dict[str, tuple[dict[str, int], int, bool]] = {}
@@ -69,6 +75,8 @@ class Batch:
             if pd.api.types.is_datetime64_any_dtype(series.dtype):
                 values = series.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64)
                 values[series.isna().to_numpy()] = np.nan
+            elif series.dtype == np.float64:
+                values = series.to_numpy()  # no copy: NaN already marks missing values
             else:
                 values = series.to_numpy(dtype=np.float64, na_value=np.nan)
             self._numeric[name] = CoercedNumeric(numeric_column(values), values, uncoercible)

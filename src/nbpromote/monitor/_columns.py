@@ -19,6 +19,9 @@ __all__ = [
     "KINDS",
     "NumericColumn",
     "detect_kind",
+    "is_text_like",
+    "looks_like_dates",
+    "parse_dates",
     "numeric_column",
     "category_counts",
     "quantile_edges",
@@ -45,7 +48,8 @@ def label_of(value: Any) -> str:
     return str(value)
 
 
-def _is_text_like(series: Any) -> bool:
+def is_text_like(series: Any) -> bool:
+    """Object, string or pandas-categorical dtype."""
     import pandas as pd
 
     return bool(
@@ -65,7 +69,19 @@ def looks_like_dates(series: Any) -> bool:
     return all(isinstance(v, str) and _ISO_DATE.match(v) for v in sample)
 
 
-def detect_kind(series: Any, *, max_categories: int) -> str:
+def parse_dates(series: Any) -> Any:
+    """ISO-date text → datetime64 (unparseable → NaT), parsing each distinct value once."""
+    import pandas as pd
+
+    uniques = pd.Series(series.dropna().unique())
+    parsed = pd.to_datetime(uniques, errors="coerce", format="ISO8601")
+    lookup = pd.Series(parsed.to_numpy(), index=uniques.astype(object).to_numpy())
+    return pd.Series(series.astype(object).map(lookup).to_numpy(), index=series.index,
+                     dtype=parsed.dtype)
+
+
+def detect_kind(series: Any, *, max_categories: int,
+                counts: tuple[dict[str, int], int, bool] | None = None) -> str:
     """Kind of a reference column: numeric, categorical, datetime or identifier.
 
     Booleans are categorical; numeric dtypes (ints, floats, nullable ints) are numeric; text
@@ -82,11 +98,13 @@ def detect_kind(series: Any, *, max_categories: int) -> str:
         return "datetime"
     if pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
         return "numeric"
-    if _is_text_like(series):
+    if is_text_like(series):
         if looks_like_dates(series):
             return "datetime"
-        non_null = int(series.notna().sum())
-        unique = int(series.nunique(dropna=True))
+        if counts is not None:
+            non_null, unique = sum(counts[0].values()), len(counts[0])
+        else:
+            non_null, unique = int(series.notna().sum()), int(series.nunique(dropna=True))
         if unique > max_categories and unique >= 0.5 * non_null:
             return "identifier"
         return "categorical"
@@ -119,6 +137,8 @@ def numeric_column(values: Any) -> NumericColumn:
         if pd.api.types.is_datetime64_any_dtype(values.dtype):
             arr = values.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64)
             arr[values.isna().to_numpy()] = np.nan
+        elif values.dtype == np.float64:
+            arr = values.to_numpy()  # no copy: NaN already marks missing values
         else:
             arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
@@ -181,6 +201,8 @@ def category_counts(series: Any) -> tuple[dict[str, int], int, bool]:
         if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
             null_count += int(count)
             continue
+        if not count:
+            continue  # an unused level of a pandas Categorical is not an observed category
         types.add("number" if isinstance(value, (int, float, np.number)) and not isinstance(
             value, (bool, np.bool_)) else type(value).__name__)
         key = label_of(value)

@@ -35,7 +35,7 @@ import numpy as np
 from .._io import atomic_write_text, write_json
 from ..errors import MonitorError
 from ._batch import Batch
-from ._columns import label_of
+from ._columns import label_of, parse_dates
 from ._profile import Profile
 
 __all__ = ["Violation", "ValidationReport", "validate_batch", "VALIDATION_SCHEMA_VERSION"]
@@ -265,7 +265,7 @@ def _check_datetime(violations: list[Violation], batch: Batch, df: Any, name: st
     series = batch.series(name)
     null_count = int(series.isna().sum())
     if not pd.api.types.is_datetime64_any_dtype(series.dtype):
-        parsed = pd.to_datetime(series, errors="coerce", format="ISO8601")
+        parsed = parse_dates(series)
         bad = (parsed.isna() & series.notna()).to_numpy()
         if bad.any():
             violations.append(_row_violation(

@@ -4,7 +4,15 @@ The shared layer under ``capture``, ``lint`` and ``export``: they all read noteb
 through here, once.
 """
 
-from ._cells import CodeCell, cells_from_script, code_cells, load_cells, load_notebook, make_cell, python_source
+from ._cells import (
+    CodeCell,
+    cells_from_script,
+    code_cells,
+    load_cells,
+    load_notebook,
+    make_cell,
+    python_source,
+)
 from ._io import notebook_from_dict, notebook_hash, read_notebook, write_notebook
 from ._names import BUILTINS, CellNames, cell_names
 

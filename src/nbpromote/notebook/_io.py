@@ -14,7 +14,12 @@ from typing import Any
 import nbformat
 
 from .._io import atomic_write_text
-from ..errors import NotebookFormatError, NotebookNotFoundError, NotebookWriteError, OutputExistsError
+from ..errors import (
+    NotebookFormatError,
+    NotebookNotFoundError,
+    NotebookWriteError,
+    OutputExistsError,
+)
 
 __all__ = ["read_notebook", "write_notebook", "notebook_from_dict", "notebook_hash"]
 

@@ -85,7 +85,8 @@ def add_integration_commands(group: click.Group, pipeline: Pipeline, store_optio
         show(version.to_dict(), as_json, f"registered {pipeline.name} v{version.version} (artifact {version.artifact_hash})")
 
     @group.command("promote")
-    @click.argument("version")
+    @click.argument("version", required=False)
+    @click.option("--version", "version_option", default=None, help="Same as VERSION (default: the newest registered).")
     @click.option("--reason", required=True, help="Why (kept in the history and the audit log).")
     @click.option("--metric", default=None, help="Primary metric of the gate.")
     @click.option("--delta", type=float, default=None, help="Required improvement (default: the holdout's noise).")
@@ -94,15 +95,31 @@ def add_integration_commands(group: click.Group, pipeline: Pipeline, store_optio
     @_db_option
     @_actor_option
     @json_option
-    def promote(version: str, reason: str, metric: str | None, delta: float | None, guardrails: tuple[str, ...],
-                approve: bool, db: str | None, actor: str | None, as_json: bool) -> None:
-        """Promote VERSION to Production through the champion/challenger gate (exit 1 if rejected)."""
+    def promote(version: str | None, version_option: str | None, reason: str, metric: str | None, delta: float | None,
+                guardrails: tuple[str, ...], approve: bool, db: str | None, actor: str | None, as_json: bool) -> None:
+        """Promote VERSION (default: the newest registered) through the champion/challenger gate.
+
+        Exit 1 when the gate rejects it; the JSON error document then carries the gate's evidence.
+        """
+        from ..errors import UsageError
         from ..registry import open_registry
 
-        with open_registry(db) as registry:
+        if version and version_option and version != version_option:
+            raise UsageError(f"Two versions given: {version} and --version {version_option}.", hint="Give one.")
+        version = version or version_option
+        registry = open_registry(db)
+        try:
+            if version is None:
+                versions = registry.versions(pipeline.name)
+                if not versions:
+                    raise UsageError(f"No version of '{pipeline.name}' is registered yet.",
+                                     hint=f"Register the latest run first: python -m {pipeline.name} register")
+                version = str(versions[-1].version)
             transition = registry.promote(pipeline.name, version, metric=metric, delta=delta,
                                           guardrails=list(guardrails) or None, reason=reason, actor=actor,
                                           approve=approve)
+        finally:
+            registry.close()
         show(transition.to_dict(), as_json, f"{pipeline.name}: {_describe(transition)}")
 
     @group.command("rollback")
@@ -115,8 +132,12 @@ def add_integration_commands(group: click.Group, pipeline: Pipeline, store_optio
         """Put the previous Production version back."""
         from ..registry import open_registry
 
-        with open_registry(db) as registry:
-            transition = registry.rollback(pipeline.name, reason=reason, actor=actor, to=to_version)
+        registry = open_registry(db)
+        try:
+            extra = {"to": to_version} if to_version is not None else {}  # not every backend takes it
+            transition = registry.rollback(pipeline.name, reason=reason, actor=actor, **extra)
+        finally:
+            registry.close()
         show(transition.to_dict(), as_json, f"{pipeline.name}: {_describe(transition)}")
 
     @group.command("predict")

@@ -66,8 +66,9 @@ class Stage:
             object.__setattr__(self, attribute, tuple(value))
         if not self.name or not isinstance(self.name, str):
             raise StageGraphError(f"A stage needs a non-empty name, got {self.name!r}.")
-        lazy = isinstance(self.func, str)
-        if (lazy and (self.func.count(":") != 1 or not all(self.func.split(":")))) or (not lazy and not callable(self.func)):
+        func = self.func
+        bad_ref = isinstance(func, str) and (func.count(":") != 1 or not all(func.split(":")))
+        if bad_ref or not (isinstance(func, str) or callable(func)):
             raise StageGraphError(
                 f"Stage '{self.name}': func must be a function or a 'module:function' string, got {self.func!r}.",
                 hint="Pass the stage module's run function, e.g. Stage('train', train.run, …) or "
@@ -223,6 +224,11 @@ class Pipeline:
             if any((p := self.producer(i)) is not None and p.name in reached for i in stage.inputs):
                 reached.add(stage.name)
         return [s.name for s in self.stages if s.name in reached]
+
+    @property
+    def root(self) -> Path | None:
+        """``package_root`` as a resolved Path (None when the pipeline has no package)."""
+        return Path(self.package_root) if self.package_root is not None else None
 
     @property
     def outputs(self) -> list[str]:

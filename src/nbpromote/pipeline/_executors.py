@@ -258,9 +258,8 @@ class ProcessExecutor(Executor):
         import subprocess
         import tempfile
 
-        tmp_root = store.home / "tmp"
-        tmp_root.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=tmp_root) as folder:
+        # The task and result files are private hand-over files: the system temp dir, not the store.
+        with tempfile.TemporaryDirectory(prefix="nbpromote-stage-") as folder:
             task_path = Path(folder) / "task.pkl"
             result_path = Path(folder) / "result.json"
             shipped = StageTask(**{**task.__dict__, "func": None})
@@ -327,13 +326,27 @@ EXECUTORS: dict[str, type[Executor]] = {"inprocess": InProcessExecutor, "process
 
 
 def register_executor(name: str, cls: type[Executor]) -> type[Executor]:
-    """Make ``--executor NAME`` use ``cls`` (e.g. a Dask executor from a plug-in)."""
+    """Make ``--executor NAME`` use ``cls`` (e.g. a Dask executor from a plug-in).
+
+    Parameters
+    ----------
+    name : str
+        The name ``--executor`` takes.
+    cls : type
+        An :class:`Executor` subclass, instantiated without arguments.
+    """
     EXECUTORS[name] = cls
     return cls
 
 
 def get_executor(executor: str | Executor | None) -> Executor:
-    """An executor instance from a name (``"inprocess"``, ``"process"``), an instance, or None."""
+    """An executor instance from a name (``"inprocess"``, ``"process"``), an instance, or None.
+
+    Parameters
+    ----------
+    executor : str or Executor or None
+        None means in-process.
+    """
     if executor is None:
         return InProcessExecutor()
     if isinstance(executor, Executor):

@@ -57,6 +57,7 @@ def reference_frame(pipeline: Pipeline, store: ArtifactStore, refs: Mapping[str,
     import pandas as pd
 
     reference = store.get(refs[pipeline.roles["reference"]])
+    target_output, model_output = pipeline.roles.get("target"), pipeline.roles.get("model")
     if isinstance(reference, pd.Series):
         reference = reference.to_frame()
     if not isinstance(reference, pd.DataFrame):
@@ -66,16 +67,14 @@ def reference_frame(pipeline: Pipeline, store: ArtifactStore, refs: Mapping[str,
         )
     frame = reference.copy()
     target_name = prediction_name = None
-    target_output = pipeline.roles.get("target")
-    if target_output in refs:
+    if target_output is not None and target_output in refs:
         target = store.get(refs[target_output])
         if hasattr(target, "__len__") and len(target) == len(frame):
             target_name = str(getattr(target, "name", None) or "target")
             if target_name in frame.columns:
                 target_name = f"{target_name}_target"
             frame[target_name] = getattr(target, "values", target)
-    model_output = pipeline.roles.get("model")
-    if model_output in refs:
+    if model_output is not None and model_output in refs:
         model = store.get(refs[model_output])
         try:
             frame[PREDICTION_COLUMN] = _predictions(model, reference)
@@ -191,7 +190,7 @@ def run_lineage(pipeline: Pipeline, record: Mapping[str, Any]) -> dict[str, Any]
     from .._io import read_json
 
     manifest: Any = None
-    root = pipeline.package_root
+    root = pipeline.root
     if root is not None and (root / "lineage.json").is_file():
         manifest = read_json(root / "lineage.json")
     stages = {
@@ -268,10 +267,23 @@ def model_for_prediction(pipeline: Pipeline, store: ArtifactStore, *, latest: bo
         from ..registry import open_registry
     except ImportError:
         raise _unavailable("Predicting with the registered model", "nbpromote.registry") from None
+    from ..errors import VersionNotFoundError
+
     registry = open_registry(db)
     try:
-        mv = registry.live_or_get(pipeline.name, version)
-        return registry.load(pipeline.name, mv.version), {"source": "registry", "version": mv.version, "hash": mv.artifact_hash}
+        if version is None:
+            live = registry.live(pipeline.name)
+            if live is None:
+                raise VersionNotFoundError(
+                    f"Model '{pipeline.name}' has no Production version.",
+                    hint=f"Promote one (python -m {pipeline.name} promote N --reason …), pass --version N, or use --latest.",
+                    model=pipeline.name,
+                )
+            version = live.version
+        model = registry.load(pipeline.name, version)
+        chosen = next((v for v in registry.versions(pipeline.name) if str(v.version) == str(version).lstrip("v")), None)
+        digest = getattr(chosen, "artifact_hash", None)
+        return model, {"source": "registry", "version": getattr(chosen, "version", version), "hash": digest}
     finally:
         registry.close()
 
@@ -286,14 +298,9 @@ def predict_file(pipeline: Pipeline, store: ArtifactStore, path: str | Path, *, 
     """
     try:
         from ..monitor import read_frame
-    except ImportError:  # reading batches lives in monitor; fall back to pandas directly
-        read_frame = None
-    if read_frame is not None:
-        batch = read_frame(path)
-    else:
-        import pandas as pd
-
-        batch = pd.read_parquet(path) if str(path).endswith(".parquet") else pd.read_csv(path)
+    except ImportError:
+        raise _unavailable("Reading a batch", "nbpromote.monitor") from None
+    batch = read_frame(path)
     model, info = model_for_prediction(pipeline, store, latest=latest, version=version, db=db)
     features = list(getattr(model, "feature_names_in_", []))
     if features:

@@ -52,6 +52,11 @@ _ENV_CACHE: dict[str, dict[str, str]] = {}
 def environment_lock(package_root: Path | None) -> dict[str, str]:
     """What the key uses as the environment: ``{"source": …, "hash": …}``.
 
+    Parameters
+    ----------
+    package_root : Path or None
+        The package directory that may hold ``requirements.lock``.
+
     The package's ``requirements.lock`` when it has one (the pinned environment it was exported
     with); otherwise the running interpreter's installed distributions as a sorted
     ``name==version`` list, read from the ``*.dist-info`` directory names on ``sys.path`` (fast:
@@ -90,7 +95,7 @@ def installed_distributions() -> list[str]:
 
 def code_files(pipeline: Pipeline, stage: Stage) -> dict[str, str]:
     """``{relative path: hash}`` of the stage's module file and the package's ``common.py``."""
-    root = pipeline.package_root
+    root = pipeline.root
     files: dict[str, str] = {}
     source = stage.source_file
     candidates = [source] if source else []
@@ -128,7 +133,19 @@ def data_files(params: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, d
 
 
 def key_parts(pipeline: Pipeline, stage: Stage, params: Mapping[str, Any], inputs: Mapping[str, str]) -> dict[str, Any]:
-    """Everything the stage's result depends on, as a canonical dict (hashed into the key)."""
+    """Everything the stage's result depends on, as a canonical dict (hashed into the key).
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The pipeline (package root, seed).
+    stage : Stage
+        The stage.
+    params : mapping
+        This run's resolved parameters; only the stage's own enter the key.
+    inputs : mapping
+        Input name → content hash of the upstream artifact.
+    """
     return {
         "stage": stage.name,
         "outputs": list(stage.outputs),
@@ -136,13 +153,19 @@ def key_parts(pipeline: Pipeline, stage: Stage, params: Mapping[str, Any], input
         "params": {name: params[name] for name in stage.params},
         "data": data_files(params, stage.params),
         "inputs": {name: inputs[name] for name in stage.inputs},
-        "env": environment_lock(pipeline.package_root)["hash"],
+        "env": environment_lock(pipeline.root)["hash"],
         "seed": pipeline.seed,
     }
 
 
 def stage_key(parts: Mapping[str, Any]) -> str:
-    """The cache key: the hash of the key parts' canonical JSON."""
+    """The cache key: the hash of the key parts' canonical JSON.
+
+    Parameters
+    ----------
+    parts : mapping
+        From :func:`key_parts`.
+    """
     return _hash_json(dict(parts))
 
 

@@ -9,6 +9,7 @@ hand, or a store from another tool) the run records are searched instead.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ..errors import PipelineError, UsageError
@@ -73,7 +74,22 @@ def _producer_from_runs(store: ArtifactStore, pipeline: str, digest: str) -> dic
     return None
 
 
-def lineage(pipeline: Pipeline, target: str, *, store: ArtifactStore | str | None = None) -> dict[str, Any]:
+def _producer_by_output(pipeline: Pipeline, store: ArtifactStore, digest: str, output: str | None) -> dict[str, Any] | None:
+    # Equal content is stored once, so the artifact's metadata names only its *first* producer
+    # (a validate stage passing its input through has the same hash as ingest's output). When
+    # the output name is known, the stage that declares it is the producer to report.
+    stage = pipeline.producer(output) if output else None
+    if stage is None:
+        return None
+    matches = [e for e in store.entries(pipeline.name, stage.name) if e.get("outputs", {}).get(output) == digest]
+    if not matches:
+        return None
+    entry = max(matches, key=lambda e: e.get("run_id") or "")
+    return {"pipeline": pipeline.name, "stage": stage.name, "output": output, "key": entry["key"],
+            "key_parts": entry.get("key_parts", {}), "run_id": entry.get("run_id")}
+
+
+def lineage(pipeline: Pipeline, target: str, *, store: ArtifactStore | str | Path | None = None) -> dict[str, Any]:
     """The provenance tree of one artifact.
 
     Parameters
@@ -105,8 +121,8 @@ def _node(pipeline: Pipeline, store: ArtifactStore, digest: str, output: str | N
     meta = store.meta(digest) if store.has(digest) else {}
     node.update({k: meta.get(k) for k in ("serializer", "type", "size")})
     producer = meta.get("producer")
-    info: dict[str, Any] | None = None
-    if producer:
+    info: dict[str, Any] | None = _producer_by_output(pipeline, store, digest, output)
+    if info is None and producer:
         entry = store.get_entry(producer.get("pipeline", pipeline.name), producer["stage"], producer["key"])
         if entry is not None:
             info = {**producer, "key_parts": entry.get("key_parts", {}), "run_id": entry.get("run_id")}
@@ -153,8 +169,15 @@ def format_lineage(node: dict[str, Any], indent: str = "", _seen: set[str] | Non
     return "\n".join(lines)
 
 
-def pipeline_status(pipeline: Pipeline, *, store: ArtifactStore | str | None = None) -> dict[str, Any]:
+def pipeline_status(pipeline: Pipeline, *, store: ArtifactStore | str | Path | None = None) -> dict[str, Any]:
     """Last run, what a run would do now (cache state per stage), and the roles' artifacts.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The DAG.
+    store : ArtifactStore or str or Path or None, default=None
+        The nbpromote home.
 
     Returns
     -------

@@ -21,7 +21,7 @@ from typing import Any
 
 import xxhash
 
-from ..errors import PipelineError, SerializationError, StageFailedError, UsageError
+from ..errors import ManifestError, PipelineError, SerializationError, StageFailedError, UsageError
 from ._dag import Pipeline, Stage
 from ._executors import Executor, StageTask, get_executor
 from ._keys import environment_lock, key_parts, rerun_reasons, stage_key
@@ -51,23 +51,39 @@ def new_run_id(pipeline: str, moment: datetime | None = None) -> str:
     return f"{stamp}-{suffix}"
 
 
-def _previous_parts(store: ArtifactStore, pipeline: str) -> dict[str, dict[str, Any]]:
-    """Key parts of each stage's most recent run, from the newest run record holding it."""
+def _lazy_previous(store: ArtifactStore, pipeline: Pipeline) -> Callable[[str], dict[str, Any] | None]:
+    """``previous(stage_name)``: run records are read only when a stage misses the cache."""
+    loaded: list[dict[str, dict[str, Any]]] = []
+
+    def previous(name: str) -> dict[str, Any] | None:
+        if not loaded:
+            loaded.append(_previous_parts(store, pipeline))
+        return loaded[0].get(name)
+
+    return previous
+
+
+def _previous_parts(store: ArtifactStore, pipeline: Pipeline) -> dict[str, dict[str, Any]]:
+    """Key parts of each stage's most recent attempt, from the newest run records holding it.
+
+    A run with ``--only`` or one that failed holds some stages only; older records (the last 20)
+    fill the gaps, so every stage is compared with its own last attempt.
+    """
     found: dict[str, dict[str, Any]] = {}
-    last = store.latest_run(pipeline)
-    if last is None:
-        return found
-    for stage in last.get("stages", []):
-        if "key_parts" in stage:
-            found[stage["name"]] = stage["key_parts"]
-    failed = last.get("failed") or {}
-    if failed.get("key_parts"):
-        found[failed["stage"]] = failed["key_parts"]
-    if len(found) < len(last.get("stages", [])) or last.get("status") != "succeeded":
-        # A partial or failed run: fill the gaps from older records (few; newest first).
-        for run_id in reversed(store.run_ids(pipeline)[-20:]):
-            for stage in store.read_run(pipeline, run_id).get("stages", []):
-                found.setdefault(stage["name"], stage.get("key_parts", {}))
+    wanted = {stage.name for stage in pipeline.stages}
+    for run_id in reversed(store.run_ids(pipeline.name)[-20:]):
+        try:
+            record = store.read_run(pipeline.name, run_id)
+        except ManifestError:
+            continue
+        failed = record.get("failed") or {}
+        if failed.get("key_parts"):
+            found.setdefault(failed["stage"], failed["key_parts"])
+        for stage in record.get("stages", []):
+            if "key_parts" in stage:
+                found.setdefault(stage["name"], stage["key_parts"])
+        if wanted <= set(found):
+            break
     return found
 
 
@@ -97,6 +113,15 @@ def plan_run(
 ) -> list[dict[str, Any]]:
     """What ``run`` would do now, without running anything (used by ``status``).
 
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The DAG.
+    params : mapping or None, default=None
+        Resolved parameter values; None means the pipeline's defaults.
+    store : ArtifactStore or str or Path or None, default=None
+        The nbpromote home.
+
     Returns
     -------
     list of dict
@@ -105,7 +130,7 @@ def plan_run(
     """
     store = store if isinstance(store, ArtifactStore) else ArtifactStore(store)
     resolved = dict(pipeline.params) if params is None else dict(params)
-    previous = _previous_parts(store, pipeline.name)
+    previous = _lazy_previous(store, pipeline)
     refs: dict[str, str] = {}
     stale: set[str] = set()
     out = []
@@ -125,7 +150,7 @@ def plan_run(
         else:
             stale.add(stage.name)
             out.append({"name": stage.name, "key": key, "state": "will run",
-                        "reasons": rerun_reasons(parts, previous.get(stage.name))})
+                        "reasons": rerun_reasons(parts, previous(stage.name))})
     return out
 
 
@@ -189,8 +214,8 @@ def run_pipeline(
     runner = get_executor(executor)
     started = _now()
     run_id = new_run_id(pipeline.name, started)
-    previous = _previous_parts(store, pipeline.name)
-    env = environment_lock(pipeline.package_root)
+    previous = _lazy_previous(store, pipeline)
+    env = environment_lock(pipeline.root)
     record: dict[str, Any] = {
         "schema_version": RUN_SCHEMA_VERSION,
         "run_id": run_id,
@@ -226,10 +251,10 @@ def run_pipeline(
             if only and stage.name != only:
                 raise PipelineError(
                     f"--only {only} needs the result of stage '{stage.name}', which is not cached for the "
-                    f"current code, params and data ({'; '.join(rerun_reasons(parts, previous.get(stage.name)))}).",
+                    f"current code, params and data ({'; '.join(rerun_reasons(parts, previous(stage.name)))}).",
                     hint=f"Run the pipeline without --only, or use --from {stage.name}.", stage=stage.name,
                 )
-            reasons = [f"forced by {forced_by}"] if stage.name in forced else rerun_reasons(parts, previous.get(stage.name))
+            reasons = [f"forced by {forced_by}"] if stage.name in forced else rerun_reasons(parts, previous(stage.name))
             task = StageTask(
                 pipeline=pipeline.name, stage=stage.name, func_ref=stage.func_ref, key=key, inputs=inputs,
                 params={name: resolved[name] for name in stage.params}, outputs=stage.outputs,
@@ -262,7 +287,7 @@ def run_pipeline(
         })
         store.write_run(record)
         error.fields["run_id"] = run_id
-        error.run_id = run_id  # type: ignore[attr-defined]
+        setattr(error, "run_id", run_id)  # noqa: B010 - the CLI names the failed run's record
         raise
     finally:
         runner.close()
@@ -281,7 +306,7 @@ def run_pipeline(
 def _package_info(pipeline: Pipeline) -> dict[str, Any]:
     from ._keys import hash_file_light
 
-    root = pipeline.package_root
+    root = pipeline.root
     info: dict[str, Any] = {"root": str(root) if root else None}
     if root is not None:
         for name in ("lineage.json", "requirements.lock"):

@@ -145,6 +145,15 @@ def get_serializer(name: str) -> Serializer:
 def serialize(value: Any, *, stage: str | None = None, output: str | None = None) -> tuple[Serializer, bytes, str, dict[str, Any]]:
     """Store-ready bytes of ``value``: ``(serializer, data, content_hash, meta)``.
 
+    Parameters
+    ----------
+    value : object
+        A stage output.
+    stage : str or None, default=None
+        Stage name, for the error message.
+    output : str or None, default=None
+        Output name, for the error message.
+
     Raises
     ------
     SerializationError
@@ -175,7 +184,15 @@ def serialize(value: Any, *, stage: str | None = None, output: str | None = None
 
 
 def deserialize(data: bytes, meta: dict[str, Any]) -> Any:
-    """The value back from its bytes and metadata (as written by :func:`serialize`)."""
+    """The value back from its bytes and metadata (as written by :func:`serialize`).
+
+    Parameters
+    ----------
+    data : bytes
+        The artifact's bytes.
+    meta : dict
+        Its metadata; ``meta["serializer"]`` picks the serializer.
+    """
     return get_serializer(meta["serializer"]).load(data, meta)
 
 

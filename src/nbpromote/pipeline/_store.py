@@ -82,6 +82,15 @@ class ArtifactStore:
             producer: dict[str, Any] | None = None) -> ArtifactRef:
         """Serialize and store ``value``; returns its reference. Storing equal content twice is free.
 
+        Parameters
+        ----------
+        value : object
+            The artifact.
+        stage, output : str or None, default=None
+            Names for error messages.
+        producer : dict or None, default=None
+            Recorded in the metadata (pipeline, stage, output, key) for lineage.
+
         Raises
         ------
         SerializationError

@@ -125,8 +125,9 @@ def _report_failure(error: StageFailedError, prog: str, as_json: bool) -> None:
     if text:
         click.echo("stage traceback (most recent call last):", err=True)
         click.echo(text.rstrip(), err=True)
-    if getattr(error, "run_id", None):
-        click.echo(f"run record {error.run_id} (status failed); completed stages stay cached.", err=True)
+    run_id = getattr(error, "run_id", None)
+    if run_id:
+        click.echo(f"run record: {run_id} (status failed)", err=True)
 
 
 def main(pipeline: Pipeline, argv: Sequence[str] | None = None) -> None:

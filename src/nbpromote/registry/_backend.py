@@ -49,6 +49,14 @@ class RegistryBackend(abc.ABC):
         """All versions, oldest first."""
 
     @abc.abstractmethod
+    def models(self) -> list[dict[str, Any]]:
+        """Every model: ``{"name", "versions", "live", "updated_at"}``."""
+
+    @abc.abstractmethod
+    def rollback(self, name: str, *, reason: str, actor: str | None = None) -> Any:
+        """Re-point Production/champion to the previous one."""
+
+    @abc.abstractmethod
     def load(self, name: str, version: Any = None) -> Any:
         """The model object, integrity-checked where the store allows."""
 

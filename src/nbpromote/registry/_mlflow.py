@@ -34,7 +34,7 @@ from ._backend import RegistryBackend
 from ._config import resolve_actor
 from ._db import utcnow
 from ._gate import evaluate_gate, normalize_guardrails
-from ._models import ModelVersion
+from ._models import ModelVersion, Transition
 
 __all__ = ["MlflowRegistry"]
 
@@ -60,6 +60,13 @@ def _flatten(prefix: str, value: Any, out: dict[str, str]) -> None:
         text = value if isinstance(value, str) else canonical_json(value)
         if len(text) <= _MAX_TAG:
             out[prefix] = text
+
+
+def _transition(name: str, number: int, entry: Mapping[str, Any]) -> Transition:
+    champion = entry["alias"] == "champion"
+    return Transition(id=number, name=name, version=entry["version"], kind=entry["kind"], from_stage=None,
+                      to_stage="Production" if champion else None, alias=entry["alias"], actor=entry["actor"],
+                      at=entry["at"], reason=entry["reason"], evidence=dict(entry.get("evidence") or {}))
 
 
 class MlflowRegistry(RegistryBackend):
@@ -145,10 +152,11 @@ class MlflowRegistry(RegistryBackend):
         return json.loads(self._registered(name).tags.get(_TAG + "alias_history", "[]"))
 
     def _move_alias(self, name: str, alias: str, version: int, *, actor: str, reason: str, kind: str,
-                    evidence: Mapping[str, Any] | None = None) -> None:
+                    evidence: Mapping[str, Any] | None = None) -> Transition:
         history = self._alias_history(name)
-        history.append({"alias": alias, "version": version, "actor": actor, "at": utcnow(), "reason": reason,
-                        "kind": kind, "evidence": dict(evidence or {})})
+        entry = {"alias": alias, "version": version, "actor": actor, "at": utcnow(), "reason": reason,
+                 "kind": kind, "evidence": dict(evidence or {})}
+        history.append(entry)
         self.client.set_registered_model_alias(name, alias, str(version))
         # MLflow keeps no alias history (mlflow#2169); we keep it, most recent entries if it grows.
         text = json.dumps(history, sort_keys=True)
@@ -156,6 +164,7 @@ class MlflowRegistry(RegistryBackend):
             history.pop(0)
             text = json.dumps(history, sort_keys=True)
         self.client.set_registered_model_tag(name, _TAG + "alias_history", text)
+        return _transition(name, len(history), entry)
 
     # --- API ----------------------------------------------------------------------------------------
     def register(self, name: str, artifact: Any, *, metrics: Mapping[str, Any], lineage: Any,
@@ -235,11 +244,11 @@ class MlflowRegistry(RegistryBackend):
         return self._alias_history(name)
 
     def set_alias(self, name: str, alias: str, version: Any, *, reason: str = "alias set",
-                  actor: str | None = None) -> None:
+                  actor: str | None = None) -> Transition:
         if alias == "champion":
             raise IllegalTransitionError("The 'champion' alias moves only with promote/rollback.", alias=alias)
         mv = self._version(name, version)
-        self._move_alias(name, alias, int(mv.version), actor=resolve_actor(actor), reason=reason, kind="alias")
+        return self._move_alias(name, alias, int(mv.version), actor=resolve_actor(actor), reason=reason, kind="alias")
 
     def approve(self, name: str, version: Any, *, actor: str | None = None, reason: str) -> None:
         who = resolve_actor(actor)
@@ -252,7 +261,7 @@ class MlflowRegistry(RegistryBackend):
 
     def promote(self, name: str, version: Any, *, metric: str | None = None, delta: float | None = None,
                 guardrails: Any = None, reason: str, actor: str | None = None, approve: bool = False,
-                higher_is_better: bool | None = None) -> dict[str, Any]:
+                higher_is_better: bool | None = None) -> Transition:
         """Gate ``version`` against the ``champion`` and move the alias when it passes."""
         if not reason:
             raise UsageError("A promotion needs a reason.")
@@ -280,14 +289,14 @@ class MlflowRegistry(RegistryBackend):
         evidence = {"gate": gate.to_dict(), "from_version": champion.version if champion else None}
         self.client.set_model_version_tag(name, str(challenger.version), _TAG + "promoted",
                                           json.dumps({"actor": who, "at": utcnow(), "reason": reason})[:_MAX_TAG])
-        self._move_alias(name, "champion", challenger.version, actor=who, reason=reason, kind="promote",
-                         evidence={"from_version": evidence["from_version"]})
+        result = self._move_alias(name, "champion", challenger.version, actor=who, reason=reason, kind="promote",
+                                  evidence={"from_version": evidence["from_version"]})
         if str(self._registered(name).aliases.get("challenger")) == str(challenger.version):
             self.client.delete_registered_model_alias(name, "challenger")
-        return {"name": name, "version": challenger.version, "kind": "promote", "actor": who, "reason": reason,
-                "evidence": evidence}
+        # The full gate evidence is in the version's tag; the history keeps the decision's numbers.
+        return Transition(**{**result.to_dict(), "evidence": evidence})
 
-    def rollback(self, name: str, *, reason: str, actor: str | None = None) -> dict[str, Any]:
+    def rollback(self, name: str, *, reason: str, actor: str | None = None, to: Any = None) -> Transition:
         """Move ``champion`` back to the previous champion recorded in the alias history."""
         who = resolve_actor(actor)
         history = [h for h in self._alias_history(name) if h["alias"] == "champion"]
@@ -301,12 +310,16 @@ class MlflowRegistry(RegistryBackend):
             rolled_back.discard(int(h["version"]))
         candidates = [v for v in reversed(live_versions)
                       if str(v) != str(current) and v not in rolled_back]
+        if to is not None:
+            wanted = int(str(to).lstrip("vV"))
+            if wanted not in live_versions or str(wanted) == str(current):
+                raise IllegalTransitionError(f"'{name}' v{wanted} is not an earlier champion.", model=name)
+            candidates = [wanted]
         if not candidates:
             raise IllegalTransitionError(f"'{name}' has no earlier champion to roll back to.", model=name)
-        target = candidates[0]
-        self._move_alias(name, "champion", target, actor=who, reason=reason, kind="rollback",
-                         evidence={"from_version": int(current) if current is not None else None})
-        return {"name": name, "version": target, "kind": "rollback", "actor": who, "reason": reason}
+        return self._move_alias(name, "champion", candidates[0], actor=who, reason=reason, kind="rollback",
+                                evidence={"from_version": int(current) if current is not None else None,
+                                          "to_version": candidates[0]})
 
     def load(self, name: str, version: Any = None) -> Any:
         """Download, verify the SHA-256 recorded at registration, then unpickle."""
@@ -339,8 +352,18 @@ class MlflowRegistry(RegistryBackend):
                         "updated_at": None})
         return out
 
-    def history(self, name: str) -> list[dict[str, Any]]:
-        return self._alias_history(name)
+    def history(self, name: str, *, kinds: tuple[str, ...] | None = None) -> list[Transition]:
+        """The alias moves nbpromote recorded (promotions, rollbacks, alias changes), oldest first."""
+        events = [_transition(name, i, h) for i, h in enumerate(self._alias_history(name), start=1)]
+        return [t for t in events if kinds is None or t.kind in kinds]
+
+    def live_at(self, name: str, when: Any) -> ModelVersion | None:
+        """The champion at time ``when``, from the recorded alias history."""
+        from ._registry import _iso
+
+        moment = _iso(when)
+        moves = [h for h in self._alias_history(name) if h["alias"] == "champion" and h["at"] <= moment]
+        return self.get(name, moves[-1]["version"]) if moves else None
 
     def close(self) -> None:
         pass

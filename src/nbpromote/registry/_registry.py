@@ -13,6 +13,7 @@ import math
 import os
 import re
 import sqlite3
+import warnings
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,7 +25,9 @@ from ..errors import (
     GateRejectedError,
     IllegalTransitionError,
     ModelNotFoundError,
+    NbpromoteError,
     PromotionConflictError,
+    RegistryUnavailableError,
     UsageError,
     VersionNotFoundError,
 )
@@ -89,7 +92,7 @@ def _check_mapping(value: Any, what: str) -> dict[str, Any]:
     if value is None:
         return {}
     if isinstance(value, (str, os.PathLike)) and what == "lineage":
-        loaded = read_json(value)
+        loaded = read_json(Path(value))
         if not isinstance(loaded, dict):
             raise UsageError(f"lineage file {value} does not hold a JSON object.")
         return loaded
@@ -144,8 +147,9 @@ class Registry(RegistryBackend):
         Seconds to wait on a lock before :class:`~nbpromote.errors.RegistryUnavailableError`.
     read_only : bool, default=False
         Open for reading only.
-    checkpoint_dir, audit_key : optional
-        Passed to :class:`~nbpromote.registry.audit.AuditLog`.
+    checkpoint_dir, audit_key, checkpoint_every : optional
+        Passed to :class:`~nbpromote.registry.audit.AuditLog` (``checkpoint_dir``, ``key``,
+        ``checkpoint_every``). A checkpoint is also written after every registry write.
     """
 
     backend = "sqlite"
@@ -153,7 +157,7 @@ class Registry(RegistryBackend):
     def __init__(self, db: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT, read_only: bool = False,
                  checkpoint_dir: str | os.PathLike[str] | None = None, audit_key: bytes | str | None = None,
                  checkpoint_every: int | None = 1000) -> None:
-        self._db = Database(db, timeout=timeout, read_only=read_only)
+        self._db = Database(Path(db), timeout=timeout, read_only=read_only)
         self.path = self._db.path
         self.root = self.path.parent
         self.audit = AuditLog(self._db, checkpoint_dir=checkpoint_dir, key=audit_key,
@@ -292,9 +296,18 @@ class Registry(RegistryBackend):
     def _before_commit(self, conn: sqlite3.Connection, operation: str) -> None:
         """Hook run inside promote/rollback transactions just before COMMIT (no-op; for subclasses)."""
 
+    def _before_write(self, operation: str) -> None:
+        """Hook run after promote's gate check, before it asks for the write lock (no-op; for subclasses)."""
+
     def _checkpoint(self) -> None:
         # A signed checkpoint after each registry write pins the log's head outside the database.
-        self.audit.checkpoint()
+        # The transition is already committed: a failed checkpoint is a warning, not a failure.
+        try:
+            self.audit.checkpoint()
+        except (NbpromoteError, OSError) as exc:
+            warnings.warn(f"Registry {self.path}: the audit checkpoint could not be written ({exc}); the "
+                          "transition is recorded, run `nbpromote audit checkpoint` once fixed.", RuntimeWarning,
+                          stacklevel=3)
 
     # --- writes -----------------------------------------------------------------------------------
     def register(self, name: str, artifact: Any, *, metrics: Mapping[str, Any], lineage: Any,
@@ -514,6 +527,7 @@ class Registry(RegistryBackend):
                                     hint="Approve it (nbpromote registry approve, or promote --approve).",
                                     model=name, version=number, gate=gate)
             raise GateRejectedError(gate.summary(), model=name, version=number, gate=gate)
+        self._before_write("promote")
         with self._db.write("promote a version") as conn:
             model = self._model(conn, name)
             row = conn.execute("SELECT * FROM versions WHERE id = ?", (row["id"],)).fetchone()
@@ -760,7 +774,7 @@ class Registry(RegistryBackend):
 
 
 def open_registry(db: str | os.PathLike[str] | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-                  read_only: bool = False, **options: Any) -> RegistryBackend:
+                  read_only: bool = False, create: bool = True, **options: Any) -> RegistryBackend:
     """Open the model registry.
 
     Parameters
@@ -772,6 +786,10 @@ def open_registry(db: str | os.PathLike[str] | None = None, *, timeout: float = 
     timeout : float, default=10.0
         Seconds to wait on a database locked by another process.
     read_only : bool, default=False
+        Open for reading only (writes raise :class:`~nbpromote.errors.RegistryUnavailableError`).
+    create : bool, default=True
+        Create the database when it does not exist; with False a missing registry is an error
+        (what read-only commands want: looking must not create ``.nbpromote/``).
     **options
         Passed to the backend (``checkpoint_dir``, ``audit_key``, ``checkpoint_every`` for SQLite).
 
@@ -793,6 +811,11 @@ def open_registry(db: str | os.PathLike[str] | None = None, *, timeout: float = 
     factory, target = backend_for(location)
     if factory is not None:
         return factory(target, **options)
+    if not create and not Path(location).exists():
+        raise RegistryUnavailableError(
+            f"No registry at {location}.",
+            hint="Register a model first (nbpromote registry register), or point --db / NBPROMOTE_REGISTRY at "
+                 "an existing registry.", path=location, cause="missing")
     return Registry(location, timeout=timeout, read_only=read_only, **options)
 
 

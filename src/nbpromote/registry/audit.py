@@ -55,7 +55,18 @@ __all__ = [
 GENESIS_HASH = "0" * 64
 CHECKPOINT_SCHEMA_VERSION = 1
 ENV_AUDIT_KEY = "NBPROMOTE_AUDIT_KEY"
+ENV_AUDIT_SIGNER = "NBPROMOTE_AUDIT_SIGNER"
 _HASH_PREFIXES = ("xxh3_128:", "sha256:", "md5:", "sha1:", "xxh64:")
+
+
+def _ed25519_module() -> Any:
+    try:
+        from cryptography.hazmat.primitives.asymmetric import ed25519
+    except ImportError:
+        from ..errors import MissingDependencyError
+
+        raise MissingDependencyError("cryptography", "ed25519", "Ed25519 audit checkpoints") from None
+    return ed25519
 
 
 def chain_hash(prev_hash: str, seq: int, payload: str) -> str:
@@ -234,6 +245,12 @@ class AuditLog:
         (``None``: only on :meth:`checkpoint`).
     timeout : float, default=10.0
         Busy timeout in seconds for a database locked by another writer.
+    read_only : bool, default=False
+        Open the database without write access (verify and tail only).
+    signer : {"hmac", "ed25519"} or None, default=None
+        How checkpoints are signed (default ``$NBPROMOTE_AUDIT_SIGNER`` or ``hmac``). ``ed25519``
+        needs the ``cryptography`` package; its private key ``audit.ed25519`` (0600) sits beside
+        ``audit.key`` and verifiers need only ``audit.ed25519.pub``.
 
     Examples
     --------
@@ -245,7 +262,8 @@ class AuditLog:
 
     def __init__(self, db: str | os.PathLike[str] | Database | None = None, *,
                  checkpoint_dir: str | os.PathLike[str] | None = None, key: bytes | str | None = None,
-                 checkpoint_every: int | None = 1000, timeout: float = 10.0, read_only: bool = False) -> None:
+                 checkpoint_every: int | None = 1000, timeout: float = 10.0, read_only: bool = False,
+                 signer: str | None = None) -> None:
         if isinstance(db, Database):
             self._db = db
             self._owns_db = False
@@ -256,6 +274,9 @@ class AuditLog:
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else self.path.parent / "audit-checkpoints"
         self._key = key.encode("utf-8") if isinstance(key, str) else key
         self.checkpoint_every = checkpoint_every
+        self.signer = (signer or os.environ.get(ENV_AUDIT_SIGNER) or "hmac").lower()
+        if self.signer not in ("hmac", "ed25519"):
+            raise AuditError(f"Unknown checkpoint signer {self.signer!r}.", hint="Use 'hmac' (default) or 'ed25519'.")
         self._last_checkpoint_size: int | None = None
 
     # --- key and checkpoints ------------------------------------------------------------------
@@ -295,8 +316,42 @@ class AuditLog:
         return secret
 
     def _sign(self, body: dict[str, Any], *, create: bool) -> str:
+        message = canonical_json(body).encode("utf-8")
+        if body["algorithm"] == "ed25519":
+            return self._ed25519_private().sign(message).hex()
         key = self._signing_key(create=create)
-        return hmac.new(key, canonical_json(body).encode("utf-8"), hashlib.sha256).hexdigest()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+    # Ed25519 (optional, needs `cryptography`): verifiers need only the public key file.
+    def _ed25519_paths(self) -> tuple[Path, Path]:
+        private = self.key_path().with_name("audit.ed25519")
+        return private, private.with_name("audit.ed25519.pub")
+
+    def _ed25519_private(self) -> Any:
+        ed25519 = _ed25519_module()
+        private_path, public_path = self._ed25519_paths()
+        if private_path.exists():
+            return ed25519.Ed25519PrivateKey.from_private_bytes(bytes.fromhex(private_path.read_text().strip()))
+        key = ed25519.Ed25519PrivateKey.generate()
+        from cryptography.hazmat.primitives import serialization as ser
+
+        raw = key.private_bytes(ser.Encoding.Raw, ser.PrivateFormat.Raw, ser.NoEncryption())
+        private_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(raw.hex() + "\n")
+        public = key.public_key().public_bytes(ser.Encoding.Raw, ser.PublicFormat.Raw)
+        atomic_write_text(public_path, public.hex() + "\n")
+        return key
+
+    def _ed25519_public(self) -> Any:
+        ed25519 = _ed25519_module()
+        _private, public_path = self._ed25519_paths()
+        try:
+            return ed25519.Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_path.read_text().strip()))
+        except (OSError, ValueError) as exc:
+            raise AuditError(f"Cannot read the audit public key {public_path}: {exc}.",
+                             hint="Restore the public key the checkpoints were signed for.", path=str(public_path)) from None
 
     def checkpoint(self, *, size: int | None = None) -> Checkpoint:
         """Sign the current head (or the head at ``size``) and write it to ``checkpoint_dir``."""
@@ -309,8 +364,8 @@ class AuditLog:
                 if row is None:
                     raise AuditError(f"Audit log {self.path} has no record {size} to checkpoint.", seq=size)
                 head = str(row[0])
-        cp = Checkpoint(log_id=log_id, size=size, head_hash=head, time=utcnow(), algorithm="hmac-sha256",
-                        signature="")
+        cp = Checkpoint(log_id=log_id, size=size, head_hash=head, time=utcnow(),
+                        algorithm="ed25519" if self.signer == "ed25519" else "hmac-sha256", signature="")
         signature = self._sign(cp.body(), create=True)
         directory = self.checkpoint_dir / log_id
         directory.mkdir(parents=True, exist_ok=True)
@@ -346,7 +401,13 @@ class AuditLog:
             sizes = [c.size for c in self.checkpoints()]
             self._last_checkpoint_size = max(sizes) if sizes else 0
         if size - self._last_checkpoint_size >= self.checkpoint_every:
-            self.checkpoint()
+            try:
+                self.checkpoint()
+            except (AuditError, OSError) as exc:  # the records are committed; say so, do not fail the append
+                import warnings
+
+                warnings.warn(f"Audit log {self.path}: automatic checkpoint failed ({exc}).", RuntimeWarning,
+                              stacklevel=3)
 
     # --- appends -----------------------------------------------------------------------------
     def append(self, kind: str, data: dict[str, Any]) -> AuditRecord:
@@ -467,8 +528,12 @@ class AuditLog:
         result = VerifyResult(ok=True, size=start_seq, records_checked=0, first_kept_seq=start_seq + 1,
                               head_hash=running, checkpoints_checked=len(checkpoints), log_id=log_id)
 
+        expected = start_seq + 1
+
         def fail(seq: int, reason: str) -> VerifyResult:
+            # size/head_hash report the verified prefix, i.e. what can still be trusted.
             result.ok, result.first_bad_seq, result.reason = False, seq, reason
+            result.size, result.head_hash = max(min(seq, expected) - 1, start_seq), running
             return result
 
         for cp in checkpoints:
@@ -477,12 +542,11 @@ class AuditLog:
                                            "(forged, foreign or the key changed)")
         by_size = {cp.size: cp for cp in checkpoints}
         if start_seq:
-            cp = by_size.get(start_seq)
-            if cp is None or cp.head_hash != running:
+            anchor_cp = by_size.get(start_seq)
+            if anchor_cp is None or anchor_cp.head_hash != running:
                 return fail(start_seq + 1, f"the log starts after a pruned prefix ending at record {start_seq}, but "
                                            "no signed checkpoint vouches for that anchor (anchor forged or altered)")
         last_good_checkpoint = start_seq
-        expected = start_seq + 1
         sha = hashlib.sha256
         prev_bytes = bytes.fromhex(running)
         suffixes: dict[Any, str] = {}
@@ -507,11 +571,11 @@ class AuditLog:
                 return fail(seq, f"record {seq}'s kind column ({kind!r}) was altered or its payload is malformed")
             running = digest
             prev_bytes = bytes.fromhex(digest)
-            cp = by_size.get(seq)
-            if cp is not None:
-                if cp.head_hash != running:
+            at_size = by_size.get(seq)
+            if at_size is not None:
+                if at_size.head_hash != running:
                     return fail(last_good_checkpoint + 1,
-                                f"the chain through record {seq} differs from the signed checkpoint of {cp.time} "
+                                f"the chain through record {seq} differs from the signed checkpoint of {at_size.time} "
                                 f"(size {seq}): records {last_good_checkpoint + 1}..{seq} were rewritten and the "
                                 "chain recomputed")
                 last_good_checkpoint = seq
@@ -533,7 +597,7 @@ class AuditLog:
         files = sorted(directory.glob("*.json"))
         if not files:
             return []
-        key = self._signing_key(create=False)
+        keys: dict[str, Any] = {}
         checked = []
         for path in files:
             try:
@@ -545,11 +609,29 @@ class AuditLog:
                 checked.append(Checkpoint(log_id=log_id, size=-1, head_hash="", time="", algorithm="?", signature="",
                                           path=str(path)))
                 continue
-            expected = hmac.new(key, canonical_json(cp.body()).encode("utf-8"), hashlib.sha256).hexdigest()
-            if cp.algorithm != "hmac-sha256" or cp.log_id != log_id or not hmac.compare_digest(expected, cp.signature):
+            if not (cp.log_id == log_id and self._signature_ok(cp, keys)):
                 cp = Checkpoint(**{**asdict(cp), "signature": ""})
             checked.append(cp)
         return sorted(checked, key=lambda c: c.size)
+
+    def _signature_ok(self, cp: Checkpoint, keys: dict[str, Any]) -> bool:
+        message = canonical_json(cp.body()).encode("utf-8")
+        if cp.algorithm == "hmac-sha256":
+            if "hmac" not in keys:
+                keys["hmac"] = self._signing_key(create=False)
+            expected = hmac.new(keys["hmac"], message, hashlib.sha256).hexdigest()
+            return hmac.compare_digest(expected, cp.signature)
+        if cp.algorithm == "ed25519":
+            if "ed25519" not in keys:
+                keys["ed25519"] = self._ed25519_public()
+            from cryptography.exceptions import InvalidSignature
+
+            try:
+                keys["ed25519"].verify(bytes.fromhex(cp.signature), message)
+            except (InvalidSignature, ValueError):
+                return False
+            return True
+        return False
 
     # --- retention ------------------------------------------------------------------------------
     def prune(self, *, before: int | None = None, keep_last: int | None = None, reason: str = "retention",

@@ -45,7 +45,7 @@ class FindingsTable:
 
     def _where(self, finding: Any) -> str:
         if finding.cell is None:
-            return "file"
+            return "file" if finding.rule == "syntax-error" else "data"
         if self.cell_label == "In":
             return f"In [{finding.cell}]" + (f", line {finding.line}" if finding.line else "")
         return f"{self.cell_label} {finding.cell}" + (f", line {finding.line}" if finding.line else "")

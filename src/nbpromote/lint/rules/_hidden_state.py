@@ -11,14 +11,15 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from ...notebook import BUILTINS, cell_names
 from .._findings import Finding
 from .._registry import Context, Rule, register
-from ...notebook import BUILTINS
 
 _IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "display", "_ih", "_oh", "_dh", "__session__"}
 
 
-_OPAQUE_HINTS = ("*", "exec", "globals", "locals", "vars", "run_line_magic", "run_cell_magic")
+_OPAQUE_HINTS = ("import *", "exec", "globals", "locals", "vars", "'run'", "'store'", "'load'", "'autoreload'",
+                 "'load_ext'")
 
 
 def _opaque(cell) -> bool:
@@ -54,6 +55,55 @@ def _top_level_reads(tree) -> set[str]:
     return out
 
 
+def _top_level_calls(tree) -> list[tuple[str, int]]:
+    """``(function name, line)`` of calls made when the cell runs (not inside its own defs)."""
+    out: list[tuple[str, int]] = []
+
+    def visit(node) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            out.append((node.func.id, node.lineno))
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return out
+
+
+def _function_globals(cell) -> dict[str, set[str]]:
+    """Top-level functions of a cell -> the globals their bodies read."""
+    out = {}
+    for node in cell.tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            reads = cell_names(ast.Module(body=[node], type_ignores=[])).uses
+            out[node.name] = {n for n in reads if n not in BUILTINS and n not in _IPYTHON_NAMES}
+    return out
+
+
+def _calls_before_definition(ctx: Context, cells, defined_later) -> Iterator[Finding]:
+    functions: dict[str, tuple[int, set[str]]] = {}
+    defined: set[str] = set()
+    for cell in cells:
+        for name, line in _top_level_calls(cell.tree) if functions else ():
+            if name not in functions:
+                continue
+            def_cell, reads = functions[name]
+            for read in sorted(reads - defined):
+                later = defined_later.get(read)
+                if later is not None and later > cell.index:
+                    yield ctx.finding(
+                        cell.index, line + cell.line_offset,
+                        f"{name}() (cell {def_cell}) reads '{read}', which is only defined in cell {later}, below "
+                        "this call, so a restart-and-run-all fails here with a NameError.",
+                        f"Move the cell that defines '{read}' (cell {later}) above this call, or pass it to "
+                        f"{name}() as an argument.",
+                    )
+        for name, reads in _function_globals(cell).items():
+            functions[name] = (cell.index, reads)
+        defined |= set(ctx.names[cell.index].defines)
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     cells = [c for c in ctx.cells if c.tree is not None]
     defined_later: dict[str, int] = {}
@@ -64,6 +114,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     deleted: dict[str, int] = {}
     opaque = False
     ever = set(defined_later)
+    yield from _calls_before_definition(ctx, cells, defined_later)
     for cell in cells:
         names = ctx.names[cell.index]
         immediate = None
@@ -92,7 +143,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         if _opaque(cell):
             opaque = True
         defined |= set(names.defines)
-        for name, line in names.deletes.items():
+        for name in names.deletes:
             defined.discard(name)
             deleted[name] = cell.index
         for name in names.defines:

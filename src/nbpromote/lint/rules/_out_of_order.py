@@ -28,7 +28,7 @@ def _manifest_order(ctx: Context) -> list[tuple[int, int | None]] | None:
 def check(ctx: Context) -> Iterator[Finding]:
     order = _manifest_order(ctx)
     if order is not None:
-        highest = (-1, None)
+        highest: tuple[int, int | None] = (-1, None)
         reported = set()
         for index, count in order:
             if index < highest[0] and index not in reported:

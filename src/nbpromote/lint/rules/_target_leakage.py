@@ -52,7 +52,8 @@ def problems(X: Data, y: Data) -> list[str]:
             out.append(f"the feature '{column}' is computed from the target '{tied}'")
     if X.cols.selected is not None:
         flagged = {p.split("'")[1] for p in out}
-        for column in sorted(X.cols.selected - targets - flagged):
+        built = set(X.cols.derived_map())  # lineage known: no guessing from names
+        for column in sorted(X.cols.selected - targets - flagged - built):
             for target in y.src:
                 if len(target) > 2 and _words(target) <= _words(column) and target != "target":
                     out.append(f"the feature '{column}' is named after the target '{target}'")
