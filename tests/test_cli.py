@@ -57,3 +57,9 @@ def test_python_dash_m_is_the_same_command():
 def test_click_runner_sees_the_group():
     result = CliRunner().invoke(cli, ["capture", "--help"])
     assert result.exit_code == 0 and "-p, --parameter NAME VALUE" in result.output
+
+
+def test_no_command_shows_usage_on_stderr_as_bad_usage(capsys):
+    code, out, err = run_main([], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("Usage: nbpromote") and "capture" in err

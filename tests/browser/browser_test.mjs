@@ -34,6 +34,7 @@ const started = Date.now();
 
 let passed = 0;
 let failed = 0;
+let currentPage = null;
 const failures = [];
 
 function log(message) {
@@ -51,6 +52,11 @@ async function check(name, body) {
   } catch (error) {
     failed += 1;
     failures.push(name);
+    if (currentPage) {
+      const file = path.join(ARTIFACTS, `failed-${failed}.png`);
+      await currentPage.screenshot({ path: file }).catch(() => {});
+      log(`  screenshot of the failure: ${file}`);
+    }
     log(`FAIL ${name}: ${error && error.message ? error.message.split('\n')[0] : error}`);
     return false;
   }
@@ -275,6 +281,7 @@ async function main() {
   const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
+  currentPage = page;
   const consoleErrors = [];
   page.on('pageerror', error => consoleErrors.push(String(error)));
   page.on('console', message => {
@@ -463,26 +470,6 @@ async function main() {
       assert(/Provenance/.test(text), text);
     });
 
-    await check('with the kernel shut down the panel says so, and Lint still works', async () => {
-      const headers = { Authorization: `token ${lab.token}` };
-      const sessions = await (await fetch(`${lab.base}/api/sessions`, { headers })).json();
-      const session = sessions.find(s => s.path.endsWith(NOTEBOOK));
-      assert(session && session.kernel, 'no kernel session for the notebook');
-      const response = await fetch(`${lab.base}/api/kernels/${session.kernel.id}`, { method: 'DELETE', headers });
-      assert(response.status === 204, `DELETE kernel: ${response.status}`);
-      const note = page.locator('#nbpromote-panel .nbp-kernel-dead');
-      await note.waitFor({ timeout: TIMEOUT });
-      log(`  kernel note: ${(await note.textContent()).slice(0, 80)}`);
-      await save(page);
-      await page.locator('#nbpromote-panel .nbp-lint-button').click();
-      await page.waitForFunction(() => {
-        const button = document.querySelector('#nbpromote-panel .nbp-lint-button');
-        return button && button.textContent === 'Lint' && document.querySelector('#nbpromote-panel .nbp-finding');
-      });
-      const note2 = await page.locator('#nbpromote-panel .nbp-findings .nbp-note').textContent();
-      assert(/findings in/.test(note2), note2);
-    });
-
     await check('a custom stage name goes through a dialog; an invalid one is refused', async () => {
       const cell = page.locator('.jp-NotebookPanel .jp-Notebook .jp-Cell').nth(targetIndex);
       await cell.locator('.jp-InputPrompt').click();
@@ -508,10 +495,34 @@ async function main() {
       await save(page);
     });
 
+    await check('with the kernel shut down the panel says so, and Lint still works', async () => {
+      const headers = { Authorization: `token ${lab.token}` };
+      const sessions = await (await fetch(`${lab.base}/api/sessions`, { headers })).json();
+      const session = sessions.find(s => s.path.endsWith(NOTEBOOK));
+      assert(session && session.kernel, 'no kernel session for the notebook');
+      const response = await fetch(`${lab.base}/api/kernels/${session.kernel.id}`, { method: 'DELETE', headers });
+      assert(response.status === 204, `DELETE kernel: ${response.status}`);
+      const note = page.locator('#nbpromote-panel .nbp-kernel-dead');
+      await note.waitFor({ timeout: TIMEOUT });
+      log(`  kernel note: ${(await note.textContent()).slice(0, 80)}`);
+      await save(page);
+      await page.locator('#nbpromote-panel .nbp-lint-button').click();
+      await page.waitForFunction(() => {
+        const button = document.querySelector('#nbpromote-panel .nbp-lint-button');
+        return button && button.textContent === 'Lint' && document.querySelector('#nbpromote-panel .nbp-finding');
+      });
+      const note2 = await page.locator('#nbpromote-panel .nbp-findings .nbp-note').textContent();
+      assert(/findings in/.test(note2), note2);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-kernel-dead.png') });
+      if (await page.locator('.jp-Dialog').count()) {
+        await page.keyboard.press('Escape');
+      }
+    });
+
     await check('Suggest tags on an untagged notebook tags its cells for review (file unchanged until saved)', async () => {
-      const before = sha256(untaggedFile);
       await openNotebook(page, lab, 'credit_risk_untagged.ipynb');
       await openPanel(page);
+      const before = sha256(untaggedFile);
       assert(!(await page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.nbp-staged').count()), 'staged before suggesting');
       await page.locator('#nbpromote-panel .nbp-suggest-button').click();
       await page.locator('#nbpromote-panel .nbp-suggestions .nbp-note').waitFor();
@@ -547,6 +558,7 @@ async function main() {
   try {
     const page2 = await (await browser2.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
     page2.setDefaultTimeout(TIMEOUT);
+    currentPage = page2;
     await check('without the server extension the panel says so and disables its buttons', async () => {
       await openNotebook(page2, bare, 'credit_risk.ipynb', { kernel: false });
       await openPanel(page2);

@@ -43,14 +43,33 @@ def test_cli_passes_its_arguments_to_capture_notebook(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_capture_end_to_end_json_and_text(tmp_path, make_notebook):
+    from nbpromote.capture import CaptureResult, load_manifest
+
     path = make_notebook(tmp_path / "nb.ipynb", [("n = 1", ["parameters"]), "%promote seed 7",
-                                                 "import numpy as np\narr = np.arange(n)", "%promote track arr"])
+                                                 "import numpy as np\narr = np.arange(n)", "%promote track arr",
+                                                 "import random\nrandom.seed(None)\nrng = np.random.default_rng()"])
     result = CliRunner().invoke(cli, ["capture", str(path), "-p", "n", "4", "--format", "json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)  # exactly one JSON document on stdout
     assert document["notebook"] == str(tmp_path / "nb.captured.ipynb")
     assert document["manifest"]["data"]["arr"]["shape"] == [4]
     assert document["identity"].startswith("xxh3_128:")
-    text = CliRunner().invoke(cli, ["capture", str(path)])
-    assert text.exit_code == 0
-    assert "seed       7 (random, numpy" in text.output and "data       arr: ndarray" in text.output
+    captured = CaptureResult(tmp_path / "nb.captured.ipynb", tmp_path / "nb.captured.manifest.json",
+                             load_manifest(tmp_path / "nb.captured.ipynb"))
+    text = capture_cli.render_text(captured, str(path))
+    assert "seed       7 (random, numpy" in text and "data       arr: ndarray" in text
+    assert "unseeded cells: 1" in text and "np.random.default_rng" in text
+    assert f"identity {document['identity']}" in text
+
+
+@pytest.mark.slow
+def test_a_failing_notebook_exits_non_zero_with_one_line(tmp_path, make_notebook, capsys):
+    from nbpromote.cli import main
+
+    path = make_notebook(tmp_path / "nb.ipynb", ["raise KeyError('gone')"])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["capture", str(path), "--json"])
+    captured = capsys.readouterr()
+    assert exit_info.value.code == 2 and captured.out == ""
+    assert captured.err.startswith(f"nbpromote: error: {path}, cell 0 raised KeyError: 'gone'.")
+    assert captured.err.count("\n") == 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from nbpromote.capture import kernel
 from nbpromote.capture.hashing import hash_file
 
@@ -111,3 +113,53 @@ def test_a_broken_hook_is_turned_into_a_warning(shell, monkeypatch):
     result = run(shell, "import pandas as pd\ntry:\n    pd.read_csv('x.csv')\nexcept Exception:\n    pass")
     assert result.success
     assert "disk on fire" in session.warnings[0]
+
+
+@pytest.mark.slow
+def test_in_a_real_ipykernel_cell_ids_come_from_the_frontend(tmp_path):
+    # JupyterLab sends the cell id in the execute_request metadata ("cellId"); ipykernel passes it
+    # to IPython, whose pre_run_cell info carries it. Drive a real kernel the way the frontend does.
+    import json
+
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+    try:
+        def execute(code, cell_id):
+            msg = client.session.msg(
+                "execute_request",
+                {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+                 "allow_stdin": False, "stop_on_error": True},
+                metadata={"cellId": cell_id},
+            )
+            client.shell_channel.send(msg)
+            reply = client.get_shell_msg(timeout=60)
+            while reply["parent_header"].get("msg_id") != msg["header"]["msg_id"]:
+                reply = client.get_shell_msg(timeout=60)
+            return msg["header"]["msg_id"]
+
+        execute("%load_ext nbpromote", "load")
+        execute("a = 1", "cell-a")
+        execute("import numpy as np\nb = np.random.rand(2)", "cell-b")
+        execute("1 / 0", "cell-c")
+        msg_id = execute(
+            "import json\nfrom nbpromote.capture import kernel\n"
+            "s = kernel.get_session(get_ipython())\n"
+            "print(json.dumps([s.execution_records(), s.unseeded_cells]))", "report",
+        )
+        text = ""
+        while True:
+            message = client.get_iopub_msg(timeout=60)
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
+            if message["msg_type"] == "stream":
+                text += message["content"]["text"]
+            if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
+                break
+        records, unseeded = json.loads(text)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert [r["cell_id"] for r in records] == ["cell-a", "cell-b", "cell-c"]
+    assert [r["success"] for r in records] == [True, True, False]
+    assert unseeded[0]["cell_id"] == "cell-b"

@@ -104,7 +104,7 @@ def test_captured_notebook_exports_with_its_manifest_pins_data_hashes_and_seed(t
 
     project = tmp_path / "project"
     shutil.copytree(REPO / "notebooks", project)
-    captured = capture_notebook(project / "credit_risk.ipynb")
+    captured = capture_notebook(project / "credit_risk.ipynb")  # default: beside the notebook
     result = export_notebook(project / "credit_risk.ipynb", tmp_path / "out")
     package = tmp_path / "out"
     lock = (package / "src/credit_risk/requirements.lock").read_text()
@@ -117,3 +117,14 @@ def test_captured_notebook_exports_with_its_manifest_pins_data_hashes_and_seed(t
     assert f"`{data_hash}`" in card
     assert '"accuracy":' in card  # metrics printed by the captured run
     assert "seed=42," in (package / "src/credit_risk/pipeline.py").read_text()
+    # `nbpromote promote` captures elsewhere and hands the manifest over explicitly.
+    elsewhere = tmp_path / "runs"
+    elsewhere.mkdir()
+    moved = shutil.move(str(captured.manifest_path), elsewhere / captured.manifest_path.name)
+    shutil.move(str(captured.notebook_path), elsewhere / captured.notebook_path.name)
+    bare = export_notebook(project / "credit_risk.ipynb", tmp_path / "bare")
+    assert any("has no capture manifest" in w for w in bare.warnings)
+    given = export_notebook(project / "credit_risk.ipynb", tmp_path / "given", manifest=moved)
+    assert not any("manifest" in w for w in given.warnings)
+    assert "# import pandas (manifest)" in (tmp_path / "given/src/credit_risk/requirements.lock").read_text()
+    assert '"accuracy":' in (tmp_path / "given/README.md").read_text()

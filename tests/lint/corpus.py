@@ -102,6 +102,9 @@ case("pre_clean_gridsearch_pipeline", set(), IMPORTS, LOAD, SPLIT,
      "pipe = Pipeline([('scale', StandardScaler()), ('clf', LogisticRegression())])\n"
      "search = GridSearchCV(pipe, {'clf__C': [0.1, 1, 10]}, cv=5)\nsearch.fit(X_train, y_train)",
      "print(search.best_params_)\nprint(search.score(X_test, y_test))")
+case("pre_clean_outlier_filter_by_quantile", set(), IMPORTS,
+     'df = pd.read_csv("data/loans.csv")\ndf = df[df["income"] < df["income"].quantile(0.99)]', LOAD.split("\n", 1)[1],
+     SPLIT, FIT_EVAL, note="a cut-off statistic used only to filter rows is data cleaning, not a leaked value")
 case("pre_clean_label_encoder", set(), IMPORTS, 'df = pd.read_csv("data/loans.csv")\n'
      'y = LabelEncoder().fit_transform(df["target"])\nX = df.drop(columns=["target"])', SPLIT, FIT_EVAL)
 case("pre_clean_cut_fixed_bins", set(), IMPORTS,
@@ -216,6 +219,9 @@ case("tl_clean_drop_axis1", set(), IMPORTS, 'df = pd.read_csv("data/loans.csv")\
 case("tl_clean_pop", set(), IMPORTS, 'df = pd.read_csv("data/loans.csv")\ny = df.pop("target")\nX = df', SPLIT, FIT_EVAL)
 case("tl_clean_feature_list", set(), IMPORTS,
      'df = pd.read_csv("data/loans.csv")\nfeatures = ["age", "income"]\nX = df[features]\ny = df["target"]',
+     SPLIT, FIT_EVAL)
+case("tl_clean_select_dtypes_after_drop", set(), IMPORTS,
+     'df = pd.read_csv("data/loans.csv")\nX = df.drop(columns=["target"]).select_dtypes("number")\ny = df["target"]',
      SPLIT, FIT_EVAL)
 case("tl_clean_iloc_unknown", set(), IMPORTS,
      'df = pd.read_csv("data/loans.csv")\nX = df.iloc[:, :-1]\ny = df.iloc[:, -1]', SPLIT, FIT_EVAL)
@@ -611,7 +617,7 @@ case("wild3_select_dtypes_keeps_numeric_target", {"target-leakage"}, W3,
      'houses = pd.read_csv("data/houses.csv")\nX = houses.select_dtypes("number")\ny = houses["price"]',
      "from sklearn.linear_model import Ridge\nX_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
      "print(Ridge().fit(X_train, y_train).score(X_test, y_test))",
-     known_miss="select_dtypes makes the feature columns unknown without dtypes, so the rule stays silent")
+     note="held-out batch: missed on the first try (select_dtypes lost the columns); now a warning")
 case("wild3_drop_duplicates_then_split_clean", set(), W3,
      'df = pd.read_csv("data/churn.csv").drop_duplicates()\nX, y = df.drop(columns="churn"), df["churn"]\n'
      "X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)",

@@ -135,3 +135,17 @@ def test_label_algebra():
     assert label_of(train) == "train" and label_of(a) is None
     assert overlap(a, test) and not overlap(train, test) and not overlap(a, frozenset({(2, ())}))
     assert contained(test, a) and not contained(a, test) and not contained(frozenset(), a)
+
+
+def test_the_walk_never_gives_up_on_real_code():
+    """Every module of nbpromote itself, linted as a script: no statement the analysis cannot walk."""
+    from pathlib import Path
+
+    from nbpromote.lint import lint_notebook
+
+    src = Path(__file__).resolve().parents[2] / "src" / "nbpromote"
+    paths = sorted(src.rglob("*.py"))
+    assert len(paths) > 30
+    for path in paths:
+        result = lint_notebook(path)
+        assert result.errors == [], (path, result.errors)

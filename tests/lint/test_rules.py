@@ -115,3 +115,30 @@ def test_unseeded_estimators_only_when_random_state_matters():
            "a = KFold(5)\nb = KFold(5, shuffle=True)\nc = RandomForestRegressor(random_state=None)\n"
            "d = RandomForestRegressor(random_state=1)")
     assert [(f.rule, f.line) for f in findings(src)] == [("unseeded-randomness", 4), ("unseeded-randomness", 5)]
+
+
+def test_target_leakage_after_select_dtypes_is_a_hedged_warning():
+    (f,) = findings(HEAD, "df = pd.read_csv('d.csv')\nX = df.select_dtypes('number')\ny = df['y']", SPLIT,
+                    "LogisticRegression().fit(X_train, y_train)")
+    assert (f.rule, f.severity) == ("target-leakage", "warning") and "if it is numeric" in f.message
+
+
+def test_row_filters_with_statistics_are_cleaning_not_leakage():
+    assert findings(HEAD, "df = pd.read_csv('d.csv')\ndf = df[df.a < df.a.quantile(0.99)]\n"
+                    "X = df.drop(columns=['y'])\ny = df['y']", SPLIT,
+                    "m = LogisticRegression().fit(X_train, y_train)\nm.score(X_test, y_test)") == []
+
+
+def test_metric_loops_over_the_whole_test_target_are_selection():
+    (f,) = findings(HEAD, LOAD, SPLIT, "from sklearn.metrics import f1_score\n"
+                    "m = LogisticRegression().fit(X_train, y_train)\np = m.predict_proba(X_test)[:, 1]\n"
+                    "best = max([0.3, 0.5, 0.7], key=lambda t: f1_score(y_test, p > t))")
+    assert f.rule == "multi-test" and f.line == 3 and "inside a loop" in f.message
+
+
+def test_early_stopping_on_the_test_set_is_selection_but_on_a_validation_split_is_not():
+    fit = "m = LogisticRegression()\nm.fit(X_train, y_train, eval_set=[({x}, {y})])\nm.score(X_test, y_test)"
+    assert [f.rule for f in findings(HEAD, LOAD, SPLIT, fit.format(x="X_test", y="y_test"))] == ["multi-test"]
+    val = "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)"
+    assert findings(HEAD, LOAD, SPLIT, val, fit.replace("X_train, y_train", "X_tr, y_tr").format(
+        x="X_val", y="y_val")) == []

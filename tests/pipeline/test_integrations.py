@@ -89,9 +89,9 @@ def test_monitor_reports_drift_and_exits_1_when_retraining_is_due(ran, store, pa
     code, out, _ = call(pipeline, capsys, "monitor", "--current", str(shifted), "--store", str(store))
     assert code == 1 and "income" in out
     html = tmp_path / "r.html"
-    code, _, _ = call(pipeline, capsys, "monitor", "--current", str(shifted), "--store", str(store),
-                      "--format", "html", "-o", str(html))
-    assert code == 1 and html.read_text().lstrip().lower().startswith(("<!doctype", "<html"))
+    code, out, _ = call(pipeline, capsys, "monitor", "--current", str(shifted), "--store", str(store),
+                        "--format", "html", "-o", str(html))
+    assert code == 1 and out.strip() == f"report written to {html}" and html.read_text().lstrip().lower().startswith(("<!doctype", "<html"))
 
 
 def test_register_promote_predict_rollback_audit(ran, store, package, tmp_path, capsys):

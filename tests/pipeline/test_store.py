@@ -138,3 +138,15 @@ def test_light_import_shares_the_module_with_a_later_package_import():
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_stored_frames_are_not_serialized_again(tmp_path, monkeypatch):
+    from nbpromote.pipeline import _serializers
+
+    store = ArtifactStore(tmp_path)
+    frame = pd.DataFrame({"x": [1.0, 2.0]})
+    first = store.put(frame)
+    calls = []
+    monkeypatch.setattr(_serializers, "serialize", lambda *a, **k: calls.append(a))
+    assert store.put(frame.copy()) == first
+    assert calls == []

@@ -69,6 +69,9 @@ def test_user_scenario_through_the_cli(run, files, trained, tmp_path):
     code, out, _ = run("registry", "show", "credit_risk", "--db", db, "--json")
     doc = json.loads(out)
     assert doc["live"]["version"] == 1 and doc["aliases"] == {"champion": 1} and len(doc["versions"]) == 3
+    assert doc["rollback_to"] is None  # v3 was rolled back from; v1 was the first
+    code, out, _ = run("registry", "show", "credit_risk", "--db", db)
+    assert out.startswith("credit_risk: live v1 (approved by ") and "nothing to roll back to" in out
 
     code, out, _ = run("registry", "history", "credit_risk", "--db", db, "--json")
     kinds = [e["kind"] for e in json.loads(out)["history"]]

@@ -75,6 +75,7 @@ def test_killed_mid_transition_leaves_the_database_consistent(tmp_path, trained)
         assert reg.live(NAME).version == 1
         assert reg.get(NAME, 2).stage == "None"
         assert not [t for t in reg.history(NAME) if t.actor == "doomed"]
+        assert not [r for r in reg.audit.tail(100) if r.data.get("actor") == "doomed"]  # same transaction
         assert reg.audit.verify().ok
         assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         # The lock died with the process: the next promotion goes through.

@@ -253,8 +253,10 @@ def test_repeated_rollback_walks_back_through_history(reg, trained):
     reg.promote(NAME, 1, reason="first", approve=True)
     reg.promote(NAME, 2, reason="forced", delta=0.0)
     reg.promote(NAME, 3, reason="better")
+    assert reg.rollback_target(NAME).version == 2
     assert reg.rollback(NAME, reason="r1").version == 2
     assert reg.rollback(NAME, reason="r2").version == 1
+    assert reg.rollback_target(NAME) is None
     with pytest.raises(IllegalTransitionError, match="no earlier Production version"):
         reg.rollback(NAME, reason="r3")
     assert reg.rollback  # explicit target
@@ -378,3 +380,11 @@ def test_failed_checkpoint_warns_but_keeps_the_transition(tmp_path, trained, mon
         with pytest.warns(RuntimeWarning, match="checkpoint could not be written"):
             register(reg, trained, "v1")
         assert reg.get(NAME, 1).version == 1 and reg.audit.verify().ok
+
+
+def test_holdout_rows_fall_back_to_n_holdout_and_hashless_lineage_holdout_is_unknown(reg, model_file):
+    mv = reg.register(NAME, model_file, metrics={"accuracy": 0.7, "n_holdout": 500},
+                      lineage={"holdout": {"X": None, "rows": None}}, holdout={"hash": "xxh3_128:aa", "rows": None})
+    assert (mv.holdout_hash, mv.holdout_rows) == ("xxh3_128:aa", 500)
+    mv = reg.register(NAME, model_file, metrics={"accuracy": 0.7}, lineage={"holdout": {"X": None, "rows": None}})
+    assert (mv.holdout_hash, mv.holdout_rows) == (None, None)

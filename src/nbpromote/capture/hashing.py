@@ -6,8 +6,11 @@ every process and on every machine (byte order is normalised to little-endian; s
 pandas' fixed-key SipHash, not Python's salted ``hash``).
 
 Numeric columns are fed to xxh3 straight from their memory (a ``memoryview`` of the column: no copy),
-so hashing runs near memory bandwidth. Object, string and extension columns are reduced to one
-64-bit hash per element by pandas' vectorised ``hash_array`` first.
+so hashing runs near memory bandwidth. String columns (pandas ``str``/``string`` dtypes) are fed
+as Arrow buffers — element lengths, the UTF-8 bytes in place, null positions — so they hash near
+memory bandwidth too, and Arrow or Python storage and any chunking give the same hash. Object and
+other extension columns are reduced to one 64-bit hash per element by pandas' vectorised
+``hash_pandas_object``, a slice of rows at a time, so memory stays bounded for huge frames.
 """
 
 from __future__ import annotations

@@ -9,6 +9,25 @@ through :data:`UPGRADES` (recording ``upgraded_from``), and validates again; val
 the document. :func:`manifest_identity` hashes only the fields that decide reproducibility (data
 hashes, seeds, environment lock, notebook code, parameters), so two runs of the same notebook on the
 same data have the same identity even though their timestamps differ.
+
+Keys (schema_version 1; the schema file has a description for each):
+
+``schema_version``  1.
+``created_at``      UTC time of the capture (ISO 8601, ``…Z``).
+``notebook``        Path of the notebook captured, or null in a kernel not saved yet.
+``notebook_hash``   ``sha256:…`` of the cells' types, sources and tags (not outputs).
+``parameters``      papermill parameters of the run (``{}`` in an interactive kernel).
+``seeds``           ``seed`` (int or null), ``libraries`` seeded, ``pythonhashseed``, ``notes``,
+                    ``unseeded_cells`` (``cell_id``, ``execution_count``, ``calls``, ``always``).
+``data``            name -> ``hash`` (``xxh3_128:…``), ``kind`` (DataFrame, Series, Index, ndarray,
+                    bytes, file), ``shape`` or ``size``, ``source`` (``variable`` or
+                    ``read by cell <id>``), optional ``path``, ``nbytes``, ``note``.
+``environment``     ``python``, ``implementation``, ``executable``, ``platform``, ``machine``,
+                    ``packages`` (name -> exact version), ``lock_hash``, ``lock_path``.
+``git``             ``commit``, ``branch``, ``dirty``, ``root``; all null plus ``reason`` outside a
+                    repository.
+``execution``       Cell runs in the order they happened: ``cell_id``, ``execution_count``,
+                    ``started_at``, ``duration_ms``, ``success``.
 """
 
 from __future__ import annotations

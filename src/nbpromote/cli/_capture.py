@@ -8,7 +8,7 @@ import click
 
 from ._output import emit_json, format_option, resolve_format
 
-__all__ = ["capture", "parse_parameter"]
+__all__ = ["capture", "parse_parameter", "render_text"]
 
 
 def parse_parameter(text: str) -> Any:
@@ -56,16 +56,27 @@ def capture(
     if resolve_format(output_format, json_flag) == "json":
         emit_json(result.to_dict())
         return
+    click.echo(render_text(result, notebook))
+
+
+def render_text(result: Any, notebook: str) -> str:
+    """The human summary of a :class:`~nbpromote.capture.CaptureResult`."""
     manifest = result.manifest
     seeds = manifest["seeds"]
-    click.echo(f"Executed {notebook} -> {result.notebook_path}")
-    click.echo(f"Manifest  {result.manifest_path}  identity {result.to_dict()['identity']}")
+    lines = [f"Executed {notebook} -> {result.notebook_path}",
+             f"Manifest  {result.manifest_path}  identity {result.to_dict()['identity']}"]
     seed = f"{seeds['seed']} ({', '.join(seeds['libraries'])})" if seeds["seed"] is not None else "not set"
-    click.echo(f"  seed       {seed}; unseeded cells: {len(seeds['unseeded_cells'])}")
+    lines.append(f"  seed       {seed}; unseeded cells: {len(seeds['unseeded_cells'])}")
+    for cell in seeds["unseeded_cells"]:
+        lines.append(f"    unseeded cell {cell['cell_id']}: {'; '.join(cell['calls'])}")
     for name, entry in manifest["data"].items():
-        click.echo(f"  data       {name}: {entry['kind']} {entry['hash']}")
+        lines.append(f"  data       {name}: {entry['kind']} {entry['hash']}")
     env = manifest["environment"]
-    click.echo(f"  env        Python {env['python']}, {len(env['packages'])} packages, lock {env['lock_hash']}")
+    lines.append(f"  env        Python {env['python']}, {len(env['packages'])} packages, lock {env['lock_hash']}")
     git = manifest["git"]
-    click.echo(f"  git        {git['commit'] or 'none'}{' (dirty)' if git['dirty'] else ''}" + (f" — {git['reason']}" if git.get("reason") else ""))
-    click.echo(f"  cells run  {len(manifest['execution'])}")
+    lines.append(
+        f"  git        {git['commit'] or 'none'}{' (dirty)' if git['dirty'] else ''}"
+        + (f" — {git['reason']}" if git.get("reason") else "")
+    )
+    lines.append(f"  cells run  {len(manifest['execution'])}")
+    return "\n".join(lines)

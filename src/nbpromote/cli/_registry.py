@@ -139,11 +139,15 @@ def show(model: str, version: str | None, when: str | None, db: str | None, outp
         emit_json(mv.to_dict()) if as_json else click.echo(_version_text(mv))
         return
     live, versions, aliases = reg.live(model), reg.versions(model), reg.aliases(model)
+    target = reg.rollback_target(model) if hasattr(reg, "rollback_target") else None
     if as_json:
         emit_json({"model": model, "live": live.to_dict() if live else None, "aliases": aliases,
-                   "versions": [v.to_dict() for v in versions]})
+                   "rollback_to": target.version if target else None, "versions": [v.to_dict() for v in versions]})
         return
+    approved = ", ".join(a["actor"] for a in live.approvals) if live and live.approvals else ""
     click.echo(f"{model}: live " + (f"v{live.version}" if live else "none")
+               + (f" (approved by {approved})" if approved else "")
+               + (f"; rollback → v{target.version}" if target else "; nothing to roll back to")
                + ("; aliases: " + ", ".join(f"{a}=v{v}" for a, v in aliases.items()) if aliases else ""))
     click.echo(_table([[f"v{v.version}", v.stage, ",".join(v.aliases), v.created_by, v.created_at,
                         v.artifact_hash[:19] + "…"] for v in versions],

@@ -45,7 +45,7 @@ _KNOWN = {"sklearn": "scikit-learn", "PIL": "pillow", "yaml": "PyYAML", "cv2": "
 @lru_cache(maxsize=1)
 def _owners() -> dict[str, list[str]]:
     try:
-        return metadata.packages_distributions()
+        return dict(metadata.packages_distributions())
     except Exception:  # broken metadata of one distribution must not break export
         return {}
 

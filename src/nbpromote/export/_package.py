@@ -209,15 +209,20 @@ def _lint(source: Path | None, nb: Any, allow: bool, notebook: str) -> tuple[dic
     return summary, warnings
 
 
-def _manifest(path: Path, nb_hash: str) -> tuple[dict[str, Any] | None, list[str]]:
+def _manifest(path: Path, nb_hash: str, nb: Any) -> tuple[dict[str, Any] | None, list[str]]:
     """The capture manifest: the notebook's own (sidecar or metadata), else ``nbpromote capture``'s
     default output beside it (``<stem>.captured.manifest.json``), checked against the notebook hash."""
+    stem = path.name[: -len(".ipynb")] if path.name.endswith(".ipynb") else path.stem
+    captured = path.with_name(f"{stem.removesuffix('.captured')}.captured.manifest.json")
+    if not (captured.is_file() or path.with_name(f"{stem}.manifest.json").is_file()
+            or (nb.metadata.get("nbpromote") or {}).get("manifest")):
+        # Nothing to read: skip importing capture (it pulls in NumPy) and say what to do.
+        return None, [f"{path.name} has no capture manifest; data hashes are not recorded and pins come "
+                      f"from this environment. Run `nbpromote capture {path.name}` first."]
     try:
         from ..capture import load_manifest  # type: ignore[attr-defined]
     except ImportError:
         return None, ["capture (nbpromote.capture.load_manifest) is not available; pins come from this environment."]
-    stem = path.name[: -len(".ipynb")] if path.name.endswith(".ipynb") else path.stem
-    captured = path.with_name(f"{stem.removesuffix('.captured')}.captured.manifest.json")
     manifest: Any = None
     try:
         manifest = load_manifest(path)
@@ -238,6 +243,27 @@ def _manifest(path: Path, nb_hash: str) -> tuple[dict[str, Any] | None, list[str
                         f"{manifest.get('notebook_hash')}); re-run `nbpromote capture {path.name}` so data hashes "
                         "and pins match the exported code.")
     return dict(manifest), warnings
+
+
+def _given_manifest(given: Any, nb_hash: str, notebook: str) -> tuple[dict[str, Any], list[str], Path | None]:
+    """A manifest passed by the caller (``promote`` passes capture's): a dict, a ``.manifest.json``
+    or a captured ``.ipynb``; returns it, warnings, and the executed notebook beside it if any."""
+    from ..capture import load_manifest  # type: ignore[attr-defined]
+
+    executed: Path | None = None
+    if isinstance(given, (str, Path)):
+        source = Path(given)
+        if source.name.endswith(".manifest.json"):
+            executed = source.with_name(source.name[: -len(".manifest.json")] + ".ipynb")
+        elif source.suffix == ".ipynb":
+            executed = source
+    manifest = dict(load_manifest(given))
+    warnings = []
+    if manifest.get("notebook_hash") not in (None, nb_hash):
+        warnings.append(f"the capture manifest was recorded for another version of {notebook} (notebook hash "
+                        f"{manifest.get('notebook_hash')}); re-run `nbpromote capture {notebook}` so data hashes "
+                        "and pins match the exported code.")
+    return manifest, warnings, executed if executed is not None and executed.is_file() else None
 
 
 def _manifest_seed(manifest: dict[str, Any] | None) -> int | None:
@@ -318,7 +344,8 @@ def _stage_context(spec: StageSpec, params: dict[str, Any]) -> dict[str, Any]:
         code = n.python.rstrip("\n")
         blocks.append({"index": n.cell.index, "cell_id": n.cell.cell_id, "lines": max(1, code.count("\n") + 1),
                        "code": indent_code(code) if code.strip() else "    pass"})
-    returns = "{" + ", ".join(f"{artifact!r}: {var}" for artifact, var in spec.outputs) + "}"
+    items = [f"{artifact!r}: {var}" for artifact, var in spec.outputs]
+    returns = "{" + ", ".join(items) + "}" if len(items) <= 2 else "{\n" + "".join(f"        {i},\n" for i in items) + "    }"
     return {
         "name": spec.name, "signature": signature, "aliases": aliases, "blocks": blocks,
         "returns": returns, "common": sorted(spec.common),
@@ -345,24 +372,24 @@ def _captured_metrics(nb: Any, plan: StagePlan) -> str:
     return text[:2000]
 
 
-def _with_outputs(nb: Any, path: Path, nb_hash: str) -> Any:
+def _with_outputs(nb: Any, path: Path, nb_hash: str, executed: Path | None = None) -> Any:
     """The notebook, or `nbpromote capture`'s executed copy of the same code when this one has no outputs."""
     if any(cell.get("outputs") for cell in nb.cells):
         return nb
-    captured = path.with_name(f"{path.stem}.captured.ipynb")
+    captured = executed or path.with_name(f"{path.stem}.captured.ipynb")
     if captured.is_file():
         try:
-            executed = load_notebook(captured)
+            run = load_notebook(captured)
         except NbpromoteError:
             return nb
-        if notebook_hash(executed) == nb_hash and len(executed.cells) == len(nb.cells):
-            return executed
+        if notebook_hash(run) == nb_hash and len(run.cells) == len(nb.cells):
+            return run
     return nb
 
 
 def export_notebook(
     notebook: Any, out_dir: str | Path | None = None, *, name: str | None = None, version: str | None = None,
-    force: bool = False, allow_findings: bool = False,
+    force: bool = False, allow_findings: bool = False, manifest: Any = None,
 ) -> ExportResult:
     """Export a tagged notebook as a pipeline package.
 
@@ -380,6 +407,9 @@ def export_notebook(
         Replace ``out_dir`` when it holds a previous export of the same notebook.
     allow_findings : bool, default=False
         Export even when the linter reports error findings.
+    manifest : dict, str, Path or None, default=None
+        The capture manifest (a dict, a ``.manifest.json`` or a captured ``.ipynb``). Default: the
+        notebook's own (sidecar or metadata), else ``<stem>.captured.manifest.json`` beside it.
 
     Returns
     -------
@@ -410,13 +440,18 @@ def export_notebook(
     _check_target(out, previous, path.name, force)
     chosen = _decide_version(version, previous, nb_hash)
     lint, lint_warnings = _lint(path, nb, allow_findings, path.name)
-    manifest, manifest_warnings = _manifest(path, nb_hash)
+    executed: Path | None = None
+    if manifest is not None:
+        manifest, manifest_warnings, executed = _given_manifest(manifest, nb_hash, path.name)
+    else:
+        manifest, manifest_warnings = _manifest(path, nb_hash, nb)
     warnings = list(plan.warnings) + lint_warnings + manifest_warnings
 
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.export-", dir=out.parent))
     try:
-        files = _render(staging, plan, nb, path, name, chosen, nb_hash, manifest, lint, warnings)
+        files = _render(staging, plan, _with_outputs(nb, path, nb_hash, executed), path, name, chosen, nb_hash,
+                        manifest, lint, warnings)
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -538,7 +573,7 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
     write_json(root / pkg / "lineage.json", lineage)
     written.append(f"{pkg}/lineage.json")
     render("package/README.md.j2", "README.md", param_rows=plan.params, data_rows=data_rows,
-           data_files=data_files, captured_metrics=_captured_metrics(_with_outputs(nb, path, nb_hash), plan),
+           data_files=data_files, captured_metrics=_captured_metrics(nb, plan),
            lint_text=lint_text,
            metrics_stage=metrics_stage, warnings=warnings)
     meta = {"schema_version": 1, "name": name, "version": version, "notebook": path.name,

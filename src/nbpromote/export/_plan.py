@@ -490,9 +490,9 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
     for spec in specs.values():
         for n in spec.cells:
             shared_names.update(_import_names(n.tree))
-            for line in _hoisted(n):
-                if line not in hoisted:
-                    hoisted.append(line)
+            for statement in _hoisted(n):
+                if statement not in hoisted:
+                    hoisted.append(statement)
 
     skipped_defs: dict[str, CodeCell] = {}
     for cell in skipped:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,17 +112,16 @@ class LintConfig:
     @classmethod
     def from_pyproject(cls, path: str | Path) -> LintConfig:
         """Read ``[tool.nbpromote.lint]`` from one pyproject.toml (empty config if absent)."""
-        import tomllib
+        import copy
 
         source = Path(path)
         try:
-            data = tomllib.loads(source.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise LintError(f"{source} is not valid TOML: {exc}.", hint="Fix the file.", path=str(source)) from None
+            stat = source.stat()
         except OSError as exc:
             raise LintError(f"{source} cannot be read: {exc.strerror}.", path=str(source)) from None
-        table = data.get("tool", {}).get("nbpromote", {}).get("lint", {})
-        config = cls.from_mapping(table, source=source)
+        # Parsed once per file version: linting a directory reads the same pyproject.toml each time.
+        table = _lint_table(str(source.resolve()), stat.st_mtime_ns, stat.st_size)
+        config = cls.from_mapping(copy.deepcopy(table), source=source)
         config.root = source.parent
         return config
 
@@ -130,6 +130,21 @@ class LintConfig:
         """The config of the nearest pyproject.toml at or above ``start`` (empty if none)."""
         found = find_pyproject(start)
         return cls.from_pyproject(found) if found else cls()
+
+
+@lru_cache(maxsize=64)
+def _lint_table(path: str, _mtime_ns: int, _size: int) -> dict[str, Any]:
+    import copy
+    import tomllib
+
+    source = Path(path)
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise LintError(f"{source} is not valid TOML: {exc}.", hint="Fix the file.", path=str(source)) from None
+    except OSError as exc:
+        raise LintError(f"{source} cannot be read: {exc.strerror}.", path=str(source)) from None
+    return copy.deepcopy(data.get("tool", {}).get("nbpromote", {}).get("lint", {}))
 
 
 def find_pyproject(start: str | Path) -> Path | None:

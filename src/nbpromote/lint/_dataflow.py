@@ -687,8 +687,10 @@ class _Analyzer:
             return self.partition(data, key)
         if isinstance(key, Const) and isinstance(key.value, tuple) and key.value[:1] == ("slice",):
             return data if key.value[1] else data.evolve(subset=True, fresh=False)
-        if isinstance(key, Data):  # a boolean mask
-            return data.evolve(stats=data.stats | key.stats, subset=True, fresh=False)
+        if isinstance(key, Data):
+            # A boolean mask filters rows; statistics in the mask (outlier cut-offs such as
+            # df[df.p < df.p.quantile(.99)]) decide which rows stay but do not enter the values.
+            return data.evolve(subset=True, fresh=False)
         if isinstance(key, Coll) and key.kind == "tuple" and key.items:  # numpy X[rows, cols]
             rows = self.index_data(data, key.items[0])
             return rows.evolve(cols=UNKNOWN_COLS) if isinstance(rows, Data) else rows
@@ -703,7 +705,7 @@ class _Analyzer:
         if isinstance(rows_key, Idx):
             result = self.partition(data, rows_key)
         elif isinstance(rows_key, Data):
-            result = data.evolve(stats=data.stats | rows_key.stats, subset=True, fresh=False)
+            result = data.evolve(subset=True, fresh=False)
         elif not (isinstance(rows_key, Const) and isinstance(rows_key.value, tuple) and rows_key.value[:2] == ("slice", True)):
             result = data.evolve(subset=True, fresh=False)
         if isinstance(cols_key, Const) and isinstance(cols_key.value, tuple) and cols_key.value[:2] == ("slice", True):
@@ -1218,7 +1220,11 @@ class _Analyzer:
                 else:
                     cols = cols.with_column(column, frozenset(), frozenset(), False)
             result = base.evolve(cols=cols)
-        elif method in {"select_dtypes", "reindex", "pivot", "pivot_table", "melt", "stack", "unstack"}:
+        elif method == "select_dtypes":
+            # Which columns survive depends on dtypes the analysis cannot see; keep the lineage
+            # and let the target rule word its finding as "if it is numeric".
+            result = base.evolve(cols=replace_cols(data.cols, dtype_filtered=True) if data.cols.known else UNKNOWN_COLS)
+        elif method in {"reindex", "pivot", "pivot_table", "melt", "stack", "unstack"}:
             result = base.evolve(cols=UNKNOWN_COLS)
         elif method == "sort_values":
             by = _strings(kwargs.get("by", args[0] if args else UNKNOWN)) or []

@@ -131,8 +131,8 @@ def runtime_findings(namespace: Mapping[str, Any], *, max_rows: int = 20_000) ->
                 "overlap", "error" if share >= 0.05 else "warning", None, None, None,
                 f"{shared:,} of {total:,} rows of {name} ({share:.1%}) also appear in {other}, so the model is "
                 "partly evaluated on rows it was trained on.",
-                f"Deduplicate before splitting (e.g. df = df.drop_duplicates()) or split by a group key "
-                f"(GroupShuffleSplit) so identical records stay on one side.",
+                "Deduplicate before splitting (e.g. df = df.drop_duplicates()) or split by a group key "
+                "(GroupShuffleSplit) so identical records stay on one side.",
             ))
     for name in names:
         if name_side(name) != "train" or not name.lower().startswith("x"):

@@ -47,6 +47,7 @@ class Cols:
     future: tuple = ()  # ((column, frozenset of Sites), …)
     dates: frozenset = frozenset()
     date_index: bool = False
+    dtype_filtered: bool = False  # select_dtypes(...) ran: a kept column may have been filtered out
 
     def derived_map(self) -> dict[str, frozenset]:
         return dict(self.derived)

@@ -70,6 +70,8 @@ def registry(shell: Any, args: list[str]) -> LiveView:
                          v.artifact_hash[:19] + "…"])
         title = f"{ns.model}: live " + (f"v{live.version} (approved by {', '.join(a['actor'] for a in live.approvals) or '-'})"
                                         if live else "none")
+        target = reg.rollback_target(ns.model) if hasattr(reg, "rollback_target") else None
+        title += f"; rollback → v{target.version}" if target else "; nothing to roll back to"
         return LiveView(title, ["version", "stage", "aliases", "approved by", "registered by", "artifact"], rows)
     finally:
         reg.close()

@@ -226,10 +226,10 @@ class _CellVisitor(ast.NodeVisitor):
         for stmt in node.body:
             collector.visit(stmt)
         # Names the function assigns through `global` are definitions of the cell.
-        for stmt in ast.walk(node):
-            if isinstance(stmt, ast.Global):
-                for name in stmt.names:
-                    self._define(name, stmt.lineno)
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Global):
+                for name in inner.names:
+                    self._define(name, inner.lineno)
         self._define(node.name, node.lineno)
         for name, line in collector.free().items():
             if name != node.name:
@@ -267,7 +267,7 @@ class _CellVisitor(ast.NodeVisitor):
         for name, line in collector.free().items():
             self._use(name, line)
 
-    def visit_ListComp(self, node: ast.ListComp) -> None:
+    def visit_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp) -> None:
         self._comprehension(node, [node.elt])
 
     visit_SetComp = visit_ListComp

@@ -64,7 +64,7 @@ def add_integration_commands(group: click.Group, pipeline: Pipeline, store_optio
 
             write_json(output, report.to_dict()) if fmt == "json" else atomic_write_text(
                 output, report.to_html() if fmt == "html" else report.to_text() + "\n")
-            click.echo(f"report written to {output}", err=True)
+            click.echo(f"report written to {output}")
         elif fmt == "json":
             emit_json(report.to_dict())
         else:

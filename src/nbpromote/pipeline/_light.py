@@ -38,6 +38,10 @@ def light_import(name: str) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except ImportError:
+        # The module started needing its package (a sibling import): fall back to the normal way.
+        sys.modules.pop(name, None)
+        return importlib.import_module(name)
     except BaseException:
         sys.modules.pop(name, None)
         raise

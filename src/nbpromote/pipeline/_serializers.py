@@ -89,6 +89,11 @@ class Serializer:
         the next serializer is tried.
     load : callable
         ``load(data: bytes, meta: dict) -> value``.
+    description : str, default=""
+        One line for listings.
+    digest : callable or None, default=None
+        ``digest(value) -> content hash`` without serializing, when that is cheaper: the store
+        then skips serializing content it already holds.
     """
 
     name: str
@@ -97,6 +102,7 @@ class Serializer:
     dump: Callable[[Any], tuple[bytes, str, dict[str, Any]]]
     load: Callable[[bytes, dict[str, Any]], Any]
     description: str = field(default="", compare=False)
+    digest: Callable[[Any], str] | None = field(default=None, compare=False)
 
 
 #: name -> serializer, in the order they are tried.
@@ -181,6 +187,14 @@ def serialize(value: Any, *, stage: str | None = None, output: str | None = None
         ),
         stage=stage, output=output, type=kind,
     )
+
+
+def quick_digest(value: Any) -> str | None:
+    """The content hash the first accepting serializer would give, if it can tell without dumping."""
+    for serializer in SERIALIZERS.values():
+        if serializer.accepts(value):
+            return serializer.digest(value) if serializer.digest is not None else None
+    return None
 
 
 def deserialize(data: bytes, meta: dict[str, Any]) -> Any:
@@ -367,6 +381,11 @@ def _pickle_load(data: bytes, meta: dict[str, Any]) -> Any:
 
 
 register(Serializer("json", ".json", _is_plain, _json_dump, _json_load, "plain values as canonical JSON"))
-register(Serializer("parquet", ".parquet", _is_frame_or_series, _parquet_dump, _parquet_load, "pandas DataFrame/Series"))
-register(Serializer("npy", ".npy", _is_array, _npy_dump, _npy_load, "NumPy arrays"))
+def _content_hash(value: Any) -> str:
+    return _hashing().hash_value(value)
+
+
+register(Serializer("parquet", ".parquet", _is_frame_or_series, _parquet_dump, _parquet_load, "pandas DataFrame/Series",
+                    digest=_content_hash))
+register(Serializer("npy", ".npy", _is_array, _npy_dump, _npy_load, "NumPy arrays", digest=_content_hash))
 register(Serializer("pickle", ".pkl", lambda value: True, _pickle_dump, _pickle_load, "anything picklable"))

@@ -106,14 +106,18 @@ def _check_mapping(value: Any, what: str) -> dict[str, Any]:
 
 def _check_holdout(holdout: Any, lineage: Mapping[str, Any], metrics: Mapping[str, Any]) -> tuple[str | None, int | None]:
     if holdout is None:
-        holdout = lineage.get("holdout") if isinstance(lineage.get("holdout"), Mapping) else None
+        from_lineage = lineage.get("holdout")
+        # Lineage may describe the holdout without a hash (e.g. it was not captured): then it is unknown.
+        holdout = from_lineage if isinstance(from_lineage, Mapping) and from_lineage.get("hash") else None
     if holdout is None:
         rows = metrics.get("n_holdout")
         return None, int(rows) if isinstance(rows, (int, float)) and rows > 0 else None
     if not isinstance(holdout, Mapping) or not isinstance(holdout.get("hash"), str) or not holdout.get("hash"):
         raise UsageError(f"holdout must be {{'hash': str, 'rows': int}}, got {holdout!r}.",
                          hint="Hash the frozen holdout with nbpromote.capture.hashing.hash_value(X_test).")
-    rows = holdout.get("rows", metrics.get("n_holdout"))
+    rows = holdout.get("rows")
+    if rows is None:
+        rows = metrics.get("n_holdout")
     if rows is not None and (isinstance(rows, bool) or not isinstance(rows, (int, float)) or rows <= 0):
         raise UsageError(f"holdout rows must be a positive integer, got {rows!r}.")
     return str(holdout["hash"]), int(rows) if rows is not None else None
@@ -159,7 +163,7 @@ class Registry(RegistryBackend):
                  checkpoint_every: int | None = 1000) -> None:
         self._db = Database(Path(db), timeout=timeout, read_only=read_only)
         self.path = self._db.path
-        self.root = self.path.parent
+        self.root = self.path.resolve().parent  # absolute: a later chdir must not lose the artifact store
         self.audit = AuditLog(self._db, checkpoint_dir=checkpoint_dir, key=audit_key,
                               checkpoint_every=checkpoint_every)
 
@@ -586,19 +590,8 @@ class Registry(RegistryBackend):
             model = self._model(conn, name)
             current = conn.execute("SELECT * FROM versions WHERE model_id = ? AND stage = 'Production'",
                                    (model["id"],)).fetchone()
-            history = conn.execute(
-                "SELECT t.version_id, t.kind, t.from_stage, t.to_stage FROM transitions t WHERE t.model_id = ? "
-                "AND (t.to_stage = 'Production' OR t.from_stage = 'Production') ORDER BY t.id",
-                (model["id"],)).fetchall()
-            rolled_back: set[int] = set()
-            was_live: list[int] = []
-            for vid, kind, from_stage, to_stage in history:
-                if to_stage == "Production":
-                    rolled_back.discard(vid)
-                    was_live.append(vid)
-                elif from_stage == "Production" and kind == "rollback":
-                    rolled_back.add(vid)
             current_id = current["id"] if current is not None else None
+            was_live, candidates = self._rollback_candidates(conn, model, current_id)
             if to is not None:
                 target = self._version_row(conn, model, to)
                 if target["id"] not in was_live or target["id"] == current_id:
@@ -607,7 +600,6 @@ class Registry(RegistryBackend):
                         "rollback only returns to an earlier Production version.", model=name,
                         version=int(target["version"]))
             else:
-                candidates = [vid for vid in reversed(was_live) if vid != current_id and vid not in rolled_back]
                 if not candidates:
                     raise IllegalTransitionError(
                         f"'{name}' has no earlier Production version to roll back to"
@@ -625,6 +617,41 @@ class Registry(RegistryBackend):
             self._before_commit(conn, "rollback")
         self._checkpoint()
         return result
+
+    @staticmethod
+    def _rollback_candidates(conn: sqlite3.Connection, model: sqlite3.Row,
+                             current_id: int | None) -> tuple[list[int], list[int]]:
+        """(every version id that was ever live, rollback targets best first)."""
+        history = conn.execute(
+            "SELECT t.version_id, t.kind, t.from_stage, t.to_stage FROM transitions t WHERE t.model_id = ? "
+            "AND (t.to_stage = 'Production' OR t.from_stage = 'Production') ORDER BY t.id", (model["id"],)).fetchall()
+        rolled_back: set[int] = set()
+        was_live: list[int] = []
+        for vid, kind, from_stage, to_stage in history:
+            if to_stage == "Production":
+                rolled_back.discard(vid)
+                was_live.append(vid)
+            elif from_stage == "Production" and kind == "rollback":
+                rolled_back.add(vid)
+        seen: set[int] = set()
+        candidates = []
+        for vid in reversed(was_live):
+            if vid != current_id and vid not in rolled_back and vid not in seen:
+                seen.add(vid)
+                candidates.append(vid)
+        return was_live, candidates
+
+    def rollback_target(self, name: str) -> ModelVersion | None:
+        """The version :meth:`rollback` would restore now (None when there is none)."""
+        with self._db.read() as conn:
+            model = self._model(conn, name)
+            current = conn.execute("SELECT id FROM versions WHERE model_id = ? AND stage = 'Production'",
+                                   (model["id"],)).fetchone()
+            _was_live, candidates = self._rollback_candidates(conn, model, current[0] if current else None)
+            if not candidates:
+                return None
+            row = conn.execute("SELECT * FROM versions WHERE id = ?", (candidates[0],)).fetchone()
+            return self._mv(conn, row, name)
 
     def set_alias(self, name: str, alias: str, version: Any, *, reason: str = "alias set",
                   actor: str | None = None) -> Transition | None:

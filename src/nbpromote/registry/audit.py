@@ -271,7 +271,7 @@ class AuditLog:
             self._db = Database(resolve_db_path(db), timeout=timeout, read_only=read_only)
             self._owns_db = True
         self.path = self._db.path
-        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else self.path.parent / "audit-checkpoints"
+        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else self.path.resolve().parent / "audit-checkpoints"
         self._key = key.encode("utf-8") if isinstance(key, str) else key
         self.checkpoint_every = checkpoint_every
         self.signer = (signer or os.environ.get(ENV_AUDIT_SIGNER) or "hmac").lower()
@@ -283,7 +283,7 @@ class AuditLog:
     def key_path(self) -> Path:
         """The key file used when neither ``key=`` nor ``$NBPROMOTE_AUDIT_KEY`` is given."""
         home = os.environ.get(ENV_HOME)
-        return (Path(home) if home else self.path.parent) / "audit.key"
+        return (Path(home) if home else self.path.resolve().parent) / "audit.key"
 
     def _signing_key(self, *, create: bool) -> bytes:
         if self._key is not None:

@@ -24,13 +24,13 @@ def leaks(ctx: Context) -> dict:
             continue
         for stat in ev.X.stats | ev.train_stats:
             if stat not in found and overlap(stat.rows, ev.X.rows):
-                found[stat] = (ev.site, "the evaluation data")
+                found[stat] = (ev.site, f"{ev.x_text}, evaluated at" if ev.x_text else "the evaluation data at")
     for cv in facts.cvs:
         if not isinstance(cv.X, Data):
             continue
         for stat in cv.X.stats:
             if stat not in found and overlap(stat.rows, cv.X.rows):
-                found[stat] = (cv.site, f"the validation folds of {cv.func}")
+                found[stat] = (cv.site, f"the validation folds of {cv.func} at")
     held_out = [(s.site, s.test_rows()) for s in facts.splits if s.how == "train_test_split"]
     for fit in facts.fits:
         if not fit.est.is_model or not isinstance(fit.X, Data):
@@ -39,11 +39,11 @@ def leaks(ctx: Context) -> dict:
             if stat in found:
                 continue
             if fit.est.kind == "search" and overlap(stat.rows, fit.X.rows):
-                found[stat] = (fit.site, f"the validation folds of {fit.est.cls}")
+                found[stat] = (fit.site, f"the validation folds of {fit.est.cls} at")
                 continue
             for site, rows in held_out:
                 if overlap(stat.rows, rows) and not overlap(rows, fit.X.rows):
-                    found[stat] = (site, "the test split")
+                    found[stat] = (site, "the test split made at")
                     break
     return found
 
@@ -66,7 +66,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                    "value to both splits — or use SimpleImputer/StandardScaler inside the model's Pipeline.")
         yield ctx.finding(
             stat.site[0], stat.site[1],
-            f"{what} learns from rows that {how} ({ctx.where(site)}) also holds, so the score is "
+            f"{what} learns from rows that end up in {how} {ctx.where(site)}, so the score is "
             "measured on data the preprocessing has already seen.",
             fix,
         )

@@ -62,6 +62,7 @@ def problems(X: Data, y: Data) -> list[str]:
 
 def check(ctx: Context) -> Iterator[Finding]:
     seen: set[str] = set()
+    # After select_dtypes the analysis cannot tell whether a column survived: a warning, worded so.
     events = [(f.site, f.X, f.y, f.est) for f in ctx.facts.fits if f.est.is_model]
     events += [(c.site, c.X, c.y, c.est) for c in ctx.facts.cvs]
     for site, X, y, _est in events:
@@ -72,11 +73,15 @@ def check(ctx: Context) -> Iterator[Finding]:
                 continue
             seen.add(problem)
             column = problem.split("'")[1]
+            maybe = X.cols.dtype_filtered
             yield ctx.finding(
                 site[0], site[1],
-                f"At this fit {problem}, so the model learns the answer instead of predicting it.",
+                (f"At this fit {problem} unless select_dtypes filtered it out (it keeps it if it is numeric), "
+                 "so the model may learn the answer instead of predicting it." if maybe else
+                 f"At this fit {problem}, so the model learns the answer instead of predicting it."),
                 f"Drop '{column}' from the features before fitting (e.g. X = df.drop(columns=['{column}', target])), "
                 "and keep only columns known before the outcome.",
+                severity="warning" if maybe else None,
             )
 
 
