@@ -37,16 +37,16 @@ export const DEFAULT_VOCABULARY = ['ingest', 'features', 'train', 'evaluate'];
 /** Severities from least to most severe; the threshold keeps findings at or above it. */
 export const SEVERITIES = ['info', 'warning', 'error'];
 
-/** Colours of the vocabulary's stages, in order; custom stages get one by a stable hash. */
+/** Colours of the vocabulary's stages, in order (no red: it reads as an error); custom stages get one by a stable hash. */
 export const STAGE_COLORS = [
   '#1f77b4',
   '#2ca02c',
-  '#d62728',
   '#9467bd',
   '#ff7f0e',
   '#17becf',
   '#8c564b',
-  '#e377c2'
+  '#e377c2',
+  '#7f7f7f'
 ];
 
 /** A stage name is what follows `stage:`: a letter or underscore, then letters, digits, `_`, `-`. */

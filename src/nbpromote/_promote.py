@@ -222,7 +222,7 @@ def promote_notebook(
     try:
         exported = export_notebook(
             source, out_dir / (name or _default_name(source)), name=name, force=force,
-            allow_findings=allow_findings,
+            allow_findings=allow_findings, manifest=captured.manifest_path,
         )
     except NbpromoteError as error:
         job.record("export", started, "failed", str(error))

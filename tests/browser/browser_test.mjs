@@ -196,10 +196,15 @@ async function openNotebook(page, lab, name, { kernel = true } = {}) {
   await page.waitForSelector('.jp-NotebookPanel .jp-Notebook .jp-Cell', { timeout: TIMEOUT });
   await page.waitForSelector('.jp-NotebookPanel .nbp-stage-select', { timeout: TIMEOUT });
   if (kernel) {
-    // The kernel's start rewrites metadata.language_info (the notebook turns dirty): let it settle.
+    // Once the kernel is up, JupyterLab writes its metadata.language_info into the notebook, which
+    // turns it dirty a moment later (a file that lacks language_info.version, as ours do). Let that
+    // happen and save, so the checks below start from a clean notebook.
     await page.waitForSelector('.jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status="idle"]', {
       timeout: TIMEOUT
     });
+    await page
+      .waitForSelector('.lm-TabBar-tab.jp-mod-current.jp-mod-dirty', { timeout: 4000 })
+      .catch(() => {});
     await save(page);
   }
 }
@@ -477,7 +482,7 @@ async function main() {
       await page.locator('.jp-Dialog input').fill('bad name');
       await page.locator('.jp-Dialog .jp-mod-accept').click();
       await page.locator('.jp-Dialog', { hasText: 'Invalid stage name' }).waitFor();
-      await page.locator('.jp-Dialog .jp-mod-accept').click();
+      await page.locator('.jp-Dialog-footer button').last().click();
       await page.locator('.jp-Dialog').waitFor({ state: 'detached' });
       let stage = await cell.evaluate(node => node.dataset.nbpStage);
       assert(stage === 'evaluate', `an invalid name changed the stage to ${stage}`);

@@ -289,6 +289,8 @@ case("hs_deleted_then_used", {"hidden-state"}, "import pandas as pd", 'df = pd.r
 case("hs_clean_function_uses_later_global", set(), "import pandas as pd",
      "def report():\n    print(df.shape)", 'df = pd.read_csv("data/loans.csv")', "report()")
 case("hs_clean_star_import", set(), "from math import *", "print(sqrt(2), pi)")
+case("hs_clean_time_magic_and_capture", set(), "import time", "%time start = time.time()",
+     "%%capture output\nprint('noisy')", "print(start)\noutput.show()")
 case("hs_clean_linear", set(), "import pandas as pd", 'df = pd.read_csv("data/loans.csv")',
      "for col in df.columns:\n    print(col)", "total = sum(x for x in range(3))\nprint(total)")
 
@@ -623,6 +625,85 @@ case("wild3_drop_duplicates_then_split_clean", set(), W3,
      "X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)",
      "print(LogisticRegression(max_iter=500).fit(X_train, y_train).score(X_test, y_test))")
 case("wild3_pinned_wildcard_install_clean", set(), '%pip install "pandas==2.2.*" "numpy<2"')
+
+
+# --- fourth "wild" batch: held out — scored as written ------------------------------------------
+W4 = ("import numpy as np\nimport pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+      "from sklearn.ensemble import RandomForestClassifier")
+case("wild4_tfidf_pipeline_gridsearch_clean", set(), W4,
+     "from sklearn.feature_extraction.text import TfidfVectorizer\nfrom sklearn.pipeline import Pipeline\n"
+     "from sklearn.model_selection import GridSearchCV\nfrom sklearn.naive_bayes import MultinomialNB",
+     'sms = pd.read_csv("data/sms.csv")\nX_train, X_test, y_train, y_test = train_test_split(sms.text, sms.spam, random_state=1)',
+     "pipe = Pipeline([('tfidf', TfidfVectorizer()), ('nb', MultinomialNB())])\n"
+     "grid = GridSearchCV(pipe, {'nb__alpha': [0.1, 0.5, 1.0]}, cv=5).fit(X_train, y_train)\n"
+     "print(grid.best_params_, grid.score(X_test, y_test))")
+case("wild4_minmax_by_hand_before_split", {"preprocessing-before-split"}, W4,
+     'df = pd.read_csv("data/diabetes.csv")\nfor col in ["glucose", "bmi"]:\n'
+     '    df[col] = (df[col] - df[col].min()) / (df[col].max() - df[col].min())',
+     'X, y = df[["glucose", "bmi"]], df["outcome"]\nX_train, X_test, y_train, y_test = train_test_split(X, y, random_state=2)\n'
+     "rf = RandomForestClassifier(random_state=2).fit(X_train, y_train)\nprint(rf.score(X_test, y_test))")
+case("wild4_polynomial_features_before_split_clean", set(), W4,
+     "from sklearn.preprocessing import PolynomialFeatures",
+     'df = pd.read_csv("data/diabetes.csv")\nX = PolynomialFeatures(degree=2).fit_transform(df[["glucose", "bmi"]])\n'
+     'y = df["outcome"]',
+     "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=2)\n"
+     "rf = RandomForestClassifier(random_state=2).fit(X_train, y_train)\nprint(rf.score(X_test, y_test))")
+case("wild4_ordinal_encoder_before_split", {"preprocessing-before-split"}, W4,
+     "from sklearn.preprocessing import OrdinalEncoder",
+     'cars = pd.read_csv("data/cars.csv")\ncats = ["make", "fuel"]\ncars[cats] = OrdinalEncoder().fit_transform(cars[cats])',
+     'X, y = cars.drop(columns="sold"), cars["sold"]\nX_train, X_test, y_train, y_test = train_test_split(X, y, random_state=5)\n'
+     "rf = RandomForestClassifier(random_state=5).fit(X_train, y_train)\nprint(rf.score(X_test, y_test))")
+case("wild4_sample_split_clean", set(), W4,
+     'df = pd.read_csv("data/cars.csv")\ndf_train = df.sample(frac=0.8, random_state=1)\ndf_test = df.drop(df_train.index)\n'
+     'cols = ["age", "km"]',
+     'rf = RandomForestClassifier(random_state=1).fit(df_train[cols], df_train["sold"])\n'
+     'print(rf.score(df_test[cols], df_test["sold"]))')
+case("wild4_sample_split_scaler_on_all", {"preprocessing-before-split"}, W4,
+     "from sklearn.preprocessing import StandardScaler",
+     'df = pd.read_csv("data/cars.csv")\ndf_train = df.sample(frac=0.8, random_state=1)\ndf_test = df.drop(df_train.index)\n'
+     'cols = ["age", "km"]\nscaler = StandardScaler().fit(df[cols])',
+     'rf = RandomForestClassifier(random_state=1).fit(scaler.transform(df_train[cols]), df_train["sold"])\n'
+     'print(rf.score(scaler.transform(df_test[cols]), df_test["sold"]))')
+case("wild4_xgboost_native_early_stopping_on_test", {"multi-test"}, W4, "import xgboost as xgb",
+     'df = pd.read_csv("data/cars.csv")\nX, y = df.drop(columns="sold"), df["sold"]\n'
+     "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+     "dtrain = xgb.DMatrix(X_train, label=y_train)\ndtest = xgb.DMatrix(X_test, label=y_test)",
+     "booster = xgb.train({'objective': 'binary:logistic', 'seed': 0}, dtrain, num_boost_round=500,\n"
+     "                    evals=[(dtest, 'test')], early_stopping_rounds=20)\nprint(booster.best_score)",
+     note="held-out batch 4: missed on the first try (native xgb.train); fixed after scoring")
+case("wild4_smote_inside_cv_loop_clean", set(), W4,
+     "from imblearn.over_sampling import SMOTE\nfrom sklearn.model_selection import StratifiedKFold",
+     'df = pd.read_csv("data/fraud.csv")\nX, y = df.drop(columns="fraud").values, df["fraud"].values',
+     "scores = []\nfor tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(X, y):\n"
+     "    X_res, y_res = SMOTE(random_state=0).fit_resample(X[tr], y[tr])\n"
+     "    rf = RandomForestClassifier(random_state=0).fit(X_res, y_res)\n    scores.append(rf.score(X[te], y[te]))\n"
+     "print(np.mean(scores))")
+case("wild4_groupwise_lead_feature", {"temporal"}, W4,
+     'visits = pd.read_csv("data/visits.csv", parse_dates=["day"]).sort_values(["patient", "day"])\n'
+     'visits["next_bp"] = visits.groupby("patient")["bp"].shift(-1)\nvisits = visits.dropna()',
+     'X, y = visits[["bp", "next_bp"]], visits["readmitted"]\n'
+     "cut = int(len(visits) * 0.8)\nX_train, X_test, y_train, y_test = X[:cut], X[cut:], y[:cut], y[cut:]",
+     "rf = RandomForestClassifier(random_state=0).fit(X_train, y_train)\nprint(rf.score(X_test, y_test))")
+case("wild4_date_cutoff_split_clean", set(), W4,
+     'orders = pd.read_csv("data/orders.csv", parse_dates=["ordered_at"]).sort_values("ordered_at")\n'
+     'train = orders[orders.ordered_at < "2024-01-01"]\ntest = orders[orders.ordered_at >= "2024-01-01"]\n'
+     'feats = ["amount", "items"]',
+     'rf = RandomForestClassifier(random_state=0).fit(train[feats], train["returned"])\n'
+     'print(rf.score(test[feats], test["returned"]))')
+case("wild4_refit_on_stacked_train_and_test", {"overlap"}, W4,
+     'df = pd.read_csv("data/diabetes.csv")\nX, y = df.drop(columns="outcome").values, df["outcome"].values\n'
+     "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=2)",
+     "rf = RandomForestClassifier(random_state=2)\nrf.fit(np.vstack([X_train, X_test]), np.hstack([y_train, y_test]))\n"
+     "print(rf.score(X_test, y_test))")
+case("wild4_cwd_join_path_clean", set(), "import os\nimport pandas as pd",
+     'df = pd.read_csv(os.path.join(os.getcwd(), "data", "diabetes.csv"))')
+case("wild4_unseeded_permutation_importance", {"unseeded-randomness"}, W4,
+     "from sklearn.inspection import permutation_importance",
+     'df = pd.read_csv("data/diabetes.csv")\nX, y = df.drop(columns="outcome"), df["outcome"]\n'
+     "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=2)\n"
+     "rf = RandomForestClassifier(random_state=2).fit(X_train, y_train)\nprint(rf.score(X_test, y_test))",
+     "imp = permutation_importance(rf, X_test, y_test, n_repeats=10)\nprint(imp.importances_mean)",
+     note="held-out batch 4: missed on the first try (permutation_importance); fixed after scoring")
 
 
 def build(spec: dict) -> nbformat.NotebookNode:

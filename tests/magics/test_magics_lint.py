@@ -59,6 +59,9 @@ def test_live_mode_lints_each_cell_after_it_runs_and_can_be_switched_off(shell, 
     assert hook.last_seconds < 0.5
     shell.run_cell("x = 1", store_history=True)  # nothing new: nothing shown
     assert "absolute-path" not in capsys.readouterr().out
+    shell.run_cell("import numpy as np\na = np.random.rand(1)", store_history=True)
+    shell.run_cell("b = np.random.rand(1)", store_history=True)  # same message, another cell: shown
+    assert capsys.readouterr().out.count("unseeded-randomness") == 2
     run_subcommand(shell, "lint --live off")
     assert hook not in shell.events.callbacks["post_run_cell"]
 
@@ -82,3 +85,19 @@ def test_runtime_checks_see_the_kernels_data_unless_told_not_to(shell):
     assert [(f.rule, f.cell) for f in table.findings] == [("overlap", None)]
     assert "10 of 60 rows of X_test" in table.to_text() and "data: error [overlap]" in table.to_text()
     assert run_subcommand(shell, "lint --no-data").findings == []
+
+
+@pytest.mark.slow
+def test_in_a_real_kernel_the_table_is_html_and_live_mode_reports_the_new_cell():
+    from nbclient import NotebookClient
+
+    cells = ["%load_ext nbpromote", "import numpy as np\nv = np.random.rand(3)", "%promote lint",
+             "%promote lint --live on", "w = np.random.rand(2)", "x = 1"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    (table,) = nb.cells[2].outputs
+    assert table.output_type == "execute_result"
+    assert "nbpromote-findings" in table.data["text/html"] and "unseeded-randomness" in table.data["text/html"]
+    (live,) = [o for o in nb.cells[4].outputs if o.output_type == "display_data"]
+    assert "In [5]" in live.data["text/plain"] and "np.random.rand()" in live.data["text/plain"]
+    assert nb.cells[5].outputs == []

@@ -76,6 +76,8 @@ def test_user_scenario_through_the_cli(run, files, trained, tmp_path):
     code, out, _ = run("registry", "history", "credit_risk", "--db", db, "--json")
     kinds = [e["kind"] for e in json.loads(out)["history"]]
     assert kinds.count("rejected") == 2 and kinds[-3:] == ["rollback", "rollback", "alias"]
+    code, out, _ = run("registry", "history", "credit_risk", "--db", db)
+    assert "refused: roc_auc improvement +0.0002" in out
 
     code, out, _ = run("audit", "verify", "--db", db, "--json")
     assert code == 0 and json.loads(out)["ok"] is True

@@ -86,7 +86,11 @@ def _version_text(mv: Any) -> str:
 
 def _transition_text(t: Any) -> str:
     move = f"{t.from_stage or ''}→{t.to_stage}" if t.to_stage else (f"alias {t.alias}" if t.alias else "")
-    return f"{t.at}  #{t.id:<4} {t.kind:<9} v{t.version if t.version is not None else '-':<4} {move:<22} {t.actor}: {t.reason}"
+    line = f"{t.at}  #{t.id:<4} {t.kind:<9} v{t.version if t.version is not None else '-':<4} {move:<22} {t.actor}: {t.reason}"
+    failures = (t.evidence.get("gate") or {}).get("failures") if isinstance(t.evidence, dict) else None
+    if t.kind == "rejected" and failures:
+        line += "".join(f"\n{'':<36}refused: {f}" for f in failures)  # the numbers stay with the refusal
+    return line
 
 
 # --- registry ---------------------------------------------------------------------------------------
@@ -342,7 +346,12 @@ def audit() -> None:
 def _log(db: str | None) -> Any:
     from ..registry import open_registry
 
-    return open_registry(db, create=False).audit
+    registry = open_registry(db, create=False)
+    log = getattr(registry, "audit", None)
+    if log is None:
+        raise UsageError(f"The {registry.backend} registry backend has no nbpromote audit log.",
+                         hint="Point --db at the SQLite registry.")
+    return log
 
 
 @audit.command()

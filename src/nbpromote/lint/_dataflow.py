@@ -775,6 +775,19 @@ class _Analyzer:
             return self.dataset(short, kwargs, site)
         if short in K.SPLIT_FUNCTIONS:
             return self.split(args, kwargs, site)
+        if short == "train" and root in {"xgboost", "lightgbm"}:
+            # Native APIs: xgb.train(params, dtrain, evals=[(dvalid, "name")]), lgb.train(params, train_set,
+            # valid_sets=[...]): a model fit, and the evaluation sets steer early stopping.
+            est = Est(cls=f"{root}.train", kind="model", site=site)
+            data = args[1] if len(args) > 1 else kwargs.get("dtrain", kwargs.get("train_set", UNKNOWN))
+            self.fit(est, data, UNKNOWN, "train", site, _unparse(node.args[1]) if len(node.args) > 1 else "")
+            self.monitored_fit(est, {k: v for k, v in kwargs.items() if k in {"evals", "valid_sets"}}, site)
+            return est
+        if short in K.RANDOM_STATE_FUNCTIONS and root == "sklearn":
+            state = kwargs.get("random_state")
+            if state is None or (isinstance(state, Const) and state.value is None):
+                self.facts.randoms.append(RandomEvent(site, f"{short}()", self.seed_numpy or self.seed_all,
+                                                      f"{short}(..., random_state=0)"))
         if short in K.CV_FUNCTIONS:
             return self.cross_validate(short, args, kwargs, site)
         if self.loop and args and root == "sklearn" and (short.endswith(("_score", "_error", "_loss"))
@@ -1147,7 +1160,7 @@ class _Analyzer:
     def monitored_fit(self, est: Est, kwargs: dict, site: Site) -> None:
         """``fit(..., eval_set=[(X_val, y_val)])`` / ``validation_data=``: data that steers training
         (early stopping, best epoch) is used to choose — recorded as a selection-time evaluation."""
-        for key in ("eval_set", "validation_data", "valid_sets", "eval_data"):
+        for key in ("eval_set", "validation_data", "valid_sets", "eval_data", "evals"):
             value = kwargs.get(key)
             if value is None:
                 continue

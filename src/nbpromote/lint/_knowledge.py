@@ -96,6 +96,8 @@ READERS = frozenset({
 #: ``load``/``open`` count as reads only from these modules (``json.load(f)`` reads a handle).
 LOAD_MODULES = frozenset({"numpy", "joblib", "torch", "pickle", "dill", "h5py", "builtins"})
 SPLIT_FUNCTIONS = frozenset({"train_test_split"})
+#: sklearn functions whose result depends on ``random_state`` (unseeded when it is not given).
+RANDOM_STATE_FUNCTIONS = frozenset({"permutation_importance"})
 CV_FUNCTIONS = frozenset({"cross_val_score", "cross_validate", "cross_val_predict", "learning_curve",
                           "validation_curve", "permutation_test_score"})
 #: Functions computing statistics over rows; ``elementwise`` ones return one value per row.

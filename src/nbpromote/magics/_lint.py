@@ -54,7 +54,7 @@ def lint_history(shell: Any) -> Any:
 
 
 class LiveLinter:
-    """The post_run_cell hook: lint the history, show new findings about the cell just run."""
+    """The post_run_cell hook: lint the history, show the findings that are new since the last cell."""
 
     def __init__(self, shell: Any) -> None:
         self.shell = shell
@@ -69,14 +69,16 @@ class LiveLinter:
             report = lint_history(self.shell)
         except Exception:  # never break the user's cell because the linter failed
             return
-        count = getattr(result, "execution_count", None) or max(
-            (c for c in (getattr(self.shell, "execution_count", 0) - 1,) if c), default=0)
+        # post_run_cell passes the ExecutionResult; the shell's counter has already moved on.
+        count = getattr(result, "execution_count", None) or getattr(self.shell, "execution_count", 1) - 1
+        # New findings: those about the cell just run, and those about earlier cells that this
+        # one made visible (running an evaluation reveals the leak of a scaler fit cells ago).
         fresh = []
         for finding in report.findings:
-            key = (finding.rule, finding.message)
-            if finding.cell == count and key not in self.seen:
+            key = (finding.rule, finding.cell, finding.line, finding.message)
+            if key not in self.seen:
                 fresh.append(finding)
-            self.seen.add(key)
+                self.seen.add(key)
         self.last_seconds = time.perf_counter() - started
         if fresh:
             report.findings = fresh

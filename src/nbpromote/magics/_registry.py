@@ -55,7 +55,7 @@ def registry(shell: Any, args: list[str]) -> LiveView:
     except RegistryUnavailableError as error:
         if getattr(error, "cause", None) != "missing" or ns.model is not None:
             raise
-        return LiveView(f"No registry at {error.path}", ["model", "live", "versions", "updated"], [])
+        return LiveView(f"No registry at {error.fields.get('path')}", ["model", "live", "versions", "updated"], [])
     try:
         if ns.model is None:
             models = reg.models()

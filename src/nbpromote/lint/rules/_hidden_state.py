@@ -39,6 +39,32 @@ def _opaque(cell) -> bool:
     return False
 
 
+_STATEMENT_MAGICS = {"time", "prun", "capture", "debug", "memit"}
+
+
+def _magic_defines(cell) -> set[str]:
+    """Names a cell binds through IPython syntax the name summary cannot see:
+    ``%time x = f()`` (the statement is a string argument) and ``%%capture out``."""
+    out: set[str] = set()
+    first = cell.source.lstrip("\n").split("\n", 1)[0]
+    if first.startswith("%%capture"):
+        words = [w for w in first.split()[1:] if not w.startswith("-")]
+        out.update(words[:1])
+    if "run_line_magic" not in cell.python or cell.tree is None:
+        return out
+    for node in ast.walk(cell.tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "run_line_magic" and len(node.args) == 2
+                and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args)
+                and node.args[0].value in _STATEMENT_MAGICS):
+            try:
+                inner = ast.parse(node.args[1].value)
+            except SyntaxError:
+                continue
+            out |= set(cell_names(inner).defines)
+    return out
+
+
 def _top_level_reads(tree) -> set[str]:
     """Names read outside function bodies (those run when the cell runs)."""
     out: set[str] = set()
@@ -106,9 +132,10 @@ def _calls_before_definition(ctx: Context, cells, defined_later) -> Iterator[Fin
 
 def check(ctx: Context) -> Iterator[Finding]:
     cells = [c for c in ctx.cells if c.tree is not None]
+    magic = {cell.index: _magic_defines(cell) for cell in cells}
     defined_later: dict[str, int] = {}
     for cell in reversed(cells):
-        for name in ctx.names[cell.index].defines:
+        for name in set(ctx.names[cell.index].defines) | magic[cell.index]:
             defined_later[name] = cell.index
     defined: set[str] = set()
     deleted: dict[str, int] = {}
@@ -142,7 +169,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding(cell.index, line + cell.line_offset, message, fix)
         if _opaque(cell):
             opaque = True
-        defined |= set(names.defines)
+        defined |= set(names.defines) | magic[cell.index]
         for name in names.deletes:
             defined.discard(name)
             deleted[name] = cell.index
