@@ -235,7 +235,9 @@ async function save(page) {
   if (!(await page.locator(dirty).count())) {
     return;
   }
-  await page.keyboard.press('Control+s');
+  // The toolbar's save button, not Ctrl+S: a key press goes wherever the focus is (the stage
+  // <select>, the panel), a click always reaches the notebook's save command.
+  await page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar [data-command="docmanager:save"]').first().click();
   await page.waitForFunction(
     () => !document.querySelector('.jp-NotebookPanel .jp-mod-dirty, .lm-TabBar-tab.jp-mod-dirty'),
     null,
