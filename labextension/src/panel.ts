@@ -308,7 +308,12 @@ export class PromotionPanel extends Widget {
       const message = error instanceof Error ? error.message : String(error);
       this.notes[section] = { kind: 'error', text: message };
       if (section === 'export' && error instanceof NbpromoteAPIError && error.findings) {
+        // The findings that blocked the export, listed where findings are read.
         this.findings = error.findings as IFinding[];
+        this.notes.lint = {
+          kind: 'error',
+          text: `${this.findings.length} lint error(s) block the export: fix them, or tick "Export despite lint errors".`
+        };
       }
     } finally {
       this.running.delete(section);
@@ -392,8 +397,8 @@ export class PromotionPanel extends Widget {
     root.appendChild(options);
 
     root.appendChild(this.exportSection());
-    root.appendChild(this.findingsSection());
     root.appendChild(this.stagesSection());
+    root.appendChild(this.findingsSection());
     root.appendChild(this.provenanceSection());
     root.appendChild(this.tagsSection());
   }
@@ -510,8 +515,28 @@ export class PromotionPanel extends Widget {
     item.dataset.stage = stage.name;
     item.style.setProperty('--nbp-stage-color', stageColor(stage.name, this.settings.vocabulary));
     item.appendChild(el('span', 'nbp-stage-name', stage.name));
+    if (stage.cells && stage.cells.length) {
+      // Each cell number is a link to the cell, like a finding.
+      const row = el('div', 'nbp-stage-cells');
+      row.appendChild(el('span', 'nbp-label', 'cells: '));
+      stage.cells.forEach((cell, i) => {
+        const link = el('a', 'nbp-cell-link', String(cell));
+        link.href = '#';
+        link.dataset.cell = String(cell);
+        link.title = `Go to cell ${cell}`;
+        link.addEventListener('click', event => {
+          event.preventDefault();
+          this.jumpTo({ cell, cell_id: stage.cell_ids?.[i] ?? null, line: null, rule: '', severity: '', message: '' });
+        });
+        if (i > 0) {
+          row.appendChild(document.createTextNode(', '));
+        }
+        row.appendChild(link);
+      });
+      item.appendChild(row);
+    }
     const facts: [string, unknown[] | undefined][] = [
-      ['cells', stage.cells],
+      ['upstream', stage.upstream],
       ['inputs', stage.inputs],
       ['outputs', stage.outputs],
       ['params', stage.params]

@@ -369,6 +369,15 @@ async function main() {
       }
       assert(names.indexOf('ingest') < names.indexOf('train'), 'ingest should come before train');
       assert(names.indexOf('train') < names.indexOf('evaluate'), 'train should come before evaluate');
+      // A stage's cell numbers link to the cells.
+      const link = page.locator('#nbpromote-panel .nbp-stage[data-stage="ingest"] .nbp-cell-link').first();
+      const wanted = Number(await link.getAttribute('data-cell'));
+      await link.click();
+      await page.waitForFunction(
+        i => document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i]?.classList.contains('jp-mod-active'),
+        wanted
+      );
+      await page.keyboard.press('Escape');
     });
 
     await check('with unsaved changes, Lint says "save the notebook first" and offers "Save and lint"', async () => {

@@ -252,6 +252,10 @@ case("tmp_shuffled_kfold_on_time_index", {"temporal"}, IMPORTS,
      'X = ts[["price", "promo"]]\ny = ts["units"]',
      "from sklearn.linear_model import Ridge\ncv = KFold(n_splits=5, shuffle=True, random_state=0)\n"
      "print(cross_val_score(Ridge(), X, y, cv=cv).mean())")
+case("tmp_sample_split_on_sorted_data", {"temporal"}, IMPORTS, TS_LOAD,
+     "train = sales.sample(frac=0.8, random_state=0)\ntest = sales.drop(train.index)",
+     "from sklearn.linear_model import Ridge\nreg = Ridge().fit(train[['price']], train['units'])\n"
+     "print(reg.score(test[['price']], test['units']))")
 case("tmp_clean_no_shuffle", set(), IMPORTS, TS_LOAD, 'X = sales[["price", "promo"]]\ny = sales["units"]',
      "X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, shuffle=False)",
      "from sklearn.linear_model import Ridge\nreg = Ridge().fit(X_train, y_train)\nprint(reg.score(X_test, y_test))")
@@ -704,6 +708,59 @@ case("wild4_unseeded_permutation_importance", {"unseeded-randomness"}, W4,
      "rf = RandomForestClassifier(random_state=2).fit(X_train, y_train)\nprint(rf.score(X_test, y_test))",
      "imp = permutation_importance(rf, X_test, y_test, n_repeats=10)\nprint(imp.importances_mean)",
      note="held-out batch 4: missed on the first try (permutation_importance); fixed after scoring")
+
+
+# --- fifth "wild" batch: held out — scored as written and left as scored ------------------------
+W5 = ("import numpy as np\nimport pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+      "from sklearn.linear_model import LogisticRegression")
+case("wild5_robust_scaler_on_full_array", {"preprocessing-before-split"}, W5,
+     "from sklearn.preprocessing import RobustScaler",
+     'raw = pd.read_csv("data/sensors.csv")\nfeatures = raw[["t1", "t2", "t3"]].to_numpy()\nlabels = raw["fault"].to_numpy()',
+     "features = RobustScaler().fit_transform(features)\n"
+     "Xa, Xb, ya, yb = train_test_split(features, labels, test_size=0.3, random_state=0)",
+     "clf = LogisticRegression().fit(Xa, ya)\nprint('holdout', clf.score(Xb, yb))")
+case("wild5_pipeline_with_imputer_and_holdout_clean", set(), W5,
+     "from sklearn.impute import SimpleImputer\nfrom sklearn.pipeline import make_pipeline",
+     'raw = pd.read_csv("data/sensors.csv")\nX, y = raw[["t1", "t2", "t3"]], raw["fault"]\n'
+     "X_dev, X_hold, y_dev, y_hold = train_test_split(X, y, test_size=0.2, stratify=y, random_state=0)",
+     "model = make_pipeline(SimpleImputer(strategy='median'), LogisticRegression())\nmodel.fit(X_dev, y_dev)\n"
+     "print(model.score(X_hold, y_hold))")
+case("wild5_two_classifiers_compared_on_holdout", {"multi-test"}, W5,
+     "from sklearn.naive_bayes import GaussianNB",
+     'raw = pd.read_csv("data/sensors.csv")\nX, y = raw[["t1", "t2", "t3"]], raw["fault"]\n'
+     "X_dev, X_hold, y_dev, y_hold = train_test_split(X, y, test_size=0.2, random_state=0)",
+     "nb_acc = GaussianNB().fit(X_dev, y_dev).score(X_hold, y_hold)\n"
+     "lr_acc = LogisticRegression().fit(X_dev, y_dev).score(X_hold, y_hold)\n"
+     "winner = 'nb' if nb_acc > lr_acc else 'lr'")
+case("wild5_label_column_left_in_via_assign", {"target-leakage"}, W5,
+     'raw = pd.read_csv("data/sensors.csv")\nraw = raw.assign(fault_flag=raw["fault"].astype(bool))\n'
+     'X = raw.drop(columns=["fault"])\ny = raw["fault"]',
+     "X_dev, X_hold, y_dev, y_hold = train_test_split(X, y, random_state=0)\n"
+     "print(LogisticRegression().fit(X_dev, y_dev).score(X_hold, y_hold))")
+case("wild5_resampled_hourly_random_split", {"temporal"}, W5,
+     'ticks = pd.read_csv("data/ticks.csv", parse_dates=["ts"], index_col="ts")\n'
+     'hourly = ticks.resample("1h").mean().dropna()\nX, y = hourly[["volume"]], (hourly["price"] > 100).astype(int)',
+     "X_dev, X_hold, y_dev, y_hold = train_test_split(X, y, random_state=0)\n"
+     "print(LogisticRegression().fit(X_dev, y_dev).score(X_hold, y_hold))",
+     note="held-out batch 5: missed on the first try (resample().mean() was taken for a statistic); fixed")
+case("wild5_undersampling_before_split_clean", set(), W5,
+     "from imblearn.under_sampling import RandomUnderSampler",
+     'raw = pd.read_csv("data/sensors.csv")\nX, y = raw[["t1", "t2"]], raw["fault"]\n'
+     "X_bal, y_bal = RandomUnderSampler(random_state=0).fit_resample(X, y)",
+     "X_dev, X_hold, y_dev, y_hold = train_test_split(X_bal, y_bal, random_state=0)\n"
+     "print(LogisticRegression().fit(X_dev, y_dev).score(X_hold, y_hold))")
+case("wild5_uses_variable_from_deleted_cell", {"hidden-state"}, W5,
+     'raw = pd.read_csv("data/sensors.csv")', "print(clean_frame.describe())")
+case("wild5_pip_install_from_git_clean", set(), "%pip install git+https://github.com/org/tool@v1.2.0",
+     "import tool")
+case("wild5_random_choice_seeded_by_rng_clean", set(), W5,
+     "rng = np.random.RandomState(7)\nidx = rng.choice(100, size=10, replace=False)\nprint(idx)")
+case("wild5_fit_on_concat_of_train_and_holdout_scaler", {"preprocessing-before-split"}, W5,
+     "from sklearn.preprocessing import StandardScaler",
+     'raw = pd.read_csv("data/sensors.csv")\nX, y = raw[["t1", "t2"]], raw["fault"]\n'
+     "X_dev, X_hold, y_dev, y_hold = train_test_split(X, y, random_state=0)",
+     "sc = StandardScaler().fit(pd.concat([X_dev, X_hold]))\n"
+     "clf = LogisticRegression().fit(sc.transform(X_dev), y_dev)\nprint(clf.score(sc.transform(X_hold), y_hold))")
 
 
 def build(spec: dict) -> nbformat.NotebookNode:

@@ -142,3 +142,9 @@ def test_early_stopping_on_the_test_set_is_selection_but_on_a_validation_split_i
     val = "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)"
     assert findings(HEAD, LOAD, SPLIT, val, fit.replace("X_train, y_train", "X_tr, y_tr").format(
         x="X_val", y="y_val")) == []
+
+
+def test_a_feature_only_named_like_the_target_is_a_warning():
+    (f,) = findings(HEAD, "df = pd.read_csv('d.csv')\nX = df[['age', 'previous_default']]\ny = df['default']",
+                    SPLIT, "LogisticRegression().fit(X_train, y_train)")
+    assert (f.rule, f.severity) == ("target-leakage", "warning") and "named after the target" in f.message

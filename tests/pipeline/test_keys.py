@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from nbpromote.capture.hashing import hash_file
 from nbpromote.pipeline import environment_lock, key_parts, rerun_reasons, stage_key
-from nbpromote.pipeline._keys import _ENV_CACHE, hash_file_light, installed_distributions
-
-
-def test_light_file_hash_equals_capture_hash(tmp_path):
-    path = tmp_path / "f.bin"
-    path.write_bytes(b"abc" * 1000)
-    assert hash_file_light(path) == hash_file(path)
+from nbpromote.pipeline._keys import _ENV_CACHE, installed_distributions
 
 
 def test_environment_lock_prefers_requirements_lock(tmp_path):

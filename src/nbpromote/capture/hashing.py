@@ -16,15 +16,17 @@ other extension columns are reduced to one 64-bit hash per element by pandas' ve
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import xxhash
 
 from .._io import canonical_json
 from ..errors import UnsupportedTypeError
 
+if TYPE_CHECKING:  # numpy is imported where arrays are hashed: hashing files and JSON stays light
+    import numpy as np
 __all__ = ["ALGORITHM", "hash_bytes", "hash_file", "hash_value", "hash_json", "supported_types"]
 
 ALGORITHM = "xxh3_128"
@@ -76,6 +78,7 @@ def hash_file(path: str | Path) -> str:
 
 def _update_array(hasher: Any, array: np.ndarray) -> None:
     """Feed a NumPy array of a fixed-width dtype into ``hasher`` without copying when possible."""
+    import numpy as np
     if array.dtype.byteorder == ">" or (array.dtype.byteorder == "=" and not _LITTLE):
         array = array.astype(array.dtype.newbyteorder("<"))
     array = np.ascontiguousarray(array)
@@ -85,14 +88,16 @@ def _update_array(hasher: Any, array: np.ndarray) -> None:
         hasher.update(flat[start : start + _CHUNK])
 
 
-_LITTLE = np.little_endian
+_LITTLE = sys.byteorder == "little"
 
 
 def _is_plain_numpy(dtype: Any) -> bool:
+    import numpy as np
     return isinstance(dtype, np.dtype) and dtype.kind in "biufcmM?"
 
 
 def _update_series_values(hasher: Any, values: Any, dtype: Any) -> None:
+    import numpy as np
     import pandas as pd
 
     if _is_plain_numpy(dtype):
@@ -141,6 +146,7 @@ def _update_strings(hasher: Any, values: Any) -> bool:
     when the layout is unusual (a null slot holding bytes), so the caller falls back to per-element
     hashing.
     """
+    import numpy as np
     import pyarrow as pa
 
     values = getattr(values, "array", values)  # an Index or Series -> its extension array
@@ -262,6 +268,7 @@ def hash_value(value: Any, *, name: str | None = None) -> str:
     >>> a == hash_value(pd.DataFrame({"x": [1, 2]})) and a.startswith("xxh3_128:")
     True
     """
+    import numpy as np
     import pandas as pd
 
     if isinstance(value, pd.DataFrame):

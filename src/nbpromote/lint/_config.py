@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +135,7 @@ class LintConfig:
 @lru_cache(maxsize=64)
 def _lint_table(path: str, _mtime_ns: int, _size: int) -> dict[str, Any]:
     import copy
+
     import tomllib
 
     source = Path(path)

@@ -442,13 +442,16 @@ class _Analyzer:
     def relabel(self, name: str, data: Data) -> Data:
         side = name_side(name)
         if side is None or not (data.subset or data.fresh) or data.label == side or not data.rows:
-            return data.evolve(subset=False, fresh=False) if (data.subset or data.fresh) else data
+            return data.evolve(subset=False, fresh=False, sampled=None) if (data.subset or data.fresh) else data
         if data.fresh:
             sid: tuple = ("file", tuple(sorted(r for r, _p in data.rows)))
         else:
             sid = ("name", data.rows)
+            if data.sampled is not None and data.temporal is not None:
+                # train = df.sample(frac=0.8) on time-ordered data: a random split by another name.
+                self.facts.splits.append(SplitEvent(sid, data.sampled, [data], True, "sample"))
         rows = frozenset((r, p + ((sid, side),)) for r, p in data.rows)
-        return data.evolve(rows=rows, subset=False, fresh=False)
+        return data.evolve(rows=rows, subset=False, fresh=False, sampled=None)
 
     def bind_iter(self, target: ast.AST, iterable: Any) -> None:
         if isinstance(iterable, SplitIter):
@@ -1192,7 +1195,8 @@ class _Analyzer:
         site = self.site(node)
         extra = [v for v in list(args) + list(kwargs.values()) if isinstance(v, Data)]
         stats = data.stats.union(*(d.stats for d in extra)) if extra else data.stats
-        base = data.evolve(stats=stats, subset=False, fresh=False, bunch=False, grouped=False, windowed=False)
+        base = data.evolve(stats=stats, subset=False, fresh=False, bunch=False, grouped=False, windowed=False,
+                           sampled=None)
         axis = kwargs.get("axis")
         by_row = isinstance(axis, Const) and axis.value in (1, "columns")
         result: Any = base
@@ -1251,10 +1255,12 @@ class _Analyzer:
             if any(k in data.cols.dates or K.DATE_NAME.search(k) for k in keys):
                 result = base.evolve(cols=replace_cols(data.cols, date_index=True))
         elif method in {"resample", "asfreq"}:
-            result = base.evolve(temporal=site)
+            # Aggregating per time bucket keeps one row per period (a window, not a statistic of all rows).
+            result = base.evolve(temporal=site, windowed=method == "resample")
         elif method in K.ROW_SUBSET_METHODS:
             result = base.evolve(subset=True)
             if method == "sample":
+                result = result.evolve(sampled=site)
                 state = kwargs.get("random_state")
                 if state is None or (isinstance(state, Const) and state.value is None):
                     self.facts.randoms.append(RandomEvent(site, ".sample()", self.seed_numpy or self.seed_all,

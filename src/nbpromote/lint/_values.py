@@ -113,6 +113,7 @@ class Data:
     is_datetime: bool = False  # pd.to_datetime result
     bunch: bool = False  # a sklearn Bunch (.data / .target / .frame)
     fresh: bool = False  # straight from a reader (a named read of "test.csv" is a test set)
+    sampled: Site | None = None  # made by a random row sample (``df.sample``) at this site
 
     def evolve(self, **changes: Any) -> Data:
         return replace(self, **changes)

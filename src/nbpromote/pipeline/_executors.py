@@ -122,9 +122,9 @@ def _import_func(func_ref: str) -> Callable[..., Any]:
 def _apply_seed(seed: int | None) -> dict[str, Any] | None:
     if seed is None:
         return None
-    from ._light import light_import
+    from ..capture._seeds import set_seeds
 
-    return light_import("nbpromote.capture._seeds").set_seeds(seed).to_dict()
+    return set_seeds(seed).to_dict()
 
 
 def _user_traceback(exc: BaseException) -> str:

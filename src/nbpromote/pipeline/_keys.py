@@ -22,24 +22,16 @@ from typing import Any
 import xxhash
 
 from .._io import canonical_json
+from ..capture.hashing import hash_file
 from ._dag import Pipeline, Stage
 
-__all__ = ["key_parts", "stage_key", "rerun_reasons", "environment_lock", "hash_file_light"]
+__all__ = ["key_parts", "stage_key", "rerun_reasons", "environment_lock"]
 
 _ALGORITHM = "xxh3_128"
 
 
 def _digest(hasher: Any) -> str:
     return f"{_ALGORITHM}:{hasher.hexdigest()}"
-
-
-def hash_file_light(path: str | Path) -> str:
-    """``xxh3_128`` of a file's bytes (same value as ``nbpromote.capture.hashing.hash_file``)."""
-    hasher = xxhash.xxh3_128()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 24), b""):
-            hasher.update(block)
-    return _digest(hasher)
 
 
 def _hash_json(value: Any) -> str:
@@ -67,7 +59,7 @@ def environment_lock(package_root: Path | None) -> dict[str, str]:
     if cache_key in _ENV_CACHE:
         return _ENV_CACHE[cache_key]
     if lock is not None and lock.is_file():
-        result = {"source": "requirements.lock", "hash": hash_file_light(lock)}
+        result = {"source": "requirements.lock", "hash": hash_file(lock)}
     else:
         result = {"source": "installed distributions", "hash": _hash_json(installed_distributions())}
     _ENV_CACHE[cache_key] = result
@@ -106,7 +98,7 @@ def code_files(pipeline: Pipeline, stage: Stage) -> dict[str, str]:
             label = str(path.relative_to(root)) if root else path.name
         except ValueError:
             label = str(path)
-        files[label] = hash_file_light(path)
+        files[label] = hash_file(path)
     if not files:
         # A function without a source file (built in a REPL): its bytecode is the best we have.
         code = stage.resolve().__code__
@@ -126,7 +118,7 @@ def data_files(params: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, d
             path = Path(value)
             try:
                 if path.is_file():
-                    out[name] = {"path": str(value), "hash": hash_file_light(path)}
+                    out[name] = {"path": str(value), "hash": hash_file(path)}
             except OSError:
                 continue
     return out

@@ -304,7 +304,7 @@ def run_pipeline(
 
 
 def _package_info(pipeline: Pipeline) -> dict[str, Any]:
-    from ._keys import hash_file_light
+    from ..capture.hashing import hash_file
 
     root = pipeline.root
     info: dict[str, Any] = {"root": str(root) if root else None}
@@ -312,5 +312,5 @@ def _package_info(pipeline: Pipeline) -> dict[str, Any]:
         for name in ("lineage.json", "requirements.lock"):
             path = root / name
             if path.is_file():
-                info[name] = hash_file_light(path)
+                info[name] = hash_file(path)
     return info

@@ -50,9 +50,9 @@ __all__ = [
 
 
 def _hashing() -> Any:
-    from ._light import light_import
+    from ..capture import hashing
 
-    return light_import("nbpromote.capture.hashing")
+    return hashing
 
 
 class ArtifactVersionWarning(UserWarning):

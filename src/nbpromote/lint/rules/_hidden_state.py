@@ -53,12 +53,14 @@ def _magic_defines(cell) -> set[str]:
     if "run_line_magic" not in cell.python or cell.tree is None:
         return out
     for node in ast.walk(cell.tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "run_line_magic" and len(node.args) == 2
-                and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args)
-                and node.args[0].value in _STATEMENT_MAGICS):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "run_line_magic" and len(node.args) == 2):
+            continue
+        name, statement = node.args
+        if (isinstance(name, ast.Constant) and name.value in _STATEMENT_MAGICS
+                and isinstance(statement, ast.Constant) and isinstance(statement.value, str)):
             try:
-                inner = ast.parse(node.args[1].value)
+                inner = ast.parse(statement.value)
             except SyntaxError:
                 continue
             out |= set(cell_names(inner).defines)

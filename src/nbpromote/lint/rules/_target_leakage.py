@@ -74,14 +74,17 @@ def check(ctx: Context) -> Iterator[Finding]:
             seen.add(problem)
             column = problem.split("'")[1]
             maybe = X.cols.dtype_filtered
+            by_name = "named after the target" in problem  # a guess from the name: a warning
             yield ctx.finding(
                 site[0], site[1],
                 (f"At this fit {problem} unless select_dtypes filtered it out (it keeps it if it is numeric), "
                  "so the model may learn the answer instead of predicting it." if maybe else
+                 f"At this fit {problem}, so the model may learn the answer instead of predicting it; check it is "
+                 "known before the outcome." if by_name else
                  f"At this fit {problem}, so the model learns the answer instead of predicting it."),
                 f"Drop '{column}' from the features before fitting (e.g. X = df.drop(columns=['{column}', target])), "
                 "and keep only columns known before the outcome.",
-                severity="warning" if maybe else None,
+                severity="warning" if maybe or by_name else None,
             )
 
 

@@ -22,7 +22,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         ordered = next((d.temporal for d in split.inputs if isinstance(d, Data) and d.temporal), None)
         if ordered and split.shuffle and split.site not in seen:
             seen.add(split.site)
-            how = "train_test_split shuffles it" if split.how == "train_test_split" else "this CV splitter shuffles it"
+            how = {"train_test_split": "train_test_split shuffles it", "sample": "a random .sample() splits it"}.get(
+                split.how, "this CV splitter shuffles it")
             yield ctx.finding(
                 split.site[0], split.site[1],
                 f"The data is time-ordered ({ctx.where(ordered)}) but {how}, so the model trains on later "
