@@ -381,6 +381,7 @@ async function main() {
     });
 
     await check('with unsaved changes, Lint says "save the notebook first" and offers "Save and lint"', async () => {
+      await page.locator('.jp-NotebookPanel .jp-Notebook .jp-Cell').nth(targetIndex).locator('.jp-InputPrompt').click();
       await page.locator('.jp-NotebookPanel .nbp-stage-select').selectOption('train');
       await page.locator('#nbpromote-panel .nbp-lint-button').click();
       const note = page.locator('#nbpromote-panel .nbp-findings .nbp-note-error');

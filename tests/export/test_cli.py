@@ -5,7 +5,7 @@ import subprocess
 
 import nbformat
 import pytest
-from conftest import PYTHON, notebook, write
+from .conftest import PYTHON, notebook, write
 
 from nbpromote.cli import main
 from nbpromote.export import plan_stages

@@ -8,7 +8,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from conftest import PYTHON
+from .conftest import PYTHON
 
 from nbpromote.export import export_notebook
 
@@ -98,7 +98,7 @@ def test_captured_notebook_exports_with_its_manifest_pins_data_hashes_and_seed(t
     """The user's path: capture (papermill) → export → the package carries the manifest as lineage."""
     import shutil
 
-    from conftest import REPO
+    from .conftest import REPO
 
     from nbpromote.capture import capture_notebook
 

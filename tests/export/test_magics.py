@@ -1,7 +1,7 @@
 """`%promote stages` / `%promote export`: the same core calls as the CLI, errors shown as one line."""
 
 
-from conftest import notebook, write
+from .conftest import notebook, write
 
 from nbpromote.export import ExportResult
 from nbpromote.magics import run_subcommand

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, credit_csv, notebook, run_stages, write
+from .conftest import REPO, credit_csv, notebook, run_stages, write
 
 from nbpromote import __version__
 from nbpromote.errors import ExportError, OutputExistsError, StageGraphError, UsageError

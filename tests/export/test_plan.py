@@ -1,7 +1,7 @@
 """Stage plan: tags → stages, inferred inputs/outputs, versions, roles, and every ambiguity as a clear error."""
 
 import pytest
-from conftest import CREDIT_CELLS, notebook
+from .conftest import CREDIT_CELLS, notebook
 
 from nbpromote.errors import ExportError, ParametersCellError, SerializationError, StageGraphError
 from nbpromote.export import plan_stages
@@ -155,7 +155,7 @@ def test_seed_comes_from_the_promote_seed_magic_even_with_a_parameter():
 
 
 def test_plan_reads_a_notebook_file_and_names_it(tmp_path):
-    from conftest import write
+    from .conftest import write
 
     path = write(notebook((["stage:a"], "x = 1")), tmp_path / "nb.ipynb")
     assert plan_stages(path).notebook == "nb.ipynb"

@@ -2,7 +2,7 @@
 
 import nbformat
 import pytest
-from conftest import notebook, write
+from .conftest import notebook, write
 
 from nbpromote.errors import UsageError
 from nbpromote.export import apply_suggestions, plan_stages, suggest_tags

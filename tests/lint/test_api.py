@@ -140,32 +140,6 @@ def test_ipynb_written_by_nbformat_round_trip(tmp_path):
     assert lint_paths([path]).to_dict()["summary"]["by_rule"] == {"preprocessing-before-split": 1}
 
 
-def test_fast_cell_path_builds_the_same_cells_as_the_shared_loader():
-    from corpus import CORPUS_DIR
-
-    from nbpromote.lint._fastcells import lint_code_cells
-    from nbpromote.notebook import code_cells, read_notebook
-
-    from .conftest import REPO
-
-    paths = sorted(CORPUS_DIR.glob("*.ipynb")) + sorted((REPO / "notebooks").glob("*.ipynb"))
-    extra = make_nb("x = 1", "  indented = 1", ">>> 1 + 1", "a = !ls", "len?", "%time y = 2", "", "z = 3\n",
-                    "b = '%d' % 3", "if a != b:\n    pass")
-    notebooks = [read_notebook(p) for p in paths] + [extra]
-    for nb in notebooks:
-        fast, slow = lint_code_cells(nb), code_cells(nb)
-        assert [(c.index, c.cell_id, c.source, c.python, c.line_offset, c.tags, c.execution_count,
-                 c.syntax_error is None, ast_dump(c.tree)) for c in fast] == \
-               [(c.index, c.cell_id, c.source, c.python, c.line_offset, c.tags, c.execution_count,
-                 c.syntax_error is None, ast_dump(c.tree)) for c in slow]
-
-
-def ast_dump(tree):
-    import ast
-
-    return ast.dump(tree) if tree is not None else None
-
-
 def test_recorded_execution_order_is_a_second_view_for_leakage(write_nb):
     # In notebook order the model is fit on the training split; in the recorded run cell 5
     # (X_train = X) ran before the fits, so the model was trained on every row: only that view leaks.

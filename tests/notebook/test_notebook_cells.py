@@ -50,3 +50,18 @@ def test_percent_scripts_split_into_cells_with_tags(tmp_path):
 
 def test_transform_is_cached():
     assert python_source("%time x = 1") is python_source("%time x = 1")
+
+
+def test_plain_python_cells_skip_the_ipython_transformer_with_identical_results():
+    # The fast path must give exactly what IPython's transformer gives, on tricky near-misses too.
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from nbpromote.notebook import python_source
+
+    sources = [
+        "x = 1", "z = 3\n", "b = '%d' % 3", "if a != b:\n    pass", "s = 'a?b'\nprint(s)",
+        "d = {'k': 1}  # comment?x", "def f():\n    return 1\n", "a = 5 % 2", "ratio = x / y\n\n",
+    ]
+    manager = TransformerManager()
+    for source in sources:
+        assert python_source(source) == (manager.transform_cell(source), 0), source

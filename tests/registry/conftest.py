@@ -69,3 +69,10 @@ def model_file(tmp_path, trained) -> Path:
 
 LINEAGE = {"code_hash": "xxh3_128:00", "git": {"commit": "abc123"}, "seed": 42,
            "data": {"raw": "xxh3_128:11"}, "notebook_hash": "xxh3_128:22"}
+
+
+@pytest.fixture(autouse=True)
+def _workers_importable_in_spawned_children(monkeypatch):
+    # Under --import-mode=importlib the tests folder is not on sys.path, but processes started with
+    # the "spawn" method re-import their target (`registry._workers.…`) from the parent's sys.path.
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1]))

@@ -9,11 +9,10 @@ from typing import Any
 import nbformat
 
 from ..errors import NotebookFormatError, UsageError
-from ..notebook import cell_names, load_notebook
+from ..notebook import cell_names, code_cells, load_notebook
 from . import rules as _rules  # noqa: F401  (registers the built-in rules)
 from ._config import ALL, LintConfig, find_pyproject, suppressions
 from ._dataflow import analyze
-from ._fastcells import lint_code_cells
 from ._findings import Finding, LintReport, LintResult
 from ._registry import RULES, Context
 
@@ -178,7 +177,7 @@ def lint_notebook(source: str | Path | nbformat.NotebookNode, *, config: LintCon
         raise UsageError(f"lint_notebook got a {type(source).__name__}; pass a path or an nbformat notebook.")
     if manifest is None:
         manifest = _manifest_of(path, nb)
-    return lint_cells(lint_code_cells(nb), notebook=name, config=config, manifest=manifest, nb=nb)
+    return lint_cells(code_cells(nb), notebook=name, config=config, manifest=manifest, nb=nb)
 
 
 def _expand(paths: Iterable[str | Path]) -> list[Path]:

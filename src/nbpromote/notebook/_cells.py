@@ -24,6 +24,10 @@ __all__ = ["CodeCell", "code_cells", "load_cells", "python_source", "cells_from_
 # Cell magics whose body is ordinary Python; the body is analysed with its own line numbers.
 _PYTHON_BODY_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit"})
 _PERCENT_MARKER = re.compile(r"^# %%(?P<rest>.*)$")
+# Anything that might be IPython syntax: a line starting with %, ! or ?, a trailing ?, `x = !cmd`,
+# doctest/IPython prompts. Cells without any of it skip IPython's transformer (which tokenises the
+# whole cell and dominated lint time) — for them it would only append the final newline.
+_MAYBE_IPYTHON = re.compile(r"^\s*(?:[%!?]|>>>|\.\.\.|In \[)|\?\s*$|=\s*[!%]", re.MULTILINE)
 
 
 @dataclass
@@ -76,6 +80,8 @@ class CodeCell:
 
 @lru_cache(maxsize=4096)
 def _transform(source: str) -> tuple[str, int]:
+    if source.strip() and source[:1] not in " \t" and not _MAYBE_IPYTHON.search(source):
+        return (source if source.endswith("\n") else source + "\n"), 0
     stripped = source.lstrip("\n")
     leading = len(source) - len(stripped)
     if stripped.startswith("%%"):
