@@ -28,6 +28,8 @@ if [ ! -x "$CHROMIUM" ]; then
     t=$SECONDS
     if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; then
       reason="apt-get install chromium failed"
+    else
+      reason="apt-get installed chromium, but not at $CHROMIUM"
     fi
     timing "apt-chromium" "$t"
   fi

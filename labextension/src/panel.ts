@@ -45,6 +45,7 @@ interface IStatus {
 
 interface IExportResult {
   package_dir: string | null;
+  lint?: { available?: boolean; errors?: number; warnings?: number; findings?: IFinding[] };
   name?: string;
   version?: string;
   out_dir?: string;
@@ -168,6 +169,14 @@ export class PromotionPanel extends Widget {
       });
       this.exported = result;
       this.notes.export = { kind: 'ok', text: `Exported to ${result.package_dir ?? result.out_dir}` };
+      if (result.lint?.available && Array.isArray(result.lint.findings)) {
+        // The export linted the same file: show what it found instead of a stale list.
+        this.findings = result.lint.findings;
+        const errors = result.lint.errors ?? 0;
+        this.notes.lint = errors
+          ? { kind: 'error', text: `Exported despite ${errors} lint error(s); the package's model card lists them.` }
+          : { kind: this.findings.length ? 'info' : 'ok', text: `${this.findings.length} finding(s) at export time.` };
+      }
     });
   }
 

@@ -112,6 +112,25 @@ function readNotebook(file) {
 }
 const sha256 = file => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
+/** Every server started, so none outlives the test whatever fails. */
+const children = [];
+
+function killAll() {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+process.on('exit', killAll);
+for (const name of ['SIGINT', 'SIGTERM']) {
+  process.on(name, () => process.exit(130));
+}
+
 /** Start JupyterLab in its own process group (so the whole group is ours to stop). */
 async function startLab(root, home, extraArgs = []) {
   const port = await freePort();
@@ -158,6 +177,7 @@ async function startLab(root, home, extraArgs = []) {
   const logFile = path.join(home, `jupyter-${port}.log`);
   const out = fs.openSync(logFile, 'w');
   const child = spawn(JUPYTER, args, { env, detached: true, stdio: ['ignore', out, out] });
+  children.push(child);
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + TIMEOUT;
   for (;;) {
@@ -181,12 +201,22 @@ async function startLab(root, home, extraArgs = []) {
     base,
     token,
     logFile,
-    stop() {
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        // already gone
+    /** SIGTERM the server's process group; SIGKILL it if it has not exited within 10 s (a server
+     * stopped while a kernel is starting can hang in "Shutting down extensions"). */
+    async stop() {
+      const signal = name => {
+        try {
+          process.kill(-child.pid, name);
+        } catch {
+          // already gone
+        }
+      };
+      signal('SIGTERM');
+      const deadline = Date.now() + 10_000;
+      while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) {
+        await new Promise(resolve => setTimeout(resolve, 100));
       }
+      signal('SIGKILL');
     }
   };
 }
@@ -478,6 +508,8 @@ async function main() {
       packageDir = (await shown.textContent()).trim();
       log(`  package: ${packageDir}`);
       assert(fs.existsSync(path.join(root, packageDir)), `${packageDir} does not exist under the root`);
+      const lintNote = await page.locator('#nbpromote-panel .nbp-findings .nbp-note').textContent();
+      assert(/Exported despite 4 lint error/.test(lintNote), lintNote);
       await page.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-panel.png') });
     });
 
@@ -562,7 +594,7 @@ async function main() {
   } finally {
     await page.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-final.png') }).catch(() => {});
     await browser.close().catch(() => {});
-    lab.stop();
+    await lab.stop();
   }
 
   // A server without the nbpromote server extension: the panel must say so.
@@ -588,7 +620,7 @@ async function main() {
     });
   } finally {
     await browser2.close().catch(() => {});
-    bare.stop();
+    await bare.stop();
   }
   if (!process.env.KEEP_TMP) {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -22,8 +22,12 @@ SCRIPT = ROOT / "scripts" / "browser-test.sh"
 @pytest.mark.timeout(900)
 def test_tag_lint_jump_and_export_from_jupyterlab_in_chromium():
     if shutil.which("node") is None:
-        pytest.skip("node is not installed: the browser test drives Chromium from Node (playwright-core)")
-    run = subprocess.run(["bash", str(SCRIPT)], cwd=ROOT, capture_output=True, text=True, timeout=880)
+        pytest.skip(
+            "node is not installed: the browser test drives Chromium from Node (playwright-core)"
+        )
+    run = subprocess.run(
+        ["bash", str(SCRIPT)], cwd=ROOT, capture_output=True, text=True, timeout=880
+    )
     output = run.stdout + run.stderr
     counts = re.findall(r"^(\d+) passed, (\d+) failed(.*)$", run.stdout, flags=re.M)
     assert counts, f"no 'N passed, N failed' line:\n{output[-4000:]}"
@@ -33,5 +37,9 @@ def test_tag_lint_jump_and_export_from_jupyterlab_in_chromium():
         pytest.skip(reason)
     assert run.returncode == 0 and failed == 0, output[-6000:]
     assert passed >= 14, output[-4000:]
-    for shot in ("nbpromote-findings.png", "nbpromote-panel.png", "nbpromote-no-server-extension.png"):
+    for shot in (
+        "nbpromote-findings.png",
+        "nbpromote-panel.png",
+        "nbpromote-no-server-extension.png",
+    ):
         assert (ROOT / "artifacts" / "screenshots" / shot).stat().st_size > 10_000

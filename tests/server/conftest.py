@@ -24,7 +24,9 @@ def jp_server_config():
 def jp_root_dir(tmp_path):
     """The server root: a copy of notebooks/ (credit_risk*.ipynb and their data)."""
     root = tmp_path / "root_dir"
-    shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".*", "__pycache__", "*_pipeline"))
+    shutil.copytree(
+        NOTEBOOKS, root, ignore=shutil.ignore_patterns(".*", "__pycache__", "*_pipeline")
+    )
     return root
 
 

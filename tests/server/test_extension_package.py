@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
-import tomllib
+import sys
 from pathlib import Path
+
+import pytest
 
 import nbpromote
 import nbpromote.server
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    tomllib = pytest.importorskip("tomli")
 
 ROOT = Path(__file__).resolve().parents[2]
 LABEXT = ROOT / "labextension"
@@ -26,7 +33,9 @@ def test_the_npm_package_matches_the_python_package():
     assert package["name"] == paths["dest"] == "nbpromote"
     assert package["version"] == nbpromote.__version__
     assert package["jupyterlab"]["outputDir"] == "../src/nbpromote/labextension"
-    assert (ROOT / "src" / "nbpromote" / paths["src"]).resolve() == (LABEXT / package["jupyterlab"]["outputDir"]).resolve()
+    assert (ROOT / "src" / "nbpromote" / paths["src"]).resolve() == (
+        LABEXT / package["jupyterlab"]["outputDir"]
+    ).resolve()
     install = json.loads((LABEXT / "install.json").read_text())
     assert install["packageName"] == "nbpromote"
 
@@ -38,7 +47,9 @@ def test_every_settings_schema_is_closed_and_belongs_to_a_plugin():
     for schema_file in schemas:
         schema = json.loads(schema_file.read_text())
         assert schema["additionalProperties"] is False, schema_file.name
-        assert f"'nbpromote:{schema_file.stem}'" in source, f"no plugin nbpromote:{schema_file.stem}"
+        assert f"'nbpromote:{schema_file.stem}'" in source, (
+            f"no plugin nbpromote:{schema_file.stem}"
+        )
     panel = json.loads((LABEXT / "schema" / "panel.json").read_text())["properties"]
     assert set(panel) == {"liveLint", "severityThreshold"}
     assert panel["severityThreshold"]["enum"] == ["info", "warning", "error"]
@@ -51,7 +62,9 @@ def test_the_wheel_ships_the_prebuilt_extension_and_the_server_config():
     hatch = project["tool"]["hatch"]["build"]
     shared = hatch["targets"]["wheel"]["shared-data"]
     assert shared["src/nbpromote/labextension"] == "share/jupyter/labextensions/nbpromote"
-    assert shared["labextension/install.json"] == "share/jupyter/labextensions/nbpromote/install.json"
+    assert (
+        shared["labextension/install.json"] == "share/jupyter/labextensions/nbpromote/install.json"
+    )
     assert shared["jupyter-config/server-config"] == "etc/jupyter/jupyter_server_config.d"
     builder = hatch["hooks"]["jupyter-builder"]
     assert "src/nbpromote/labextension/static/style.js" in builder["ensured-targets"]

@@ -29,7 +29,13 @@ async def test_status_reports_the_version_and_the_available_core_parts(api):
     status, body = await api("status")
     assert status == 200
     assert body["version"] == nbpromote.__version__
-    assert body["parts"] == {"lint": True, "suggest_tags": True, "stages": True, "export": True, "provenance": True}
+    assert body["parts"] == {
+        "lint": True,
+        "suggest_tags": True,
+        "stages": True,
+        "export": True,
+        "provenance": True,
+    }
 
 
 @pytest.mark.parametrize(
@@ -47,7 +53,9 @@ async def test_status_reports_the_version_and_the_available_core_parts(api):
 async def test_no_endpoint_is_reachable_without_the_servers_token(
     api, jp_root_dir, endpoint, body, params, authorization
 ):
-    status, reply = await api(endpoint, body, params=params, headers={"Authorization": authorization})
+    status, reply = await api(
+        endpoint, body, params=params, headers={"Authorization": authorization}
+    )
     assert status == 403
     # Nothing ran: no package was exported.
     assert not (jp_root_dir / "credit_risk_pipeline").exists()
@@ -60,7 +68,10 @@ async def test_a_missing_core_part_is_reported_by_status_and_answered_with_501(a
     status, body = await api("lint", {"path": LEAKY})
     assert status == 501
     assert body["error"] == "NotAvailable"
-    assert "nbpromote.lint.no_such_function" in body["message"] and "upgrade nbpromote" in body["message"]
+    assert (
+        "nbpromote.lint.no_such_function" in body["message"]
+        and "upgrade nbpromote" in body["message"]
+    )
 
 
 async def test_an_unexpected_core_failure_is_a_json_500_not_a_traceback(api, monkeypatch):
@@ -90,7 +101,9 @@ async def test_an_unexpected_core_failure_is_a_json_500_not_a_traceback(api, mon
         ({"path": "Untitled.ipynb"}, 404, "save the notebook first"),
     ],
 )
-async def test_bad_requests_are_refused_with_a_status_and_a_message(api, endpoint, body, status, words):
+async def test_bad_requests_are_refused_with_a_status_and_a_message(
+    api, endpoint, body, status, words
+):
     got, reply = await api(endpoint, body)
     assert got == status
     assert reply["error"] == "PathRefused"
@@ -168,7 +181,9 @@ async def test_suggest_tags_returns_the_cores_suggestions_and_writes_nothing(api
     assert status == 200
     assert body["path"] == CLEAN
     assert body["suggestions"] == [s.to_dict() for s in suggest_tags(path)]
-    assert any(s["changes"] and any(t.startswith("stage:") for t in s["tags"]) for s in body["suggestions"])
+    assert any(
+        s["changes"] and any(t.startswith("stage:") for t in s["tags"]) for s in body["suggestions"]
+    )
     assert sha(path) == before
 
 
@@ -205,7 +220,9 @@ async def test_a_notebook_the_planner_refuses_is_a_422_naming_the_cell(api, jp_r
 
 
 # --- export ------------------------------------------------------------------------------------
-async def test_export_writes_the_package_beside_the_notebook_and_leaves_the_notebook_alone(api, jp_root_dir):
+async def test_export_writes_the_package_beside_the_notebook_and_leaves_the_notebook_alone(
+    api, jp_root_dir
+):
     before = sha(jp_root_dir / CLEAN)
     status, body = await api("export", {"path": CLEAN})
     assert status == 200, body
@@ -213,7 +230,9 @@ async def test_export_writes_the_package_beside_the_notebook_and_leaves_the_note
     assert body["name"] == "credit_risk"
     package = jp_root_dir / body["package_dir"]
     assert (package / "pyproject.toml").is_file()
-    assert sorted(str(p.relative_to(package)) for p in package.rglob("*") if p.is_file()) == sorted(body["files"])
+    assert sorted(str(p.relative_to(package)) for p in package.rglob("*") if p.is_file()) == sorted(
+        body["files"]
+    )
     assert sha(jp_root_dir / CLEAN) == before
 
 
@@ -228,7 +247,9 @@ async def test_export_does_not_overwrite_without_force(api, jp_root_dir):
 
 
 async def test_export_to_a_chosen_directory_and_name(api, jp_root_dir):
-    status, body = await api("export", {"path": CLEAN, "out_dir": "build/scoring", "name": "scoring"})
+    status, body = await api(
+        "export", {"path": CLEAN, "out_dir": "build/scoring", "name": "scoring"}
+    )
     assert status == 200, body
     assert body["package_dir"] == "build/scoring"
     assert body["name"] == "scoring"
@@ -304,3 +325,20 @@ async def test_a_corrupt_manifest_is_reported_not_crashed_on(api, jp_root_dir):
     assert status == 404
     assert body["error"] == "ManifestError"
     assert "schema_version" in body["message"]
+
+
+async def test_lint_reads_a_percent_format_script_too(api, jp_root_dir):
+    (jp_root_dir / "pipeline.py").write_text(
+        "# %%\nimport pandas as pd\nfrom sklearn.preprocessing import StandardScaler\n"
+        "from sklearn.model_selection import train_test_split\n"
+        "# %%\ndf = pd.read_csv('data/credit.csv')\n"
+        "X = StandardScaler().fit_transform(df[['age', 'income']])\n"
+        "# %%\nX_train, X_test, y_train, y_test = train_test_split(X, df['default'])\n"
+    )
+    status, body = await api("lint", {"path": "pipeline.py"})
+    assert status == 200
+    assert body["notebooks"][0]["notebook"] == "pipeline.py"
+    # The third `# %%` cell splits without a random_state: the script was read cell by cell.
+    assert ("unseeded-randomness", 2) in {
+        (f["rule"], f["cell"]) for f in body["notebooks"][0]["findings"]
+    }

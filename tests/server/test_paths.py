@@ -29,7 +29,10 @@ def test_relative_paths_resolve_inside_the_root(root):
 
 
 def test_an_absolute_path_inside_the_root_is_accepted(root):
-    assert resolve_in_root(root, str(root / "sub" / "inner.ipynb")) == (root / "sub" / "inner.ipynb").resolve()
+    assert (
+        resolve_in_root(root, str(root / "sub" / "inner.ipynb"))
+        == (root / "sub" / "inner.ipynb").resolve()
+    )
 
 
 @pytest.mark.parametrize("path", ["../outside.ipynb", "sub/../../outside.ipynb", "..", "sub/../.."])

@@ -24,4 +24,6 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     """Register the handlers on a running server (called by jupyter_server)."""
     web_app = serverapp.web_app
     web_app.add_handlers(".*$", handlers(web_app.settings["base_url"]))
-    serverapp.log.info("nbpromote server extension loaded: /nbpromote/{status,lint,stages,export,…}")
+    serverapp.log.info(
+        "nbpromote server extension loaded: /nbpromote/{status,lint,stages,export,…}"
+    )

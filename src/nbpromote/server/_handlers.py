@@ -86,9 +86,13 @@ class _Base(APIHandler):
         try:
             data = json.loads(self.request.body or b"{}")
         except ValueError as exc:
-            raise PathRefused(400, f"The request body is not JSON ({exc}); send a JSON object.") from exc
+            raise PathRefused(
+                400, f"The request body is not JSON ({exc}); send a JSON object."
+            ) from exc
         if not isinstance(data, dict):
-            raise PathRefused(400, "The request body must be a JSON object such as {\"path\": \"nb.ipynb\"}.")
+            raise PathRefused(
+                400, 'The request body must be a JSON object such as {"path": "nb.ipynb"}.'
+            )
         return data
 
     def notebook(self, value: object) -> Path:
@@ -194,12 +198,18 @@ class ExportHandler(_Base):
             path = self.notebook(body.get("path"))
             out = body.get("out_dir")
             # None: the core's default, <notebook dir>/<name>_pipeline, inside the root by construction.
-            out_dir = None if out is None else resolve_in_root(
-                self.root_dir, out, field="out_dir", must_exist=False, notebook=False
+            out_dir = (
+                None
+                if out is None
+                else resolve_in_root(
+                    self.root_dir, out, field="out_dir", must_exist=False, notebook=False
+                )
             )
             name = body.get("name")
             if name is not None and not isinstance(name, str):
-                raise PathRefused(400, f"'name' must be a string such as \"credit_risk\", got {name!r}.")
+                raise PathRefused(
+                    400, f"'name' must be a string such as \"credit_risk\", got {name!r}."
+                )
             flags = {}
             for flag in ("force", "allow_findings"):
                 value = body.get(flag, False)

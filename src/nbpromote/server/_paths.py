@@ -60,7 +60,9 @@ def resolve_in_root(
         404 for a notebook that does not exist (with "save the notebook first").
     """
     if not isinstance(path, str) or not path.strip():
-        raise PathRefused(400, f"'{field}' must be a non-empty string path relative to the server root.")
+        raise PathRefused(
+            400, f"'{field}' must be a non-empty string path relative to the server root."
+        )
     root = Path(root_dir).resolve()
     raw = Path(path)
     if raw.is_absolute():
@@ -68,17 +70,25 @@ def resolve_in_root(
     else:
         parts = PurePosixPath(path.replace("\\", "/")).parts
         if ".." in parts:
-            raise PathRefused(403, f"'{field}' {path!r} leaves the server root; use a path inside it.")
+            raise PathRefused(
+                403, f"'{field}' {path!r} leaves the server root; use a path inside it."
+            )
         candidate = root.joinpath(*parts)
     # resolve() follows symlinks, so a link pointing outside the root is refused as well.
     resolved = candidate.resolve()
     if resolved != root and root not in resolved.parents:
-        raise PathRefused(403, f"'{field}' {path!r} is outside the server root; use a path inside it.")
+        raise PathRefused(
+            403, f"'{field}' {path!r} is outside the server root; use a path inside it."
+        )
     if notebook and resolved.suffix not in NOTEBOOK_SUFFIXES:
-        raise PathRefused(400, f"'{field}' {path!r} is not a notebook (.ipynb or percent-format .py).")
+        raise PathRefused(
+            400, f"'{field}' {path!r} is not a notebook (.ipynb or percent-format .py)."
+        )
     if must_exist:
         if not resolved.exists():
-            raise PathRefused(404, f"{path!r} does not exist on the server; save the notebook first.")
+            raise PathRefused(
+                404, f"{path!r} does not exist on the server; save the notebook first."
+            )
         if notebook and not resolved.is_file():
             raise PathRefused(400, f"'{field}' {path!r} is not a file.")
     return resolved
