@@ -243,8 +243,8 @@ model.fit(X_train, y_train)
     md("evaluate-md", """
 ## Evaluate
 
-On the holdout only: ROC AUC, accuracy at the 0.5 threshold, the holdout size (the promotion
-gate uses it for the noise margin), and the same metrics per slice of the protected attribute.
+On the holdout only: ROC AUC, accuracy at the 0.5 threshold, the holdout size and its class counts
+(the promotion gate uses them for the noise margin), and the same metrics per slice of the protected attribute.
 """),
     code("evaluate", """
 scores = model.predict_proba(X_test)[:, 1]
@@ -253,6 +253,9 @@ metrics = {
     "roc_auc": float(roc_auc_score(y_test, scores)),
     "accuracy": float(accuracy_score(y_test, predictions)),
     "n_holdout": float(len(y_test)),
+    # Class counts let the promotion gate use the Hanley–McNeil standard error of the AUC.
+    "n_pos": float((y_test == 1).sum()),
+    "n_neg": float((y_test == 0).sum()),
 }
 for group in sorted(X_test["sex"].dropna().unique()):
     in_group = (X_test["sex"] == group).to_numpy()
@@ -514,6 +517,8 @@ metrics = {
     "recall": float(recall_score(y_test, predictions)),
     "precision": float(precision_score(y_test, predictions)),
     "n_holdout": float(len(y_test)),
+    "n_pos": float((y_test == 1).sum()),
+    "n_neg": float((y_test == 0).sum()),
 }
 print(json.dumps(metrics, indent=1, sort_keys=True))
 """, "stage:evaluate"),

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import click
 
 from .._version import __version__
 from ..errors import EXIT_USAGE, NbpromoteError
 
-__all__ = ["main", "cli"]
+__all__ = ["main", "cli", "run_command"]
 
 #: subcommand -> "module:attribute" (relative to nbpromote.cli); one line per command.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -83,12 +84,26 @@ def cli() -> None:
     """
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``nbpromote`` command and ``python -m nbpromote``."""
+def run_command(
+    command: click.Command,
+    argv: list[str] | None,
+    prog_name: str,
+    *,
+    render_error: Callable[[NbpromoteError], None] | None = None,
+) -> NoReturn:
+    """Run a click command and exit: the one place where errors become exit codes.
+
+    Used by ``nbpromote`` and by every exported package's ``python -m <name>``. An
+    :class:`~nbpromote.errors.NbpromoteError` is rendered (by default as one line on stderr) and
+    exits with the error's ``exit_code``; click's usage errors exit 2; Ctrl-C exits 130.
+    """
     try:
-        cli.main(args=argv, prog_name="nbpromote", standalone_mode=False)
+        command.main(args=argv, prog_name=prog_name, standalone_mode=False)
     except NbpromoteError as error:
-        click.echo(f"nbpromote: error: {error}", err=True)
+        if render_error is None:
+            click.echo(f"{prog_name}: error: {error}", err=True)
+        else:
+            render_error(error)
         sys.exit(error.exit_code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
@@ -99,3 +114,8 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     sys.exit(0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``nbpromote`` command and ``python -m nbpromote``."""
+    run_command(cli, argv, "nbpromote")

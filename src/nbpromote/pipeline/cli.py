@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from ..errors import EXIT_USAGE, NbpromoteError, StageFailedError
+from ..errors import NbpromoteError, StageFailedError
 from ._dag import Pipeline
 
 __all__ = ["main", "make_cli"]
@@ -148,22 +148,15 @@ def main(pipeline: Pipeline, argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     prog = pipeline.name
     as_json = "--json" in args or "--format=json" in " ".join(args) or ("--format" in args and "json" in args)
-    try:
-        make_cli(pipeline).main(args=args, prog_name=f"python -m {prog}", standalone_mode=False)
-    except StageFailedError as error:
-        _report_failure(error, prog, as_json)
-        sys.exit(error.exit_code)
-    except NbpromoteError as error:
+
+    def render_error(error: NbpromoteError) -> None:
+        if isinstance(error, StageFailedError):
+            _report_failure(error, prog, as_json)
+            return
         if as_json:
             _emit_json(error.to_dict())
         click.echo(f"{prog}: error: {error}", err=True)
-        sys.exit(error.exit_code)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(EXIT_USAGE if error.exit_code == 2 else error.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    sys.exit(0)
+
+    from ..cli import run_command
+
+    run_command(make_cli(pipeline), args, f"python -m {prog}", render_error=render_error)
