@@ -3,10 +3,9 @@
 Exports notebooks/credit_risk.ipynb into a temporary directory and measures, in the same run:
 
 1. ``python -m credit_risk run`` from an empty cache (cold) and fully cached (rerun), against
-   the bare interpreter start (``python -c pass``) and ``import nbpromote.pipeline.cli``;
-   the rerun is measured both with the package as generated and with lazy stage references
-   (``Stage("train", "credit_risk.stages.train:run", …)``), which keep pandas/scikit-learn
-   out of a cached run.
+   the bare interpreter start (``python -c pass``) and ``import nbpromote.pipeline.cli``
+   (generated packages name their stages lazily, ``"credit_risk.stages.train:run"``, so a cached
+   run imports neither pandas nor scikit-learn).
 2. Per-stage overhead of the runtime (cache keys, content hashing, artifact writes) in-process:
    ``run_pipeline`` from an empty cache against calling the same stage functions directly,
    chained by hand, with imports already warm.
@@ -20,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -41,17 +38,6 @@ def export(out: Path) -> Path:
     return Path(result.package_dir)
 
 
-def lazy_copy(package: Path, target: Path) -> Path:
-    """The same package with stage functions given as 'module:function' strings."""
-    shutil.copytree(package, target)
-    pipeline = target / "src" / NAME / "pipeline.py"
-    text = pipeline.read_text()
-    text = re.sub(r"^from \.stages import .*\n", "", text, flags=re.M)
-    text = re.sub(r"^(\s+)(\w+)\.run,$", lambda m: f'{m.group(1)}"{NAME}.stages.{m.group(2)}:run",', text, flags=re.M)
-    pipeline.write_text(text)
-    return target
-
-
 def wall(command: list[str], cwd: Path, env: dict[str, str]) -> float:
     started = time.perf_counter()
     completed = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
@@ -65,13 +51,13 @@ def median_wall(command: list[str], cwd: Path, env: dict[str, str], repeat: int)
     return statistics.median(wall(command, cwd, env) for _ in range(repeat))
 
 
-def cli_figures(package: Path, lazy: Path, repeat: int) -> None:
+def cli_figures(package: Path, repeat: int) -> None:
     python = sys.executable
     env = dict(os.environ)
     start = median_wall([python, "-c", "pass"], ROOT, env, repeat)
     runtime_import = median_wall([python, "-c", "import nbpromote.pipeline.cli"], ROOT, env, repeat)
     results = {}
-    for label, pkg in (("as generated", package), ("lazy stage refs", lazy)):
+    for label, pkg in (("as generated", package),):
         run_env = dict(env, PYTHONPATH=str(pkg / "src"))
         colds, cached = [], []
         for i in range(repeat):
@@ -95,8 +81,8 @@ def overhead_figures(package: Path, rows: int | None, repeat: int) -> None:
 
     import pandas as pd
 
+    from nbpromote.capture import _seeds as seeds
     from nbpromote.pipeline import run_pipeline
-    from nbpromote.pipeline._light import light_import
 
     pipeline = importlib.import_module(f"{NAME}.pipeline").PIPELINE
     params = dict(pipeline.params)
@@ -108,7 +94,6 @@ def overhead_figures(package: Path, rows: int | None, repeat: int) -> None:
         path = package / "data" / f"credit_{rows}.csv"
         big.to_csv(path, index=False)
         params["data_path"] = str(path.relative_to(package))
-    seeds = light_import("nbpromote.capture._seeds")
 
     def direct() -> float:
         values: dict[str, object] = {}
@@ -185,9 +170,8 @@ def main() -> None:
     repeat = 3 if args.quick else 7
     with tempfile.TemporaryDirectory() as folder:
         package = export(Path(folder) / "pkg")
-        lazy = lazy_copy(package, Path(folder) / "lazy")
         print(f"credit-risk pipeline exported to {package} ({len(list((package / 'src' / NAME / 'stages').glob('*.py'))) - 1} stages)")
-        cli_figures(package, lazy, repeat)
+        cli_figures(package, repeat)
         cwd = os.getcwd()
         try:
             overhead_figures(package, None, repeat)

@@ -12,6 +12,9 @@ Conventions the rest of nbpromote relies on (see ``docs/architecture.md``):
 
 * the first code cell is tagged ``imports`` and holds imports only;
 * a ``parameters`` cell (papermill) holds plain literal assignments;
+* functions shared by stages and by the model (credit_risk's row-wise ``add_ratio_features``,
+  applied inside the model's Pipeline so serving computes it too) live in cells tagged
+  ``functions`` (exported to ``common.py``);
 * pipeline cells are tagged ``stage:ingest``, ``stage:validate``, ``stage:features``,
   ``stage:train``, ``stage:evaluate``; exploration cells are tagged ``skip``;
 * the outputs keep the role names ``X_train, X_test, y_train, y_test, model, metrics``
@@ -96,12 +99,14 @@ The notebook is ready to be promoted to a pipeline by nbpromote:
 | tag | cells |
 |---|---|
 | `imports` | the imports, shared by every stage |
+| `functions` | the row-wise feature function, shared by every stage and by the model |
 | `parameters` | papermill parameters: `data_path`, `test_size`, `seed`, `C` |
 | `stage:ingest` → `stage:validate` → `stage:features` → `stage:train` → `stage:evaluate` | the pipeline |
 | `skip` | exploration, never exported |
 
-Outputs keep the names nbpromote uses as roles: `X_train, X_test, y_train, y_test` (the split),
-`model` (the fitted scikit-learn Pipeline) and `metrics` (a flat dict of floats).
+Outputs keep the names nbpromote uses as roles: `X_train, X_test, y_train, y_test` (the split,
+raw columns only), `model` (the fitted scikit-learn Pipeline, which computes the engineered
+features itself) and `metrics` (a flat dict of floats).
 """),
     code("imports", """
 import json
@@ -113,7 +118,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 """, "imports"),
     code("parameters", """
 data_path = "data/credit.csv"
@@ -185,30 +190,36 @@ print(f"{data_path}: {len(df):,} rows passed validation")
 ## Features
 
 Feature engineering is **row-wise only**: each new value depends on its own row, never on
-statistics computed over rows (means, quantiles, encoders), so it is identical at training and
-serving time and cannot leak the test set. Statistics that need fitting (imputation, scaling,
-one-hot encoding) live inside the model's Pipeline and are fitted on the training split only.
-
-The split is stratified on the target and seeded.
+statistics computed over rows (means, quantiles, encoders), so it cannot leak the test set.
+It lives in a function, `add_ratio_features` (a cell tagged `functions`), which the model's
+Pipeline applies as its first step: training and scoring run the same code, so the exported
+pipeline scores raw batches (`data/credit_drifted.csv` as it arrives) and monitors them against
+raw training columns. Statistics that need fitting (imputation, scaling, one-hot encoding) also
+live inside the Pipeline and are fitted on the training split only.
 """),
-    code("features", """
-features = df.assign(
-    loan_to_income=df["loan_amount"] / df["income"],
-    payment_to_income=12 * df["loan_amount"] / df["loan_term_months"] / df["income"],
-    late_payments_per_year=df["num_late_payments"] / (df["credit_history_years"] + 1.0),
-)
-""", "stage:features"),
+    code("ratio-features", '''
+def add_ratio_features(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with three ratio features, each computed from its own row only."""
+    return frame.assign(
+        loan_to_income=frame["loan_amount"] / frame["income"],
+        payment_to_income=12 * frame["loan_amount"] / frame["loan_term_months"] / frame["income"],
+        late_payments_per_year=frame["num_late_payments"] / (frame["credit_history_years"] + 1.0),
+    )
+''', "functions"),
+    md("split-md", """
+The features stage keeps the raw columns the model reads (plus `sex`, for slice metrics only)
+and splits them, stratified on the target and seeded.
+"""),
     code("split", """
 target = "default"
 numeric_features = [
     "age", "income", "loan_amount", "loan_term_months", "credit_history_years",
     "debt_to_income", "num_open_accounts", "num_late_payments", "credit_utilization",
-    "loan_to_income", "payment_to_income", "late_payments_per_year",
 ]
 categorical_features = ["employment_type", "home_ownership", "loan_purpose", "region"]
 # `sex` is kept beside the features for slice metrics; the model's ColumnTransformer drops it.
-X = features[numeric_features + categorical_features + ["sex"]]
-y = features[target]
+X = df[numeric_features + categorical_features + ["sex"]]
+y = df[target]
 X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=test_size, random_state=seed, stratify=y
 )
@@ -217,11 +228,13 @@ print(f"train: {len(X_train):,} rows, holdout: {len(X_test):,} rows")
     md("train-md", """
 ## Train
 
-A scikit-learn Pipeline: median imputation and scaling for numeric columns, most-frequent
-imputation and one-hot encoding for categorical ones (categories unseen in training are
-ignored), then a regularised logistic regression. The fitted Pipeline is the model.
+A scikit-learn Pipeline: the ratio features (`add_ratio_features`), then median imputation and
+scaling for numeric columns, most-frequent imputation and one-hot encoding for categorical ones
+(categories unseen in training are ignored), then a regularised logistic regression. The fitted
+Pipeline is the model: it takes the raw columns and does everything else itself.
 """),
     code("train", """
+ratio_features = ["loan_to_income", "payment_to_income", "late_payments_per_year"]
 numeric_pipeline = Pipeline([
     ("impute", SimpleImputer(strategy="median")),
     ("scale", StandardScaler()),
@@ -231,10 +244,11 @@ categorical_pipeline = Pipeline([
     ("onehot", OneHotEncoder(handle_unknown="ignore")),
 ])
 preprocess = ColumnTransformer([
-    ("numeric", numeric_pipeline, numeric_features),
+    ("numeric", numeric_pipeline, numeric_features + ratio_features),
     ("categorical", categorical_pipeline, categorical_features),
 ])
 model = Pipeline([
+    ("ratios", FunctionTransformer(add_ratio_features)),
     ("preprocess", preprocess),
     ("classifier", LogisticRegression(C=C, max_iter=1000, random_state=seed)),
 ])

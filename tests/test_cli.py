@@ -63,3 +63,20 @@ def test_no_command_shows_usage_on_stderr_as_bad_usage(capsys):
     code, out, err = run_main([], capsys)
     assert code == 2 and out == ""
     assert err.startswith("Usage: nbpromote") and "capture" in err
+
+
+def test_the_command_line_skips_jsonschemas_slow_optional_grammar_and_still_validates():
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from nbpromote.cli import _skip_slow_optional_imports\n"
+        "_skip_slow_optional_imports()\n"
+        "import nbformat\n"
+        "nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1')]))\n"
+        "assert sys.modules['rfc3987_syntax'] is None\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr

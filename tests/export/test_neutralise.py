@@ -50,6 +50,16 @@ def test_nested_display_becomes_pass_so_the_block_stays_valid():
     assert "y = 1" in result.python
 
 
+def test_docstrings_of_functions_and_classes_are_kept():
+    source = ('def f(frame):\n    """Add a column."""\n    frame.head()\n    return frame\n'
+              'class A:\n    """A class."""\n')
+    result = neutralise(make_cell(0, source))
+    assert result.removed == [(3, "frame.head()")]
+    namespace = {}
+    exec(compile(result.tree, "<cell>", "exec"), namespace)
+    assert namespace["f"].__doc__ == "Add a column." and namespace["A"].__doc__ == "A class."
+
+
 def test_statement_sharing_a_line_is_kept_rather_than_half_removed():
     result = neutralise(make_cell(0, "a = 1; a"))
     assert result.python.strip() == "a = 1; a" and result.removed == []

@@ -7,7 +7,9 @@ Specification:
 * the drifted batch drifts in the documented ways; the corrupted batch has every documented defect;
 * the notebooks are generated from ``notebooks/_build_notebooks.py`` and are up to date with it,
   stored cleared (nbformat 4.5, cell ids, ``python3`` kernel), and follow the tag conventions
-  (``imports`` first, literal ``parameters``, ``stage:*``, ``skip``) and role names;
+  (``imports`` first, literal ``parameters``, ``functions``, ``stage:*``, ``skip``) and role names;
+* the credit notebook's engineered features are a row-wise ``functions`` cell that the model's
+  Pipeline applies, so its split (the pipeline's reference data) holds raw columns only;
 * the clean notebooks are free of the planted mistakes; the leaky notebook has every one of them;
 * executed for real (papermill, a ``python3`` kernel, in a temporary copy), every notebook runs
   top to bottom and prints sane ``metrics``; the credit notebook honours its parameters, accepts
@@ -337,7 +339,7 @@ def test_notebook_is_stored_cleared_with_ids_and_the_python3_kernel(name):
 def test_every_code_cell_has_exactly_one_role_tag(name):
     for cell in _code_cells(_nb(name)):
         roles = [t for t in _tags(cell)
-                 if t in {"imports", "parameters", "skip"} or t.startswith("stage:")]
+                 if t in {"imports", "parameters", "functions", "skip"} or t.startswith("stage:")]
         assert len(roles) == 1, (cell.id, _tags(cell))
 
 
@@ -459,13 +461,58 @@ def test_leaky_notebook_keeps_its_absolute_path_in_a_skip_cell():
 
 
 def test_clean_credit_features_are_row_wise_only():
-    """No statistics over rows in the feature stage (they belong in the fitted Pipeline)."""
+    """No statistics over rows in the feature stage or the feature function (they belong in the
+    fitted Pipeline)."""
     row_stats = {"mean", "median", "std", "quantile", "fillna", "fit", "fit_transform",
                  "transform", "rank", "cumsum", "value_counts"}
-    for cell in _code_cells(_nb("credit_risk.ipynb")):
+    cells = [c for c in _code_cells(_nb("credit_risk.ipynb"))
+             if _stage(c) == "stage:features" or "functions" in _tags(c)]
+    assert {"stage:features", "functions"} <= {_stage(c) or _tags(c)[0] for c in cells}
+    for cell in cells:
+        used = {call for call, _ in _calls(cell.source)}
+        assert not used & row_stats, (cell.id, used & row_stats)
+
+
+RATIO_FEATURES = ["loan_to_income", "payment_to_income", "late_payments_per_year"]
+
+
+def _credit_feature_function():
+    """``add_ratio_features`` from the credit notebook's ``functions`` cell, and that cell."""
+    import pandas as pd
+
+    (cell,) = [c for c in _code_cells(_nb("credit_risk.ipynb")) if "functions" in _tags(c)]
+    namespace = {"pd": pd}
+    exec(compile(cell.source, cell.id, "exec"), namespace)
+    return namespace["add_ratio_features"], cell
+
+
+def test_credit_ratio_features_are_a_pure_row_wise_function():
+    raw = _read_csv(DATA / "credit.csv")
+    before = raw.copy()
+    add_ratio_features, cell = _credit_feature_function()
+    assert {node.name for node in _tree(cell.source).body} == {"add_ratio_features"}  # defs only
+    features = add_ratio_features(raw)
+    assert raw.equals(before)  # a copy, the input is untouched
+    assert list(features.columns) == list(raw.columns) + RATIO_FEATURES
+    row = raw.iloc[[7]]
+    assert add_ratio_features(row).equals(features.iloc[[7]])  # one row alone: the same values
+    assert features.loc[7, "loan_to_income"] == raw.loc[7, "loan_amount"] / raw.loc[7, "income"]
+
+
+def test_credit_model_computes_its_features_so_the_split_holds_raw_columns():
+    """Training and serving share one code path: the model's Pipeline starts with
+    FunctionTransformer(add_ratio_features), and no features-stage cell builds those columns, so
+    `X_train` (the pipeline's reference profile) has the columns a raw batch has."""
+    cells = _code_cells(_nb("credit_risk.ipynb"))
+    (train,) = [c for c in cells if _stage(c) == "stage:train"]
+    transformers = [node for node in ast.walk(_tree(train.source)) if isinstance(node, ast.Call)
+                    and getattr(node.func, "id", "") == "FunctionTransformer"]
+    assert [ast.unparse(node.args[0]) for node in transformers] == ["add_ratio_features"]
+    assert train.source.index("FunctionTransformer") < train.source.index('("preprocess", preprocess)')
+    for cell in cells:
         if _stage(cell) == "stage:features":
-            used = {call for call, _ in _calls(cell.source)}
-            assert not used & row_stats, (cell.id, used & row_stats)
+            assert "assign(" not in cell.source and "add_ratio_features" not in cell.source, cell.id
+            assert not any(name in cell.source for name in RATIO_FEATURES[1:]), cell.id
 
 
 # ---------------------------------------------------------------------------------------------

@@ -58,3 +58,41 @@ def test_exported_package_runs_caches_reruns_downstream_and_reproduces(exported,
     assert lineage.returncode == 0, lineage.stderr
     text = lineage.stdout
     assert "data/credit.csv" in text and '"seed": 42' in text
+
+
+def test_exported_credit_model_scores_raw_batches_and_validates_its_own_reference(exported, tmp_path):
+    """The notebook's ratio features live in the model (a `functions` cell applied by its Pipeline),
+    so the package's profile holds raw columns: a raw batch validates, monitors and scores as it is,
+    with the Production model loaded from the registry in a fresh process."""
+    home = tmp_path / "home"
+    data = NOTEBOOK.parent / "data"
+    assert cli(exported, home, "run").returncode == 0
+    for step in (("register",), ("promote", "1", "--reason", "first", "--approve")):
+        done = cli(exported, home, *step)
+        assert done.returncode == 0, done.stderr
+
+    reference = cli(exported, home, "validate", "--input", str(exported / "data" / "credit.csv"), "--json")
+    assert reference.returncode == 0, reference.stdout
+    assert {v["severity"] for v in json.loads(reference.stdout)["violations"]} <= {"warning"}
+
+    drifted = cli(exported, home, "validate", "--input", str(data / "credit_drifted.csv"), "--json")
+    errors = {(v["check"], v["column"]) for v in json.loads(drifted.stdout)["violations"] if v["severity"] == "error"}
+    assert drifted.returncode == 1 and ("unseen_category", "loan_purpose") in errors
+    assert {check for check, _ in errors} <= {"unseen_category", "out_of_range"}
+
+    monitored = json.loads(cli(exported, home, "monitor", "--current", str(data / "credit_drifted.csv"),
+                               "--format", "json").stdout)
+    assert monitored["skipped"] == {} and monitored["prediction"] is not None
+    assert monitored["features"]["loan_purpose"]["status"] == "act"
+    assert "loan_to_income" not in monitored["features"]
+
+    scored = tmp_path / "scored.csv"
+    predicted = cli(exported, home, "predict", "--input", str(data / "credit_drifted.csv"), "--output", str(scored))
+    assert predicted.returncode == 0, predicted.stderr
+    import pandas as pd
+
+    frame = pd.read_csv(scored)
+    assert len(frame) == 2000 and frame["score"].between(0, 1).all()
+    assert frame["customer_id"].iloc[0] == "C1000001"  # scores stay joined to their ids
+    common = (exported / "src" / "credit_risk_e2e" / "common.py").read_text()
+    assert "def add_ratio_features(frame: pd.DataFrame) -> pd.DataFrame:\n    \"\"\"" in common

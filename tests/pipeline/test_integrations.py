@@ -73,6 +73,31 @@ def test_validate_accepts_a_clean_batch_and_rejects_a_broken_one(ran, store, pac
     assert code == 1 and "income" in out
 
 
+def test_columns_the_model_does_not_read_are_warnings_unless_strict(ran, store, package, tmp_path, capsys):
+    """A raw batch carries an identifier and a date the model never reads (``predict`` ignores
+    them): validate and monitor warn about them instead of rejecting every batch."""
+    pipeline, _ = ran
+    raw = tmp_path / "raw.csv"
+    frame = pd.read_csv(package.data)
+    frame.insert(0, "customer_id", [f"C{i:05d}" for i in range(len(frame))])
+    frame["application_date"] = "2025-01-31"
+    frame.to_csv(raw, index=False)
+    code, out, _ = call(pipeline, capsys, "validate", "--input", str(raw), "--store", str(store), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["ok"] is True
+    assert {(v["check"], v["column"], v["severity"]) for v in report["violations"]} == {
+        ("extra_column", "customer_id", "warning"), ("extra_column", "application_date", "warning")}
+    code, out, _ = call(pipeline, capsys, "validate", "--input", str(raw), "--store", str(store), "--strict-columns")
+    assert code == 1 and "error   extra_column     customer_id" in out
+    code, out, _ = call(pipeline, capsys, "monitor", "--current", str(raw), "--store", str(store), "--format", "json")
+    monitored = json.loads(out)
+    assert code == 0 and monitored["validation"]["ok"] is True and monitored["prediction"] is not None
+    scored = tmp_path / "scored.csv"
+    code, _, _ = call(pipeline, capsys, "predict", "--input", str(raw), "--latest", "--output", str(scored),
+                      "--store", str(store))
+    assert code == 0 and list(pd.read_csv(scored).columns[:1]) == ["customer_id"]
+
+
 def test_monitor_reports_drift_and_exits_1_when_retraining_is_due(ran, store, package, tmp_path, capsys):
     pipeline, _ = ran
     same = tmp_path / "same.csv"

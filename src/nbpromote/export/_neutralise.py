@@ -167,6 +167,13 @@ def _notebook_only(stmt: ast.stmt, plots: frozenset[str], ipython: bool = True) 
     return _pure(value)
 
 
+_DOCUMENTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+
+
 def _whole_lines(stmt: ast.stmt, lines: list[str]) -> bool:
     """The statement owns its lines (no `a = 1; df.head()` sharing), so it can be replaced."""
     first, last = lines[stmt.lineno - 1], lines[stmt.end_lineno - 1]  # type: ignore[operator]
@@ -210,8 +217,10 @@ def neutralise(cell: CodeCell, plots: frozenset[str] = frozenset(), *, notebook:
         position = lineno + cell.line_offset - 1
         return source_lines[position].strip() if 0 <= position < len(source_lines) else lines[lineno - 1].strip()
 
-    def visit(body: list[ast.stmt], nested: bool) -> None:
-        for stmt in body:
+    def visit(body: list[ast.stmt], nested: bool, documented: bool = False) -> None:
+        for position, stmt in enumerate(body):
+            if documented and position == 0 and _is_docstring(stmt):
+                continue  # a def's or class's docstring is its __doc__, not something shown
             if _notebook_only(stmt, plots, ipython) and _whole_lines(stmt, lines):
                 indent = lines[stmt.lineno - 1][: stmt.col_offset]
                 removed.append((stmt.lineno + cell.line_offset, original(stmt.lineno)))
@@ -233,7 +242,7 @@ def neutralise(cell: CodeCell, plots: frozenset[str] = frozenset(), *, notebook:
             for key in ("body", "orelse", "finalbody"):
                 child = getattr(stmt, key, None)
                 if isinstance(child, list) and child and isinstance(child[0], ast.stmt):
-                    visit(child, True)
+                    visit(child, True, key == "body" and isinstance(stmt, _DOCUMENTED))
             for handler in getattr(stmt, "handlers", []) or []:
                 visit(handler.body, True)
 

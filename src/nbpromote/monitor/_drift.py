@@ -348,6 +348,7 @@ def drift_report(
     bins: int = 10,
     validate: bool = True,
     range_margin: float = 0.25,
+    allow_extra: bool = False,
     performance: Any = None,
     model_age: Any = None,
     max_age: Any = None,
@@ -372,6 +373,9 @@ def drift_report(
         Also run the validation gate (:func:`validate_batch`, no quarantine) and attach it.
     range_margin : float, default=0.25
         Range margin of that validation.
+    allow_extra : bool, default=False
+        In that validation, report columns the profile does not know (an identifier, a date the
+        model does not read) as warnings instead of errors.
     performance, model_age, max_age : optional
         Passed to :func:`retrain_policy` with the drift.
 
@@ -417,7 +421,7 @@ def drift_report(
             + ", ".join(list(ref.columns)[:8]) + "; current: "
             + ", ".join(map(str, list(df.columns)[:8])) + "); is it the right file?"
         )
-    validation = (validate_batch(ref, df, range_margin=range_margin, _batch=batch,
+    validation = (validate_batch(ref, df, range_margin=range_margin, allow_extra=allow_extra, _batch=batch,
                                  name=Path(cur_source).stem if cur_source else None)
                   if validate else None)
 

@@ -41,11 +41,15 @@ def add_integration_commands(group: click.Group, pipeline: Pipeline, store_optio
     @click.option("--quarantine", type=click.Path(file_okay=False), default=None, help="Write rejected rows here.")
     @click.option("--policy", type=click.Choice(["batch", "rows"]), default="batch", show_default=True,
                   help="batch: reject the batch on any error; rows: quarantine bad rows, keep the rest.")
+    @click.option("--strict-columns", is_flag=True,
+                  help="Columns the reference profile does not know (ids, dates) are errors, not warnings.")
     @store_option
     @json_option
-    def validate(input_path: str, quarantine: str | None, policy: str, store: Path | None, as_json: bool) -> None:
+    def validate(input_path: str, quarantine: str | None, policy: str, strict_columns: bool, store: Path | None,
+                 as_json: bool) -> None:
         """Check a batch against the latest run's reference profile (exit 1 if it fails)."""
-        report = api.validate_input(pipeline, ArtifactStore(store), input_path, quarantine=quarantine, policy=policy)
+        report = api.validate_input(pipeline, ArtifactStore(store), input_path, quarantine=quarantine, policy=policy,
+                                    allow_extra=not strict_columns)
         show(report.to_dict(), as_json, report.to_text())
         sys.exit(0 if report.ok else 1)
 

@@ -158,12 +158,16 @@ def load_profile(pipeline: Pipeline, store: ArtifactStore) -> Any:
 
 
 def validate_input(pipeline: Pipeline, store: ArtifactStore, path: str | Path, *, quarantine: str | Path | None = None,
-                   policy: str = "batch") -> Any:
-    """:func:`nbpromote.monitor.validate_batch` of a CSV/Parquet file against the latest profile."""
+                   policy: str = "batch", allow_extra: bool = True) -> Any:
+    """:func:`nbpromote.monitor.validate_batch` of a CSV/Parquet file against the latest profile.
+
+    A raw batch usually carries columns the model does not read (an identifier, a date, the target
+    once it is known); ``predict`` ignores them, so by default they are warnings, not errors.
+    """
     from ..monitor import read_frame, validate_batch
 
     return validate_batch(load_profile(pipeline, store), read_frame(path), quarantine=quarantine, policy=policy,
-                          name=Path(path).name)
+                          allow_extra=allow_extra, name=Path(path).name)
 
 
 def monitor_current(pipeline: Pipeline, store: ArtifactStore, path: str | Path) -> Any:
@@ -182,7 +186,8 @@ def monitor_current(pipeline: Pipeline, store: ArtifactStore, path: str | Path) 
                 current[reference.prediction] = _predictions(store.get(model_hash), current[features])
             except Exception:  # a batch the model cannot score still gets its feature drift
                 pass
-    return drift_report(reference, current)
+    # Columns the model does not read (ids, dates) are warnings here too, as in validate_input.
+    return drift_report(reference, current, allow_extra=True)
 
 
 def run_lineage(pipeline: Pipeline, record: Mapping[str, Any]) -> dict[str, Any]:
