@@ -5,7 +5,9 @@
 // user does: tag a cell with the toolbar's stage selector, save, see the tag in the file on disk,
 // lint from the Promotion panel, see the planted leakage findings, click one to reach its cell and
 // line, export (refused with the lint errors shown and the notebook untouched, then allowed) and
-// see the package path. A second server without the server extension checks the panel says so.
+// see the package path. A notebook running `%promote drift ref cur` on the credit data shows the
+// ipywidgets drift-preview panel: its table, feature selector (histogram) and threshold sliders
+// are checked in the page. A second server without the server extension checks the panel says so.
 // Screenshots go to artifacts/screenshots/. The last line is "N passed, N failed".
 //
 // Usage: node tests/browser/browser_test.mjs   (env: JUPYTER, CHROMIUM, ARTIFACTS, KEEP_TMP=1)
@@ -29,6 +31,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ARTIFACTS = process.env.ARTIFACTS || path.join(repo, 'artifacts', 'screenshots');
 const NOTEBOOK = 'credit_risk_leaky.ipynb';
 const TAGGED_CELL_ID = 'evaluate'; // its stage:evaluate tag is removed from the copy, then set in the UI
+const DRIFT_NOTEBOOK = 'drift_preview.ipynb'; // written into the temp root: %promote drift ref cur
 const TIMEOUT = 60_000;
 const started = Date.now();
 
@@ -275,6 +278,54 @@ async function save(page) {
   );
 }
 
+/** What the drift-preview widget (the first ipywidgets VBox in the open notebook's outputs) shows:
+ * the features table (column → status badge), the verdict line, the title of the selected
+ * feature's histogram, and the slider readouts by label. Null until the widget has rendered. */
+async function driftWidgetState(page) {
+  return page.evaluate(() => {
+    const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox');
+    const table = panel?.querySelector('.widget-html-content table');
+    const feature = panel?.querySelector('.widget-vbox'); // the selector and its histogram
+    if (!table || !feature || !feature.querySelector('.widget-dropdown select')) {
+      return null;
+    }
+    const rows = [...table.querySelectorAll('tr')]
+      .filter(tr => tr.cells.length > 1 && tr.cells[0].tagName === 'TD')
+      .map(tr => ({ column: tr.cells[0].textContent.trim(), status: tr.cells[1].textContent.trim() }));
+    const sliders = {};
+    for (const slider of panel.querySelectorAll('.widget-slider')) {
+      const label = slider.querySelector('.widget-label')?.textContent.trim();
+      sliders[label] = slider.querySelector('.widget-readout')?.textContent.trim();
+    }
+    return {
+      rows,
+      act: rows.filter(row => row.status === 'act').map(row => row.column),
+      verdict: panel.querySelector('.widget-html-content')?.textContent.trim() ?? '',
+      selected: feature.querySelector('.widget-dropdown select').value,
+      title: feature.querySelector('.widget-html-content b')?.textContent.trim() ?? '',
+      histogram: Boolean(feature.querySelector('.widget-html-content svg rect')),
+      sliders
+    };
+  });
+}
+
+/** Poll driftWidgetState until `ok(state)` holds; the last state is in the timeout's message. */
+async function waitForDriftWidget(page, ok, what, timeout = TIMEOUT) {
+  const deadline = Date.now() + timeout;
+  let state = null;
+  for (;;) {
+    state = await driftWidgetState(page);
+    if (state && ok(state)) {
+      return state;
+    }
+    if (Date.now() > deadline) {
+      const shown = state ? JSON.stringify({ ...state, rows: state.rows.slice(0, 6) }) : 'no widget';
+      throw new Error(`drift widget: ${what} not reached within ${timeout / 1000}s; shows ${shown.slice(0, 400)}`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 100));
+  }
+}
+
 async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nbpromote-browser-'));
   const root = path.join(tmp, 'root');
@@ -297,6 +348,22 @@ async function main() {
   }
   const untaggedFile = path.join(root, 'credit_risk_untagged.ipynb');
   fs.writeFileSync(untaggedFile, JSON.stringify(untagged, null, 1) + '\n');
+  // A small notebook that shows the ipywidgets drift-preview panel for the drifted credit batch.
+  const code = (id, source) => ({ cell_type: 'code', id, metadata: {}, execution_count: null, outputs: [], source });
+  const driftNotebook = {
+    cells: [
+      code('load', '%load_ext nbpromote'),
+      code('read', "import pandas as pd\nref = pd.read_csv('data/credit.csv')\ncur = pd.read_csv('data/credit_drifted.csv')"),
+      code('drift', '%promote drift ref cur')
+    ],
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' },
+      language_info: { name: 'python' }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+  fs.writeFileSync(path.join(root, DRIFT_NOTEBOOK), JSON.stringify(driftNotebook, null, 1) + '\n');
 
   log(`root ${root}`);
   const lab = await startLab(root, home);
@@ -586,6 +653,65 @@ async function main() {
       assert(await page.locator('#nbpromote-panel .nbp-suggestion').count(), 'no suggestion rows');
       assert(sha256(untaggedFile) === before, 'the file changed before the user saved');
       await page.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-suggested-tags.png') });
+    });
+
+    const driftShown = await check('%promote drift renders the ipywidgets drift-preview panel: features table with status badges', async () => {
+      await openNotebook(page, lab, DRIFT_NOTEBOOK);
+      // Run ▸ Run All Cells from the menu bar.
+      await page.locator('.lm-MenuBar-item', { hasText: /^Run$/ }).click();
+      await page
+        .locator('.lm-Menu-item')
+        .filter({ has: page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }) })
+        .click();
+      const state = await waitForDriftWidget(
+        page,
+        s => s.rows.length >= 10 && s.histogram,
+        'the features table and histogram',
+        2 * TIMEOUT
+      );
+      log(`  ${state.rows.length} features; act: ${state.act.join(', ')}; verdict: ${state.verdict.slice(0, 60)}`);
+      assert(
+        JSON.stringify([...state.act].sort()) === JSON.stringify(['debt_to_income', 'loan_purpose']),
+        `features at "act": ${state.act.join(', ')}`
+      );
+      assert(state.rows.every(row => ['stable', 'watch', 'act'].includes(row.status)), `statuses: ${JSON.stringify(state.rows)}`);
+      assert(/^Retrain/.test(state.verdict), `verdict: ${state.verdict}`);
+      assert(state.selected === 'loan_purpose' && state.title === 'loan_purpose', `selected ${state.selected}, title ${state.title}`);
+      assert(state.sliders['PSI act'] === '0.25', `sliders: ${JSON.stringify(state.sliders)}`);
+      const errors = await page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count();
+      assert(!errors, 'a cell wrote to stderr');
+    });
+
+    await check('the drift widget\'s feature selector switches the histogram', async () => {
+      assert(driftShown, 'the drift widget did not render');
+      const select = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-dropdown select').first();
+      await select.selectOption('region');
+      const state = await waitForDriftWidget(page, s => s.title === 'region' && s.histogram, 'histogram title "region"');
+      assert(state.selected === 'region', `selected ${state.selected}`);
+    });
+
+    await check('moving the drift widget\'s "PSI act" slider re-classifies the badges and the verdict', async () => {
+      assert(driftShown, 'the drift widget did not render');
+      const slider = page
+        .locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-slider')
+        .filter({ has: page.locator('.widget-label', { hasText: /^PSI act$/ }) });
+      // noUiSlider's handle takes the keyboard: End moves it to the maximum (1.00).
+      await slider.locator('.noUi-handle').focus();
+      await page.keyboard.press('End');
+      const state = await waitForDriftWidget(
+        page,
+        s => s.sliders['PSI act'] === '1.00' && s.act.length === 0,
+        'no "act" badges after PSI act → 1.00'
+      );
+      const status = Object.fromEntries(state.rows.map(row => [row.column, row.status]));
+      assert(status.loan_purpose === 'watch' && status.debt_to_income === 'watch', JSON.stringify(status));
+      assert(/^No retrain needed/.test(state.verdict), `verdict: ${state.verdict}`);
+      assert(state.title === 'region', `the feature selection was lost: ${state.title}`);
+      await page
+        .locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox')
+        .first()
+        .scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-drift-widget.png') });
     });
 
     await check('no uncaught page errors from the extension', async () => {

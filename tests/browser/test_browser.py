@@ -41,5 +41,6 @@ def test_tag_lint_jump_and_export_from_jupyterlab_in_chromium():
         "nbpromote-findings.png",
         "nbpromote-panel.png",
         "nbpromote-no-server-extension.png",
+        "nbpromote-drift-widget.png",
     ):
         assert (ROOT / "artifacts" / "screenshots" / shot).stat().st_size > 10_000
