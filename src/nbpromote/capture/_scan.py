@@ -12,37 +12,24 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..lint import _knowledge as _K
+
 __all__ = ["CellScan", "scan_cell", "READ_FUNCTIONS", "RANDOM_ESTIMATORS"]
 
 #: Calls whose first argument (or ``path=``/``filepath_or_buffer=``/``file=``) is a file read.
-READ_FUNCTIONS = frozenset({
-    "read_csv", "read_parquet", "read_table", "read_json", "read_excel", "read_feather",
-    "read_pickle", "read_orc", "read_fwf", "read_stata", "read_sas", "read_spss", "read_hdf",
-    "open", "load", "loadtxt", "genfromtxt", "fromfile", "read_text", "read_bytes",
-})
+READ_FUNCTIONS = _K.READERS | {"open", "load"}
 _PATH_KEYWORDS = frozenset({"filepath_or_buffer", "path", "path_or_buf", "io", "file", "fname", "filename"})
 _WRITE_MODES = frozenset("wax+")
 
+# Which library calls draw random numbers is the linter's knowledge (one table for both): capture
+# records as "unseeded" exactly what the unseeded-randomness rule would report.
 #: scikit-learn callables that are random unless given ``random_state`` (or use NumPy's global RNG).
-RANDOM_ESTIMATORS = frozenset({
-    "train_test_split", "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier",
-    "ExtraTreesRegressor", "GradientBoostingClassifier", "GradientBoostingRegressor",
-    "HistGradientBoostingClassifier", "HistGradientBoostingRegressor", "DecisionTreeClassifier",
-    "DecisionTreeRegressor", "ExtraTreeClassifier", "ExtraTreeRegressor", "IsolationForest",
-    "BaggingClassifier", "BaggingRegressor", "AdaBoostClassifier", "AdaBoostRegressor",
-    "RandomTreesEmbedding", "SGDClassifier", "SGDRegressor", "Perceptron", "MLPClassifier",
-    "MLPRegressor", "KMeans", "MiniBatchKMeans", "TSNE", "TruncatedSVD", "RandomizedSearchCV",
-    "ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit", "LogisticRegression",
-    "LinearSVC", "SVC", "NuSVC", "GaussianMixture", "BayesianGaussianMixture", "SpectralClustering",
-    "RandomOverSampler", "SMOTE", "KFold", "StratifiedKFold", "permutation_importance",
-    "make_classification", "make_regression", "make_blobs", "resample", "shuffle",
-})
+RANDOM_ESTIMATORS = (
+    _K.RANDOM_STATE_CLASSES | _K.RANDOM_STATE_FUNCTIONS | _K.SPLIT_FUNCTIONS | {"shuffle", "KFold", "StratifiedKFold"}
+)
 # Splitters that only use randomness with shuffle=True.
 _SHUFFLE_ONLY = frozenset({"KFold", "StratifiedKFold"})
-_PY_RANDOM = frozenset({
-    "random", "randint", "randrange", "choice", "choices", "shuffle", "sample", "uniform",
-    "gauss", "normalvariate", "betavariate", "expovariate", "triangular", "getrandbits",
-})
+_PY_RANDOM = _K.PY_RANDOM_DRAWS
 _SEEDING = frozenset({"seed", "manual_seed", "set_seed"})
 
 # A cell mentioning none of these words cannot read a file or draw a random number.

@@ -8,13 +8,34 @@ Rules live in :mod:`nbpromote.lint.rules` (one module each) and are found throug
 the dataflow they query is :func:`analyze` (reusable by export).
 """
 
-from ._api import lint_cells, lint_notebook, lint_paths
-from ._config import LintConfig, suppressions
-from ._dataflow import Facts, analyze
-from ._findings import SCHEMA_VERSION, SEVERITIES, Finding, LintReport, LintResult
-from ._registry import RULES, Context, Rule, register
-from ._report import to_sarif, to_text
-from ._runtime import runtime_findings
+from importlib import import_module
+from typing import Any
+
+# Public name -> private module. Imported on first use, so the knowledge tables
+# (`nbpromote.lint._knowledge`, also read by capture in every kernel) load without nbformat.
+_EXPORTS = {
+    "lint_cells": "_api", "lint_notebook": "_api", "lint_paths": "_api",
+    "LintConfig": "_config", "suppressions": "_config",
+    "Facts": "_dataflow", "analyze": "_dataflow",
+    "SCHEMA_VERSION": "_findings", "SEVERITIES": "_findings", "Finding": "_findings",
+    "LintReport": "_findings", "LintResult": "_findings",
+    "RULES": "_registry", "Context": "_registry", "Rule": "_registry", "register": "_registry",
+    "to_sarif": "_report", "to_text": "_report",
+    "runtime_findings": "_runtime",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nbpromote.lint' has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
 
 __all__ = [
     "Context",

@@ -97,7 +97,9 @@ READERS = frozenset({
 LOAD_MODULES = frozenset({"numpy", "joblib", "torch", "pickle", "dill", "h5py", "builtins"})
 SPLIT_FUNCTIONS = frozenset({"train_test_split"})
 #: sklearn functions whose result depends on ``random_state`` (unseeded when it is not given).
-RANDOM_STATE_FUNCTIONS = frozenset({"permutation_importance"})
+RANDOM_STATE_FUNCTIONS = frozenset({
+    "permutation_importance", "make_classification", "make_regression", "make_blobs", "resample",
+})
 CV_FUNCTIONS = frozenset({"cross_val_score", "cross_validate", "cross_val_predict", "learning_curve",
                           "validation_curve", "permutation_test_score"})
 #: Functions computing statistics over rows; ``elementwise`` ones return one value per row.
@@ -127,5 +129,6 @@ NUMPY_DRAWS = frozenset({
     "multinomial", "standard_normal", "lognormal", "laplace", "logistic", "dirichlet", "integers",
 })
 PY_RANDOM_DRAWS = frozenset({"random", "randint", "choice", "choices", "shuffle", "sample", "uniform",
-                             "gauss", "randrange", "normalvariate", "triangular", "getrandbits"})
+                             "gauss", "randrange", "normalvariate", "triangular", "getrandbits",
+                             "betavariate", "expovariate"})
 DATE_NAME = re.compile(r"(^|_)(date|time|timestamp|datetime|dt|ts|day|month|year|week)s?($|_)", re.I)
