@@ -342,3 +342,26 @@ def test_imports_in_stage_cells_are_shared_so_a_re_import_cannot_shadow_an_earli
     assert "from ..common import floor, math" in stage
     monkeypatch.chdir(tmp_path / "out")
     assert run_stages(tmp_path / "out", "nb")["y"] == 7.0
+
+
+def test_model_card_shows_metrics_of_a_papermill_run_with_injected_parameters(credit_notebook, tmp_path):
+    # A run with `-p C 0.5` carries papermill's injected-parameters cell; it is not code of the
+    # notebook, so the executed copy still counts as this notebook's run, and the card says which
+    # parameters produced the metrics.
+    nb = nbformat.read(credit_notebook, as_version=4)
+    executed = nbformat.read(credit_notebook, as_version=4)
+    injected = nbformat.v4.new_code_cell("# Parameters\nC = 0.5\n", metadata={"tags": ["injected-parameters"]})
+    position = next(i for i, c in enumerate(executed.cells) if "parameters" in c.metadata.get("tags", [])) + 1
+    executed.cells.insert(position, injected)
+    evaluate = next(c for c in executed.cells if "stage:evaluate" in c.metadata.get("tags", []))
+    evaluate.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "{'accuracy': 0.8125}"},
+                                               execution_count=9)]
+    captured = credit_notebook.with_name("credit.captured.ipynb")
+    nbformat.write(executed, captured)
+    manifest = {"parameters": {"C": 0.5}}
+    from nbpromote.export import _package
+
+    with_outputs = _package._with_outputs(nb, credit_notebook, _package.notebook_hash(nb), captured)
+    assert with_outputs is not nb and len(with_outputs.cells) == len(nb.cells)
+    assert _package._captured_parameters(manifest) == "C=0.5"
+    assert _package._captured_parameters(None) == ""

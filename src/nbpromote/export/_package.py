@@ -354,6 +354,12 @@ def _stage_context(spec: StageSpec, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _captured_parameters(manifest: dict[str, Any] | None) -> str:
+    """The papermill parameters of the captured run, when there were any (``C=0.5``)."""
+    params = (manifest or {}).get("parameters") or {}
+    return ", ".join(f"{key}={value!r}" for key, value in sorted(params.items()))
+
+
 def _captured_metrics(nb: Any, plan: StagePlan) -> str:
     stage = next((s for s in plan.stages if plan.roles.get("metrics") in [a for a, _v in s.outputs]), None)
     if stage is None:
@@ -382,6 +388,8 @@ def _with_outputs(nb: Any, path: Path, nb_hash: str, executed: Path | None = Non
             run = load_notebook(captured)
         except NbpromoteError:
             return nb
+        # papermill's injected-parameters cell is not code of the notebook: compare without it.
+        run.cells = [c for c in run.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
         if notebook_hash(run) == nb_hash and len(run.cells) == len(nb.cells):
             return run
     return nb
@@ -574,6 +582,7 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
     written.append(f"{pkg}/lineage.json")
     render("package/README.md.j2", "README.md", param_rows=plan.params, data_rows=data_rows,
            data_files=data_files, captured_metrics=_captured_metrics(nb, plan),
+           captured_parameters=_captured_parameters(manifest),
            lint_text=lint_text,
            metrics_stage=metrics_stage, warnings=warnings)
     meta = {"schema_version": 1, "name": name, "version": version, "notebook": path.name,
