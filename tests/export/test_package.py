@@ -7,12 +7,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from .conftest import REPO, credit_csv, notebook, run_stages, write
 
 from nbpromote import __version__
 from nbpromote.errors import ExportError, OutputExistsError, StageGraphError, UsageError
 from nbpromote.export import EXPORT_METADATA, export_notebook, package_name, templates_dir
 from nbpromote.export._deps import imported_modules, pin_requirements
+
+from .conftest import REPO, credit_csv, notebook, run_stages, write
 
 
 def _files(root: Path) -> dict[str, bytes]:
