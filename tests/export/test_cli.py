@@ -5,10 +5,11 @@ import subprocess
 
 import nbformat
 import pytest
-from .conftest import PYTHON, notebook, write
 
 from nbpromote.cli import main
 from nbpromote.export import plan_stages
+
+from .conftest import PYTHON, notebook, write
 
 
 def _run(capsys, *argv):

@@ -8,9 +8,10 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from .conftest import PYTHON
 
 from nbpromote.export import export_notebook
+
+from .conftest import PYTHON
 
 pytest.importorskip("nbpromote.pipeline.cli")
 
@@ -98,9 +99,9 @@ def test_captured_notebook_exports_with_its_manifest_pins_data_hashes_and_seed(t
     """The user's path: capture (papermill) → export → the package carries the manifest as lineage."""
     import shutil
 
-    from .conftest import REPO
-
     from nbpromote.capture import capture_notebook
+
+    from .conftest import REPO
 
     project = tmp_path / "project"
     shutil.copytree(REPO / "notebooks", project)

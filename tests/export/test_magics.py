@@ -1,10 +1,10 @@
 """`%promote stages` / `%promote export`: the same core calls as the CLI, errors shown as one line."""
 
 
-from .conftest import notebook, write
-
 from nbpromote.export import ExportResult
 from nbpromote.magics import run_subcommand
+
+from .conftest import notebook, write
 
 
 class Shell:

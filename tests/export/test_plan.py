@@ -1,10 +1,11 @@
 """Stage plan: tags → stages, inferred inputs/outputs, versions, roles, and every ambiguity as a clear error."""
 
 import pytest
-from .conftest import CREDIT_CELLS, notebook
 
 from nbpromote.errors import ExportError, ParametersCellError, SerializationError, StageGraphError
 from nbpromote.export import plan_stages
+
+from .conftest import CREDIT_CELLS, notebook
 
 
 def _io(plan):

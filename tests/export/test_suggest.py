@@ -2,10 +2,11 @@
 
 import nbformat
 import pytest
-from .conftest import notebook, write
 
 from nbpromote.errors import UsageError
 from nbpromote.export import apply_suggestions, plan_stages, suggest_tags
+
+from .conftest import notebook, write
 
 UNTAGGED = [
     (None, "import pandas as pd\nfrom sklearn.linear_model import LogisticRegression\nfrom sklearn.model_selection import train_test_split"),
