@@ -17,9 +17,29 @@ import re
 
 import pytest
 
-PACKAGES = ["capture", "capture.kernel", "capture.manifest", "lint", "export", "pipeline", "monitor", "registry", "notebook"]
+PACKAGES = [
+    "capture", "capture.kernel", "capture.manifest", "lint", "export", "pipeline", "monitor", "registry",
+    "registry.audit", "registry._mlflow", "notebook", "widgets.drift", "widgets.findings", "widgets.provenance",
+]
 _SECTION = re.compile(r"Parameters\n-+\n(.*?)(?:\n\n[A-Z][A-Za-z ]+\n-+\n|\Z)", re.S)
 _ENTRY = re.compile(r"^(\*{0,2}[A-Za-z_][\w]*(?:\s*,\s*\*{0,2}[A-Za-z_]\w*)*)\s*(?::|$)")
+
+
+class _Constructor:
+    """A class seen as its constructor: numpydoc documents ``__init__``'s parameters on the class."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+        self.__module__ = cls.__module__
+        self.__qualname__ = cls.__qualname__
+        self.__doc__ = cls.__doc__
+
+    def __call__(self, *args, **kwargs):  # pragma: no cover - only its signature is read
+        return self.cls(*args, **kwargs)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return inspect.signature(self.cls)
 
 
 def _public_callables():
@@ -30,12 +50,14 @@ def _public_callables():
             obj = getattr(package, name)
             targets = [obj] if inspect.isfunction(obj) else []
             if inspect.isclass(obj) and obj.__module__.startswith("nbpromote"):
+                if not issubclass(obj, BaseException):
+                    targets.append(_Constructor(obj))
                 targets += [
                     member for member_name, member in vars(obj).items()
                     if inspect.isfunction(member) and not member_name.startswith("_")
                 ]
             for target in targets:
-                key = (target.__module__, target.__qualname__)
+                key = (target.__module__, target.__qualname__, type(target))
                 if key not in seen:
                     seen.add(key)
                     yield pytest.param(target, id=f"{package_name}.{target.__qualname__}")
@@ -43,7 +65,7 @@ def _public_callables():
 
 def documented_parameters(func) -> list[str] | None:
     """Names in the docstring's Parameters section, or None when it has no such section."""
-    match = _SECTION.search(inspect.getdoc(func) or "")
+    match = _SECTION.search(inspect.cleandoc(func.__doc__ or ""))
     if match is None:
         return None
     names: list[str] = []
@@ -61,7 +83,13 @@ def test_documented_parameters_match_the_signature(func):
     names = documented_parameters(func)
     if names is None:
         return
-    signature = [name for name in inspect.signature(func).parameters if name != "self" and not name.startswith("_")]
+    parameters = inspect.signature(func).parameters
+    signature = [
+        name for name, spec in parameters.items()
+        if name != "self" and not name.startswith("_") and spec.kind is not inspect.Parameter.VAR_POSITIONAL
+        # **options are documented only when they carry meaning
+        and (spec.kind is not inspect.Parameter.VAR_KEYWORD or name in names)
+    ]
     assert names == signature, f"{func.__module__}.{func.__qualname__}: documented {names}, signature {signature}"
 
 
@@ -70,9 +98,16 @@ def test_every_public_function_has_a_docstring():
     missing = [
         f"{func.__module__}.{func.__qualname__}"
         for func in functions
-        if "." not in func.__qualname__ and not inspect.getdoc(func)
+        if "." not in func.__qualname__ and not (func.__doc__ or "").strip()
     ]
     assert not missing, f"no docstring: {missing}"
+
+
+@pytest.mark.parametrize("package_name", PACKAGES)
+def test_every_name_in_all_is_exported(package_name):
+    package = importlib.import_module(f"nbpromote.{package_name}")
+    for name in getattr(package, "__all__", []):
+        assert getattr(package, name, None) is not None, f"nbpromote.{package_name}.{name}"
 
 
 def _modules():
@@ -80,8 +115,7 @@ def _modules():
         package = importlib.import_module(f"nbpromote.{package_name}")
         yield package
         for info in pkgutil.iter_modules(getattr(package, "__path__", []), prefix=f"{package.__name__}."):
-            if not info.name.endswith("_mlflow"):  # needs the optional extra
-                yield importlib.import_module(info.name)
+            yield importlib.import_module(info.name)
 
 
 @pytest.mark.parametrize("module", list(_modules()), ids=lambda m: m.__name__)

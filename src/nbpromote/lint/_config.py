@@ -45,6 +45,8 @@ class LintConfig:
         Glob (relative to ``root``, or a bare file name pattern) -> rule ids to skip there.
     root : Path or None, default=None
         Directory the globs are relative to (the pyproject.toml's directory).
+    source : Path or None, default=None
+        The file the configuration was read from (set by the loaders; named in error messages).
     """
 
     disable: set[str] = field(default_factory=set)

@@ -84,6 +84,8 @@ class PerformanceTracker:
         Breaching windows in a row before :attr:`alert` is True.
     threshold : float, default=0.5
         Score cut-off for ``accuracy`` on scores.
+    windows : list of WindowResult, default=empty
+        Windows seen so far (:meth:`from_dict` restores them to resume tracking).
 
     Examples
     --------
