@@ -100,7 +100,7 @@ The notebook is ready to be promoted to a pipeline by nbpromote:
 |---|---|
 | `imports` | the imports, shared by every stage |
 | `functions` | the row-wise feature function, shared by every stage and by the model |
-| `parameters` | papermill parameters: `data_path`, `test_size`, `seed`, `C` |
+| `parameters` | papermill parameters: `data_path`, `test_size`, `seed`, `C`, `train_rows` |
 | `stage:ingest` → `stage:validate` → `stage:features` → `stage:train` → `stage:evaluate` | the pipeline |
 | `skip` | exploration, never exported |
 
@@ -125,6 +125,7 @@ data_path = "data/credit.csv"
 test_size = 0.25
 seed = 42
 C = 1.0
+train_rows = None  # None: every training row; a number fits on a seeded sample (the holdout is unchanged)
 """, "parameters"),
     provenance_cell("provenance"),
     md("ingest-md", """
@@ -208,7 +209,8 @@ def add_ratio_features(frame: pd.DataFrame) -> pd.DataFrame:
 ''', "functions"),
     md("split-md", """
 The features stage keeps the raw columns the model reads (plus `sex`, for slice metrics only)
-and splits them, stratified on the target and seeded.
+and splits them, stratified on the target and seeded. With `train_rows` set, the model is fit on a
+seeded sample of that many training rows (a pilot, say) and evaluated on the same holdout.
 """),
     code("split", """
 target = "default"
@@ -223,6 +225,10 @@ y = df[target]
 X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=test_size, random_state=seed, stratify=y
 )
+if train_rows is not None:
+    # A model fit on fewer labelled rows (e.g. a pilot); the holdout stays the same frozen rows.
+    X_train = X_train.sample(n=train_rows, random_state=seed)
+    y_train = y_train.loc[X_train.index]
 print(f"train: {len(X_train):,} rows, holdout: {len(X_test):,} rows")
 """, "stage:features"),
     md("train-md", """

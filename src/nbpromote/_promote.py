@@ -174,13 +174,26 @@ def promote_notebook(
     -------
     PromoteResult
         Every step with its status; ``exit_code`` is 0 when all went through.
+
+    Raises
+    ------
+    NotebookError
+        ``notebook`` is missing or unreadable (raised before any step runs).
+    OutputExistsError
+        ``output`` already holds something the export may not replace (see ``force``).
     """
     from .capture import capture_notebook
-    from .export import export_notebook
+    from .export import check_export_target, export_notebook
     from .lint import lint_notebook
+    from .notebook import load_notebook
 
     source = Path(notebook)
     out_dir = Path(output)
+    package_target = out_dir / (name or _default_name(source))
+    # Refuse unreadable input and an occupied output before the capture spends seconds running
+    # the notebook: usage errors (exit 2), not a failed step.
+    load_notebook(source)
+    check_export_target(package_target, source, force=force)
     out_dir.mkdir(parents=True, exist_ok=True)
     result = PromoteResult(notebook=str(source))
     job = _Job(result, echo)
@@ -221,7 +234,7 @@ def promote_notebook(
     started = time.perf_counter()
     try:
         exported = export_notebook(
-            source, out_dir / (name or _default_name(source)), name=name, force=force,
+            source, package_target, name=name, force=force,
             allow_findings=allow_findings, manifest=captured.manifest_path,
         )
     except NbpromoteError as error:
@@ -279,7 +292,8 @@ def promote_notebook(
     job.record(
         "register", started, status,
         f"{registered.get('name', exported.name)} v{version} registered; "
-        + ("promoted to Production" if status == "ok" else "kept out of Production by the gate: " + _gate_reason(promoted)),
+        + ("promoted to Production" + _gate_margin(promoted) if status == "ok"
+           else "kept out of Production by the gate: " + _gate_reason(promoted)),
         registered=registered, promoted=promoted,
     )
 
@@ -311,6 +325,16 @@ def promote_notebook(
         report=report, html=str(html_path),
     )
     return result
+
+
+def _gate_margin(document: dict[str, Any]) -> str:
+    """`` (roc_auc +0.0463 over champion v1, δ = 0.0349)`` when a champion was beaten, else ``""``."""
+    evidence = document.get("evidence")
+    gate = evidence.get("gate") if isinstance(evidence, dict) else None
+    if not isinstance(gate, dict) or not gate.get("champion") or gate.get("improvement") is None:
+        return ""
+    delta = f", δ = {gate['delta']:.4f}" if isinstance(gate.get("delta"), (int, float)) else ""
+    return f" ({gate.get('metric')} {gate['improvement']:+.4f} over champion v{gate['champion'].get('version')}{delta})"
 
 
 def _gate_reason(document: dict[str, Any]) -> str:

@@ -353,7 +353,7 @@ def test_first_code_cell_is_tagged_imports_and_holds_imports_only(name):
 
 
 @pytest.mark.parametrize("name, expected", [
-    ("credit_risk.ipynb", {"data_path": "data/credit.csv", "test_size": 0.25, "seed": 42, "C": 1.0}),
+    ("credit_risk.ipynb", {"data_path": "data/credit.csv", "test_size": 0.25, "seed": 42, "C": 1.0, "train_rows": None}),
     ("credit_risk_leaky.ipynb", {"data_path": "data/credit.csv", "test_size": 0.25, "seed": 42}),
     ("breast_cancer.ipynb", {"test_size": 0.25, "seed": 42, "C": 1.0}),
 ])
@@ -582,6 +582,23 @@ def test_credit_notebook_honours_parameters_and_accepts_the_drifted_batch(workdi
     assert m["n_holdout"] == 400.0  # 20% of 2,000 rows
     assert 0.6 <= m["roc_auc"] <= 0.9
     assert m != credit_metrics
+
+
+@pytest.mark.slow
+def test_credit_notebook_train_rows_fits_a_pilot_on_the_same_holdout_that_the_full_model_clearly_beats(
+        workdir, credit_metrics):
+    """The demo's registry story rests on this: v1 (``train_rows=100``) and v3 (all rows) are
+    scored on the same frozen holdout, and v3 beats v1 by more than the gate's default δ."""
+    from nbpromote.registry._gate import holdout_noise
+
+    nb = _execute(workdir, "credit_risk.ipynb", {"train_rows": 100}, tag="pilot")
+    (split,) = [c for c in nb.cells if c.get("id") == "split"]
+    assert "train: 100 rows, holdout: 1,250 rows" in "".join(o.get("text", "") for o in split.outputs)
+    pilot = _printed_metrics(nb)
+    assert {k: pilot[k] for k in ("n_holdout", "n_pos", "n_neg")} == {
+        k: credit_metrics[k] for k in ("n_holdout", "n_pos", "n_neg")}
+    delta, _ = holdout_noise("roc_auc", pilot["roc_auc"], int(pilot["n_holdout"]), pilot)
+    assert credit_metrics["roc_auc"] - pilot["roc_auc"] > delta
 
 
 @pytest.mark.slow

@@ -210,3 +210,24 @@ def test_drift_on_a_batch_that_failed_validation_says_fix_the_data_first(credit_
     assert not report.validation.ok
     assert "fix the data before acting on its drift" in report.policy.reasons[-1]
     assert "num_open_accounts" in report.skipped
+
+
+def test_psi_noise_floor_matches_psi_between_two_samples_of_one_distribution():
+    from nbpromote.monitor._drift import psi_noise_floor
+    from nbpromote.monitor._stats import psi
+
+    rng = np.random.default_rng(7)
+    probabilities = np.full(10, 0.1)
+    observed = [psi(rng.multinomial(200, probabilities), rng.multinomial(2000, probabilities))
+                for _ in range(400)]
+    floor = psi_noise_floor(np.full(10, 20), np.full(10, 200))
+    assert floor == pytest.approx(9 * (1 / 200 + 1 / 2000))
+    assert np.mean(observed) == pytest.approx(floor, rel=0.15)
+
+
+def test_a_small_reference_gets_a_noise_note_and_a_large_one_does_not(rng):
+    population = pd.DataFrame({"x": rng.normal(size=6000)})
+    small = drift_report(population.iloc[:80], population.iloc[1000:])
+    large = drift_report(population.iloc[:4000], population.iloc[4000:])
+    assert any("with no drift at all" in note for note in small.features["x"].notes)
+    assert not any("with no drift at all" in note for note in large.features["x"].notes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import sqlite3
 import subprocess
 import sys
@@ -78,6 +79,7 @@ def test_user_scenario_through_the_cli(run, files, trained, tmp_path):
     assert kinds.count("rejected") == 2 and kinds[-3:] == ["rollback", "rollback", "alias"]
     code, out, _ = run("registry", "history", "credit_risk", "--db", db)
     assert "refused: roc_auc improvement +0.0002" in out
+    assert re.search(r"promote +v3 +None→Production .*\n +gate: roc_auc \+0\.\d{4} over champion v1 > δ 0\.\d{4}", out)
 
     code, out, _ = run("audit", "verify", "--db", db, "--json")
     assert code == 0 and json.loads(out)["ok"] is True

@@ -5,7 +5,13 @@ tags for an untagged notebook, and ``export_notebook`` renders the package from 
 runtime of the exported package is :mod:`nbpromote.pipeline`.
 """
 
-from ._package import EXPORT_METADATA, ExportResult, export_notebook, package_name
+from ._package import (
+    EXPORT_METADATA,
+    ExportResult,
+    check_export_target,
+    export_notebook,
+    package_name,
+)
 from ._params import Param, parse_parameters
 from ._plan import ROLE_NAMES, StagePlan, StageSpec, plan_stages
 from ._suggest import TagSuggestion, apply_suggestions, suggest_tags
@@ -21,6 +27,7 @@ __all__ = [
     "StageSpec",
     "TagSuggestion",
     "apply_suggestions",
+    "check_export_target",
     "export_notebook",
     "is_owned_tag",
     "package_name",

@@ -59,7 +59,7 @@ from ._neutralise import indent_code
 from ._plan import StagePlan, StageSpec, plan_stages
 from ._templates import environment
 
-__all__ = ["ExportResult", "export_notebook", "package_name", "EXPORT_METADATA"]
+__all__ = ["ExportResult", "export_notebook", "check_export_target", "package_name", "EXPORT_METADATA"]
 
 EXPORT_METADATA = "nbpromote-export.json"
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
@@ -393,6 +393,21 @@ def _with_outputs(nb: Any, path: Path, nb_hash: str, executed: Path | None = Non
         if notebook_hash(run) == nb_hash and len(run.cells) == len(nb.cells):
             return run
     return nb
+
+
+def check_export_target(out_dir: str | Path, notebook: str | Path, *, force: bool = False) -> None:
+    """Refuse early, as :func:`export_notebook` would, when ``out_dir`` may not receive an export.
+
+    Lets a longer job (``nbpromote promote`` runs the notebook first) stop before its slow steps.
+
+    Raises
+    ------
+    OutputExistsError
+        ``out_dir`` is a file, a directory that is not an nbpromote export, an export of another
+        notebook, or an export of this one and ``force`` is False.
+    """
+    out = Path(out_dir)
+    _check_target(out, _previous(out), Path(notebook).name, force)
 
 
 def export_notebook(

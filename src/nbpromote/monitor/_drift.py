@@ -38,6 +38,25 @@ __all__ = ["FeatureDrift", "DriftReport", "drift_report", "DRIFT_SCHEMA_VERSION"
 DRIFT_SCHEMA_VERSION = 1
 #: Below this many current rows the statistics are noisy; the report says so.
 SMALL_SAMPLE = 100
+#: A feature's notes flag PSI's no-drift level once it reaches this (half the default "watch").
+PSI_NOISE_NOTE = 0.05
+
+
+def psi_noise_floor(reference_counts: np.ndarray, current_counts: np.ndarray) -> float:
+    """PSI's expected value when both samples come from the same distribution.
+
+    PSI is a symmetrised chi-square divergence, so between two samples of one distribution it is
+    about ``(k − 1)·(1/n_ref + 1/n_cur)`` over ``k`` occupied bins: ~0.004 for 10 bins and
+    thousands of rows, but ~0.1 — the "watch" threshold — for a 100-row reference.
+
+    >>> round(psi_noise_floor(np.full(10, 10), np.full(10, 500)), 3)
+    0.092
+    """
+    bins = int(np.count_nonzero(np.asarray(reference_counts) + np.asarray(current_counts)))
+    n_ref, n_cur = float(np.sum(reference_counts)), float(np.sum(current_counts))
+    if bins < 2 or n_ref <= 0 or n_cur <= 0:
+        return 0.0
+    return (bins - 1) * (1.0 / n_ref + 1.0 / n_cur)
 
 
 def _fmt(value: float) -> str:
@@ -198,6 +217,11 @@ def _finish(name: str, col: dict, labels: list[str], ref: np.ndarray, cur: np.nd
         raise MonitorError(f"column {name!r}: nothing to compare (an empty side).", column=name)
     if rows < SMALL_SAMPLE:
         notes.append(f"only {rows} current rows: statistics are noisy")
+    floor = psi_noise_floor(ref, cur)
+    if floor >= PSI_NOISE_NOTE:
+        notes.append(f"PSI is about {floor:.2f} with no drift at all for {int(ref.sum())} reference and "
+                     f"{int(cur.sum())} current rows over {int(np.count_nonzero(ref + cur))} bins: "
+                     "read small values as noise (a larger reference helps)")
     return FeatureDrift(
         column=name, kind=col["kind"], role=col["role"],
         psi=psi(ref, cur), js=jensen_shannon(ref, cur), ks=ks_result, chi2=chi,

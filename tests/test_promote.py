@@ -1,0 +1,86 @@
+"""``nbpromote promote NOTEBOOK``, the main job: capture → lint → export → run → register → promote
+→ monitor, as the README's demo runs it on the credit-risk notebook."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A fresh project: the credit-risk notebook and its data, nothing registered yet."""
+    shutil.copy2(NOTEBOOKS / "credit_risk.ipynb", tmp_path / "credit_risk.ipynb")
+    shutil.copytree(NOTEBOOKS / "data", tmp_path / "data", ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    return tmp_path
+
+
+def nbpromote(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NBPROMOTE_HOME": str(project / "home"), "NBPROMOTE_ACTOR": "alice"}
+    env.pop("NBPROMOTE_REGISTRY", None)
+    return subprocess.run([sys.executable, "-m", "nbpromote", *args], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def steps(completed: subprocess.CompletedProcess) -> dict[str, dict]:
+    return {step["name"]: step for step in json.loads(completed.stdout)["steps"]}
+
+
+@pytest.mark.slow
+def test_a_pilot_goes_live_a_marginal_challenger_is_refused_and_a_clearly_better_one_replaces_it(project):
+    pilot = nbpromote(project, "promote", "credit_risk.ipynb", "-p", "train_rows", "100", "--json")
+    assert pilot.returncode == 0, pilot.stderr
+    done = steps(pilot)
+    assert [name for name, step in done.items() if step["status"] == "ok"] == [
+        "capture", "lint", "export", "run", "register"]
+    assert done["monitor"]["status"] == "skipped"
+    assert done["run"]["summary"].endswith("rerun: 5/5 cache hits")
+    assert done["register"]["summary"] == "credit_risk v1 registered; promoted to Production"
+
+    marginal = nbpromote(project, "promote", "credit_risk.ipynb", "-p", "train_rows", "100", "-p", "C", "0.5",
+                         "--force")
+    assert marginal.returncode == 1
+    assert "credit_risk v2 registered; kept out of Production by the gate: v2 refused by the gate: " \
+           "roc_auc improvement +0." in marginal.stdout
+    assert "is not greater than δ = 0.0" in marginal.stdout
+
+    better = nbpromote(project, "promote", "credit_risk.ipynb", "--current", "data/credit_drifted.csv",
+                       "--force", "--json")
+    assert better.returncode == 0, better.stderr
+    done = steps(better)
+    assert "v3 registered; promoted to Production (roc_auc +0.0" in done["register"]["summary"]
+    assert "over champion v1, δ = 0.0" in done["register"]["summary"]
+    assert done["monitor"]["status"] == "ok"
+    assert "drifting (debt_to_income, loan_purpose)" in done["monitor"]["summary"]
+    assert (project / "out" / "credit_risk-drift.html").is_file()
+
+    live = json.loads(nbpromote(project, "registry", "show", "credit_risk", "--json").stdout)
+    assert live["live"]["version"] == 3 and live["aliases"] == {"champion": 3}
+    assert nbpromote(project, "audit", "verify").returncode == 0
+
+
+def test_an_occupied_output_is_refused_before_the_notebook_runs(project):
+    occupied = project / "out" / "credit_risk"
+    occupied.mkdir(parents=True)
+    (occupied / "notes.txt").write_text("mine\n")
+    completed = nbpromote(project, "promote", "credit_risk.ipynb", "--force")
+    assert completed.returncode == 2
+    assert completed.stderr.startswith("nbpromote: error: out/credit_risk is not empty and is not an nbpromote export")
+    assert "Traceback" not in completed.stderr
+    assert sorted(p.name for p in (project / "out").iterdir()) == ["credit_risk"]  # nothing captured
+    assert (occupied / "notes.txt").read_text() == "mine\n"
+
+
+def test_a_missing_notebook_is_one_line_and_exit_2(project):
+    completed = nbpromote(project, "promote", "nope.ipynb")
+    assert completed.returncode == 2
+    assert completed.stderr.strip().splitlines()[-1].startswith("nbpromote: error:")
+    assert "nope.ipynb" in completed.stderr and "Traceback" not in completed.stderr
