@@ -129,3 +129,29 @@ def test_cli_front_door_works_on_mlflow(mlreg, trained, tmp_path, capsys):
     code, (out, _) = run("registry", "history", "cli_model", "--json")
     assert [e["kind"] for e in json.loads(out)["history"]] == ["promote"]
     assert mlreg.live_at("cli_model", "2000-01-01T00:00:00Z") is None
+
+
+@pytest.mark.mlflow
+@needs_mlflow
+def test_second_approver_and_configured_gate_apply_in_mlflow_too(mlreg, trained):
+    from nbpromote.errors import ApprovalError
+
+    name = "four_eyes"
+    mlreg.register(name, trained["models"]["v1"], metrics=trained["metrics"]["v1"], lineage=LINEAGE,
+                   holdout=trained["holdout"], actor="alice")
+    config = mlreg.configure(name, require_second_approver=True, delta=0.5, actor="lead")
+    assert config == {"delta": 0.5, "require_second_approver": True}
+    with pytest.raises(ApprovalError, match="alice registered v1 and cannot also approve"):
+        mlreg.approve(name, 1, actor="alice", reason="mine")
+    with pytest.raises(ApprovalError, match="second approver other than the registrant \\(alice\\)"):
+        mlreg.promote(name, 1, reason="go", actor="alice", approve=True)
+    assert mlreg.live(name) is None
+    mlreg.approve(name, 1, actor="bob", reason="four eyes")
+    assert mlreg.promote(name, 1, reason="go", actor="alice").version == 1
+
+    mlreg.register(name, trained["models"]["v3"], metrics=trained["metrics"]["v3"], lineage=LINEAGE,
+                   holdout=trained["holdout"], actor="alice")
+    mlreg.approve(name, 2, actor="bob", reason="looks right")
+    with pytest.raises(GateRejectedError, match="δ = 0.5000"):  # the configured δ, not the holdout noise
+        mlreg.promote(name, 2, reason="better", actor="alice")
+    assert mlreg.live(name).version == 1

@@ -5,7 +5,10 @@ deprecated stages): ``register`` logs the artifact to a run (params, metrics, th
 ``nbpromote.*`` tags and ``lineage.json``) and creates a model version tagged with the artifact's
 SHA-256; ``promote`` runs nbpromote's gate and moves the ``champion`` alias; ``live`` reads the
 ``champion`` alias back. What MLflow lacks is kept in tags: who promoted, why, the gate evidence,
-and the alias history (``nbpromote.alias_history`` on the registered model), so rollback works.
+and the alias history (``nbpromote.alias_history`` on the registered model), so rollback works;
+``configure`` keeps the model's default gate and second-approver policy (``nbpromote.config``).
+Not here: the tamper-evident audit log, which lives in nbpromote's SQLite registry — MLflow's own
+database can be edited behind its back.
 
 Open it with ``open_registry("mlflow:sqlite:///path/mlflow.db")`` (any tracking URI works).
 """
@@ -250,9 +253,34 @@ class MlflowRegistry(RegistryBackend):
         mv = self._version(name, version)
         return self._move_alias(name, alias, int(mv.version), actor=resolve_actor(actor), reason=reason, kind="alias")
 
+    def _config(self, name: str) -> dict[str, Any]:
+        return json.loads(self._registered(name).tags.get(_TAG + "config", "{}"))
+
+    def configure(self, name: str, *, metric: str | None = None, higher_is_better: bool | None = None,
+                  delta: float | None = None, guardrails: Any = None, require_second_approver: bool | None = None,
+                  actor: str | None = None, reason: str = "gate configured") -> dict[str, Any]:
+        """Set the model's default gate and approval policy (kept as a registered-model tag)."""
+        if delta is not None and (not isinstance(delta, (int, float)) or delta < 0):
+            raise UsageError(f"delta must be a number >= 0, got {delta!r}.")
+        updates = {"metric": metric, "higher_is_better": higher_is_better, "delta": delta,
+                   "guardrails": normalize_guardrails(guardrails) if guardrails is not None else None,
+                   "require_second_approver": require_second_approver}
+        config = {**self._config(name), **{k: v for k, v in updates.items() if v is not None}}
+        self.client.set_registered_model_tag(name, _TAG + "config", json.dumps(config, sort_keys=True))
+        self.client.set_registered_model_tag(
+            name, _TAG + "configured", json.dumps({"actor": resolve_actor(actor), "at": utcnow(), "reason": reason}))
+        return config
+
     def approve(self, name: str, version: Any, *, actor: str | None = None, reason: str) -> None:
+        """Approve ``version``; with a second-approver policy its registrant may not (separation of duties)."""
         who = resolve_actor(actor)
         mv = self._version(name, version)
+        registrant = (mv.tags or {}).get(_TAG + "created_by")
+        if self._config(name).get("require_second_approver") and who == registrant:
+            raise ApprovalError(
+                f"Model '{name}' requires a second approver: {who} registered v{mv.version} and cannot also "
+                "approve it.", hint="Ask another person to approve (--actor / NBPROMOTE_ACTOR).",
+                model=name, version=int(mv.version), actor=who)
         approvals = json.loads((mv.tags or {}).get(_TAG + "approvals", "[]"))
         if any(a["actor"] == who for a in approvals):
             raise ApprovalError(f"{who} has already approved '{name}' v{mv.version}.", model=name)
@@ -270,18 +298,31 @@ class MlflowRegistry(RegistryBackend):
         champion = self.live(name)
         if champion is not None and champion.version == challenger.version:
             raise IllegalTransitionError(f"'{name}' v{challenger.version} is already the champion.", model=name)
+        config = self._config(name)
         gate = evaluate_gate(
             {"version": challenger.version, "metrics": challenger.metrics, "holdout_hash": challenger.holdout_hash,
              "holdout_rows": challenger.holdout_rows},
             None if champion is None else {"version": champion.version, "metrics": champion.metrics,
                                            "holdout_hash": champion.holdout_hash,
                                            "holdout_rows": champion.holdout_rows},
-            metric=metric, delta=delta, higher_is_better=higher_is_better, guardrails=normalize_guardrails(guardrails))
+            metric=metric or config.get("metric"), delta=delta if delta is not None else config.get("delta"),
+            higher_is_better=higher_is_better if higher_is_better is not None else config.get("higher_is_better"),
+            guardrails=list(config.get("guardrails") or []) + normalize_guardrails(guardrails))
         approvers = [a["actor"] for a in challenger.approvals] + ([who] if approve else [])
-        gate.approval = {"required": champion is None, "approvers": approvers}
+        needs_second = bool(config.get("require_second_approver"))
+        gate.approval = {"required": champion is None or needs_second, "approvers": approvers,
+                         "second_approver_required": needs_second, "registrant": challenger.created_by}
         if champion is None and not approvers:
             gate.failures.append(f"'{name}' has no champion yet, so its first model needs an explicit approval")
             gate.passed = False
+        if needs_second and not [a for a in approvers if a != challenger.created_by]:
+            problem = (f"'{name}' requires a second approver other than the registrant ({challenger.created_by}); "
+                       f"v{challenger.version} has none")
+            gate.failures.append(problem)
+            gate.passed = False
+            if len(gate.failures) == 1:
+                raise ApprovalError(problem + ".", hint="Approve it as another person (nbpromote registry approve).",
+                                    model=name, version=challenger.version, gate=gate)
         if not gate.passed:
             raise GateRejectedError(gate.summary(), model=name, version=challenger.version, gate=gate)
         if approve and who not in [a["actor"] for a in challenger.approvals]:
