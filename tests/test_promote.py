@@ -57,7 +57,7 @@ def test_a_pilot_goes_live_a_marginal_challenger_is_refused_and_a_clearly_better
     assert better.returncode == 0, better.stderr
     done = steps(better)
     assert "v3 registered; promoted to Production (roc_auc +0.0" in done["register"]["summary"]
-    assert "over champion v1, δ = 0.0" in done["register"]["summary"]
+    assert "over champion v1 > δ 0.0" in done["register"]["summary"]
     assert done["monitor"]["status"] == "ok"
     assert "drifting (debt_to_income, loan_purpose)" in done["monitor"]["summary"]
     assert (project / "out" / "credit_risk-drift.html").is_file()

@@ -328,13 +328,12 @@ def promote_notebook(
 
 
 def _gate_margin(document: dict[str, Any]) -> str:
-    """`` (roc_auc +0.0463 over champion v1, δ = 0.0349)`` when a champion was beaten, else ``""``."""
+    """`` (roc_auc +0.0463 over champion v1 > δ 0.0349)`` when a champion was beaten, else ``""``."""
+    from .registry._gate import margin_text
+
     evidence = document.get("evidence")
-    gate = evidence.get("gate") if isinstance(evidence, dict) else None
-    if not isinstance(gate, dict) or not gate.get("champion") or gate.get("improvement") is None:
-        return ""
-    delta = f", δ = {gate['delta']:.4f}" if isinstance(gate.get("delta"), (int, float)) else ""
-    return f" ({gate.get('metric')} {gate['improvement']:+.4f} over champion v{gate['champion'].get('version')}{delta})"
+    margin = margin_text(evidence.get("gate") if isinstance(evidence, dict) else None)
+    return f" ({margin})" if margin else ""
 
 
 def _gate_reason(document: dict[str, Any]) -> str:

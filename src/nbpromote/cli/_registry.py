@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from ..errors import GateRejectedError, UsageError
+from ..registry._gate import margin_text
 from ._output import emit_json, format_option, resolve_format
 
 __all__ = ["registry", "audit"]
@@ -90,10 +91,9 @@ def _transition_text(t: Any) -> str:
     failures = (t.evidence.get("gate") or {}).get("failures") if isinstance(t.evidence, dict) else None
     if t.kind == "rejected" and failures:
         line += "".join(f"\n{'':<36}refused: {f}" for f in failures)  # the numbers stay with the refusal
-    gate = t.evidence.get("gate") if isinstance(t.evidence, dict) else None
-    if t.kind == "promote" and isinstance(gate, dict) and gate.get("champion") and gate.get("improvement") is not None:
-        line += (f"\n{'':<36}gate: {gate.get('metric')} {gate['improvement']:+.4f} over champion "
-                 f"v{gate['champion'].get('version')} > δ {gate.get('delta', 0):.4f}")
+    margin = margin_text(t.evidence.get("gate")) if t.kind == "promote" and isinstance(t.evidence, dict) else None
+    if margin:
+        line += f"\n{'':<36}gate: {margin}"
     return line
 
 

@@ -35,7 +35,7 @@ from typing import Any
 from ..errors import UsageError
 
 __all__ = ["GateResult", "evaluate_gate", "parse_guardrail", "normalize_guardrails", "holdout_noise",
-           "default_metric", "is_higher_better", "slices"]
+           "default_metric", "is_higher_better", "slices", "margin_text"]
 
 Z95 = 1.96
 LOWER_IS_BETTER = {
@@ -272,6 +272,21 @@ class GateResult:
                     f"v{self.champion['version']} {self.champion.get('value'):.4f}, improvement "
                     f"{self.improvement:+.4f} > δ {self.delta:.4f}.")
         return f"{who} refused by the gate: " + "; ".join(self.failures) + "."
+
+
+def margin_text(gate: Any) -> str | None:
+    """How a passing challenger beat its champion, from a gate's evidence (``GateResult.to_dict()``).
+
+    None when there was no champion to beat (a slot's first model) or ``gate`` is not such a dict.
+
+    >>> margin_text({"metric": "roc_auc", "improvement": 0.0463, "delta": 0.0349, "champion": {"version": 1}})
+    'roc_auc +0.0463 over champion v1 > δ 0.0349'
+    """
+    if not isinstance(gate, Mapping) or not isinstance(gate.get("champion"), Mapping) \
+            or not isinstance(gate.get("improvement"), (int, float)):
+        return None
+    text = f"{gate.get('metric')} {gate['improvement']:+.4f} over champion v{gate['champion'].get('version')}"
+    return text + (f" > δ {gate['delta']:.4f}" if isinstance(gate.get("delta"), (int, float)) else "")
 
 
 def evaluate_gate(challenger: Mapping[str, Any], champion: Mapping[str, Any] | None, *, metric: str | None = None,
