@@ -700,8 +700,9 @@ async function main() {
       await page.keyboard.press('End');
       const state = await waitForDriftWidget(
         page,
-        s => s.sliders['PSI act'] === '1.00' && s.act.length === 0,
-        'no "act" badges after PSI act → 1.00'
+        // The table and the verdict are two widgets updated one after the other: wait for both.
+        s => s.sliders['PSI act'] === '1.00' && s.act.length === 0 && /^No retrain needed/.test(s.verdict),
+        'no "act" badges and "No retrain needed" after PSI act → 1.00'
       );
       const status = Object.fromEntries(state.rows.map(row => [row.column, row.status]));
       assert(status.loan_purpose === 'watch' && status.debt_to_income === 'watch', JSON.stringify(status));
