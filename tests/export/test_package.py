@@ -2,6 +2,7 @@
 
 import ast
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -366,3 +367,37 @@ def test_model_card_shows_metrics_of_a_papermill_run_with_injected_parameters(cr
     assert with_outputs is not nb and len(with_outputs.cells) == len(nb.cells)
     assert _package._captured_parameters(manifest) == "C=0.5"
     assert _package._captured_parameters(None) == ""
+
+
+def test_the_package_directory_gets_the_users_normal_permissions(credit_notebook, tmp_path):
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        result = export_notebook(credit_notebook, tmp_path / "out")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(result.package_dir.stat().st_mode) == 0o755  # not mkdtemp's 0700
+
+
+def test_the_swap_names_are_unique_per_export_not_per_process(tmp_path, monkeypatch):
+    from nbpromote.export import _package
+
+    out = tmp_path / "out"
+    names = []
+    real_rename = os.rename
+
+    def spy(src, dst):
+        names.append(Path(dst).name)
+        real_rename(src, dst)
+
+    monkeypatch.setattr(_package.os, "rename", spy)
+    for _ in range(2):
+        out.mkdir(exist_ok=True)
+        (out / "f").write_text("old")
+        staging = tmp_path / "staging"
+        staging.mkdir()
+        _package._swap(staging, out)
+    old = [name for name in names if ".old-" in name]
+    assert len(old) == 2 and old[0] != old[1]

@@ -45,7 +45,7 @@ import os
 import re
 import shutil
 import sys
-import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,7 +181,7 @@ def _check_target(out: Path, previous: dict[str, Any] | None, notebook: str, for
         raise OutputExistsError(
             f"{out} already holds an export of {notebook} (version {previous.get('version')}).",
             hint="Pass --force (force=True) to replace it; the version is bumped when the notebook changed.",
-            path=str(out),
+            path=str(out), override="force",
         )
 
 
@@ -202,7 +202,7 @@ def _lint(source: Path | None, nb: Any, allow: bool, notebook: str) -> tuple[dic
         raise ExportError(
             f"{notebook}: the linter found {len(errors)} error(s), so the pipeline would inherit them: {listed}.",
             hint="Fix them (see `nbpromote lint`), or pass --allow-findings to export anyway; the model card lists them.",
-            notebook=notebook, findings=errors,
+            notebook=notebook, findings=errors, code="lint-errors", override="allow_findings",
         )
     if errors:
         warnings.insert(0, f"exported despite {len(errors)} lint error(s) (--allow-findings).")
@@ -289,8 +289,11 @@ class _DataFile:
     sample: str | None
 
 
-def _data_files(plan: StagePlan, base: Path | None) -> list[_DataFile]:
-    """Relative files named by string params or string literals in stage code that exist beside the notebook."""
+def _data_files(plan: StagePlan, base: Path | None, confine: Path | None = None) -> list[_DataFile]:
+    """Relative files named by string params or string literals in stage code that exist beside the notebook.
+
+    With ``confine`` (the Jupyter server's root), a file whose resolved path (symlinks followed)
+    leaves that directory is not copied."""
     if base is None:
         return []
     candidates: list[tuple[str | None, str]] = [
@@ -311,6 +314,8 @@ def _data_files(plan: StagePlan, base: Path | None) -> list[_DataFile]:
         try:
             source = base / normal
             if not source.is_file():
+                continue
+            if confine is not None and not source.resolve().is_relative_to(confine):
                 continue
         except OSError:
             continue
@@ -412,7 +417,7 @@ def check_export_target(out_dir: str | Path, notebook: str | Path, *, force: boo
 
 def export_notebook(
     notebook: Any, out_dir: str | Path | None = None, *, name: str | None = None, version: str | None = None,
-    force: bool = False, allow_findings: bool = False, manifest: Any = None,
+    force: bool = False, allow_findings: bool = False, manifest: Any = None, root: str | Path | None = None,
 ) -> ExportResult:
     """Export a tagged notebook as a pipeline package.
 
@@ -433,6 +438,9 @@ def export_notebook(
     manifest : dict, str, Path or None, default=None
         The capture manifest (a dict, a ``.manifest.json`` or a captured ``.ipynb``). Default: the
         notebook's own (sidecar or metadata), else ``<stem>.captured.manifest.json`` beside it.
+    root : str, Path or None, default=None
+        Confine the copied data files to this directory (the Jupyter server's root): a data file
+        whose resolved path (symlinks followed) leaves it is not copied into the package.
 
     Returns
     -------
@@ -471,10 +479,12 @@ def export_notebook(
     warnings = list(plan.warnings) + lint_warnings + manifest_warnings
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.export-", dir=out.parent))
+    # A unique name per call; os.mkdir (unlike mkdtemp's 0700) gives the user's normal permissions.
+    staging = out.parent / f".{out.name}.export-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    os.mkdir(staging)
     try:
         files = _render(staging, plan, _with_outputs(nb, path, nb_hash, executed), path, name, chosen, nb_hash,
-                        manifest, lint, warnings)
+                        manifest, lint, warnings, None if root is None else Path(root).resolve())
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -491,7 +501,8 @@ def _swap(staging: Path, out: Path) -> None:
     cache = out / ".nbpromote"
     if cache.is_dir():
         os.rename(cache, staging / ".nbpromote")
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    # Unique per call, not per process: two exports in one server process must never share it.
+    old = out.with_name(f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:12]}")
     os.rename(out, old)
     try:
         os.rename(staging, out)
@@ -502,7 +513,8 @@ def _swap(staging: Path, out: Path) -> None:
 
 
 def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version: str, nb_hash: str,
-            manifest: dict[str, Any] | None, lint: dict[str, Any], warnings: list[str]) -> list[str]:
+            manifest: dict[str, Any] | None, lint: dict[str, Any], warnings: list[str],
+            confine: Path | None = None) -> list[str]:
     env = environment()
     written: list[str] = []
 
@@ -529,7 +541,7 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
         frozenset({"environment"}): "the exporting environment's installed versions (no capture manifest)",
     }.get(frozenset(sources), "the capture manifest where it lists the package, else the exporting environment")
 
-    data = _data_files(plan, path.resolve().parent)
+    data = _data_files(plan, path.resolve().parent, confine)
     sample_params: dict[str, Any] = {}
     data_files = []
     for item in data:
