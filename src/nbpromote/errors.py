@@ -63,7 +63,8 @@ def _where(notebook: str | Path | None = None, cell: int | None = None) -> str:
     if notebook is not None:
         parts.append(str(notebook))
     if cell is not None:
-        parts.append(f"cell {cell}")
+        # 1-based, as JupyterLab's status bar counts cells; the ``cell`` field keeps the index.
+        parts.append(f"cell {cell + 1}" if isinstance(cell, int) else f"cell {cell}")
     return ", ".join(parts)
 
 

@@ -215,7 +215,7 @@ def capture_notebook(
             executed.metadata.setdefault("nbpromote", {})["captured_from"] = str(source)
             write_notebook(executed, target)
             raise CaptureError(
-                f"{source}, cell {index if index is not None else '?'} raised {error}.",
+                f"{source}, cell {index + 1 if index is not None else '?'} raised {error}.",
                 hint=f"The partial executed notebook was written to {target} for inspection; no manifest was written.",
                 notebook=str(source), cell=index, output=str(target),
             ) from None

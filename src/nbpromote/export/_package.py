@@ -185,6 +185,12 @@ def _check_target(out: Path, previous: dict[str, Any] | None, notebook: str, for
         )
 
 
+def _shown_cell(finding: dict[str, Any]) -> str:
+    """A finding's cell as people read it: 1-based, as JupyterLab's status bar (JSON keeps 0-based)."""
+    cell = finding.get("cell")
+    return str(cell + 1) if isinstance(cell, int) else "?"
+
+
 def _lint(source: Path | None, nb: Any, allow: bool, notebook: str) -> tuple[dict[str, Any], list[str]]:
     try:
         from ..lint import lint_notebook  # type: ignore[attr-defined]
@@ -195,10 +201,10 @@ def _lint(source: Path | None, nb: Any, allow: bool, notebook: str) -> tuple[dic
     result = lint_notebook(nb)
     findings = [f.to_dict() for f in result.findings]
     errors = [f for f in findings if f.get("severity") == "error"]
-    warnings = [f"lint {f['rule']} (cell {f['cell']}): {f['message']}" for f in findings if f.get("severity") != "error"]
+    warnings = [f"lint {f['rule']} (cell {_shown_cell(f)}): {f['message']}" for f in findings if f.get("severity") != "error"]
     summary = {"available": True, "errors": len(errors), "warnings": len(findings) - len(errors), "findings": findings}
     if errors and not allow:
-        listed = "; ".join(f"{f['rule']} in cell {f['cell']}: {f['message']}" for f in errors[:5])
+        listed = "; ".join(f"{f['rule']} in cell {_shown_cell(f)}: {f['message']}" for f in errors[:5])
         raise ExportError(
             f"{notebook}: the linter found {len(errors)} error(s), so the pipeline would inherit them: {listed}.",
             hint="Fix them (see `nbpromote lint`), or pass --allow-findings to export anyway; the model card lists them.",
@@ -570,7 +576,7 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
                               "source": entry.get("source", "") or ""})
     if lint.get("available"):
         lint_text = (f"{lint['errors']} error(s), {lint['warnings']} warning(s) at export."
-                     + "".join(f"\n- `{f['rule']}` ({f['severity']}, cell {f['cell']}): {f['message']}"
+                     + "".join(f"\n- `{f['rule']}` ({f['severity']}, cell {_shown_cell(f)}): {f['message']}"
                                for f in lint["findings"]))
     else:
         lint_text = "Not linted (the linter was not available at export); run `nbpromote lint notebook/`."
