@@ -96,9 +96,17 @@ def _stdout_to(stream: Any) -> Iterator[None]:
         yield
 
 
-def _selection(pipeline: Pipeline, from_stage: str | None, only: str | None, force: bool) -> tuple[list[Stage], set[str], str]:
-    if from_stage and only:
-        raise UsageError("--from and --only cannot be combined.", hint="Use --from STAGE to rerun STAGE and downstream, --only STAGE for one stage.")
+def _selection(pipeline: Pipeline, from_stage: str | None, only: str | None, force: bool,
+               until: str | None = None) -> tuple[list[Stage], set[str], str]:
+    if sum(bool(x) for x in (from_stage, only, until)) > 1:
+        raise UsageError("--from, --only and --until cannot be combined.",
+                         hint="Use --from STAGE to rerun STAGE and downstream, --only STAGE for one stage, "
+                              "--until STAGE to bring STAGE and its upstream up to date.")
+    if until:
+        # What an orchestrator's task runs: STAGE and its upstream, each a cache hit when unchanged.
+        names = set(pipeline.upstream(until)) | {until}
+        forced = set(names) if force else set()
+        return [s for s in pipeline.stages if s.name in names], forced, "--force"
     if only:
         names = set(pipeline.upstream(only)) | {only}
         return [s for s in pipeline.stages if s.name in names], {only}, f"--only {only}"
@@ -161,6 +169,7 @@ def run_pipeline(
     params_file: str | Path | None = None,
     from_stage: str | None = None,
     only: str | None = None,
+    until: str | None = None,
     executor: str | Executor | None = None,
     store: ArtifactStore | str | Path | None = None,
     force: bool = False,
@@ -182,6 +191,9 @@ def run_pipeline(
         cache (and run only if they are out of date).
     only : str or None, default=None
         Run just this stage (even if cached); its upstream stages must be cached and up to date.
+    until : str or None, default=None
+        Bring this stage and its upstream stages up to date, each a cache hit when nothing it
+        depends on changed (what an orchestrator's task for one stage runs).
     executor : {"inprocess", "process"} or Executor or None, default=None
         Where stages run; None is in-process.
     store : ArtifactStore or str or Path or None, default=None
@@ -210,7 +222,7 @@ def run_pipeline(
     """
     store = store if isinstance(store, ArtifactStore) else ArtifactStore(store)
     resolved = resolve_params(pipeline.params, params, params_file)
-    stages, forced, forced_by = _selection(pipeline, from_stage, only, force)
+    stages, forced, forced_by = _selection(pipeline, from_stage, only, force, until)
     runner = get_executor(executor)
     started = _now()
     run_id = new_run_id(pipeline.name, started)
