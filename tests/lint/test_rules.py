@@ -137,11 +137,19 @@ def test_metric_loops_over_the_whole_test_target_are_selection():
 
 
 def test_early_stopping_on_the_test_set_is_selection_but_on_a_validation_split_is_not():
-    fit = "m = LogisticRegression()\nm.fit(X_train, y_train, eval_set=[({x}, {y})])\nm.score(X_test, y_test)"
+    fit = ("m = LogisticRegression()\nm.fit(X_train, y_train, eval_set=[({x}, {y})], early_stopping_rounds=10)\n"
+           "m.score(X_test, y_test)")
     assert [f.rule for f in findings(HEAD, LOAD, SPLIT, fit.format(x="X_test", y="y_test"))] == ["multi-test"]
     val = "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)"
     assert findings(HEAD, LOAD, SPLIT, val, fit.replace("X_train, y_train", "X_tr, y_tr").format(
         x="X_val", y="y_val")) == []
+
+
+def test_a_watch_list_without_early_stopping_is_monitoring():
+    # Printing the test loss every round chooses nothing; the training set in the list is no overlap.
+    fit = ("m = LogisticRegression()\nm.fit(X_train, y_train, eval_set=[(X_train, y_train), (X_test, y_test)])\n"
+           "m.score(X_test, y_test)")
+    assert findings(HEAD, LOAD, SPLIT, fit) == []
 
 
 def test_a_feature_only_named_like_the_target_is_a_warning():

@@ -37,6 +37,7 @@ from ._values import (
     Site,
     SplitIter,
     Stat,
+    contained,
     name_side,
 )
 
@@ -74,6 +75,9 @@ class EvalEvent:
     trained: frozenset  # rows the estimator had been fit on at that moment
     train_stats: frozenset  # statistics baked into its training data
     x_text: str = ""
+    #: A score was computed from these predictions and labels (a metric, ``score``, ``evaluate``,
+    #: ``pred == y_test``): predictions drawn or submitted without labels are not an evaluation.
+    scored: bool = False
 
     @property
     def held_out(self) -> bool:
@@ -178,7 +182,22 @@ def _merge(values: Iterable[Any]) -> Any:
         temporal=next((d.temporal for d in datas if d.temporal), None),
         oversampled=next((d.oversampled for d in datas if d.oversampled), None),
         is_datetime=any(d.is_datetime for d in datas),
+        preds=frozenset().union(*(d.preds for d in datas)),
     )
+
+
+_FIT_ONLY = (K.FIT_METHODS | {"fit", "partial_fit"}) - {"fit_transform", "fit_predict", "fit_resample",
+                                                        "fit_sample"}
+
+
+def _early_stopping(kwargs: dict) -> bool:
+    """Whether call keywords turn on early stopping (a rounds count, or an early-stopping callback)."""
+    for key in K.EARLY_STOPPING_KEYWORDS:
+        value = kwargs.get(key)
+        if value is not None and not (isinstance(value, Const) and value.value in (None, False, 0)):
+            return True
+    return any(isinstance(v, Const) and isinstance(v.value, tuple) and v.value[:1] == ("callback",)
+               for v in _flatten(kwargs.get("callbacks", UNKNOWN)))
 
 
 def _strings(value: Any) -> list[str] | None:
@@ -201,6 +220,13 @@ def _flatten(value: Any) -> list[Any]:
     if isinstance(value, Coll):
         return [v for item in value.items for v in _flatten(item)]
     return [value]
+
+
+_PLOTTING = frozenset({"matplotlib", "seaborn", "plotly", "bokeh", "altair", "plt", "sns", "px", "go"})
+
+
+def _flatten_all(values: list) -> list[Any]:
+    return [v for value in values for v in _flatten(value)]
 
 
 def _estimators(value: Any) -> list[Est]:
@@ -554,6 +580,8 @@ class _Analyzer:
                 if isinstance(node.op, ast.Add):
                     return Const(left.value + right.value)
             return UNKNOWN
+        if isinstance(node.op, (ast.Sub, ast.Div)):
+            self.mark_scored([left, right])  # y_test - pred: an error
         result = _merge([left, right])
         if isinstance(result, Data):
             first = left if isinstance(left, Data) else right
@@ -561,7 +589,9 @@ class _Analyzer:
         return result
 
     def e_Compare(self, node: ast.Compare) -> Any:
-        return _merge([self.expr(node.left)] + [self.expr(c) for c in node.comparators])
+        values = [self.expr(node.left)] + [self.expr(c) for c in node.comparators]
+        self.mark_scored(values)
+        return _merge(values)
 
     def e_BoolOp(self, node: ast.BoolOp) -> Any:
         return _merge([self.expr(v) for v in node.values])
@@ -771,6 +801,14 @@ class _Analyzer:
                                                       "shuffle(..., random_state=0)"))
             out = [a.evolve(subset=False, fresh=False) if isinstance(a, Data) else UNKNOWN for a in args]
             return out[0] if len(out) == 1 else Coll(out, "tuple")
+        if short in K.EARLY_STOPPING_CALLBACKS:
+            return Const(("callback", short))
+        if short in K.WRAPPERS and root in {"yellowbrick", short}:
+            # ConfusionMatrix(model), ROCAUC(model): a view of the model, not a second model.
+            wrapped = next((e for e in _estimators(args[0] if args else kwargs.get("estimator", kwargs.get("model")))
+                            ), None) if (args or kwargs) else None
+            if wrapped is not None:
+                return wrapped
         if short in K.PIPELINES or short in K.SEARCHES or self.is_estimator_class(ref):
             return self.construct(ref, args, kwargs, site)
         if ("datasets" in dotted or dotted == short) and short.startswith(("load_", "fetch_", "make_")) \
@@ -778,13 +816,13 @@ class _Analyzer:
             return self.dataset(short, kwargs, site)
         if short in K.SPLIT_FUNCTIONS:
             return self.split(args, kwargs, site)
-        if short == "train" and root in {"xgboost", "lightgbm"}:
+        if short in K.FIT_FUNCTIONS and short != "cv" and root in {"xgboost", "lightgbm", "catboost"}:
             # Native APIs: xgb.train(params, dtrain, evals=[(dvalid, "name")]), lgb.train(params, train_set,
             # valid_sets=[...]): a model fit, and the evaluation sets steer early stopping.
             est = Est(cls=f"{root}.train", kind="model", site=site)
             data = args[1] if len(args) > 1 else kwargs.get("dtrain", kwargs.get("train_set", UNKNOWN))
             self.fit(est, data, UNKNOWN, "train", site, _unparse(node.args[1]) if len(node.args) > 1 else "")
-            self.monitored_fit(est, {k: v for k, v in kwargs.items() if k in {"evals", "valid_sets"}}, site)
+            self.monitored_fit(est, kwargs, site)
             return est
         if short in K.RANDOM_STATE_FUNCTIONS and root == "sklearn":
             state = kwargs.get("random_state")
@@ -793,9 +831,14 @@ class _Analyzer:
                                                       f"{short}(..., random_state=0)"))
         if short in K.CV_FUNCTIONS:
             return self.cross_validate(short, args, kwargs, site)
-        if self.loop and args and root == "sklearn" and (short.endswith(("_score", "_error", "_loss"))
-                                                          or short in {"classification_report", "confusion_matrix"}):
-            self.metric_in_loop(short, args, node, site)
+        is_metric = short in K.METRICS or (root in {"sklearn", "imblearn", short} and short.endswith(
+            ("_score", "_error", "_loss")) and short not in K.CLUSTER_METRICS)
+        if is_metric:
+            self.mark_scored(list(args) + list(kwargs.values()), metric=True)
+            if self.loop and args and root in {"sklearn", "imblearn"}:
+                self.metric_in_loop(short, args, node, site)
+        elif root not in _PLOTTING:
+            self.mark_scored(list(args) + list(kwargs.values()))
         if short in K.STAT_FUNCTIONS_AGG and root in {"numpy", "statistics", "scipy"}:
             axis = kwargs.get("axis", args[1] if len(args) > 1 else None)
             data = args[0] if args else None
@@ -913,7 +956,7 @@ class _Analyzer:
         short = ref.short
         if not short[:1].isupper():
             return False
-        if short in _KNOWN_CLASSES:
+        if short in _KNOWN_CLASSES or (short in K.MODELS and (ref.root in K.ML_ROOTS or ref.dotted == short)):
             return True
         return bool(K.MODEL_NAME.search(short)) and (ref.root in K.ML_ROOTS or ref.dotted == short)
 
@@ -929,6 +972,9 @@ class _Analyzer:
         elif short in K.SPLITTERS:
             shuffle = short in K.SHUFFLING_SPLITTERS or _is_true(kwargs.get("shuffle"))
             est = Est(cls=short, kind="splitter", site=site, shuffle=shuffle)
+            n_splits = kwargs.get("n_splits", args[0] if args else None)
+            if isinstance(n_splits, Const) and n_splits.value == 1:
+                est.n_splits = 1
         elif short in K.STAT_TRANSFORMERS:
             est = Est(cls=short, kind="transformer", site=site)
         elif short in K.STATELESS:
@@ -941,6 +987,8 @@ class _Analyzer:
             est = Est(cls=short, kind="cluster", site=site)
         else:
             est = Est(cls=short, kind="model", site=site, steps=steps)
+        est.incremental = short in K.INCREMENTAL
+        est.early_stopping = _early_stopping(kwargs)
         needs_seed = short in K.RANDOM_STATE_CLASSES or (
             short in {"KFold", "StratifiedKFold", "StratifiedGroupKFold"} and est.shuffle)
         state = kwargs.get("random_state", kwargs.get("seed", kwargs.get("random_seed")))
@@ -950,13 +998,13 @@ class _Analyzer:
         return est
 
     def split(self, args: list, kwargs: dict, site: Site) -> Any:
-        sid = ("split", site, next(self._ids))
         shuffle = not _is_false(kwargs.get("shuffle"))
         state = kwargs.get("random_state")
+        datas = [a for a in args if isinstance(a, Data)]
+        sid = self.split_id(datas, state, shuffle, kwargs, site)
         if shuffle and (state is None or (isinstance(state, Const) and state.value is None)):
             self.facts.randoms.append(RandomEvent(site, "train_test_split()", self.seed_numpy or self.seed_all,
                                                   "train_test_split(..., random_state=0)"))
-        datas = [a for a in args if isinstance(a, Data)]
         self.facts.splits.append(SplitEvent(sid, site, datas, shuffle, "train_test_split"))
         out: list[Any] = []
         for arg in args:
@@ -967,6 +1015,34 @@ class _Analyzer:
                 out += [UNKNOWN, UNKNOWN]
         return Coll(out, "tuple")
 
+    def mark_scored(self, values: list, *, metric: bool = False) -> None:
+        """Predictions meeting labels (a metric, ``pred == y_test``, ``crosstab(y_test, pred)``) make
+        the evaluation that produced them a scored one."""
+        datas = [v for v in _flatten_all(values) if isinstance(v, Data)]
+        preds = frozenset().union(*(d.preds for d in datas)) if datas else frozenset()
+        if not preds:
+            return
+        if not metric and not any(not d.preds and d.rows for d in datas):
+            return  # predictions alone (printed, plotted, saved): no labels met
+        for index in preds:
+            if index < len(self.facts.evals):
+                self.facts.evals[index].scored = True
+
+    def split_id(self, datas: list, state: Any, shuffle: bool, kwargs: dict, site: Site) -> tuple:
+        """One id per distinct split: two ``train_test_split`` calls over the same rows with the same
+        fixed ``random_state`` (or no shuffling) and sizes cut the rows the same way, whatever the
+        columns (``X`` and ``PCA(X)``) — so their test sets are the same rows."""
+        fixed = (isinstance(state, Const) and isinstance(state.value, int)) or not shuffle
+        if fixed and datas and datas[0].rows:
+            sizes = tuple(sorted((k, repr(v.value)) for k, v in kwargs.items()
+                                 if k in {"test_size", "train_size"} and isinstance(v, Const)))
+            roots = frozenset(r for r, _p in datas[0].rows)
+            strat = "stratify" in kwargs and not (isinstance(kwargs["stratify"], Const)
+                                                  and kwargs["stratify"].value is None)
+            return ("split", roots, state.value if isinstance(state, Const) else None, shuffle, sizes, strat,
+                    frozenset(p for _r, p in datas[0].rows))
+        return ("split", site, next(self._ids))
+
     def metric_in_loop(self, short: str, args: list, node: ast.Call, site: Site) -> None:
         """``f1_score(y_test, proba > t)`` inside a loop or a ``key=`` lambda: the whole held-out
         target is scored repeatedly to pick something (a threshold, a model) — a selection-time
@@ -975,7 +1051,7 @@ class _Analyzer:
         if not isinstance(y_true, Data) or not node.args or not isinstance(node.args[0], ast.Name):
             return
         self.facts.evals.append(EvalEvent(_METRIC, y_true, UNKNOWN, site, short, self.loop, frozenset(),
-                                          frozenset(), node.args[0].id))
+                                          frozenset(), node.args[0].id, scored=True))
 
     def cross_validate(self, short: str, args: list, kwargs: dict, site: Site) -> Any:
         est = args[0] if args else kwargs.get("estimator", UNKNOWN)
@@ -1123,14 +1199,14 @@ class _Analyzer:
         X = args[0] if args else kwargs.get("X", kwargs.get("x", UNKNOWN))
         y = args[1] if len(args) > 1 else kwargs.get("y", UNKNOWN)
         x_text = _unparse(node.args[0]) if node.args else ""
-        if method in {"fit", "partial_fit"}:
+        if method in _FIT_ONLY:
             self.fit(est, X, y, method, site, x_text)
             self.monitored_fit(est, kwargs, site)
             return est
         if method == "fit_transform":
             self.fit(est, X, y, method, site, x_text)
             return self.transform(est, X)
-        if method in {"transform", "inverse_transform"}:
+        if method in K.TRANSFORM_METHODS:
             return self.transform(est, X)
         if method in {"fit_resample", "fit_sample"}:
             self.fit(est, X, y, method, site, x_text)
@@ -1146,36 +1222,57 @@ class _Analyzer:
                 return self.transform(est, X)
             if est.kind == "splitter":
                 return UNKNOWN
+            if not isinstance(X, Data) and isinstance(y, Data):
+                X = y  # features built where the analysis lost them (a list comprehension): the labels' rows
+            scored = method in K.SCORE_METHODS and (isinstance(y, Data) or method == "evaluate")
+            index = len(self.facts.evals)
             self.facts.evals.append(EvalEvent(
                 est, X, y, site, method, self.loop, est.fit_rows, getattr(est, "_train_stats", frozenset()),
-                x_text))
-            if method.startswith(("predict", "decision")) and isinstance(X, Data):
-                return X.evolve(cols=UNKNOWN_COLS, src=frozenset(), subset=False, fresh=False)
+                x_text, scored=scored))
+            if method in K.PREDICT_METHODS and isinstance(X, Data):
+                return X.evolve(cols=UNKNOWN_COLS, src=frozenset(), subset=False, fresh=False,
+                                preds=frozenset({index}))
             return UNKNOWN
         if method == "split" and est.kind == "splitter":
-            sid = ("cv", site, next(self._ids))
-            self.facts.splits.append(SplitEvent(sid, site, [X] if isinstance(X, Data) else [], est.shuffle, "cv"))
+            # ShuffleSplit(n_splits=1) / StratifiedShuffleSplit(n_splits=1): one hold-out split, not CV.
+            holdout = est.n_splits == 1
+            sid = ("split" if holdout else "cv", site, next(self._ids))
+            self.facts.splits.append(SplitEvent(sid, site, [X] if isinstance(X, Data) else [], est.shuffle,
+                                                "train_test_split" if holdout else "cv"))
             return SplitIter(sid)
         if method == "set_params":
             return est
         return UNKNOWN
 
     def monitored_fit(self, est: Est, kwargs: dict, site: Site) -> None:
-        """``fit(..., eval_set=[(X_val, y_val)])`` / ``validation_data=``: data that steers training
-        (early stopping, best epoch) is used to choose — recorded as a selection-time evaluation."""
-        for key in ("eval_set", "validation_data", "valid_sets", "eval_data", "evals"):
+        """``fit(..., eval_set=[(X_val, y_val)])`` / ``validation_data=`` / ``evals=`` / ``valid_sets=``.
+
+        Watching a set while training is monitoring: no finding, and the training set in the watch
+        list is not an overlap. With early stopping (``early_stopping_rounds``, an ``EarlyStopping``
+        callback) the set chooses the model — a selection-time evaluation, as in a loop."""
+        stopping = est.early_stopping or _early_stopping(kwargs)
+        if not stopping:
+            return
+        for key in sorted(K.MONITOR_KEYWORDS):
             value = kwargs.get(key)
             if value is None:
                 continue
             datas = [v for v in _flatten(value) if isinstance(v, Data)]
             for data in datas[:1] if isinstance(value, Coll) and value.kind == "tuple" else datas[::2]:
+                if est.fit_rows and contained(data.rows, est.fit_rows):
+                    continue  # the training set in the watch list
                 self.facts.evals.append(EvalEvent(est, data, UNKNOWN, site, f"fit({key}=...)", self.loop + 1,
-                                                  est.fit_rows, getattr(est, "_train_stats", frozenset()), key))
+                                                  est.fit_rows, getattr(est, "_train_stats", frozenset()), key,
+                                                  scored=True))
 
     def fit(self, est: Est, X: Any, y: Any, method: str, site: Site, x_text: str) -> None:
+        if not isinstance(X, Data) and isinstance(y, Data):
+            X = y  # features the analysis lost track of: the rows are the labels' rows
+        continues = est.incremental and est.fitted
         est.fitted = True
         if isinstance(X, Data):
-            est.fit_rows = X.rows
+            # Keras/PyTorch: a second fit continues training, so the model has seen both sets of rows.
+            est.fit_rows = est.fit_rows | X.rows if continues else X.rows
             est._train_stats = X.stats  # type: ignore[attr-defined]
             learns = est.kind in {"transformer", "cluster"}
             est.stats = frozenset({Stat(site, f"{est.cls}.{method}", X.rows)}) if learns and X.rows else frozenset()
