@@ -78,6 +78,13 @@ class EvalEvent:
     #: A score was computed from these predictions and labels (a metric, ``score``, ``evaluate``,
     #: ``pred == y_test``): predictions drawn or submitted without labels are not an evaluation.
     scored: bool = False
+    #: Where the notebook's own cell made this happen: the outermost call of a user function that
+    #: evaluated inside (``log_reg(X_train, y_train, X_test, y_test)``), else ``site``.
+    origin: Site = (0, 0)
+
+    def __post_init__(self) -> None:
+        if self.origin == (0, 0):
+            self.origin = self.site
 
     @property
     def held_out(self) -> bool:
@@ -1132,6 +1139,8 @@ class _Analyzer:
         declared_global = {n for s in ast.walk(fn) if isinstance(s, ast.Global) for n in s.names}
         local_names = (_assigned_names(fn.body) - declared_global) | set(bindings)
         saved_cell = (self.cell, self.offset)
+        call_site = self.site(node)
+        first_eval = len(self.facts.evals)
         frame = _Frame()
         with _Scope(self.env, {n: bindings.get(n, UNKNOWN) for n in local_names}):
             self.cell, self.offset = func.cell, func.offset
@@ -1145,6 +1154,9 @@ class _Analyzer:
                 self.active.discard(key)
                 self.depth -= 1
                 self.cell, self.offset = saved_cell
+                if self.depth == 0:
+                    for event in self.facts.evals[first_eval:]:
+                        event.origin = call_site
         if not frame.returns:
             return UNKNOWN
         if len(frame.returns) == 1:
