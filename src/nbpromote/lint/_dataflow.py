@@ -229,7 +229,14 @@ def _flatten(value: Any) -> list[Any]:
     return [value]
 
 
-_PLOTTING = frozenset({"matplotlib", "seaborn", "plotly", "bokeh", "altair", "plt", "sns", "px", "go"})
+#: Attribute names of a sklearn Bunch that are ordinary columns on a frame (``df.target``).
+_BUNCH_FIELDS = frozenset({"data", "target", "frame", "feature_names", "target_names"})
+#: Calls into these never score predictions (plots, frames and arrays built for a submission file).
+_NOT_SCORING = frozenset({"matplotlib", "seaborn", "plotly", "bokeh", "altair", "plt", "sns", "px", "go", "pandas",
+                          "numpy", "print", "display", "list", "dict", "zip", "len", "tuple", "range", "enumerate",
+                          "str", "format", "round", "float", "int", "open", "json", "pickle", "joblib", "os"})
+#: The dotted prefix of a random generator object (``np.random.default_rng(0)``, ``RandomState(1)``).
+_RNG = "<rng>"
 
 
 def _flatten_all(values: list) -> list[Any]:
@@ -677,7 +684,7 @@ class _Analyzer:
                 return receiver.evolve(cols=UNKNOWN_COLS, subset=False, fresh=False)
             if attr in {"iloc", "loc", "at", "iat"}:
                 return Indexer(receiver, attr)
-            if attr in K.DATA_ATTRIBUTES or attr.startswith("_"):
+            if (attr in K.DATA_ATTRIBUTES and attr not in _BUNCH_FIELDS) or attr.startswith("_"):
                 return UNKNOWN
             return self.column(receiver, attr)
         if isinstance(receiver, Est):
@@ -794,8 +801,16 @@ class _Analyzer:
             return self.ipython_call(short, args, site)
         if self.seed_call(dotted, short, site):
             return UNKNOWN
-        if self.random_call(dotted, short, root, args, kwargs, site):
-            return UNKNOWN
+        if dotted.startswith(_RNG + "."):
+            # rng.normal(...), RandomState(0).rand(...): a draw from a generator object (seeded or
+            # reported where it was made); shuffle/permutation of data keep its rows.
+            data = next((a for a in args if isinstance(a, Data)), None)
+            if data is not None and short in {"shuffle", "permutation", "choice", "permuted"}:
+                return data.evolve(subset=False, fresh=False)
+            return Data(rows=frozenset({(self.new_root(), ())}), cols=UNKNOWN_COLS)
+        drawn = self.random_call(dotted, short, root, args, kwargs, site)
+        if drawn is not None:
+            return drawn
         if short in K.READERS or (short in {"load", "open"} and (root in K.LOAD_MODULES or dotted == "open")):
             return self.read(dotted, args, kwargs, site)
         if short == "connect" and root in {"sqlite3", "duckdb"}:
@@ -844,7 +859,9 @@ class _Analyzer:
             self.mark_scored(list(args) + list(kwargs.values()), metric=True)
             if self.loop and args and root in {"sklearn", "imblearn"}:
                 self.metric_in_loop(short, args, node, site)
-        elif root not in _PLOTTING:
+        elif short in {"crosstab"}:
+            self.mark_scored(list(args) + list(kwargs.values()), metric=True)
+        elif root not in _NOT_SCORING:
             self.mark_scored(list(args) + list(kwargs.values()))
         if short in K.STAT_FUNCTIONS_AGG and root in {"numpy", "statistics", "scipy"}:
             axis = kwargs.get("axis", args[1] if len(args) > 1 else None)
@@ -920,22 +937,30 @@ class _Analyzer:
         self.facts.seeds.append((site, dotted))
         return True
 
-    def random_call(self, dotted: str, short: str, root: str, args: list, kwargs: dict, site: Site) -> bool:
+    def random_call(self, dotted: str, short: str, root: str, args: list, kwargs: dict, site: Site) -> Any:
+        """A draw from a global random state, or a generator made: its value, else None."""
         parts = dotted.split(".")
         if parts[:2] == ["numpy", "random"] and len(parts) == 3:
-            if short in {"default_rng", "RandomState", "Generator", "SeedSequence"}:
-                if not args and not kwargs or (args and isinstance(args[0], Const) and args[0].value is None):
+            if short in K.RNG_FACTORIES:
+                seed = args[0] if args else kwargs.get("seed")
+                if seed is None or (isinstance(seed, Const) and seed.value is None):
                     self.facts.randoms.append(RandomEvent(site, f"np.random.{short}()", False, f"np.random.{short}(0)"))
-                return True
+                return Ref(_RNG)
             if short in K.NUMPY_DRAWS:
                 self.facts.randoms.append(RandomEvent(site, f"np.random.{short}()", self.seed_numpy or self.seed_all,
                                                       "np.random.seed(0) before it"))
-                return True
+                data = next((a for a in args if isinstance(a, Data)), None)
+                if short in {"shuffle", "permutation", "choice"} and data is not None:
+                    return UNKNOWN if short == "shuffle" else data.evolve(subset=False, fresh=False)
+                # Generated values are data of their own (X = np.random.rand(100, 1)).
+                return Data(rows=frozenset({(self.new_root(), ())}), cols=UNKNOWN_COLS)
         if root == "random" and len(parts) == 2 and short in K.PY_RANDOM_DRAWS:
             self.facts.randoms.append(RandomEvent(site, f"random.{short}()", self.seed_random or self.seed_all,
                                                   "random.seed(0) before it"))
-            return True
-        return False
+            return UNKNOWN
+        if root == "random" and short == "Random":
+            return Ref(_RNG)
+        return None
 
     def read(self, dotted: str, args: list, kwargs: dict, site: Site) -> Any:
         target = args[0] if args else next(
@@ -1236,7 +1261,7 @@ class _Analyzer:
                 return UNKNOWN
             if not isinstance(X, Data) and isinstance(y, Data):
                 X = y  # features built where the analysis lost them (a list comprehension): the labels' rows
-            scored = method in K.SCORE_METHODS and (isinstance(y, Data) or method == "evaluate")
+            scored = method in K.SCORE_METHODS and (len(args) > 1 or "y" in kwargs or method == "evaluate")
             index = len(self.facts.evals)
             self.facts.evals.append(EvalEvent(
                 est, X, y, site, method, self.loop, est.fit_rows, getattr(est, "_train_stats", frozenset()),
