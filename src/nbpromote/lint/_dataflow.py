@@ -262,6 +262,7 @@ class _Analyzer:
         self.frames: list[_Frame] = []
         self.active: set[int] = set()
         self.seed_numpy = self.seed_random = self.seed_all = seeded
+        self.cuts: dict[tuple, tuple] = {}  # (cut split id, side) -> (name, value bound, data before)
         self._ids = itertools.count(1)
 
     # -- driver ---------------------------------------------------------------------------------
@@ -480,6 +481,22 @@ class _Analyzer:
         self.env[name] = value
 
     def relabel(self, name: str, data: Data) -> Data:
+        if data.cut is not None and data.rows:
+            sid, cut_side, source = data.cut
+            data = data.evolve(cut=None)
+            if source == name:
+                return data.evolve(subset=False)  # df = df[df.price < 1000]: a filter, not a split
+            # What the code does decides: df.iloc[:n] / df.iloc[n:], df[df.date < t] / df[df.date >= t],
+            # df[df.y.notna()] / df[df.y.isna()] are the two sides of one split once both are bound.
+            other = self.cuts.get((sid, "test" if cut_side == "train" else "train"))
+            if other is not None:
+                other_name, other_value, other_data = other
+                if self.env.get(other_name) is other_value:
+                    self.env[other_name] = _cut_rows(other_data, sid, "test" if cut_side == "train" else "train")
+                return _cut_rows(data, sid, cut_side)
+            value = self.relabel(name, data)
+            self.cuts[(sid, cut_side)] = (name, value, data)
+            return value
         side = name_side(name)
         if side is None or not (data.subset or data.fresh) or data.label == side or not data.rows:
             return data.evolve(subset=False, fresh=False, sampled=None) if (data.subset or data.fresh) else data
@@ -509,8 +526,24 @@ class _Analyzer:
             else:
                 self.assign(target, self.combine(iterable.items))
             return
+        if isinstance(iterable, Data):
+            # Rows of a frame/array/DataLoader one batch at a time: each element holds those rows.
+            element = iterable.evolve(subset=False, fresh=False, cut=None, preds=iterable.preds)
+            for name in _target_names(target):
+                self.env[name] = element
+            return
         for name in _target_names(target):
             self.env[name] = UNKNOWN
+
+    def element_of(self, iterable: Any) -> Any:
+        """The abstract element of an iteration (what ``for x in iterable`` binds)."""
+        if isinstance(iterable, SplitIter):
+            return Coll([Idx(iterable.sid, "train"), Idx(iterable.sid, "test")], "tuple")
+        if isinstance(iterable, Coll):
+            return self.combine(iterable.items) if iterable.items else UNKNOWN
+        if isinstance(iterable, Data):
+            return iterable.evolve(subset=False, fresh=False, cut=None)
+        return UNKNOWN
 
     def combine(self, values: list[Any]) -> Any:
         ests = [v for v in values if isinstance(v, Est)]
@@ -707,11 +740,13 @@ class _Analyzer:
         receiver = self.expr(node.value)
         key = self.expr(node.slice)
         if isinstance(receiver, Indexer):
-            return self.index_rows_cols(receiver.data, key, receiver.kind)
+            rows_node = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) and node.slice.elts else node.slice
+            return self.with_cut(self.index_rows_cols(receiver.data, key, receiver.kind), receiver.data, rows_node,
+                                 node.value)
         if isinstance(receiver, Data):
             if receiver.bunch:
                 return self.attribute(receiver, key.value) if isinstance(key, Const) and isinstance(key.value, str) else UNKNOWN
-            return self.index_data(receiver, key)
+            return self.with_cut(self.index_data(receiver, key), receiver, node.slice, node.value)
         if isinstance(receiver, Coll):
             if isinstance(key, Const):
                 if receiver.kind == "dict" and receiver.keys:
@@ -723,6 +758,18 @@ class _Analyzer:
                     return receiver.items[key.value]
             return UNKNOWN
         return UNKNOWN
+
+    def with_cut(self, result: Any, data: Data, key_node: ast.AST, receiver_node: ast.AST) -> Any:
+        """Mark a row subset made by a recognisable cut (slice bound, comparison, null test) with the
+        split it is one side of; :meth:`relabel` applies it when the subset gets a name of its own."""
+        if not isinstance(result, Data) or not result.subset or not data.rows:
+            return result
+        found = _cut_key(key_node)
+        if found is None:
+            return result
+        key, side = found
+        sid = ("cut", key, frozenset(data.rows))
+        return result.evolve(cut=(sid, side, _root_name(receiver_node)))
 
     def index_data(self, data: Data, key: Any) -> Any:
         columns = _strings(key)
@@ -900,6 +947,18 @@ class _Analyzer:
             return Coll([Coll([a.items[i] for a in args], "tuple") for i in range(count)])
         if short == "enumerate" and args and isinstance(args[0], Coll):
             return Coll([Coll([Const(i), item], "tuple") for i, item in enumerate(args[0].items)])
+        if short in {"enumerate", "zip", "tqdm", "trange"} and args and any(
+                isinstance(a, (SplitIter, Data, Coll)) for a in args):
+            # enumerate(kf.split(X)), zip(models, names), tqdm(loader): one abstract element per position.
+            parts = [self.element_of(a) for a in args]
+            if short in {"tqdm", "trange"}:
+                return args[0]
+            return Coll([Coll(([UNKNOWN] if short == "enumerate" else []) + parts, "tuple")])
+        if short in {"clone", "deepcopy", "copy"} and args and isinstance(args[0], Est):
+            original = args[0]
+            return Est(cls=original.cls, kind=original.kind, site=original.site, steps=list(original.steps),
+                       shuffle=original.shuffle, multi=original.multi, incremental=original.incremental,
+                       early_stopping=original.early_stopping)
         if dotted in _SCALAR_BUILTINS:
             return UNKNOWN
         if root in {"os", "pathlib", "posixpath"} or short == "Path":
@@ -1132,6 +1191,8 @@ class _Analyzer:
             return result.evolve(cols=cols)
         from ._values import overlap
 
+        if short != "concat" and self.loop:
+            return result  # np.vstack of one sample's pieces while building features row by row
         for a, b in itertools.combinations(datas, 2):
             if overlap(a.rows, b.rows):  # the same rows twice: duplication/augmentation
                 return result.evolve(oversampled=site)
@@ -1457,6 +1518,50 @@ class _Scope:
                 self.env.pop(name, None)
             else:
                 self.env[name] = value
+
+
+_LOWER = (ast.Lt, ast.LtE, ast.Eq, ast.In)
+_UPPER = (ast.Gt, ast.GtE, ast.NotEq, ast.NotIn)
+
+
+def _cut_rows(data: Data, sid: tuple, side: str) -> Data:
+    rows = frozenset((r, p + ((sid, side),)) for r, p in data.rows)
+    return data.evolve(rows=rows, subset=False, fresh=False, sampled=None, cut=None)
+
+
+def _cut_key(node: ast.AST) -> tuple[tuple, str] | None:
+    """``(key, side)`` of a row cut: the same key for both sides of one split, ``"train"`` for the
+    first/lower/kept side and ``"test"`` for the other. None when the expression is not a cut."""
+    negated = False
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.Invert, ast.Not)):
+        negated, node = not negated, node.operand
+    key: tuple | None = None
+    side = "train"
+    if isinstance(node, ast.Slice):
+        if node.step is not None or (node.lower is None) == (node.upper is None):
+            return None
+        bound = node.upper if node.upper is not None else node.lower
+        key, side = ("slice", ast.unparse(bound)), "train" if node.upper is not None else "test"
+    elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+        op = node.ops[0]
+        if not isinstance(op, _LOWER + _UPPER):
+            return None
+        family = "order" if isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) else "equal"
+        key = ("mask", family, ast.unparse(node.left), ast.unparse(node.comparators[0]))
+        side = "train" if isinstance(op, _LOWER) else "test"
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        method = node.func.attr
+        if method in {"isnull", "isna", "notnull", "notna"}:
+            key, side = ("null", ast.unparse(node.func.value)), "test" if method in {"isnull", "isna"} else "train"
+        elif method == "isin":
+            key = ("isin", ast.unparse(node.func.value), ast.unparse(node.args[0]) if node.args else "")
+        else:
+            return None
+    else:
+        return None
+    if negated:
+        side = "test" if side == "train" else "train"
+    return key, side
 
 
 def _root_name(node: ast.AST) -> str | None:
