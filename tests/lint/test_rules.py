@@ -33,8 +33,18 @@ def test_preprocessing_statistic_that_never_reaches_a_model_is_fine():
 
 
 def test_fit_on_test_message_and_fix_name_the_data():
-    (f,) = findings(HEAD, LOAD, SPLIT, "sc = StandardScaler().fit(X_train)\nXt = StandardScaler().fit_transform(X_test)")
+    (f,) = findings(HEAD, LOAD, SPLIT, "sc = StandardScaler().fit(X_train)\nXt = StandardScaler().fit_transform(X_test)\n"
+                    "m = LogisticRegression().fit(sc.transform(X_train), y_train)\nprint(m.score(Xt, y_test))")
     assert f.rule == "fit-on-test" and f.line == 2 and "X_test" in f.message and ".transform(X_test)" in f.fix
+
+
+def test_refitting_on_an_unlabelled_submission_frame_is_not_fit_on_test():
+    # Kaggle style: the test file has no labels and nothing is scored on it; the scaler refit there
+    # is a consistency bug, not a leak into any reported score.
+    assert findings(HEAD, LOAD, SPLIT, "test_df = pd.read_csv('test.csv')\nsc = StandardScaler()\n"
+                    "Xtr = sc.fit_transform(X_train)\nm = LogisticRegression().fit(Xtr, y_train)\n"
+                    "print(m.score(sc.transform(X_test), y_test))\n"
+                    "sub = m.predict(StandardScaler().fit_transform(test_df))") == []
 
 
 def test_multi_test_is_a_warning_with_the_evidence():
