@@ -190,6 +190,7 @@ def _merge(values: Iterable[Any]) -> Any:
         oversampled=next((d.oversampled for d in datas if d.oversampled), None),
         is_datetime=any(d.is_datetime for d in datas),
         preds=frozenset().union(*(d.preds for d in datas)),
+        part=all(d.part for d in datas),
     )
 
 
@@ -780,11 +781,11 @@ class _Analyzer:
         if isinstance(key, Idx):
             return self.partition(data, key)
         if isinstance(key, Const) and isinstance(key.value, tuple) and key.value[:1] == ("slice",):
-            return data if key.value[1] else data.evolve(subset=True, fresh=False)
+            return data if key.value[1] else data.evolve(subset=True, part=True, fresh=False)
         if isinstance(key, Data):
             # A boolean mask filters rows; statistics in the mask (outlier cut-offs such as
             # df[df.p < df.p.quantile(.99)]) decide which rows stay but do not enter the values.
-            return data.evolve(subset=True, fresh=False)
+            return data.evolve(subset=True, part=True, fresh=False)
         if isinstance(key, Coll) and key.kind == "tuple" and key.items:  # numpy X[rows, cols]
             rows = self.index_data(data, key.items[0])
             return rows.evolve(cols=UNKNOWN_COLS) if isinstance(rows, Data) else rows
@@ -799,9 +800,9 @@ class _Analyzer:
         if isinstance(rows_key, Idx):
             result = self.partition(data, rows_key)
         elif isinstance(rows_key, Data):
-            result = data.evolve(subset=True, fresh=False)
+            result = data.evolve(subset=True, part=True, fresh=False)
         elif not (isinstance(rows_key, Const) and isinstance(rows_key.value, tuple) and rows_key.value[:2] == ("slice", True)):
-            result = data.evolve(subset=True, fresh=False)
+            result = data.evolve(subset=True, part=True, fresh=False)
         if isinstance(cols_key, Const) and isinstance(cols_key.value, tuple) and cols_key.value[:2] == ("slice", True):
             return result
         columns = _strings(cols_key) if kind in {"loc", "at"} else None
@@ -927,6 +928,12 @@ class _Analyzer:
         if short == "to_datetime":
             result = _merge(args)
             return result.evolve(is_datetime=True) if isinstance(result, Data) else UNKNOWN
+        if short in {"merge", "merge_asof", "merge_ordered"} and root == "pandas" and args and isinstance(args[0], Data):
+            # A join keeps the left frame's rows and adds columns looked up in the right one.
+            left = args[0]
+            others = [a for a in list(args[1:]) + list(kwargs.values()) if isinstance(a, Data)]
+            return left.evolve(stats=left.stats.union(*(o.stats for o in others)), subset=False, fresh=False,
+                               cut=None, cols=left.cols if left.cols.selected is None else UNKNOWN_COLS)
         if short in {"concat", "hstack", "vstack", "concatenate", "column_stack", "row_stack"}:
             return self.concat(short, args, kwargs, site)
         if short == "resample" and root == "sklearn":
@@ -1194,7 +1201,9 @@ class _Analyzer:
         if short != "concat" and self.loop:
             return result  # np.vstack of one sample's pieces while building features row by row
         for a, b in itertools.combinations(datas, 2):
-            if overlap(a.rows, b.rows):  # the same rows twice: duplication/augmentation
+            # The same rows twice (a frame with itself or with a filtered part of itself) is
+            # duplication; two filtered parts (a sample of each class) may well be disjoint.
+            if overlap(a.rows, b.rows) and not (a.part and b.part):
                 return result.evolve(oversampled=site)
         return result
 
@@ -1453,7 +1462,7 @@ class _Analyzer:
             # Aggregating per time bucket keeps one row per period (a window, not a statistic of all rows).
             result = base.evolve(temporal=site, windowed=method == "resample")
         elif method in K.ROW_SUBSET_METHODS:
-            result = base.evolve(subset=True)
+            result = base.evolve(subset=True, part=True)
             if method == "sample":
                 result = result.evolve(sampled=site)
                 state = kwargs.get("random_state")

@@ -115,6 +115,7 @@ class Data:
     fresh: bool = False  # straight from a reader (a named read of "test.csv" is a test set)
     sampled: Site | None = None  # made by a random row sample (``df.sample``) at this site
     preds: frozenset = frozenset()  # indices (in Facts.evals) of the predictions this value holds
+    part: bool = False  # a filtered part of the rows its lineage names (a mask, a sample, loc[idx])
     cut: tuple | None = None  # (split id, side, source name) of a row cut (iloc[:n], a mask) not yet bound
 
     def evolve(self, **changes: Any) -> Data:
