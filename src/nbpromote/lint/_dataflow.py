@@ -263,7 +263,7 @@ class _Analyzer:
         self.frames: list[_Frame] = []
         self.active: set[int] = set()
         self.seed_numpy = self.seed_random = self.seed_all = seeded
-        self.cuts: dict[tuple, tuple] = {}  # (cut split id, side) -> (name, value bound, data before)
+        self.cuts: dict[tuple, list] = {}  # (cut split id, side) -> [(name, value bound, data before)]
         self._ids = itertools.count(1)
 
     # -- driver ---------------------------------------------------------------------------------
@@ -489,14 +489,20 @@ class _Analyzer:
                 return data.evolve(subset=False)  # df = df[df.price < 1000]: a filter, not a split
             # What the code does decides: df.iloc[:n] / df.iloc[n:], df[df.date < t] / df[df.date >= t],
             # df[df.y.notna()] / df[df.y.isna()] are the two sides of one split once both are bound.
-            other = self.cuts.get((sid, "test" if cut_side == "train" else "train"))
-            if other is not None:
-                other_name, other_value, other_data = other
-                if self.env.get(other_name) is other_value:
-                    self.env[other_name] = _cut_rows(other_data, sid, "test" if cut_side == "train" else "train")
+            other_side = "test" if cut_side == "train" else "train"
+            others = self.cuts.get((sid, other_side))
+            if others is not None:
+                for other_name, other_value, other_data in others:
+                    if self.env.get(other_name) is other_value:
+                        self.env[other_name] = _cut_rows(other_data, sid, other_side)
+                others.clear()
+                self.cuts[(sid, cut_side)] = []
+                return _cut_rows(data, sid, cut_side)
+            pending = self.cuts.setdefault((sid, cut_side), [])
+            if (sid, other_side) in self.cuts:  # the other side was bound already: label at once
                 return _cut_rows(data, sid, cut_side)
             value = self.relabel(name, data)
-            self.cuts[(sid, cut_side)] = (name, value, data)
+            pending.append((name, value, data))
             return value
         side = name_side(name)
         if side is None or not (data.subset or data.fresh) or data.label == side or not data.rows:
@@ -1063,7 +1069,9 @@ class _Analyzer:
         steps = [e for a in list(args) + list(kwargs.values()) for e in _estimators(a)]
         if short in K.PIPELINES:
             models = [s for s in steps if s.is_model]
-            kind = "pipeline" if models else "transformer"
+            # A composite of stateless steps (ColumnTransformer of Binarizers) learns nothing either.
+            kind = "pipeline" if models else "stateless" if steps and all(
+                st.kind == "stateless" for st in steps) else "transformer"
             est = Est(cls=short, kind=kind, site=site, steps=steps)
         elif short in K.SEARCHES:
             est = Est(cls=short, kind="search", site=site, steps=steps)
