@@ -944,15 +944,10 @@ class _Analyzer:
             return self.concat(short, args, kwargs, site)
         if short == "resample" and root == "sklearn":
             return self.resample(args, kwargs, site)
-        if short in {"DataFrame", "Series", "array", "asarray", "get_dummies", "ascontiguousarray"}:
-            result = _merge(args)
-            if isinstance(result, Data):
-                return result
-            if isinstance(args[0] if args else None, Coll):
-                inner = _merge(args[0].items)
-                if isinstance(inner, Data):
-                    return inner.evolve(cols=UNKNOWN_COLS)
-            return Data(rows=frozenset({(self.new_root(), ())}), fresh=True)
+        if short in {"DataFrame", "Series", "array", "asarray", "get_dummies", "ascontiguousarray", "from_dict",
+                     "from_records", "tensor", "Tensor", "from_numpy", "as_tensor", "TensorDataset", "DataLoader",
+                     "DMatrix", "Dataset", "Pool", "to_categorical"}:
+            return self.frame(short, args, kwargs)
         if short in {"list", "tuple", "sorted", "reversed", "set"} and args and isinstance(args[0], Coll):
             return args[0]
         if short == "zip" and args and all(isinstance(a, Coll) for a in args):
@@ -1169,6 +1164,37 @@ class _Analyzer:
         if short == "cross_val_predict" and isinstance(X, Data):
             return X.evolve(cols=UNKNOWN_COLS, subset=False, fresh=False)
         return UNKNOWN
+
+    def frame(self, short: str, args: list, kwargs: dict) -> Any:
+        """``pd.DataFrame(...)``, ``np.array(...)``, ``torch.tensor``, ``DataLoader``, ``xgb.DMatrix``…:
+        the same rows in another container; a dict of columns names its columns."""
+        first = args[0] if args else kwargs.get("data", kwargs.get("dataset", kwargs.get("X", UNKNOWN)))
+        label = kwargs.get("label")
+        result = _merge([first] + list(args[1:2] if short in {"TensorDataset"} else []))
+        if isinstance(first, Coll) and not isinstance(result, Data):
+            if first.kind == "dict" and first.keys and all(isinstance(k, Const) and isinstance(k.value, str)
+                                                           for k in first.keys):
+                inner = _merge(first.items)
+                if isinstance(inner, Data):
+                    cols = Cols(selected=frozenset())
+                    for key, value in zip(first.keys, first.items, strict=False):
+                        src = value.src if isinstance(value, Data) else frozenset()
+                        cols = cols.with_column(key.value, src, frozenset(), False)
+                    return inner.evolve(cols=cols, src=frozenset(), subset=False, fresh=False, cut=None)
+            inner = _merge(_flatten(first))
+            if isinstance(inner, Data):
+                return inner.evolve(cols=UNKNOWN_COLS, src=frozenset(), subset=False, fresh=False, cut=None)
+        if isinstance(result, Data):
+            result = result.evolve(subset=False, fresh=False, cut=None)
+            columns = _strings(kwargs.get("columns", UNKNOWN))
+            if short == "get_dummies":
+                result = result.evolve(cols=result.cols.drop(set(columns)) if columns else result.cols)
+            elif columns and not result.cols.known:
+                result = result.evolve(cols=Cols(selected=frozenset(columns)))
+            if isinstance(label, Data):  # DMatrix(X, label=y): the labels' rows too
+                result = result.evolve(stats=result.stats | label.stats)
+            return result
+        return Data(rows=frozenset({(self.new_root(), ())}), fresh=True)
 
     def stat_of(self, data: Data, what: str, site: Site, *, rowwise: bool) -> Data:
         if not data.rows:
