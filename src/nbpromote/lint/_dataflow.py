@@ -483,24 +483,22 @@ class _Analyzer:
 
     def relabel(self, name: str, data: Data) -> Data:
         if data.cut is not None and data.rows:
-            sid, cut_side, source = data.cut
+            cut_sid, cut_side, source = data.cut
             data = data.evolve(cut=None)
             if source == name:
                 return data.evolve(subset=False)  # df = df[df.price < 1000]: a filter, not a split
             # What the code does decides: df.iloc[:n] / df.iloc[n:], df[df.date < t] / df[df.date >= t],
             # df[df.y.notna()] / df[df.y.isna()] are the two sides of one split once both are bound.
             other_side = "test" if cut_side == "train" else "train"
-            others = self.cuts.get((sid, other_side))
+            others = self.cuts.get((cut_sid, other_side))
             if others is not None:
                 for other_name, other_value, other_data in others:
                     if self.env.get(other_name) is other_value:
-                        self.env[other_name] = _cut_rows(other_data, sid, other_side)
+                        self.env[other_name] = _cut_rows(other_data, cut_sid, other_side)
                 others.clear()
-                self.cuts[(sid, cut_side)] = []
-                return _cut_rows(data, sid, cut_side)
-            pending = self.cuts.setdefault((sid, cut_side), [])
-            if (sid, other_side) in self.cuts:  # the other side was bound already: label at once
-                return _cut_rows(data, sid, cut_side)
+                self.cuts[(cut_sid, cut_side)] = []
+                return _cut_rows(data, cut_sid, cut_side)
+            pending = self.cuts.setdefault((cut_sid, cut_side), [])
             value = self.relabel(name, data)
             pending.append((name, value, data))
             return value
@@ -535,9 +533,9 @@ class _Analyzer:
             return
         if isinstance(iterable, Data):
             # Rows of a frame/array/DataLoader one batch at a time: each element holds those rows.
-            element = iterable.evolve(subset=False, fresh=False, cut=None, preds=iterable.preds)
-            for name in _target_names(target):
-                self.env[name] = element
+            row_batch = iterable.evolve(subset=False, fresh=False, cut=None, preds=iterable.preds)
+            for bound in _target_names(target):
+                self.env[bound] = row_batch
             return
         for name in _target_names(target):
             self.env[name] = UNKNOWN
@@ -1583,8 +1581,9 @@ def _cut_key(node: ast.AST) -> tuple[tuple, str] | None:
     if isinstance(node, ast.Slice):
         if node.step is not None or (node.lower is None) == (node.upper is None):
             return None
-        bound = node.upper if node.upper is not None else node.lower
-        key, side = ("slice", ast.unparse(bound)), "train" if node.upper is not None else "test"
+        edge = node.upper if node.upper is not None else node.lower
+        assert edge is not None
+        key, side = ("slice", ast.unparse(edge)), "train" if node.upper is not None else "test"
     elif isinstance(node, ast.Compare) and len(node.ops) == 1:
         op = node.ops[0]
         if not isinstance(op, _LOWER + _UPPER):
