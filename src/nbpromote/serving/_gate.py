@@ -4,9 +4,9 @@ checks, reported as ``{row, field, rule, message, value}`` so a client can mend 
 Differences from the batch gate, and why:
 
 * ``null_fraction`` (the share of nulls in a column rose) is a statement about a batch; a request
-  of one row with one null would always fail it. A null is checked per row instead (a null in a
-  column that had none in the reference is an error here: the model never saw one), and the drift
-  window (``/metrics``) watches the share across live traffic.
+  of one row with one null would always fail it. A null stays a warning, as in the batch gate (the
+  model's own imputer decides), and the drift window (``/metrics``) watches the share across live
+  traffic.
 * Columns the profile does not know (ids, dates, the target once known) are ignored, as in batch
   ``predict``: the model only reads its own columns.
 * A missing column fails every row (each row lacks the field).
@@ -68,16 +68,15 @@ def check_rows(profile: Any, frame: Any) -> GateResult:
         rule, column = violation.check, violation.column
         if rule in _BATCH_ONLY:
             continue
-        if violation.severity != "error" and rule != "unexpected_null":
-            continue
+        if violation.severity != "error":  # e.g. a null where the reference had none: the model's
+            continue                          # imputer decides; the drift window watches the share
         if rule == "missing_column":
             for row in range(len(frame)):
                 add(row, {"field": column, "rule": rule, "message": f"the field {column!r} is missing."})
             continue
         if violation.rows is None:
             continue
-        message = violation.message if rule != "unexpected_null" else (
-            f"{column!r} is missing; the model was trained with no missing {column!r}.")
+        message = violation.message
         for row in violation.rows.nonzero()[0].tolist():
             add(row, {"field": column, "rule": rule, "message": message, "value": _value(frame, row, str(column))})
     # A null where the reference allowed some is fine; a rising share of nulls is drift (/metrics).

@@ -36,6 +36,7 @@ class ServingPath:
     side_inputs: Mapping[str, Sequence[str]] = field(default_factory=dict)
     refusal: str | None = None
     stage_to_split: str | None = None
+    passed_through: tuple[str, ...] = ()
     recorded: bool = False
 
     @classmethod
@@ -52,7 +53,8 @@ class ServingPath:
                    steps=tuple(doc.get("steps") or ()),
                    replaces=doc.get("replaces"), output=doc.get("output"),
                    side_inputs=dict(doc.get("side_inputs") or {}), refusal=doc.get("refusal"),
-                   stage_to_split=doc.get("stage_to_split"), recorded=True)
+                   stage_to_split=doc.get("stage_to_split"),
+                   passed_through=tuple(doc.get("passed_through") or ()), recorded=True)
 
     def require(self, name: str) -> None:
         """Raise :class:`NoServingPathError` when request rows cannot reach the model."""
@@ -66,7 +68,8 @@ class ServingPath:
     def to_dict(self) -> dict[str, Any]:
         return {"mode": self.mode, "stages": list(self.stages), "replaces": self.replaces, "output": self.output,
                 "side_inputs": {k: list(v) for k, v in self.side_inputs.items()}, "refusal": self.refusal,
-                "stage_to_split": self.stage_to_split, "recorded": self.recorded}
+                "stage_to_split": self.stage_to_split, "passed_through": list(self.passed_through),
+                "recorded": self.recorded}
 
 
 class FeaturePath:
