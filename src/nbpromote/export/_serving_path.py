@@ -122,6 +122,7 @@ class StageFacts:
     evaluates: list[tuple[int, str]] = field(default_factory=list)
     columns: list[tuple[int, str]] = field(default_factory=list)
     uses_target: list[tuple[int, str]] = field(default_factory=list)
+    creates: list[str] = field(default_factory=list)
 
     def cross_row(self) -> list[tuple[str, int, str]]:
         """Every reason a request row cannot pass through: (kind, line, call)."""
@@ -212,6 +213,8 @@ def stage_facts(stage: Any, variable: str, targets: set[str] = frozenset()) -> S
                 named = key.value if isinstance(key, ast.Constant) else constants.get(getattr(key, "id", ""))
                 if named not in targets:  # building the target is not feature code
                     facts.columns.append((line, "column assignment"))
+                    if isinstance(named, str):
+                        facts.creates.append(named)
         for node in ast.walk(stmt):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in targets:
                 facts.uses_target.append((line, repr(node.value)))
@@ -235,6 +238,8 @@ def stage_facts(stage: Any, variable: str, targets: set[str] = frozenset()) -> S
             if method and name in _COLUMN_WRITING:
                 if not (name == "assign" and node.keywords and all(kw.arg in targets for kw in node.keywords)):
                     facts.columns.append((line, shown))
+                    if name == "assign":
+                        facts.creates.extend(kw.arg for kw in node.keywords if kw.arg)
     return facts
 
 
@@ -291,6 +296,7 @@ def serving_path(plan: Any) -> dict[str, Any]:
     current = frame_inputs[0][0]
     path: list[Any] = []
     steps: list[dict[str, str]] = []
+    created: list[str] = []
     side: dict[str, list[str]] = {}
     passed: list[str] = []
     for _guard in range(len(plan.stages) + 1):
@@ -316,6 +322,7 @@ def serving_path(plan: Any) -> dict[str, Any]:
             if upstream is None:
                 return refuse(producer, "creates its rows from nothing a request could replace",
                               "read the data in a loading stage of its own")
+            created.extend(c for c in pfacts.creates if c not in created)
             side[producer.name] = [a for a, _v in producer.inputs if a != upstream]
             steps.insert(0, {"stage": producer.name, "consumes": upstream, "produces": current})
             current = upstream
@@ -336,6 +343,7 @@ def serving_path(plan: Any) -> dict[str, Any]:
         mode="stages" if path else "model",
         stages=[s.name for s in path],
         steps=steps,
+        creates=created,
         replaces=current,
         output=frame_inputs[0][0],
         side_inputs={name: inputs for name, inputs in side.items() if inputs},

@@ -9,7 +9,8 @@ Differences from the batch gate, and why:
   traffic.
 * Columns the profile does not know (ids, dates, the target once known) are ignored, as in batch
   ``predict``: the model only reads its own columns.
-* A missing column fails every row (each row lacks the field).
+* A missing column fails every row (each row lacks the field), except the columns the serving
+  path's own stages create (``derived``: the request carries raw columns; the stages add these).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def _value(frame: Any, row: int, column: str) -> Any:
         return None
 
 
-def check_rows(profile: Any, frame: Any) -> GateResult:
+def check_rows(profile: Any, frame: Any, derived: Any = ()) -> GateResult:
     """Validate each row of ``frame`` (a DataFrame with a 0..n-1 index) against ``profile``."""
     from ..monitor import validate_batch
 
@@ -71,6 +72,8 @@ def check_rows(profile: Any, frame: Any) -> GateResult:
         if violation.severity != "error":  # e.g. a null where the reference had none: the model's
             continue                          # imputer decides; the drift window watches the share
         if rule == "missing_column":
+            if column in derived:
+                continue
             for row in range(len(frame)):
                 add(row, {"field": column, "rule": rule, "message": f"the field {column!r} is missing."})
             continue

@@ -37,6 +37,7 @@ class ServingPath:
     refusal: str | None = None
     stage_to_split: str | None = None
     passed_through: tuple[str, ...] = ()
+    creates: tuple[str, ...] = ()
     recorded: bool = False
 
     @classmethod
@@ -54,7 +55,8 @@ class ServingPath:
                    replaces=doc.get("replaces"), output=doc.get("output"),
                    side_inputs=dict(doc.get("side_inputs") or {}), refusal=doc.get("refusal"),
                    stage_to_split=doc.get("stage_to_split"),
-                   passed_through=tuple(doc.get("passed_through") or ()), recorded=True)
+                   passed_through=tuple(doc.get("passed_through") or ()),
+                   creates=tuple(doc.get("creates") or ()), recorded=True)
 
     def require(self, name: str) -> None:
         """Raise :class:`NoServingPathError` when request rows cannot reach the model."""
@@ -69,6 +71,7 @@ class ServingPath:
         return {"mode": self.mode, "stages": list(self.stages), "replaces": self.replaces, "output": self.output,
                 "side_inputs": {k: list(v) for k, v in self.side_inputs.items()}, "refusal": self.refusal,
                 "stage_to_split": self.stage_to_split, "passed_through": list(self.passed_through),
+                "creates": list(self.creates),
                 "recorded": self.recorded}
 
 

@@ -291,7 +291,7 @@ class Service:
         frame = frame.reset_index(drop=True)
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        gate = check_rows(slot.profile, frame)
+        gate = check_rows(slot.profile, frame, slot.features.path.creates)
         timings["validation_ms"] = (time.perf_counter() - t) * 1000
         for rule in gate.rules():
             self.metrics.validation.labels(rule).inc()
