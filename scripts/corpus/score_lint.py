@@ -105,8 +105,9 @@ def run_lint(paths: list[Path], python: str | None) -> dict[str, list[dict[str, 
         r = subprocess.run([*cmd, "lint", *chunk, "--format", "json"], capture_output=True, text=True)
         try:
             doc = json.loads(r.stdout)
-        except json.JSONDecodeError:
-            raise RuntimeError(f"no JSON from {' '.join(cmd)} lint: {(r.stderr or r.stdout)[-500:]}")
+        except json.JSONDecodeError as exc:
+            tail = (r.stderr or r.stdout)[-500:]
+            raise RuntimeError(f"no JSON from {' '.join(cmd)} lint: {tail}") from exc
         for entry in doc.get("notebooks", []):
             found[str(Path(entry["notebook"]).resolve())] = entry.get("findings", [])
     return found
