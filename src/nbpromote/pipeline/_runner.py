@@ -171,6 +171,7 @@ def run_pipeline(
     only: str | None = None,
     until: str | None = None,
     executor: str | Executor | None = None,
+    scheduler: str | None = None,
     store: ArtifactStore | str | Path | None = None,
     force: bool = False,
     log: Callable[[str], None] | None = None,
@@ -194,8 +195,10 @@ def run_pipeline(
     until : str or None, default=None
         Bring this stage and its upstream stages up to date, each a cache hit when nothing it
         depends on changed (what an orchestrator's task for one stage runs).
-    executor : {"inprocess", "process"} or Executor or None, default=None
+    executor : {"inprocess", "process", "dask"} or Executor or None, default=None
         Where stages run; None is in-process.
+    scheduler : str or None, default=None
+        The Dask scheduler's address for ``executor="dask"`` (default: a local cluster).
     store : ArtifactStore or str or Path or None, default=None
         The nbpromote home (``$NBPROMOTE_HOME`` or ``./.nbpromote`` when None).
     force : bool, default=False
@@ -223,7 +226,7 @@ def run_pipeline(
     store = store if isinstance(store, ArtifactStore) else ArtifactStore(store)
     resolved = resolve_params(pipeline.params, params, params_file)
     stages, forced, forced_by = _selection(pipeline, from_stage, only, force, until)
-    runner = get_executor(executor)
+    runner = get_executor(executor, scheduler=scheduler)
     started = _now()
     run_id = new_run_id(pipeline.name, started)
     previous = _lazy_previous(store, pipeline)
@@ -236,6 +239,8 @@ def run_pipeline(
         "params": resolved,
         "seed": pipeline.seed,
         "executor": runner.name,
+        **({"executor_startup_seconds": round(runner.startup_seconds, 3)}
+           if hasattr(runner, "startup_seconds") else {}),
         "status": "running",
         "stages": [],
         "environment": {**env, "python": platform.python_version(), "platform": sys.platform},
