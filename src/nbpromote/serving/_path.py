@@ -129,8 +129,9 @@ class FeaturePath:
             missing = [c for c in self.columns if c not in value.columns]
             if missing:
                 raise ServingError(
-                    f"After the serving path the rows lack the model's columns: {', '.join(map(str, missing))}.",
-                    hint="Send the columns of the reference profile (GET /metadata lists them).")
+                    f"the model needs columns missing from the batch: {', '.join(map(str, missing))}.",
+                    hint="Send the raw columns the model was trained on (the reference profile's features; "
+                         "GET /metadata lists them).")
             value = value[self.columns]
         return value, dropped
 
