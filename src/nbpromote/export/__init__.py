@@ -10,6 +10,13 @@ from .._fastimport import import_jsonschema_quickly
 import_jsonschema_quickly()  # before nbformat (see nbpromote._fastimport)
 
 
+from ._orchestrators import (  # noqa: E402
+    TARGETS,
+    OrchestratorGraph,
+    TargetResult,
+    orchestrator_graph,
+    write_targets,
+)
 from ._package import (  # noqa: E402
     EXPORT_METADATA,
     ExportResult,
@@ -25,6 +32,9 @@ from ._templates import templates_dir  # noqa: E402
 
 __all__ = [
     "EXPORT_METADATA",
+    "OrchestratorGraph",
+    "TARGETS",
+    "TargetResult",
     "ExportResult",
     "Param",
     "ROLE_NAMES",
@@ -41,4 +51,6 @@ __all__ = [
     "plan_stages",
     "suggest_tags",
     "templates_dir",
+    "orchestrator_graph",
+    "write_targets",
 ]
