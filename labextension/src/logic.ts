@@ -498,7 +498,8 @@ export function refusalText(error: IServerError): string {
     return `${where} already holds an export of this notebook. Tick "${override}" and export again to replace it.`;
   }
   const message = (error.message || `Request failed (${error.status}).`).trim();
-  const hint = (error.hint || '').trim();
+  // The panel's own button for what the command line calls `nbpromote suggest-tags`.
+  const hint = (error.hint || '').trim().replace(/\(?see `nbpromote suggest-tags[^`]*`\)?/g, '(or press Suggest tags)');
   const cliOnly = /(^|\s)--[a-z]|\(force=|pass --/i.test(hint);
   if (override) {
     return `${message} Tick "${override}" and try again.`;

@@ -126,6 +126,7 @@ export class PromotionPanel extends Widget {
     this.notebook = panel;
     this.findings = null;
     this.stages = null;
+    this.graphSvg = null;
     this.provenance = null;
     this.provenanceLoaded = false;
     this.notes = {};
@@ -256,7 +257,9 @@ export class PromotionPanel extends Widget {
       return;
     }
     await this.busy('stages', async () => {
-      this.stages = stagesOf(await postAPI<any>('stages', { path }));
+      const plan = await postAPI<any>('stages', { path });
+      this.stages = stagesOf(plan);
+      this.graphSvg = typeof plan?.graph_svg === 'string' ? plan.graph_svg : null;
     });
   }
 
@@ -688,6 +691,10 @@ export class PromotionPanel extends Widget {
         el('div', 'nbp-empty', 'No stage tags yet. Tag cells with the stage selector in the notebook toolbar, or press Suggest tags.')
       );
     }
+    const graph = this.graphSvg ? this.graphNode(this.graphSvg) : null;
+    if (graph) {
+      section.appendChild(graph);
+    }
     for (const gained of uncapturedCells(this.stages, this.provenanceLoaded ? this.provenance : null)) {
       const plural = gained.cells.length === 1 ? '' : 's';
       section.appendChild(
@@ -706,6 +713,56 @@ export class PromotionPanel extends Widget {
     }
     section.appendChild(list);
     return section;
+  }
+
+  /**
+   * The stage graph (SVG drawn by the server with the pipeline runtime's renderer), themed with
+   * JupyterLab's colours; clicking a stage's box selects its first cell. Parsed as XML and kept
+   * only if it is plain SVG: no script, no event-handler attributes, no foreign objects.
+   */
+  private graphNode(text: string): HTMLElement | null {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    const svg = doc.documentElement;
+    if (svg.nodeName !== 'svg' || doc.getElementsByTagName('parsererror').length) {
+      return null;
+    }
+    for (const bad of Array.from(svg.querySelectorAll('script, foreignObject, iframe'))) {
+      bad.remove();
+    }
+    for (const node of [svg, ...Array.from(svg.querySelectorAll('*'))]) {
+      for (const attr of Array.from(node.attributes)) {
+        if (/^on/i.test(attr.name) || /javascript:/i.test(attr.value)) {
+          node.removeAttribute(attr.name);
+        }
+      }
+    }
+    const box = el('div', 'nbp-graph-box');
+    box.setAttribute('role', 'group');
+    box.setAttribute('aria-label', 'Stage graph: click a stage to select its first cell');
+    const node = document.importNode(svg, true) as unknown as SVGSVGElement;
+    node.removeAttribute('width');
+    node.removeAttribute('height');
+    node.classList.add('nbp-graph-svg');
+    box.appendChild(node);
+    for (const group of Array.from(node.querySelectorAll('[data-stage]'))) {
+      const name = group.getAttribute('data-stage');
+      const stage = this.stages?.find(s => s.name === name);
+      if (!stage || !stage.cells?.length) {
+        continue;
+      }
+      group.classList.add('nbp-graph-link');
+      group.setAttribute('tabindex', '0');
+      group.setAttribute('role', 'link');
+      const go = () =>
+        this.jumpTo({ cell: stage.cells![0], cell_id: stage.cell_ids?.[0] ?? null, line: null, rule: '', severity: '', message: '' });
+      group.addEventListener('click', go);
+      group.addEventListener('keydown', (event: Event) => {
+        if ((event as KeyboardEvent).key === 'Enter') {
+          go();
+        }
+      });
+    }
+    return box;
   }
 
   private stageItem(stage: IStage): HTMLElement {
@@ -795,6 +852,7 @@ export class PromotionPanel extends Widget {
   private serverProblem: string | null = null;
   private findings: IFinding[] | null = null;
   private stages: IStage[] | null = null;
+  private graphSvg: string | null = null;
   private provenance: Record<string, any> | null = null;
   private exported: IExportResult | null = null;
   private applied: IApplied[] = [];

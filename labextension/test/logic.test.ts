@@ -171,6 +171,15 @@ describe('refusalText', () => {
       .toBe('Too big. Lint it from a terminal instead: nbpromote lint a.ipynb');
     expect(refusalText({ ...base, message: 'No.', hint: 'pass --thing' })).toBe('No.');
   });
+  it('names the panel\'s Suggest tags button instead of the command', () => {
+    const text = refusalText({
+      ...base,
+      code: 'stage-graph',
+      message: 'cells 1, 2 come before the first stage tag.',
+      hint: 'Tag them `stage:<name>` or `skip` (see `nbpromote suggest-tags`).'
+    });
+    expect(text).toBe('cells 1, 2 come before the first stage tag. Tag them `stage:<name>` or `skip` (or press Suggest tags).');
+  });
   it('says plainly when the server cannot be reached', () => {
     expect(refusalText({ ...base, status: 0, code: 'unreachable', message: 'TypeError: Failed to fetch' }))
       .toBe('The Jupyter server cannot be reached.');

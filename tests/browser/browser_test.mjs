@@ -509,6 +509,35 @@ async function main() {
       await page.keyboard.press('Escape');
     });
 
+    await check('the stage graph is drawn above the stage list; clicking a box selects its first cell', async () => {
+      const headers = { Authorization: `token ${lab.token}`, 'Content-Type': 'application/json' };
+      const plan = await (await fetch(`${lab.base}/nbpromote/stages`, { method: 'POST', headers, body: JSON.stringify({ path: NOTEBOOK }) })).json();
+      if (plan.graph_svg === null) {
+        log('  (this build has no stage-graph renderer: nbpromote.pipeline.render_stage_graph_svg)');
+        assert(!(await page.locator('#nbpromote-panel .nbp-graph-box').count()), 'a graph without a renderer');
+        return;
+      }
+      const graph = page.locator('#nbpromote-panel .nbp-graph-box');
+      await graph.waitFor({ timeout: TIMEOUT });
+      const order = await page.evaluate(() => {
+        const section = document.querySelector('#nbpromote-panel .nbp-stages');
+        const kids = [...section.children];
+        return [kids.findIndex(n => n.classList.contains('nbp-graph-box')), kids.findIndex(n => n.classList.contains('nbp-stage-list'))];
+      });
+      assert(order[0] >= 0 && order[0] < order[1], `graph not above the list: ${order}`);
+      const titles = await graph.locator('[data-stage] title').count();
+      assert(titles >= 4, `${titles} node titles`);
+      assert(!(await graph.locator('script').count()), 'a script in the graph');
+      await graph.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-stage-graph-light.png') });
+      const wanted = Number(await page.locator('#nbpromote-panel .nbp-stage[data-stage="train"] .nbp-cell-link').first().getAttribute('data-cell'));
+      await graph.locator('[data-stage="train"]').first().click();
+      await page.waitForFunction(
+        i => document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i]?.classList.contains('jp-mod-active'),
+        wanted
+      );
+      await page.keyboard.press('Escape');
+    });
+
     await check('with unsaved changes, Lint says "save the notebook first" and offers "Save and lint"', async () => {
       await page.locator('.jp-NotebookPanel .jp-Notebook .jp-Cell').nth(targetIndex).locator('.jp-InputPrompt').click();
       await page.locator('.jp-NotebookPanel .nbp-stage-select').selectOption('train');
@@ -979,6 +1008,11 @@ async function main() {
         assert(low.length > 20, `only ${low.length} texts found`);
         assert(!failing.length, `below 4.5:1: ${JSON.stringify(failing.slice(0, 5))}`);
         await page.screenshot({ path: path.join(ARTIFACTS, `nbpromote-panel-${theme}.png`) });
+        const graph = page.locator('#nbpromote-panel .nbp-graph-box');
+        if (await graph.count()) {
+          await graph.scrollIntoViewIfNeeded();
+          await graph.screenshot({ path: path.join(ARTIFACTS, `nbpromote-stage-graph-${theme}.png`) });
+        }
         if (theme === 'dark') {
           await page.locator('.lm-MenuBar-item', { hasText: /^Settings$/ }).click();
           await page.locator('.lm-Menu-item', { hasText: /^Theme$/ }).hover();

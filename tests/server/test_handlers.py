@@ -349,3 +349,28 @@ async def test_lint_reads_a_percent_format_script_too(api, jp_root_dir):
     assert ("unseeded-randomness", 2) in {
         (f["rule"], f["cell"]) for f in body["notebooks"][0]["findings"]
     }
+
+
+async def test_stages_carry_the_stage_graph_svg_when_the_runtime_can_draw_it(api):
+    import nbpromote.pipeline as pipeline
+
+    status, body = await api("stages", {"path": CLEAN})
+    assert status == 200
+    if not hasattr(pipeline, "render_stage_graph_svg"):
+        assert body["graph_svg"] is None
+        pytest.skip("this build has no stage-graph renderer")
+    svg = body["graph_svg"]
+    assert svg.startswith("<svg") and "<script" not in svg
+    for stage in body["stages"]:
+        assert f'data-stage="{stage["name"]}"' in svg
+
+
+async def test_stages_of_an_untagged_notebook_are_an_empty_200_not_a_refusal(api, jp_root_dir):
+    nb = nbformat.read(jp_root_dir / CLEAN, as_version=4)
+    for cell in nb.cells:
+        cell.metadata.pop("tags", None)
+    nbformat.write(nb, jp_root_dir / "untagged.ipynb")
+    status, body = await api("stages", {"path": "untagged.ipynb"})
+    assert status == 200
+    assert body == {"path": "untagged.ipynb", "stages": [], "graph_svg": None,
+                    "reason": "no stage tags yet"}

@@ -384,10 +384,10 @@ def _collect_cells(nb: nbformat.NotebookNode, notebook: str | None) -> tuple[
             f"{notebook or 'the notebook'} has no stage tags, so there is nothing to export.",
             hint="Run `nbpromote suggest-tags NOTEBOOK` to see proposed `stage:<name>` tags and "
             "`--write` to apply them (or tag cells in JupyterLab's property inspector).",
-            notebook=notebook,
+            notebook=notebook, code="no-stages",
         )
     if orphans:
-        listed = ", ".join(str(c.index) for c in orphans)
+        listed = ", ".join(str(c.index + 1) for c in orphans)
         raise StageGraphError(
             f"cells {listed} come before the first stage tag and are not imports or definitions, "
             "so they belong to no stage.",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import signal
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from ..errors import (
     NbpromoteError,
     NotebookNotFoundError,
     OutputExistsError,
+    StageGraphError,
     error_body,
 )
 from ._paths import PathRefused, find_in_root, relative_to_root
@@ -83,6 +85,10 @@ def warm() -> None:
             core(part)
         except CoreMissing:
             pass
+    try:  # the stage graph's renderer (see _graph_svg)
+        importlib.import_module("nbpromote.pipeline")
+    except ImportError:
+        pass
 
 
 def _to_json(value: Any) -> Any:
@@ -151,8 +157,28 @@ def _suggest_tags(root: Path, path: Path, _body: dict[str, Any]) -> dict[str, An
 
 
 def _stages(root: Path, path: Path, _body: dict[str, Any]) -> dict[str, Any]:
-    plan = _to_json(core("stages")(path))
-    return {"path": relative_to_root(root, path), **plan}
+    try:
+        plan = _to_json(core("stages")(path))
+    except StageGraphError as exc:
+        if exc.fields.get("code") != "no-stages":
+            raise
+        # Not an error for the panel: the normal state of a notebook nobody tagged yet.
+        return {"path": relative_to_root(root, path), "stages": [], "graph_svg": None,
+                "reason": "no stage tags yet"}
+    return {"path": relative_to_root(root, path), **plan, "graph_svg": _graph_svg(plan)}
+
+
+def _graph_svg(plan: dict[str, Any]) -> str | None:
+    """The stage graph drawn by the pipeline runtime's renderer (issue 17), or None without one."""
+    try:
+        from ..pipeline import render_stage_graph_svg  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    stages = plan.get("stages") or []
+    if not stages:
+        return None
+    svg: str = render_stage_graph_svg(stages, title=None)
+    return svg
 
 
 def _export(root: Path, path: Path, body: dict[str, Any]) -> dict[str, Any]:
@@ -214,6 +240,24 @@ PARTS: dict[str, Callable[[Path, Path, dict[str, Any]], dict[str, Any]]] = {
 }
 
 
+def _settle(path: Path, tries: int = 6, pause: float = 0.2) -> None:
+    """Wait (briefly) until a notebook parses as JSON.
+
+    Jupyter's save rewrites a notebook in place, so a request sent while a save is running (live
+    lint on save, a click just after Ctrl+S) can read a truncated file. A notebook that does not
+    parse is re-read a few times, 0.2 s apart; one that never parses is left to the core to report.
+    """
+    if path.suffix != ".ipynb":
+        return
+    for attempt in range(tries):
+        try:
+            json.loads(path.read_bytes())
+            return
+        except (OSError, ValueError, RecursionError):
+            if attempt < tries - 1:
+                time.sleep(pause)
+
+
 def _status_of(exc: NbpromoteError) -> int:
     if isinstance(exc, (NotebookNotFoundError,)):
         return 404
@@ -246,6 +290,7 @@ def run(part: str, root: str, path: str, body: dict[str, Any], timeout: float | 
         The HTTP status and the JSON body (an error body for every failure).
     """
     root_path = Path(root)
+    _settle(Path(path))
     try:
         with _deadline(timeout):
             return 200, _scrub(root_path, PARTS[part](root_path, Path(path), body))
