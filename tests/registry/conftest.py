@@ -70,6 +70,20 @@ class Raw:
                     for op in ("update", "delete"):
                         self.conn.execute(f"DROP TRIGGER IF EXISTS {table}_no_{op}")
 
+    def hold_write_lock(self) -> None:
+        """Take the lock every registry writer needs (SQLite's write lock; the advisory lock on PostgreSQL)."""
+        if self.postgres:
+            from nbpromote.registry._pg import _LOCKS
+
+            self.conn.execute("BEGIN")
+            key = _LOCKS["audit"]
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (key - (1 << 64) if key >= 1 << 63 else key,))
+        else:
+            self.conn.execute("BEGIN IMMEDIATE")
+
+    def release(self) -> None:
+        self.conn.execute("ROLLBACK")
+
     def __call__(self, sql: str, params: tuple = ()) -> list[tuple]:
         if self.postgres:
             sql = sql.replace("?", "%s")

@@ -249,7 +249,7 @@ class PgDatabase:
         text = str(exc).strip()
         if isinstance(exc, psycopg.errors.LockNotAvailable) or "lock timeout" in text:
             return RegistryUnavailableError(
-                f"Registry {self.location} is locked by another writer; {action} gave up after the lock timeout.",
+                f"Registry {self.location} is locked by another process (a writer holds its lock); {action} gave up after the lock timeout.",
                 hint="Retry when the other writer has finished, or raise the timeout (open_registry(timeout=…)).",
                 path=self.location, cause="locked")
         if isinstance(exc, psycopg.errors.InsufficientPrivilege):

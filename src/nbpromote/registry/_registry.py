@@ -189,12 +189,27 @@ class Registry(RegistryBackend):
         """Verify the audit chains, their signed checkpoints and every registry row against the log."""
         return self.audit.verify(strict=strict)
 
-    def _verified_state(self, name: str, *, what: str) -> tuple[Any, VerifyResult]:
-        """The log's state of model ``name`` after a full verification; raises when anything is off."""
+    def _verified_state(self, name: str, *, what: str, rows_must_match: bool = True) -> tuple[Any, VerifyResult]:
+        """The log's state of model ``name`` after a full verification.
+
+        Raises :class:`~nbpromote.errors.AuditTamperedError` when the chain or its checkpoints do not
+        verify, or (``rows_must_match``) when one of this model's rows disagrees with the log.
+        """
         result = self.audit.verify(other_chains=False)
-        if not result.ok:
+        chain_ok = result.ok or (result.mismatches and result.chains == {} and
+                                 result.reason is not None and result.reason.startswith("the registry's tables"))
+        mine = [m for m in result.mismatches if m.get("model") == name]
+        if not chain_ok or (rows_must_match and mine):
             from ..errors import AuditTamperedError
 
+            if chain_ok:
+                from ._state import Mismatch
+
+                first = Mismatch(**mine[0])
+                raise AuditTamperedError(
+                    f"Registry {self.path}: refusing to {what}: {first.text()}; the rows were edited behind the "
+                    "registry's back.", hint="Run `nbpromote audit verify`; restore the database from a backup.",
+                    seq=first.seq, reason=first.text())
             raise AuditTamperedError(
                 f"Registry {self.path}: refusing to {what}: the audit log does not verify (record "
                 f"{result.first_bad_seq}: {result.reason}).",
@@ -833,7 +848,7 @@ class Registry(RegistryBackend):
         while True:
             mv = self.live_or_get(name, version)
             label = f"'{name}' v{mv.version}"
-            logged_model, result = self._verified_state(name, what=f"load {label}")
+            logged_model, result = self._verified_state(name, what=f"load {label}", rows_must_match=False)
             logged = logged_model.versions.get(mv.version) if logged_model is not None else None
             if logged is None or logged.get("seq") is None:
                 raise ArtifactIntegrityError(
