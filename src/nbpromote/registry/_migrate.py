@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ..errors import AuditTamperedError, RegistryError
+from ..errors import AuditTamperedError, UsageError
 from .audit import AuditLog, CheckpointStore
 
 __all__ = ["migrate_registry"]
@@ -50,8 +50,8 @@ def migrate_registry(source: str, destination: str, *, source_options: dict[str,
     ------
     AuditTamperedError
         The source does not verify, or (after the copy) the destination does not.
-    RegistryError
-        The destination already holds a registry.
+    UsageError
+        The destination already holds a registry (or is the source).
     """
     from ._config import resolve_actor
     from ._pg import redact
@@ -59,9 +59,11 @@ def migrate_registry(source: str, destination: str, *, source_options: dict[str,
 
     src_location, dst_location = _plain(source), _plain(destination)
     if src_location == dst_location:
-        raise RegistryError("migrate: --from and --to name the same registry.")
+        raise UsageError("migrate: --from and --to name the same registry.")
     src = Registry(src_location, **(source_options or {}))  # a version-1 file is upgraded first
     try:
+        with Registry(dst_location, **(destination_options or {})) as probe:
+            _require_empty(probe)
         before = src.verify(strict=False)
         if not before.ok:
             raise AuditTamperedError(
@@ -81,13 +83,17 @@ def _plain(location: str) -> str:
     return location[len("sqlite:///"):] if location.startswith("sqlite:///") else location
 
 
-def _copy(src: Any, dst: Any, before: Any, *, actor: str, source_label: str) -> dict[str, Any]:
-    counts: dict[str, int] = {}
+def _require_empty(dst: Any) -> None:
     with dst._db.read("check the destination") as conn:
         if conn.execute("SELECT COUNT(*) FROM models").fetchone()[0] or \
                 conn.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]:
-            raise RegistryError(f"migrate: the destination {dst.path} already holds a registry; refusing to merge.",
+            raise UsageError(f"migrate: the destination {dst.path} already holds a registry; refusing to merge.",
                                 hint="Migrate into an empty database (or schema).")
+
+
+def _copy(src: Any, dst: Any, before: Any, *, actor: str, source_label: str) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    _require_empty(dst)
     with src._db.read("read the source registry") as sconn:
         tables = {table: _rows(sconn, table) for table, _id in _TABLES}
         meta = {key: value for key, value in sconn.execute("SELECT key, value FROM meta") if key in _META}
