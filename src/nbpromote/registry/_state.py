@@ -78,7 +78,8 @@ def replay(records: list[tuple[int, str, dict[str, Any]]], *, start: dict[str, A
         version = data.get("version")
         evidence = data.get("evidence") or {}
         if event == "register" and isinstance(version, int):
-            entry = {"artifact_hash": data.get("artifact_hash"), "stage": "None", "seq": seq, "stage_seq": seq,
+            entry: dict[str, Any] = {"artifact_hash": data.get("artifact_hash"), "stage": "None", "seq": seq,
+                                     "stage_seq": seq,
                      "approvers": []}
             for key in ("artifact_uri", "artifact_format", "artifact_size", "metrics", "holdout_hash"):
                 if key in evidence:

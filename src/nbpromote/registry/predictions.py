@@ -25,8 +25,8 @@ from collections import deque
 from typing import Any
 
 from ..errors import AuditError, NbpromoteError
-from .audit import AuditLog, AuditRecord, Checkpoint, VerifyResult, _inputs_digest, _plain
 from ._db import utcnow
+from .audit import AuditLog, AuditRecord, Checkpoint, VerifyResult, _inputs_digest, _plain
 
 __all__ = ["PredictionLog", "open_prediction_log"]
 
@@ -91,7 +91,7 @@ class PredictionLog:
         self._queue: deque[tuple[str, dict[str, Any], float]] = deque()
         self._cond = threading.Condition()
         self._recorded = self._committed = 0
-        self._stats = {"written": 0, "batches": 0, "errors": 0, "last_error": None, "last_seq": 0,
+        self._stats: dict[str, Any] = {"written": 0, "batches": 0, "errors": 0, "last_error": None, "last_seq": 0,
                        "checkpoints": 0}
         self._closing = False
         self._urgent = False  # a flush() is waiting: write what is queued without waiting for a full batch
