@@ -178,3 +178,16 @@ def test_cli_verify_names_the_row_and_exits_1(live, raw, db_url, capsys):
     with open_registry(db_url) as again:
         assert doc["first_bad_seq"] == register_seq(again, 2)
     assert doc["mismatches"][0]["what"] == "v2 artifact_hash"
+
+
+def test_rows_edited_after_a_load_are_still_caught(live, raw, db_url, tmp_path):
+    """Loads reuse the verified state while the chain's head is unchanged, but compare the rows every time."""
+    assert live.load(NAME) is not None  # verified and cached
+    marker = tmp_path / "pwned"
+    uri, digest = plant(live, pickle.dumps(_Bomb(str(marker))))
+    raw(db_url)("UPDATE versions SET artifact_hash = ?, artifact_uri = ? WHERE version = 1", (digest, uri))
+    with pytest.raises(AuditTamperedError, match="v1 artifact_hash"):
+        live.promote(NAME, 3, reason="while tampered")
+    with pytest.raises(ArtifactIntegrityError, match="signed audit log registered"):
+        live.load(NAME)
+    assert not marker.exists()

@@ -14,7 +14,9 @@
     reg.load("credit_risk")                             # content hash verified before unpickling
 
 The audit log (``nbpromote.registry.audit``) lives in the same database; every transition appends
-its record in the same transaction.
+its record in the same transaction, and the tables are checked against it. ``db`` may also be a
+``postgresql://`` URL (``registry migrate`` moves a registry there). Predictions go to a chain of
+their own (``nbpromote.registry.predictions.PredictionLog``).
 """
 
 from . import audit
@@ -24,7 +26,9 @@ from ._gate import GateResult, evaluate_gate, holdout_noise, parse_guardrail
 from ._models import STAGES, ModelVersion, Transition
 from ._registry import ALLOWED_TRANSITIONS, Registry, open_registry
 from ._store import VersionMismatchWarning
+from ._migrate import migrate_registry
 from .audit import AuditLog, VerifyResult, open_audit_log
+from .predictions import PredictionLog, open_prediction_log
 
 __all__ = [
     "open_registry",
@@ -43,6 +47,9 @@ __all__ = [
     "AuditLog",
     "VerifyResult",
     "open_audit_log",
+    "PredictionLog",
+    "open_prediction_log",
+    "migrate_registry",
     "audit",
     "resolve_db_path",
     "resolve_actor",

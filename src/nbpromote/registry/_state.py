@@ -115,11 +115,15 @@ def _json(text: Any) -> Any:
         return text
 
 
-def compare(conn: Any, state: dict[str, ModelState]) -> list[Mismatch]:
-    """Every table row that disagrees with ``state`` (empty when the tables match the log)."""
+def compare(conn: Any, state: dict[str, ModelState], *, only: str | None = None) -> list[Mismatch]:
+    """Every table row that disagrees with ``state`` (empty when the tables match the log).
+
+    ``only`` restricts the comparison to one model.
+    """
     out: list[Mismatch] = []
     models = {r[1]: r for r in conn.execute("SELECT id, name, config FROM models")}
-    for name in sorted(set(models) | set(state)):
+    names = set(models) | set(state)
+    for name in sorted(names if only is None else names & {only}):
         model = state.get(name)
         if model is None:
             out.append(Mismatch(name, "model", "present", "never registered", None))
