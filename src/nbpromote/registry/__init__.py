@@ -23,10 +23,10 @@ from . import audit
 from ._backend import BACKENDS, RegistryBackend, register_backend
 from ._config import resolve_actor, resolve_db_path
 from ._gate import GateResult, evaluate_gate, holdout_noise, parse_guardrail
+from ._migrate import migrate_registry
 from ._models import STAGES, ModelVersion, Transition
 from ._registry import ALLOWED_TRANSITIONS, Registry, open_registry
 from ._store import VersionMismatchWarning
-from ._migrate import migrate_registry
 from .audit import AuditLog, VerifyResult, open_audit_log
 from .predictions import PredictionLog, open_prediction_log
 
