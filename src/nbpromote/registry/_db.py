@@ -94,46 +94,33 @@ CREATE TABLE IF NOT EXISTS aliases (
     version_id  INTEGER NOT NULL REFERENCES versions(id),
     PRIMARY KEY (model_id, alias)
 );
-CREATE TABLE IF NOT EXISTS audit_log (
-    seq         INTEGER PRIMARY KEY,
-    kind        TEXT NOT NULL,
-    payload     TEXT NOT NULL,
-    prev_hash   TEXT NOT NULL,
-    hash        TEXT NOT NULL
-);
--- Guardrails, not the security boundary (anyone with the file can drop them): the hash chain and
--- the signed checkpoints outside the file are what make tampering detectable.
-CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END;
-CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END;
-CREATE TABLE IF NOT EXISTS audit_anchor (
-    id          INTEGER PRIMARY KEY CHECK (id = 1),
-    seq         INTEGER NOT NULL,
-    hash        TEXT NOT NULL,
-    pruned_at   TEXT NOT NULL
-);
 """
 
-_V2 = """
-CREATE TABLE IF NOT EXISTS prediction_log (
+# One hash-chained log: records, and the anchor left by retention. The triggers are guardrails, not
+# the security boundary (anyone with the file can drop them): the hash chain and the signed
+# checkpoints outside the file are what make tampering detectable.
+_CHAIN = """
+CREATE TABLE IF NOT EXISTS {t}_log (
     seq         INTEGER PRIMARY KEY,
     kind        TEXT NOT NULL,
     payload     TEXT NOT NULL,
     prev_hash   TEXT NOT NULL,
     hash        TEXT NOT NULL
 );
-CREATE TRIGGER IF NOT EXISTS prediction_log_no_update BEFORE UPDATE ON prediction_log
-BEGIN SELECT RAISE(ABORT, 'prediction_log is append-only: UPDATE refused'); END;
-CREATE TRIGGER IF NOT EXISTS prediction_log_no_delete BEFORE DELETE ON prediction_log
-BEGIN SELECT RAISE(ABORT, 'prediction_log is append-only: DELETE refused'); END;
-CREATE TABLE IF NOT EXISTS prediction_anchor (
+CREATE TRIGGER IF NOT EXISTS {t}_log_no_update BEFORE UPDATE ON {t}_log
+BEGIN SELECT RAISE(ABORT, '{t}_log is append-only: UPDATE refused'); END;
+CREATE TRIGGER IF NOT EXISTS {t}_log_no_delete BEFORE DELETE ON {t}_log
+BEGIN SELECT RAISE(ABORT, '{t}_log is append-only: DELETE refused'); END;
+CREATE TABLE IF NOT EXISTS {t}_anchor (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
     seq         INTEGER NOT NULL,
     hash        TEXT NOT NULL,
     pruned_at   TEXT NOT NULL
 );
 """
+_V1 += _CHAIN.format(t="audit")
+#: 2: the prediction log's own chain (DESIGN decision 4).
+_V2 = _CHAIN.format(t="prediction")
 
 #: version -> SQL that upgrades the previous version to it (0 = empty database).
 MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2}
