@@ -62,12 +62,21 @@ class CaptureSession:
         self.parameters: dict[str, Any] = {}
         self.warnings: list[str] = []
         self._pending: tuple[str | None, float, float, bool] | None = None
+        #: The run-time row tracer (:meth:`track_rows`), or None when rows are not tracked.
+        self.rows: Any = None
+        self._cell: list[Any] = [None, None]
+        self._user_ns: dict[str, Any] | None = None
+        self._shell: Any = None
 
     # -- the hooks -----------------------------------------------------------------------------
     def pre_run_cell(self, info: Any) -> None:
         """``pre_run_cell`` event: note the start time (cheap)."""
         raw = info.raw_cell or ""
         self._pending = (getattr(info, "cell_id", None), time.time(), time.perf_counter(), raw.startswith(INJECTED_MARKER))
+        if self.rows is not None:
+            # the calls of this cell share this list; post_run_cell fills in the execution count
+            # (ipykernel and IPython disagree on the shell's counter before a cell runs).
+            self._cell = [None, getattr(info, "cell_id", None)]
 
     def post_run_cell(self, result: Any, namespace: dict[str, Any] | None = None) -> None:
         """``post_run_cell`` event: record the run, then look at what the cell read and drew."""
@@ -79,6 +88,7 @@ class CaptureSession:
             return
         duration = time.perf_counter() - started_perf
         count = result.execution_count
+        self._cell[0] = count
         self.execution.append((cell_id, count, started, duration, bool(result.success)))
         info = result.info
         python = getattr(info, "transformed_cell", None)
@@ -119,6 +129,48 @@ class CaptureSession:
                 self.data[path] = describe_file(path, source=f"read by {where}")
             except OSError as exc:  # never let provenance break the user's cell
                 self.warnings.append(f"{path}: could not hash ({exc.strerror or exc}).")
+
+    # -- run-time row tracking ------------------------------------------------------------------------
+    def track_rows(self, shell: Any) -> Any:
+        """Start recording which rows reach each learning/predicting/scoring call (idempotent).
+
+        Only an import hook is installed now; libraries are wrapped when the notebook imports them
+        (see :mod:`nbpromote.capture._rows`). Returns the :class:`~nbpromote.capture._rows.RowTracer`.
+        """
+        from ._rows import RowTracer
+
+        self._shell = shell
+        self._user_ns = getattr(shell, "user_ns", None)
+        if self.rows is None:
+            self.rows = RowTracer(self._where)
+        self.rows.install()
+        return self.rows
+
+    def stop_tracking_rows(self) -> None:
+        """Remove the row tracer's wrappers (what it recorded is kept)."""
+        if self.rows is not None:
+            self.rows.uninstall()
+
+    def _where(self) -> tuple[Any, int | None]:
+        """(cell, line) of the call being made: the outermost frame running in the user's namespace."""
+        import sys
+
+        namespace = self._user_ns
+        frame = sys._getframe(1)
+        line = None
+        while frame is not None:
+            if frame.f_globals is namespace:
+                line = frame.f_lineno
+            frame = frame.f_back
+        return self._cell, line
+
+    def rows_section(self, cell_of: Any = None) -> dict[str, Any]:
+        """The manifest's ``rows`` section (row evidence), empty when rows were not tracked."""
+        from ._evidence import EMPTY_SECTION, rows_section
+
+        if self.rows is None:
+            return {**EMPTY_SECTION, "calls": [], "evidence": [], "notes": []}
+        return rows_section(self.rows.calls, dropped=self.rows.dropped, notes=self.rows.notes, cell_of=cell_of)
 
     # -- the magics' actions ---------------------------------------------------------------------
     def seed(self, seed: int | str) -> SeedRecord:
@@ -180,6 +232,8 @@ class CaptureSession:
             "environment": environment_section,
             "git": git_state(git_path if git_path is not None else (Path(notebook).parent if notebook else Path.cwd())),
             "execution": self.execution_records(),
+            "rows": self.rows_section(),
+            "reads": {},
         }
         validate_manifest(manifest)
         return manifest
