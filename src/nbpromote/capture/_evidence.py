@@ -63,7 +63,7 @@ def _site(call: Call, cell_of: Callable[[Any], dict[str, Any]]) -> dict[str, Any
 
 
 def _default_cell_of(cell: Any) -> dict[str, Any]:
-    count, cell_id = cell if isinstance(cell, (tuple, list)) else (None, None)
+    count, cell_id = (cell[0], cell[1]) if isinstance(cell, (tuple, list)) else (None, None)
     return {"cell": None, "cell_id": cell_id, "execution_count": count}
 
 

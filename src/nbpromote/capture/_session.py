@@ -64,7 +64,7 @@ class CaptureSession:
         self._pending: tuple[str | None, float, float, bool] | None = None
         #: The run-time row tracer (:meth:`track_rows`), or None when rows are not tracked.
         self.rows: Any = None
-        self._cell: list[Any] = [None, None]
+        self._cell: list[Any] = [None, None, 0]
         self._user_ns: dict[str, Any] | None = None
         self._shell: Any = None
 
@@ -76,7 +76,9 @@ class CaptureSession:
         if self.rows is not None:
             # the calls of this cell share this list; post_run_cell fills in the execution count
             # (ipykernel and IPython disagree on the shell's counter before a cell runs).
-            self._cell = [None, getattr(info, "cell_id", None)]
+            # IPython drops a cell's leading blank lines before compiling: lines count from the source.
+            blank = len(raw) - len(raw.lstrip("\n")) if raw.strip() else 0
+            self._cell = [None, getattr(info, "cell_id", None), blank]
 
     def post_run_cell(self, result: Any, namespace: dict[str, Any] | None = None) -> None:
         """``post_run_cell`` event: record the run, then look at what the cell read and drew."""
@@ -162,6 +164,8 @@ class CaptureSession:
             if frame.f_globals is namespace:
                 line = frame.f_lineno
             frame = frame.f_back
+        if line is not None:
+            line += self._cell[2]
         return self._cell, line
 
     def rows_section(self, cell_of: Any = None) -> dict[str, Any]:
