@@ -111,6 +111,20 @@ def test_only_refuses_when_upstream_is_not_cached(package, store):
         run_pipeline(package.load(), store=store, only="train")
 
 
+def test_until_brings_a_stage_and_its_upstream_up_to_date_and_reruns_are_cache_hits(package, store):
+    pipeline = package.load()
+    first = run_pipeline(pipeline, store=store, until="split")
+    assert statuses(first) == {"ingest": "ran", "split": "ran"}
+    again = run_pipeline(pipeline, store=store, until="train")
+    assert statuses(again) == {"ingest": "cached", "split": "cached", "train": "ran"}
+    assert set(statuses(run_pipeline(pipeline, store=store, until="train")).values()) == {"cached"}
+
+
+def test_until_with_from_or_only_is_a_usage_error(package, store):
+    with pytest.raises(UsageError, match="cannot be combined"):
+        run_pipeline(package.load(), store=store, until="train", only="train")
+
+
 def test_from_and_only_together_and_unknown_stage_are_usage_errors(package, store):
     pipeline = package.load()
     with pytest.raises(UsageError, match="cannot be combined"):
