@@ -43,29 +43,43 @@ LEARN, TRANSFORM, PREDICT, SCORE, CROSS_VALIDATE, SPLIT = (
 #: Top-level packages whose estimator classes are wrapped when they are imported.
 ESTIMATOR_PACKAGES = ("sklearn", "imblearn", "xgboost", "lightgbm", "catboost", "category_encoders")
 
-#: Estimator method -> roles (a method may both learn and transform).
-METHOD_ROLES: dict[str, tuple[str, ...]] = {
-    "fit": (LEARN,),
-    "partial_fit": (LEARN,),
-    "fit_transform": (LEARN, TRANSFORM),
-    "fit_resample": (LEARN, TRANSFORM),
-    "fit_predict": (LEARN, PREDICT),
-    "transform": (TRANSFORM,),
-    "predict": (PREDICT,),
-    "predict_proba": (PREDICT,),
-    "predict_log_proba": (PREDICT,),
-    "decision_function": (PREDICT,),
-    "score": (SCORE,),
-}
 
-#: Functions of scikit-learn modules: module -> name -> role. Metrics are every public callable of
-#: ``sklearn.metrics`` ending in ``_score``, ``_error``, ``_loss`` or ``_matrix`` (see ``_metric_names``).
-FUNCTIONS: dict[str, dict[str, str]] = {
-    "sklearn.model_selection": {
-        "train_test_split": SPLIT, "cross_val_score": CROSS_VALIDATE, "cross_validate": CROSS_VALIDATE,
-        "cross_val_predict": CROSS_VALIDATE,
-    },
-}
+
+def _method_roles() -> dict[str, tuple[str, ...]]:
+    """Estimator method -> roles, from the shared knowledge tables (:mod:`nbpromote.knowledge`)."""
+    from .. import knowledge as K
+
+    roles: dict[str, tuple[str, ...]] = {}
+    for method in K.FIT_METHODS:
+        roles[method] = (LEARN,)
+    for method in K.TRANSFORM_METHODS - {"inverse_transform"}:
+        roles[method] = roles.get(method, ()) + (TRANSFORM,)
+    for method in K.PREDICT_METHODS:
+        roles[method] = roles.get(method, ()) + (PREDICT,)
+    for method in K.SCORE_METHODS:
+        roles[method] = roles.get(method, ()) + (SCORE,)
+    for method, extra in (("fit_transform", TRANSFORM), ("fit_resample", TRANSFORM), ("fit_predict", PREDICT)):
+        if extra not in roles.get(method, ()):
+            roles[method] = roles.get(method, (LEARN,)) + (extra,)
+    return roles
+
+
+#: Estimator method -> roles (a method may both learn and transform).
+METHOD_ROLES: dict[str, tuple[str, ...]] = _method_roles()
+
+
+def _functions() -> dict[str, dict[str, str]]:
+    from .. import knowledge as K
+
+    table = {name: CROSS_VALIDATE for name in K.CV_FUNCTIONS}
+    table.update({name: SPLIT for name in K.SPLIT_FUNCTIONS})
+    return {"sklearn.model_selection": table}
+
+
+#: Functions of scikit-learn modules: module -> name -> role (knowledge's CV and split functions).
+#: Metrics are the public callables of ``sklearn.metrics`` that the knowledge tables name as metrics,
+#: or whose name ends in ``_score``, ``_error``, ``_loss`` … (see ``_metric_names``).
+FUNCTIONS: dict[str, dict[str, str]] = _functions()
 
 _METRIC_SUFFIXES = ("_score", "_error", "_loss", "_matrix", "_report", "_curve")
 #: Largest number of cells (rows x columns) hashed for the content fallback.
@@ -148,22 +162,27 @@ class _Loader(importlib.abc.Loader):
 class _Finder(importlib.abc.MetaPathFinder):
     def __init__(self, tracer: RowTracer) -> None:
         self.tracer = tracer
+        self._busy: set[str] = set()
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
         top = name.partition(".")[0]
-        if top not in self.tracer.packages:
+        if top not in self.tracer.packages or name in self._busy:
             return None
-        for finder in sys.meta_path:
-            if finder is self:
-                continue
-            find = getattr(finder, "find_spec", None)
-            if find is None:
-                continue
-            spec = find(name, path, target)
-            if spec is not None:
-                break
-        else:
-            return None
+        self._busy.add(name)  # other finders that consult sys.meta_path must not come back here
+        try:
+            for finder in sys.meta_path:
+                if finder is self:
+                    continue
+                find = getattr(finder, "find_spec", None)
+                if find is None:
+                    continue
+                spec = find(name, path, target)
+                if spec is not None:
+                    break
+            else:
+                return None
+        finally:
+            self._busy.discard(name)
         if spec.loader is not None and hasattr(spec.loader, "exec_module"):
             spec.loader = _Loader(spec.loader, self.tracer.module_loaded)
         return spec
@@ -580,6 +599,8 @@ class RowTracer:
         cell, line = self.where()
         if role == CROSS_VALIDATE:
             X = args[1] if len(args) > 1 else kwargs.get("X")
+            if name in ("learning_curve", "validation_curve"):
+                return  # curves, not one evaluation of the data
             rows = self.rows_of(X) if X is not None else None
             estimator = args[0] if args else kwargs.get("estimator")
             extra = {"model": type(estimator).__name__} if estimator is not None else {}
@@ -654,9 +675,11 @@ def _copy_identity(wrapper: Any, function: Any) -> None:
 
 
 def _metric_names(module: Any) -> list[str]:
+    from .. import knowledge as K
+
     return sorted(
         name for name in getattr(module, "__all__", dir(module))
-        if name.endswith(_METRIC_SUFFIXES) and callable(getattr(module, name, None))
+        if (name in K.METRICS or name.endswith(_METRIC_SUFFIXES)) and callable(getattr(module, name, None))
         and not isinstance(getattr(module, name), type)
         and name not in {"make_scorer", "get_scorer", "check_scoring"}
     )

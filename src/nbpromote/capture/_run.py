@@ -268,7 +268,8 @@ def capture_notebook(
     # cell indices of the notebook as written (papermill's injected-parameters cell is not one).
     positions = {cell.get("id"): index for index, cell in enumerate(original.cells)}
     index_by_count = {count: positions.get(cell_id) for count, cell_id in ids_by_count.items()}
-    for site in _sites(manifest.get("rows") or {}):
+    read_sites = [entry["site"] for entry in (manifest.get("reads") or {}).values() if "site" in entry]
+    for site in _sites(manifest.get("rows") or {}) + read_sites:
         count = site.get("execution_count")
         site["cell"] = index_by_count.get(count)
         if site.get("cell_id") is None:

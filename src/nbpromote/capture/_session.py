@@ -66,6 +66,10 @@ class CaptureSession:
         self.rows: Any = None
         self._cell: list[Any] = [None, None, 0]
         self._user_ns: dict[str, Any] | None = None
+        #: Files read at run time (the manifest's ``reads``): name -> hash, size, mtime_ns, how, site.
+        self.reads: dict[str, dict[str, Any]] = {}
+        self.record_reads = True
+        self._recorder: Any = None
         self._shell: Any = None
 
     # -- the hooks -----------------------------------------------------------------------------
@@ -73,6 +77,8 @@ class CaptureSession:
         """``pre_run_cell`` event: note the start time (cheap)."""
         raw = info.raw_cell or ""
         self._pending = (getattr(info, "cell_id", None), time.time(), time.perf_counter(), raw.startswith(INJECTED_MARKER))
+        if self.record_reads and not raw.startswith(INJECTED_MARKER):
+            self._start_recording()
         if self.rows is not None:
             # the calls of this cell share this list; post_run_cell fills in the execution count
             # (ipykernel and IPython disagree on the shell's counter before a cell runs).
@@ -83,6 +89,13 @@ class CaptureSession:
     def post_run_cell(self, result: Any, namespace: dict[str, Any] | None = None) -> None:
         """``post_run_cell`` event: record the run, then look at what the cell read and drew."""
         pending, self._pending = self._pending, None
+        recorder, self._recorder = self._recorder, None
+        if recorder is not None:
+            try:
+                recorder.__exit__(None, None, None)
+            except Exception as exc:  # provenance must never break a cell
+                self.warnings.append(f"read recording failed: {type(exc).__name__}: {exc}")
+                recorder = None
         if pending is None:
             return
         cell_id, started, started_perf, injected = pending
@@ -98,6 +111,7 @@ class CaptureSession:
             from ..notebook import python_source
 
             python = python_source(info.raw_cell or "")[0]
+        recorded = self._recorded_reads(recorder, cell_id, count) if recorder is not None else False
         scan = scan_cell(python)
         if scan is _NOTHING:
             return
@@ -111,8 +125,34 @@ class CaptureSession:
                 "cell_id": cell_id, "execution_count": count, "calls": calls,
                 "always": bool(scan.unseeded_always) and not scan.random_draws,
             })
-        if scan.reads or scan.read_names:
+        if not recorded and (scan.reads or scan.read_names):  # fallback: the paths the source names
             self._hash_reads(scan.reads, scan.read_names, namespace or {}, cell_id, count)
+
+    def _start_recording(self) -> None:
+        try:
+            from .._reads import record_reads
+
+            recorder = record_reads()
+            recorder.__enter__()
+            self._recorder = recorder
+        except Exception as exc:
+            self.warnings.append(f"read recording could not start: {type(exc).__name__}: {exc}")
+
+    def _recorded_reads(self, recorder: Any, cell_id: str | None, count: int | None) -> bool:
+        """Put the files ``recorder`` saw into ``reads`` and ``data``; False when it saw none."""
+        try:
+            files = recorder.to_dict()
+        except Exception as exc:
+            self.warnings.append(f"recorded reads could not be hashed: {type(exc).__name__}: {exc}")
+            return False
+        where = f"cell {cell_id}" if cell_id else f"cell [{count}]"
+        for name, info in files.items():
+            self.reads[name] = {"hash": info["hash"], "size": info["size"], "mtime_ns": info["mtime_ns"],
+                                "how": "recorded at run time",
+                                "site": {"cell": None, "cell_id": cell_id, "execution_count": count, "line": None}}
+            self.data[name] = {"hash": info["hash"], "kind": "file", "size": info["size"], "path": name,
+                               "source": f"read by {where}", "recorded": "run time"}
+        return bool(files)
 
     def _hash_reads(
         self, reads: tuple[str, ...], names: tuple[str, ...], namespace: dict[str, Any],
@@ -237,7 +277,7 @@ class CaptureSession:
             "git": git_state(git_path if git_path is not None else (Path(notebook).parent if notebook else Path.cwd())),
             "execution": self.execution_records(),
             "rows": self.rows_section(),
-            "reads": {},
+            "reads": {name: dict(entry) for name, entry in sorted(self.reads.items())},
         }
         validate_manifest(manifest)
         return manifest
