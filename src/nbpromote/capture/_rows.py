@@ -381,9 +381,9 @@ class RowTracer:
                 _copy_identity(positional, original)
                 return positional
 
-            for method in ("reset_index", "to_numpy", "set_index"):
-                if method in cls.__dict__:
-                    self._patch(cls, method, make_positional(cls.__dict__[method]))
+            for positional_method in ("reset_index", "to_numpy", "set_index"):
+                if positional_method in cls.__dict__:
+                    self._patch(cls, positional_method, make_positional(cls.__dict__[positional_method]))
             values = cls.__dict__.get("values")
             if isinstance(values, property) and values.fget is not None:
                 getter = make_positional(values.fget)
@@ -443,7 +443,7 @@ class RowTracer:
                 self._remember(obj, tracked[0][1])  # rows of one origin
                 return
             index = getattr(obj, "index", None)
-            for part, entry in tracked:  # side by side (axis=1): the rows of a part
+            for part, _entry in tracked:  # side by side (axis=1): the rows of a part
                 if index is not None and part.index.equals(index):
                     self._same_rows(part, obj)
                     return
@@ -515,7 +515,7 @@ class RowTracer:
         The base is the nearest tracked ancestor, else the furthest ancestor of the same shape per
         row, which then becomes the origin (so ``X[:800]`` and ``X[800:]`` share one).
         """
-        chain = []
+        chain: list[Any] = []
         while base is not None and len(chain) < 8:
             chain.append(base)
             base = getattr(base, "base", None)

@@ -198,7 +198,7 @@ class CaptureSession:
         import sys
 
         namespace = self._user_ns
-        frame = sys._getframe(1)
+        frame: Any = sys._getframe(1)
         line = None
         while frame is not None:
             if frame.f_globals is namespace:
