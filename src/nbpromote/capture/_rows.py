@@ -81,6 +81,10 @@ def _functions() -> dict[str, dict[str, str]]:
 #: or whose name ends in ``_score``, ``_error``, ``_loss`` … (see ``_metric_names``).
 FUNCTIONS: dict[str, dict[str, str]] = _functions()
 
+#: pandas statistics over rows that a notebook uses to fill, scale or bin (knowledge's STAT_METHODS
+#: that return a per-column value); recorded only when the notebook's own code calls them.
+_PANDAS_STATISTICS = ("mean", "median", "std", "var", "quantile", "mode", "min", "max")
+
 _METRIC_SUFFIXES = ("_score", "_error", "_loss", "_matrix", "_report", "_curve")
 #: Largest number of cells (rows x columns) hashed for the content fallback.
 CONTENT_LIMIT = 50_000_000
@@ -354,6 +358,33 @@ class RowTracer:
         _copy_identity(wrapper, reader)
         return wrapper
 
+    def _statistic_wrapper(self, function: Any, name: str) -> Any:
+        """A pandas statistic (``df[cols].mean()``) called from the notebook: it learns from its rows."""
+        tracer = self
+
+        def wrapper(obj: Any, *args: Any, **kwargs: Any) -> Any:
+            if tracer._depth or not tracer.active or sys._getframe(1).f_globals.get("__name__") != "__main__":
+                return function(obj, *args, **kwargs)  # pandas' own calls, or not the notebook's code
+            tracer._depth += 1
+            try:
+                result = function(obj, *args, **kwargs)
+            finally:
+                tracer._depth -= 1
+            try:
+                axis = kwargs.get("axis", args[0] if args and name.endswith(("mean", "median", "std", "var")) else 0)
+                if axis in (0, "index", None):  # a statistic over rows, not per row
+                    rows = tracer.rows_of(obj)
+                    cell, line = tracer.where()
+                    label = f"{name}@{next(tracer._seq)}"
+                    tracer._add_call(Call(next(tracer._seq), (LEARN,), name, label, cell, line, rows,
+                                          tracer._via(obj), None, {"kind": "transformer"}))
+            except Exception as exc:
+                tracer._note(f"{name}: rows not recorded ({type(exc).__name__}: {exc})")
+            return result
+
+        _copy_identity(wrapper, function)
+        return wrapper
+
     def _wrap_pandas(self, pandas: Any) -> None:
         tracer = self
         for cls in (pandas.DataFrame, pandas.Series):
@@ -392,6 +423,11 @@ class RowTracer:
             reader = getattr(pandas, name)
             if callable(reader) and not getattr(reader, "_nbpromote_rows", False):
                 self._patch(pandas, name, self._reader_wrapper(reader))
+        for cls in (pandas.DataFrame, pandas.Series):
+            for method in _PANDAS_STATISTICS:
+                function = cls.__dict__.get(method)
+                if callable(function) and not getattr(function, "_nbpromote_rows", False):
+                    self._patch(cls, method, self._statistic_wrapper(function, f"{cls.__name__}.{method}"))
         frame_init = pandas.DataFrame.__dict__["__init__"]
 
         def __init__(obj: Any, data: Any = None, *args: Any, **kwargs: Any) -> None:

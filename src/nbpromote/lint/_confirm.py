@@ -55,6 +55,8 @@ def _at(site: Mapping[str, Any], cell: int | None, line: int | None, *, exact: b
 
 def _shared_text(record: Mapping[str, Any]) -> str:
     learner = record["learner"]
+    if "@" in learner:  # a pandas statistic: "DataFrame.mean@3" -> "DataFrame.mean()"
+        learner = learner.split("@")[0] + "()"
     shared = record["shared_rows"]
     what = "the rows" if record["matched_by"] == "row ids" else "identical in content to rows"
     verb = "evaluated" if record.get("cross_validation") else "was given"
@@ -72,7 +74,7 @@ def _shared_text(record: Mapping[str, Any]) -> str:
 
 def _reused_text(record: Mapping[str, Any]) -> str:
     models = record["models"]
-    sites = ", ".join(_where(item["at"]) for item in record["evaluations"][:4])
+    sites = "; ".join(list(dict.fromkeys(_where(item["at"]) for item in record["evaluations"]))[:4])
     return (f"the same {record['evaluated_rows']:,} held-out rows were scored for {len(models)} models "
             f"({', '.join(models[:5])}{'…' if len(models) > 5 else ''}) at {sites}.")
 
