@@ -189,3 +189,17 @@ def test_shared_rows_by_identity_and_by_content():
     assert shared_rows(a, b) == (1, "row ids")
     assert shared_rows(a, c) == (2, "content")
     assert shared_rows(b, c) == (None, "unknown")
+
+
+def test_a_pandas_statistic_over_every_row_learns_from_them(tracked):
+    shell, session = tracked
+    cells(shell, DATA, IMPORTS, """
+df["a"] = df["a"].fillna(df["a"].mean())
+summary = df.describe()
+X_train, X_test, y_train, y_test = train_test_split(df[["a", "b", "c"]], df["target"], random_state=0)
+LogisticRegression().fit(X_train, y_train).score(X_test, y_test)
+""")
+    learned = [c["call"] for c in session.rows_section()["calls"] if "learn" in c["roles"]]
+    assert learned == ["Series.mean", "LogisticRegression.fit"]  # describe()'s own means are pandas' business
+    [record] = [e for e in shared(session) if e["learner"].startswith("Series.mean")]
+    assert (record["learned_rows"], record["shared_rows"], record["in_path"]) == (400, 100, False)

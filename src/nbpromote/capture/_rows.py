@@ -26,6 +26,7 @@ worked out afterwards by :mod:`nbpromote.capture._evidence`.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.abc
 import importlib.machinery
 import itertools
@@ -393,7 +394,7 @@ class RowTracer:
             def make_finalize(original: Any) -> Any:
                 def __finalize__(obj: Any, other: Any, method: Any = None, **kwargs: Any) -> Any:
                     result = original(obj, other, method, **kwargs)
-                    if tracer.active and tracer._registry:
+                    if tracer.active and method not in _NEW_ROWS:
                         tracer._inherit(obj, other)
                     return result
 
@@ -485,6 +486,15 @@ class RowTracer:
                     return
             return
         entry = self._lookup(other)
+        if entry is None and obj is not other and hasattr(other, "index") and hasattr(other.index, "get_indexer"):
+            # the first frame the notebook derives from becomes an origin (ids: its labels, lazily)
+            index = other.index
+            unique = index.is_unique
+            ids = None if _is_default_range(index) else (index.to_numpy() if unique else None)
+            if unique or ids is None:
+                self._attach(other, RowIds(f"data#{next(_token_counter)}", len(index), ids, None,
+                                           "label" if ids is not None else "position"))
+                entry = self._lookup(other)
         if isinstance(entry, tuple):
             self._remember(obj, entry)
             via = self._vias.get(id(other))
@@ -622,6 +632,9 @@ class RowTracer:
         y_rows = self.rows_of(y) if y is not None and SCORE in roles else None
         via = self._via(X) if X is not None else ()
         cell, line = self.where()
+        if rows is not None and rows.content is None and (LEARN in roles or SCORE in roles):
+            # the values this call saw, for the content fallback across unrelated origins
+            rows = dataclasses.replace(rows, content=_content(X))
         kind = "model" if hasattr(estimator, "predict") or hasattr(estimator, "fit_predict") else "transformer"
         self._add_call(Call(next(self._seq), roles, f"{type(estimator).__name__}.{method}", name, cell, line,
                             rows, via, y_rows, {"kind": kind}))
@@ -695,6 +708,17 @@ class RowTracer:
 
 
 _ABSENT = object()
+
+#: pandas operations (``__finalize__``'s ``method``) whose rows are new records, not rows of the input.
+_NEW_ROWS = frozenset({
+    "merge", "join", "groupby", "pivot", "pivot_table", "melt", "stack", "unstack", "explode", "crosstab",
+    "describe", "value_counts", "transpose", "corr", "cov", "wide_to_long",
+})
+
+
+def _is_default_range(index: Any) -> bool:
+    """A RangeIndex 0..n-1 (labels are positions)."""
+    return type(index).__name__ == "RangeIndex" and index.start == 0 and index.step == 1
 
 
 def _copy_identity(wrapper: Any, function: Any) -> None:
