@@ -155,6 +155,7 @@ class Facts:
     reads: list[ReadEvent] = field(default_factory=list)
     shell: list[ShellEvent] = field(default_factory=list)
     seeds: list[tuple[Site, str]] = field(default_factory=list)
+    skipped_seeds: list[tuple[Site, str]] = field(default_factory=list)  # seeds in cells tagged `skip`
     env: dict[str, Any] = field(default_factory=dict)
     errors: list[tuple[Site, str]] = field(default_factory=list)  # statements the walk gave up on
 
@@ -263,6 +264,7 @@ class _Analyzer:
         self.frames: list[_Frame] = []
         self.active: set[int] = set()
         self.seed_numpy = self.seed_random = self.seed_all = seeded
+        self.skipped = False  # the current cell is tagged `skip` (exploration the export drops)
         self.cuts: dict[tuple, list] = {}  # (cut split id, side) -> [(name, value bound, data before)]
         self._ids = itertools.count(1)
 
@@ -272,6 +274,7 @@ class _Analyzer:
             if cell.tree is None:
                 continue
             self.cell, self.offset = cell.index, cell.line_offset
+            self.skipped = "skip" in (getattr(cell, "tags", None) or ())
             for stmt in cell.tree.body:
                 try:
                     self.stmt(stmt)
@@ -981,12 +984,20 @@ class _Analyzer:
         elif method in {"run_line_magic", "run_cell_magic"} and texts:
             name, text = texts[0], texts[1] if len(texts) > 1 else ""
             self.facts.shell.append(ShellEvent(site, "magic", name, text))
-            if name == "promote" and text.split()[:1] == ["seed"]:
+            if name == "promote" and text.split()[:1] == ["seed"] and self.skipped:
+                self.facts.skipped_seeds.append((site, "%promote seed"))
+            elif name == "promote" and text.split()[:1] == ["seed"]:
                 self.seed_all = True
                 self.facts.seeds.append((site, "%promote seed"))
         return UNKNOWN
 
     def seed_call(self, dotted: str, short: str, site: Site) -> bool:
+        if self.skipped and (dotted in {"numpy.random.seed", "random.seed", "seed"} or short in K.SEEDERS
+                             or short in {"set_seed", "seed_everything", "set_random_seed", "seed_all", "set_seeds",
+                                          "fix_seed", "set_global_seed"}):
+            # A cell tagged `skip` is not exported: its seed does not seed the pipeline.
+            self.facts.skipped_seeds.append((site, dotted))
+            return True
         if dotted == "numpy.random.seed":
             self.seed_numpy = True
         elif dotted == "random.seed":
@@ -1396,8 +1407,15 @@ class _Analyzer:
             value = kwargs.get(key)
             if value is None:
                 continue
-            datas = [v for v in _flatten(value) if isinstance(v, Data)]
-            for data in datas[:1] if isinstance(value, Coll) and value.kind == "tuple" else datas[::2]:
+            # eval_set=[(X_val, y_val)], evals=[(dval, "val")], valid_sets=[dval], validation_data=(X, y):
+            # the first element of each pair is the watched set.
+            if isinstance(value, Coll) and value.kind == "tuple":
+                firsts = value.items[:1]
+            elif isinstance(value, Coll):
+                firsts = [item.items[0] if isinstance(item, Coll) and item.items else item for item in value.items]
+            else:
+                firsts = [value]
+            for data in [v for v in firsts if isinstance(v, Data)]:
                 if est.fit_rows and contained(data.rows, est.fit_rows):
                     continue  # the training set in the watch list
                 self.facts.evals.append(EvalEvent(est, data, UNKNOWN, site, f"fit({key}=...)", self.loop + 1,
