@@ -255,3 +255,38 @@ def test_state_defined_only_in_a_skipped_cell_is_a_hidden_state_finding():
     (f,) = found(*sources, tags=[["skip"], None])
     assert (f.rule, f.cell) == ("hidden-state", 1) and "'skip'" in f.message
     assert found(*sources) == []
+
+
+# --- target leakage ---------------------------------------------------------------------------
+def test_all_columns_as_features_keeps_the_target():
+    for features in ["X = df[df.columns]", "X = df[list(df.columns)]", "cols = df.columns.tolist()\nX = df[cols]"]:
+        cell = f"{features}\ny = df['Churn']"
+        assert "target-leakage" in rules(IMPORTS, LOAD, cell, SPLIT, "LogisticRegression().fit(X_train, y_train)")
+    for features in ["X = df[df.columns.drop('Churn')]", "X = df[[c for c in df.columns if c != 'Churn']]",
+                     "X = df[df.columns.difference(['Churn'])]"]:
+        cell = f"{features}\ny = df['Churn']"
+        assert "target-leakage" not in rules(IMPORTS, LOAD, cell, SPLIT, "LogisticRegression().fit(X_train, y_train)")
+
+
+def test_a_drop_that_keeps_the_label():
+    cell = "X = df.drop(columns=['customerID', 'TotalCharges'])\ny = df['Churn']"
+    assert "target-leakage" in rules(IMPORTS, "df = pd.read_csv('churn.csv')", cell, SPLIT,
+                                     "LogisticRegression().fit(X_train, y_train)")
+    for drop in ["df.drop(['customerID', 'Churn'], 1)", "df.drop(['customerID', 'Churn'], axis=1)"]:
+        cell = f"X = {drop}\ny = df['Churn']"
+        assert "target-leakage" not in rules(IMPORTS, "df = pd.read_csv('churn.csv')", cell, SPLIT,
+                                             "LogisticRegression().fit(X_train, y_train)")
+
+
+def test_a_target_encoding_over_all_rows_is_target_leakage():
+    enc = "df['city_rate'] = df.groupby('city')['Churn'].transform('mean')"
+    feats = "X = df[['city_rate', 'tenure']]\ny = df['Churn']"
+    assert "target-leakage" in rules(IMPORTS, "df = pd.read_csv('churn.csv')", enc, feats, SPLIT,
+                                     "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))")
+    # Encoded from the training rows' labels and mapped onto the test rows: no leak.
+    clean = ("train, test = train_test_split(df, random_state=0)\n"
+             "rates = train.groupby('city')['Churn'].mean()\n"
+             "train['city_rate'] = train['city'].map(rates)\ntest['city_rate'] = test['city'].map(rates)\n"
+             "m = LogisticRegression().fit(train[['city_rate', 'tenure']], train['Churn'])\n"
+             "print(m.score(test[['city_rate', 'tenure']], test['Churn']))")
+    assert rules(IMPORTS, "df = pd.read_csv('churn.csv')", clean) == []
