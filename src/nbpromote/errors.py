@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "error_body",
     "NbpromoteError",
     "UsageError",
     "MissingDependencyError",

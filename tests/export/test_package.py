@@ -260,13 +260,13 @@ def test_lint_errors_refuse_export_unless_allowed_and_the_card_lists_them(tmp_pa
     leaky = project / "credit_risk_leaky.ipynb"
     with pytest.raises(ExportError, match="--allow-findings") as info:
         export_notebook(leaky, tmp_path / "out")
-    assert "preprocessing-before-split in cell 8" in str(info.value)
+    assert "preprocessing-before-split in cell 9" in str(info.value)
     assert not (tmp_path / "out").exists()
     result = export_notebook(leaky, tmp_path / "out", allow_findings=True)
     assert result.lint["available"] and result.lint["errors"] >= 1
     assert "lint error(s) (--allow-findings)" in result.warnings[0]
     card = (tmp_path / "out/README.md").read_text()
-    assert "`preprocessing-before-split` (error, cell 8)" in card
+    assert "`preprocessing-before-split` (error, cell 9)" in card  # 1-based, as JupyterLab shows
 
 
 def test_clean_notebook_exports_with_a_lint_summary(tmp_path):
@@ -282,7 +282,7 @@ def test_cells_run_out_of_order_are_a_warning_with_the_linters_finding(tmp_path)
     for cell, count in zip(nb.cells, [3, 1, 2], strict=True):
         cell.execution_count = count
     result = export_notebook(write(nb, tmp_path / "nb.ipynb"), tmp_path / "out")
-    assert any(w.startswith("lint out-of-order (cell 1)") for w in result.warnings)
+    assert any(w.startswith("lint out-of-order (cell 2)") for w in result.warnings)
 
 
 def test_without_the_linter_export_says_the_notebook_was_not_linted(credit_notebook, tmp_path, monkeypatch):
