@@ -87,6 +87,22 @@ def _previous_parts(store: ArtifactStore, pipeline: Pipeline) -> dict[str, dict[
     return found
 
 
+def _lookup(store: ArtifactStore, pipeline: Pipeline, stage: Stage, key: str) -> tuple[dict[str, Any] | None, list[str]]:
+    """The cache entry of ``stage`` under ``key`` if it still holds, else ``(None, why not)``.
+
+    An entry holds when every file the stage read when it ran still has the same content (size
+    and mtime checked first, the content hash only when they differ): the key is computed before a
+    stage runs, the files it reads are only known after, so they are re-checked here.
+    """
+    from .._reads import changed_reads
+
+    entry = store.get_entry(pipeline.name, stage.name, key)
+    if entry is None:
+        return None, []
+    changed = changed_reads(entry.get("reads") or {})
+    return (None, changed) if changed else (entry, [])
+
+
 @contextlib.contextmanager
 def _stdout_to(stream: Any) -> Iterator[None]:
     if stream is None:
@@ -151,14 +167,14 @@ def plan_run(
             continue
         parts = key_parts(pipeline, stage, resolved, refs)
         key = stage_key(parts)
-        entry = store.get_entry(pipeline.name, stage.name, key)
+        entry, changed = _lookup(store, pipeline, stage, key)
         if entry is not None:
             refs.update(entry["outputs"])
             out.append({"name": stage.name, "key": key, "state": "cached", "reasons": []})
         else:
             stale.add(stage.name)
             out.append({"name": stage.name, "key": key, "state": "will run",
-                        "reasons": rerun_reasons(parts, previous(stage.name))})
+                        "reasons": changed or rerun_reasons(parts, previous(stage.name))})
     return out
 
 
@@ -250,23 +266,24 @@ def run_pipeline(
             inputs = {name: refs[name] for name in stage.inputs}
             parts = key_parts(pipeline, stage, resolved, inputs)
             key = stage_key(parts)
-            entry = store.get_entry(pipeline.name, stage.name, key)
+            entry, changed = _lookup(store, pipeline, stage, key)
             item: dict[str, Any] = {"name": stage.name, "key": key, "inputs": inputs}
             if entry is not None and stage.name not in forced:
                 refs.update(entry["outputs"])
                 item.update(status="cached", seconds=0.0, outputs=dict(entry["outputs"]), reason=None,
                             reasons=[], artifacts=entry.get("artifacts", {}), original_run=entry.get("run_id"),
-                            key_parts=parts)
+                            key_parts=parts, reads=entry.get("reads") or {})
                 record["stages"].append(item)
                 say(f"{stage.name}: cached")
                 continue
             if only and stage.name != only:
                 raise PipelineError(
                     f"--only {only} needs the result of stage '{stage.name}', which is not cached for the "
-                    f"current code, params and data ({'; '.join(rerun_reasons(parts, previous(stage.name)))}).",
+                    f"current code, params and data ({'; '.join(changed or rerun_reasons(parts, previous(stage.name)))}).",
                     hint=f"Run the pipeline without --only, or use --from {stage.name}.", stage=stage.name,
                 )
-            reasons = [f"forced by {forced_by}"] if stage.name in forced else rerun_reasons(parts, previous(stage.name))
+            reasons = ([f"forced by {forced_by}"] if stage.name in forced
+                       else changed or rerun_reasons(parts, previous(stage.name)))
             task = StageTask(
                 pipeline=pipeline.name, stage=stage.name, func_ref=stage.func_ref, key=key, inputs=inputs,
                 params={name: resolved[name] for name in stage.params}, outputs=stage.outputs,
@@ -282,14 +299,14 @@ def run_pipeline(
             refs.update(outputs)
             store.put_entry(pipeline.name, stage.name, key, {
                 "pipeline": pipeline.name, "stage": stage.name, "outputs": outputs, "artifacts": artifacts,
-                "key_parts": parts, "seconds": result.seconds, "run_id": run_id,
+                "key_parts": parts, "seconds": result.seconds, "run_id": run_id, "reads": result.reads,
             })
             item.update(status="ran", seconds=round(wall, 6), outputs=outputs, reason="; ".join(reasons),
-                        reasons=reasons, artifacts=artifacts, key_parts=parts)
+                        reasons=reasons, artifacts=artifacts, key_parts=parts, reads=result.reads)
             if result.seeds:
                 item["seeds"] = result.seeds
             record["stages"].append(item)
-            say(f"{stage.name}: ran in {wall:.2f} s ({'; '.join(reasons)})")
+            say(f"{stage.name}: ran in {wall:.2f} s (reran: {'; '.join(reasons)})")
     except (StageFailedError, SerializationError) as error:
         # The record of a failed run says where and why; the stages before it stay cached.
         record.update(status="failed", finished_at=_iso(_now()), failed={
