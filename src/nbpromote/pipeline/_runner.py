@@ -26,13 +26,13 @@ from ._dag import Pipeline, Stage
 from ._executors import Executor, StageTask, get_executor
 from ._keys import environment_lock, key_parts, rerun_reasons, stage_key
 from ._params import resolve_params
+from ._progress import RunEvents, previous_durations
+from ._records import RUN_RECORD_SCHEMA, RUN_SCHEMA_VERSION
 from ._store import ArtifactStore
 
 __all__ = ["run_pipeline", "plan_run", "RUN_SCHEMA_VERSION", "RUN_RECORD_SCHEMA", "new_run_id"]
 
-RUN_SCHEMA_VERSION = 1
-#: JSON Schema of the run record (the stable contract CI and the labextension read).
-RUN_RECORD_SCHEMA = Path(__file__).with_name("run_record.schema.json")
+
 
 
 def _now() -> datetime:
@@ -191,6 +191,7 @@ def run_pipeline(
     force: bool = False,
     log: Callable[[str], None] | None = None,
     stage_stdout: Any = None,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Run the pipeline's DAG with caching and write the run record.
 
@@ -220,6 +221,9 @@ def run_pipeline(
         Called with one line of progress per stage (``"train: ran in 1.20 s (code changed …)"``).
     stage_stdout : file-like or None, default=None
         Where the stages' own prints go (the CLI sends them to stderr under ``--json``).
+    on_event : callable or None, default=None
+        Called with each progress event as it happens (run and stage started/finished, with the
+        ETA from earlier runs; see :mod:`nbpromote.pipeline._progress`); the record keeps them.
 
     Returns
     -------
@@ -244,6 +248,7 @@ def run_pipeline(
     run_id = new_run_id(pipeline.name, started)
     previous = _lazy_previous(store, pipeline)
     env = environment_lock(pipeline.root)
+    events = RunEvents([s.name for s in stages], previous_durations(_recent_records(store, pipeline)), on_event)
     record: dict[str, Any] = {
         "schema_version": RUN_SCHEMA_VERSION,
         "run_id": run_id,
@@ -258,11 +263,15 @@ def run_pipeline(
         "package": _package_info(pipeline),
         "started_at": _iso(started),
         "finished_at": None,
+        "metrics": None,
+        "events": events.events,
     }
     refs: dict[str, str] = {}
     say = log or (lambda line: None)
+    events.run_started(run_id, pipeline.name, runner.name)
     try:
         for stage in stages:
+            events.stage_started(stage.name)
             inputs = {name: refs[name] for name in stage.inputs}
             parts = key_parts(pipeline, stage, resolved, inputs)
             key = stage_key(parts)
@@ -275,6 +284,7 @@ def run_pipeline(
                             key_parts=parts, reads=entry.get("reads") or {})
                 record["stages"].append(item)
                 say(f"{stage.name}: cached")
+                events.stage_finished(stage.name, "cached", 0.0)
                 continue
             if only and stage.name != only:
                 raise PipelineError(
@@ -291,8 +301,12 @@ def run_pipeline(
                 func=None if isinstance(stage.func, str) else stage.func,
             )
             wall = time.perf_counter()
-            with _stdout_to(stage_stdout):
-                result = runner.submit(task, store).result()
+            try:
+                with _stdout_to(stage_stdout):
+                    result = runner.submit(task, store).result()
+            except (StageFailedError, SerializationError):
+                events.stage_finished(stage.name, "failed", time.perf_counter() - wall, reasons)
+                raise
             wall = time.perf_counter() - wall
             outputs = {name: ref.hash for name, ref in result.outputs.items()}
             artifacts = {name: ref.to_dict() for name, ref in result.outputs.items()}
@@ -307,6 +321,7 @@ def run_pipeline(
                 item["seeds"] = result.seeds
             record["stages"].append(item)
             say(f"{stage.name}: ran in {wall:.2f} s (reran: {'; '.join(reasons)})")
+            events.stage_finished(stage.name, "ran", wall, reasons)
     except (StageFailedError, SerializationError) as error:
         # The record of a failed run says where and why; the stages before it stay cached.
         record.update(status="failed", finished_at=_iso(_now()), failed={
@@ -314,6 +329,7 @@ def run_pipeline(
             "traceback": getattr(error, "traceback", ""), "inputs": getattr(error, "inputs", {}),
             "key": key, "key_parts": parts,
         })
+        events.run_finished("failed")
         store.write_run(record)
         error.fields["run_id"] = run_id
         setattr(error, "run_id", run_id)  # noqa: B010 - the CLI names the failed run's record
@@ -327,9 +343,71 @@ def run_pipeline(
     from ._integrations import build_profile
 
     record["profile"] = build_profile(pipeline, store, refs, log=say)
+    record["metrics"] = run_metrics(pipeline, store, record)
     record.update(status="succeeded", finished_at=_iso(_now()))
+    events.run_finished("succeeded")
     store.write_run(record)
     return record
+
+
+def _recent_records(store: ArtifactStore, pipeline: Pipeline, count: int = 5) -> list[dict[str, Any]]:
+    """The newest run records (newest first), for the ETA."""
+    out = []
+    for run_id in reversed(store.run_ids(pipeline.name)[-count:]):
+        try:
+            out.append(store.read_run(pipeline.name, run_id))
+        except ManifestError:
+            continue
+    return out
+
+
+def run_metrics(pipeline: Pipeline, store: ArtifactStore, record: dict[str, Any]) -> dict[str, Any] | None:
+    """The run's metrics and where each came from: ``{"values", "provenance"}`` or None.
+
+    ``values`` are the numbers of the ``metrics`` role's output (a flat dict name → number, as
+    export's metric recording writes it); ``provenance[name]`` names the stage, output, artifact id
+    and the run that computed it, plus what the package's ``lineage.json`` says about that metric
+    (``metrics``: name → function, data, cell), so ``register`` can carry both into the registry.
+    The artifact is read verified, as JSON, without deserialising anything else.
+    """
+    import json
+
+    output = pipeline.roles.get("metrics")
+    producer = next((s for s in record["stages"] if output in s.get("outputs", {})), None)
+    if output is None or producer is None:
+        return None
+    digest = producer["outputs"][output]
+    try:
+        if store.meta(digest).get("serializer") != "json":
+            return None
+        data, _meta = store.read_verified(digest)
+    except PipelineError:
+        return None
+    document = json.loads(data.decode("utf-8"))
+    if not isinstance(document, dict):
+        return None
+    values = {name: value for name, value in document.items()
+              if isinstance(value, (int, float)) and not isinstance(value, bool)}
+    sites = _lineage_metrics(pipeline)
+    provenance = {
+        name: {"stage": producer["name"], "output": output, "artifact": digest,
+               "run_id": producer.get("original_run") or record["run_id"], **sites.get(name, {})}
+        for name in values
+    }
+    return {"values": values, "provenance": provenance}
+
+
+def _lineage_metrics(pipeline: Pipeline) -> dict[str, dict[str, Any]]:
+    from .._io import read_json
+
+    root = pipeline.root
+    if root is None or not (root / "lineage.json").is_file():
+        return {}
+    try:
+        found = read_json(root / "lineage.json").get("metrics") or {}
+    except (ManifestError, AttributeError):
+        return {}
+    return {str(k): dict(v) for k, v in found.items() if isinstance(v, dict)} if isinstance(found, dict) else {}
 
 
 def _package_info(pipeline: Pipeline) -> dict[str, Any]:
