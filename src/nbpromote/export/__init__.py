@@ -5,6 +5,13 @@ tags for an untagged notebook, and ``export_notebook`` renders the package from 
 runtime of the exported package is :mod:`nbpromote.pipeline`.
 """
 
+from ._orchestrators import (
+    TARGETS,
+    OrchestratorGraph,
+    TargetResult,
+    orchestrator_graph,
+    write_targets,
+)
 from ._package import (
     EXPORT_METADATA,
     ExportResult,
@@ -20,6 +27,9 @@ from ._templates import templates_dir
 
 __all__ = [
     "EXPORT_METADATA",
+    "OrchestratorGraph",
+    "TARGETS",
+    "TargetResult",
     "ExportResult",
     "Param",
     "ROLE_NAMES",
@@ -36,4 +46,6 @@ __all__ = [
     "plan_stages",
     "suggest_tags",
     "templates_dir",
+    "orchestrator_graph",
+    "write_targets",
 ]

@@ -22,8 +22,8 @@ from ._executors import (
     get_executor,
     register_executor,
 )
-from ._keys import environment_lock, key_parts, rerun_reasons, stage_key
 from ._graph_svg import render_lineage_svg, render_stage_graph_svg
+from ._keys import environment_lock, key_parts, rerun_reasons, stage_key
 from ._lineage import latest_succeeded_run, lineage, pipeline_status
 from ._params import resolve_params
 from ._records import RUN_RECORD_SCHEMAS, upgrade_run_record

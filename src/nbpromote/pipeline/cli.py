@@ -89,14 +89,18 @@ def make_cli(pipeline: Pipeline) -> click.Group:
     @click.option("--only", default=None, metavar="STAGE", help="Run only STAGE (its inputs must be cached).")
     @click.option("--until", default=None, metavar="STAGE",
                   help="Bring STAGE and its upstream up to date (cache hits when unchanged).")
-    @click.option("--executor", default="inprocess", show_default=True, help="inprocess or process (one fresh interpreter per stage).")
+    @click.option("--executor", default="inprocess", show_default=True,
+                  help="inprocess, process (one fresh interpreter per stage) or dask (stages as tasks of a cluster).")
+    @click.option("--scheduler", default=None, metavar="ADDRESS",
+                  help="Dask scheduler (tcp://HOST:PORT) for --executor dask; default: a local cluster.")
     @click.option("--force", is_flag=True, help="Rerun every stage, ignoring the cache.")
     @click.option("--events", "events", is_flag=True,
                   help="Progress as JSON lines on stderr (one event per stage start/end) instead of text lines.")
     @_store_option
     @_json_option
     def run(param_items: tuple[str, ...], params_file: Path | None, from_stage: str | None, only: str | None,
-            until: str | None, executor: str, force: bool, events: bool, store: Path | None, as_json: bool) -> None:
+            until: str | None, executor: str, scheduler: str | None, force: bool, events: bool, store: Path | None,
+            as_json: bool) -> None:
         """Run the pipeline; unchanged stages are cache hits.
 
         Progress goes to stderr, a line per stage as it starts and ends (ran, cached or failed, the
@@ -108,7 +112,7 @@ def make_cli(pipeline: Pipeline) -> click.Group:
 
         record = run_pipeline(
             pipeline, params=parse_param_args(param_items), params_file=params_file, from_stage=from_stage,
-            only=only, until=until, executor=executor, store=store, force=force,
+            only=only, until=until, executor=executor, scheduler=scheduler, store=store, force=force,
             log=_log_line if not events else None, stage_stdout=sys.stderr,
             on_event=_event_printer(as_json_lines=events),
         )
