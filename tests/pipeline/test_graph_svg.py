@@ -10,8 +10,8 @@ import pytest
 from nbpromote.errors import StageFailedError
 from nbpromote.pipeline import run_pipeline
 from nbpromote.pipeline._graph_svg import render_lineage_svg, render_stage_graph_svg, svg_to_html
-from nbpromote.pipeline.cli import main
 
+from .test_cli import call
 from .test_runner import FAILING_TRAIN
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
@@ -62,23 +62,16 @@ def test_a_wide_graph_has_no_overlapping_boxes():
             assert x1 + w1 <= x2 or x2 + w2 <= x1 or y1 + h1 <= y2 or y2 + h2 <= y1
 
 
-def _call(pipeline, capsys, *argv):
-    with pytest.raises(SystemExit) as info:
-        main(pipeline, list(argv))
-    out, err = capsys.readouterr()
-    return info.value.code, out, err
-
-
 def test_status_svg_colours_stages_by_the_last_run(package, store, capsys):
     pipeline = package.load()
-    code, out, _ = _call(pipeline, capsys, "status", "--format", "svg", "--store", str(store))
+    code, out, _ = call(pipeline, capsys, "status", "--format", "svg", "--store", str(store))
     assert code == 0
     assert {n.get("class").split()[-1] for n in _nodes(out).values()} == {"never"}
     run_pipeline(pipeline, store=store)
     package.edit("stages/train.py", "max_depth=4", "max_depth=3")
     pipeline = package.load()
     run_pipeline(pipeline, store=store)
-    code, out, _ = _call(pipeline, capsys, "status", "--format", "svg", "--store", str(store))
+    code, out, _ = call(pipeline, capsys, "status", "--format", "svg", "--store", str(store))
     nodes = _nodes(out)
     assert {name: n.get("class").split()[-1] for name, n in nodes.items()} == {
         "ingest": "cached", "split": "cached", "train": "ran", "evaluate": "ran"}
@@ -87,17 +80,17 @@ def test_status_svg_colours_stages_by_the_last_run(package, store, capsys):
     pipeline = package.load()
     with pytest.raises(StageFailedError):
         run_pipeline(pipeline, store=store)
-    code, out, _ = _call(pipeline, capsys, "status", "--format", "html", "--store", str(store))
+    code, out, _ = call(pipeline, capsys, "status", "--format", "html", "--store", str(store))
     assert out.startswith("<!DOCTYPE html>") and "<script" not in out
     assert _nodes(out[out.index("<svg"):out.index("</svg>") + 6])["train"].get("class").split()[-1] == "failed"
-    code, out, _ = _call(pipeline, capsys, "status", "--format", "json", "--store", str(store))
+    code, out, _ = call(pipeline, capsys, "status", "--format", "json", "--store", str(store))
     assert json.loads(out)["last_run"]["status"] == "failed"
 
 
 def test_lineage_svg_goes_back_to_the_data_file(package, store, capsys):
     pipeline = package.load()
     run_pipeline(pipeline, store=store)
-    code, out, _ = _call(pipeline, capsys, "lineage", "model", "--format", "svg", "--store", str(store))
+    code, out, _ = call(pipeline, capsys, "lineage", "model", "--format", "svg", "--store", str(store))
     assert code == 0
     _self_contained(out)
     root = ET.fromstring(out)

@@ -267,12 +267,43 @@ def _layout(nodes: list[_Node], edges: Sequence[tuple[str, str, str]]) -> tuple[
     return total + 2 * _PAD, height
 
 
+def _routes(nodes: list[_Node], edges: Sequence[tuple[str, str, str]]) -> list[tuple[str, str, str, str, float, float]]:
+    """``(from, to, label, path, label x, label y)`` per edge; long edges detour right of the boxes."""
+    by_id = {n.id: n for n in nodes}
+    out = []
+    detour = 0
+    for a, b, label in edges:
+        if a not in by_id or b not in by_id:
+            continue
+        src, dst = by_id[a], by_id[b]
+        between = [n for n in nodes if src.layer < n.layer < dst.layer]
+        if between:
+            # an edge over intermediate layers would cross their boxes: go round their right side
+            lane = max(n.x + n.width for n in between + [src, dst]) + 28 + 18 * detour
+            detour += 1
+            x1, y1 = src.x + src.width, src.y + _BOX_H / 2
+            x2, y2 = dst.x + dst.width + 2, dst.y + _BOX_H / 2
+            path = (f"M {x1:.1f} {y1:.1f} C {lane:.1f} {y1:.1f}, {lane:.1f} {y1:.1f}, {lane:.1f} {(y1 + y2) / 2:.1f} "
+                    f"S {lane:.1f} {y2:.1f}, {x2:.1f} {y2:.1f}")
+            # the label sits right of the lane, clear of the boxes it passes
+            out.append((a, b, label, path, lane + 8 + min(len(label), 36) * 3.1, (y1 + y2) / 2 + 4))
+            continue
+        x1, y1 = src.x + src.width / 2, src.y + _BOX_H
+        x2, y2 = dst.x + dst.width / 2, dst.y - 2
+        mid = (y1 + y2) / 2
+        path = f"M {x1:.1f} {y1:.1f} C {x1:.1f} {mid:.1f}, {x2:.1f} {mid:.1f}, {x2:.1f} {y2:.1f}"
+        out.append((a, b, label, path, (x1 + x2) / 2, mid + 4))
+    return out
+
+
 def _render(nodes: list[_Node], edges: Sequence[tuple[str, str, str]], title: str | None, legend: bool) -> str:
     width, height = _layout(nodes, edges)
+    routes = _routes(nodes, edges)
+    for _a, _b, label, _path, lx, _ly in routes:
+        width = max(width, lx + min(len(label), 36) * 3.1 + 12 + _PAD)
     top = 28 if title else 0
     bottom = 30 if legend else 0
-    width = max(width, 240.0 if legend else 0.0)
-    by_id = {n.id: n for n in nodes}
+    width = max(width, _PAD + 70.0 * len(STATUSES) if legend else 0.0, (len(title) * 8.0 + 2 * _PAD) if title else 0.0)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="nbp-graph" role="img" width="{width:.0f}" '
         f'height="{height + top + bottom:.0f}" viewBox="0 0 {width:.0f} {height + top + bottom:.0f}"'
@@ -286,20 +317,12 @@ def _render(nodes: list[_Node], edges: Sequence[tuple[str, str, str]], title: st
     if title:
         out.append(f'<text class="title" x="{_PAD}" y="20">{escape(title)}</text>')
     out.append(f'<g transform="translate(0,{top})">')
-    for a, b, label in edges:
-        if a not in by_id or b not in by_id:
-            continue
-        src, dst = by_id[a], by_id[b]
-        x1, y1 = src.x + src.width / 2, src.y + _BOX_H
-        x2, y2 = dst.x + dst.width / 2, dst.y - 2
-        mid = (y1 + y2) / 2
+    for a, b, label, path, lx, ly in routes:
         out.append(f'<g class="edge-group" data-from="{escape(a)}" data-to="{escape(b)}">'
                    f"<title>{escape(a)} → {escape(b)}: {escape(label)}</title>"
-                   f'<path class="edge" marker-end="url(#nbp-arrow)" '
-                   f'd="M {x1:.1f} {y1:.1f} C {x1:.1f} {mid:.1f}, {x2:.1f} {mid:.1f}, {x2:.1f} {y2:.1f}"/>')
+                   f'<path class="edge" marker-end="url(#nbp-arrow)" d="{path}"/>')
         if label:
             shown = label if len(label) <= 36 else label[:35] + "…"
-            lx, ly = (x1 + x2) / 2, mid + 4
             box = len(shown) * 6.2 + 8
             out.append(f'<rect class="label-bg" x="{lx - box / 2:.1f}" y="{ly - 11:.1f}" width="{box:.1f}" '
                        f'height="15" rx="3"/><text class="label" x="{lx:.1f}" y="{ly:.1f}" '
