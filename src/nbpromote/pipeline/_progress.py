@@ -103,11 +103,14 @@ def format_event(event: Mapping[str, Any]) -> str | None:
     if kind == "stage_finished":
         status = event.get("status")
         if status == "cached":
-            return f"{where}: cached{tail}"
-        why = "; ".join(event.get("reasons") or [])
+            return f"{where}: cached"
+        reasons = list(event.get("reasons") or [])
+        why = "; ".join(reasons)
         if status == "failed":
             return f"{where}: failed after {event.get('seconds', 0):.2f} s{f' ({why})' if why else ''}"
-        return f"{where}: ran in {event.get('seconds', 0):.2f} s{f' (reran: {why})' if why else ''}{tail}"
+        first = reasons and all(r.startswith(("first run", "forced by")) for r in reasons)
+        shown = f" ({why})" if first else f" (reran: {why})" if why else ""
+        return f"{where}: ran in {event.get('seconds', 0):.2f} s{shown}{tail}"
     if kind == "run_finished":
         return f"run {event['status']} in {event['seconds']:.2f} s"
     return None
