@@ -27,6 +27,7 @@ from ._values import (
     UNKNOWN_COLS,
     Coll,
     Cols,
+    Columns,
     Const,
     Data,
     Est,
@@ -155,6 +156,7 @@ class Facts:
     reads: list[ReadEvent] = field(default_factory=list)
     shell: list[ShellEvent] = field(default_factory=list)
     seeds: list[tuple[Site, str]] = field(default_factory=list)
+    skipped_seeds: list[tuple[Site, str]] = field(default_factory=list)  # seeds in cells tagged `skip`
     env: dict[str, Any] = field(default_factory=dict)
     errors: list[tuple[Site, str]] = field(default_factory=list)  # statements the walk gave up on
 
@@ -263,6 +265,7 @@ class _Analyzer:
         self.frames: list[_Frame] = []
         self.active: set[int] = set()
         self.seed_numpy = self.seed_random = self.seed_all = seeded
+        self.skipped = False  # the current cell is tagged `skip` (exploration the export drops)
         self.cuts: dict[tuple, list] = {}  # (cut split id, side) -> [(name, value bound, data before)]
         self._ids = itertools.count(1)
 
@@ -272,6 +275,7 @@ class _Analyzer:
             if cell.tree is None:
                 continue
             self.cell, self.offset = cell.index, cell.line_offset
+            self.skipped = "skip" in (getattr(cell, "tags", None) or ())
             for stmt in cell.tree.body:
                 try:
                     self.stmt(stmt)
@@ -676,6 +680,10 @@ class _Analyzer:
 
     def _comprehension(self, node: Any, elements: list[ast.AST]) -> Any:
         first_iter = self.expr(node.generators[0].iter)
+        if isinstance(first_iter, Columns) and len(node.generators) == 1 and isinstance(node, ast.ListComp):
+            filtered = _filter_columns(first_iter, node.generators[0], node.elt, self)
+            if filtered is not None:
+                return filtered
         names = {n for g in node.generators for n in _target_names(g.target)}
         with _Scope(self.env, {n: UNKNOWN for n in names}):
             self.loop += 1
@@ -722,6 +730,8 @@ class _Analyzer:
                 return receiver.evolve(cols=UNKNOWN_COLS, subset=False, fresh=False)
             if attr in {"iloc", "loc", "at", "iat"}:
                 return Indexer(receiver, attr)
+            if attr == "columns":
+                return Columns(receiver.cols)
             if (attr in K.DATA_ATTRIBUTES and attr not in _BUNCH_FIELDS) or attr.startswith("_"):
                 return UNKNOWN
             return self.column(receiver, attr)
@@ -777,6 +787,12 @@ class _Analyzer:
         return result.evolve(cut=(sid, side, _root_name(receiver_node)))
 
     def index_data(self, data: Data, key: Any) -> Any:
+        if isinstance(key, Columns):
+            # df[df.columns], df[other.columns.drop('y')]: the columns that index names.
+            kept = key.cols
+            cols = replace_cols(data.cols, selected=kept.selected, dropped=data.cols.dropped | kept.dropped,
+                                known=data.cols.known and kept.known)
+            return data.evolve(cols=cols, subset=False, fresh=False)
         columns = _strings(key)
         if columns is not None:
             if isinstance(key, Const):
@@ -946,7 +962,7 @@ class _Analyzer:
                      "from_records", "tensor", "Tensor", "from_numpy", "as_tensor", "TensorDataset", "DataLoader",
                      "DMatrix", "Dataset", "Pool", "to_categorical"}:
             return self.frame(short, args, kwargs)
-        if short in {"list", "tuple", "sorted", "reversed", "set"} and args and isinstance(args[0], Coll):
+        if short in {"list", "tuple", "sorted", "reversed", "set"} and args and isinstance(args[0], (Coll, Columns)):
             return args[0]
         if short == "zip" and args and all(isinstance(a, Coll) for a in args):
             count = min(len(a.items) for a in args)
@@ -981,12 +997,20 @@ class _Analyzer:
         elif method in {"run_line_magic", "run_cell_magic"} and texts:
             name, text = texts[0], texts[1] if len(texts) > 1 else ""
             self.facts.shell.append(ShellEvent(site, "magic", name, text))
-            if name == "promote" and text.split()[:1] == ["seed"]:
+            if name == "promote" and text.split()[:1] == ["seed"] and self.skipped:
+                self.facts.skipped_seeds.append((site, "%promote seed"))
+            elif name == "promote" and text.split()[:1] == ["seed"]:
                 self.seed_all = True
                 self.facts.seeds.append((site, "%promote seed"))
         return UNKNOWN
 
     def seed_call(self, dotted: str, short: str, site: Site) -> bool:
+        if self.skipped and (dotted in {"numpy.random.seed", "random.seed", "seed"} or short in K.SEEDERS
+                             or short in {"set_seed", "seed_everything", "set_random_seed", "seed_all", "set_seeds",
+                                          "fix_seed", "set_global_seed"}):
+            # A cell tagged `skip` is not exported: its seed does not seed the pipeline.
+            self.facts.skipped_seeds.append((site, dotted))
+            return True
         if dotted == "numpy.random.seed":
             self.seed_numpy = True
         elif dotted == "random.seed":
@@ -1299,6 +1323,8 @@ class _Analyzer:
             return self.data_method(receiver, method, args, kwargs, node, receiver_node)
         if isinstance(receiver, Indexer):
             return UNKNOWN
+        if isinstance(receiver, Columns):
+            return self.columns_method(receiver, method, args)
         if isinstance(receiver, Coll):
             if method == "items" and receiver.kind == "dict":
                 keys = receiver.keys or [UNKNOWN] * len(receiver.items)
@@ -1332,6 +1358,17 @@ class _Analyzer:
                 est.name = name
             return self.est_method(est, method, args, kwargs, node)
         return _merge(args + list(kwargs.values()))
+
+    def columns_method(self, columns: Columns, method: str, args: list) -> Any:
+        """``df.columns.drop('y')``, ``.difference(['y'])``, ``.tolist()``: still a known column set."""
+        if method in {"tolist", "to_list", "copy", "to_numpy", "unique"}:
+            return columns
+        names = _strings(args[0]) if args else None
+        if method in {"drop", "difference"} and names is not None:
+            return Columns(columns.cols.drop(set(names)))
+        if method in {"union", "append"} and names is not None and columns.cols.selected is not None:
+            return Columns(columns.cols.select(set(columns.cols.selected) | set(names)))
+        return UNKNOWN
 
     def est_method(self, est: Est, method: str, args: list, kwargs: dict, node: ast.Call) -> Any:
         site = self.site(node)
@@ -1396,8 +1433,15 @@ class _Analyzer:
             value = kwargs.get(key)
             if value is None:
                 continue
-            datas = [v for v in _flatten(value) if isinstance(v, Data)]
-            for data in datas[:1] if isinstance(value, Coll) and value.kind == "tuple" else datas[::2]:
+            # eval_set=[(X_val, y_val)], evals=[(dval, "val")], valid_sets=[dval], validation_data=(X, y):
+            # the first element of each pair is the watched set.
+            if isinstance(value, Coll) and value.kind == "tuple":
+                firsts = value.items[:1]
+            elif isinstance(value, Coll):
+                firsts = [item.items[0] if isinstance(item, Coll) and item.items else item for item in value.items]
+            else:
+                firsts = [value]
+            for data in [v for v in firsts if isinstance(v, Data)]:
                 if est.fit_rows and contained(data.rows, est.fit_rows):
                     continue  # the training set in the watch list
                 self.facts.evals.append(EvalEvent(est, data, UNKNOWN, site, f"fit({key}=...)", self.loop + 1,
@@ -1440,8 +1484,12 @@ class _Analyzer:
             result = self.stat_of(data, f".{method}()", site, rowwise=False) if data.rows else base
             if isinstance(result, Data):
                 result = result.evolve(stats=result.stats | stats)
-        elif method == "transform" and data.grouped:
+        elif method in {"transform", "rank"} and data.grouped:
             result = self.stat_of(data, ".groupby().transform()", site, rowwise=True)
+            if data.src and data.label != "train":
+                # A target encoding over all rows (df.groupby(k)[target].transform('mean') before the
+                # split): each row's feature holds its own label, and the test rows' labels too.
+                result = result.evolve(src=data.src)
         elif method == "groupby":
             result = base.evolve(grouped=True)
         elif method in {"rolling", "expanding", "ewm"}:
@@ -1521,11 +1569,15 @@ class _Analyzer:
         return result
 
     def drop(self, data: Data, base: Data, args: list, kwargs: dict) -> Data:
-        axis = kwargs.get("axis")
+        axis = kwargs.get("axis", args[1] if len(args) > 1 else None)  # df.drop(cols, 1): positional axis
         columns_axis = isinstance(axis, Const) and axis.value in (1, "columns")
         if "columns" in kwargs or columns_axis:
             target = kwargs.get("columns", args[0] if args else kwargs.get("labels", UNKNOWN))
             names = _strings(target)
+            if names is None and isinstance(target, Columns):
+                kept = target.cols
+                if kept.known and kept.selected is not None:
+                    names = sorted(kept.selected)
             if names is None:
                 return base.evolve(cols=UNKNOWN_COLS)
             return base.evolve(cols=data.cols.drop(set(names)))
@@ -1563,6 +1615,27 @@ class _Scope:
 
 _LOWER = (ast.Lt, ast.LtE, ast.Eq, ast.In)
 _UPPER = (ast.Gt, ast.GtE, ast.NotEq, ast.NotIn)
+
+
+def _filter_columns(columns: Columns, generator: ast.comprehension, elt: ast.AST, analyzer: Any) -> Columns | None:
+    """``[c for c in df.columns if c != 'y']`` / ``if c not in ['y', 'id']``: a column set."""
+    if not (isinstance(generator.target, ast.Name) and isinstance(elt, ast.Name) and elt.id == generator.target.id):
+        return None
+    cols = columns.cols
+    for condition in generator.ifs:
+        if not (isinstance(condition, ast.Compare) and len(condition.ops) == 1
+                and isinstance(condition.left, ast.Name) and condition.left.id == elt.id):
+            return None
+        names = _strings(analyzer.expr(condition.comparators[0]))
+        if names is None:
+            return None
+        if isinstance(condition.ops[0], (ast.NotEq, ast.NotIn)):
+            cols = cols.drop(set(names))
+        elif isinstance(condition.ops[0], (ast.Eq, ast.In)):
+            cols = cols.select(set(names))
+        else:
+            return None
+    return Columns(cols)
 
 
 def _cut_rows(data: Data, sid: tuple, side: str) -> Data:
