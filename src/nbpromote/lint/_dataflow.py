@@ -265,6 +265,7 @@ class _Analyzer:
         self.frames: list[_Frame] = []
         self.active: set[int] = set()
         self.seed_numpy = self.seed_random = self.seed_all = seeded
+        self.scopes: list[_Scope] = []  # function scopes being analysed (their saved outer bindings)
         self.skipped = False  # the current cell is tagged `skip` (exploration the export drops)
         self.cuts: dict[tuple, list] = {}  # (cut split id, side) -> [(name, value bound, data before)]
         self._ids = itertools.count(1)
@@ -410,7 +411,7 @@ class _Analyzer:
                 current = self.env.get(target.value.id)
                 columns = _strings(self.expr(target.slice))
                 if isinstance(current, Data) and columns:
-                    self.env[target.value.id] = current.evolve(cols=current.cols.drop(set(columns)))
+                    self.mutate(target.value.id, current.evolve(cols=current.cols.drop(set(columns))))
 
     # -- binding --------------------------------------------------------------------------------
     def assign(self, target: ast.AST, value: Any, augmented: bool = False) -> None:
@@ -435,7 +436,7 @@ class _Analyzer:
             root = _root_name(target)
             if root is not None and isinstance(self.env.get(root), Data) and isinstance(value, Data):
                 current = self.env[root]
-                self.env[root] = current.evolve(stats=current.stats | value.stats)
+                self.mutate(root, current.evolve(stats=current.stats | value.stats))
         elif isinstance(target, ast.Starred):
             self.assign(target.value, UNKNOWN)
 
@@ -450,7 +451,7 @@ class _Analyzer:
                     current.keys = (current.keys or []) + [key]
                 return
             if isinstance(current, Data):
-                self.env[name] = self.set_columns(current, _strings(key), value)
+                self.mutate(name, self.set_columns(current, _strings(key), value))
             return
         # df.loc[mask, 'col'] = …, df['a']['b'] = …: statistics flow into the frame.
         root = _root_name(target)
@@ -459,7 +460,7 @@ class _Analyzer:
             columns = None
             if isinstance(key, Coll) and key.kind == "tuple" and len(key.items) == 2:
                 columns = _strings(key.items[1])
-            self.env[root] = self.set_columns(current, columns, value)
+            self.mutate(root, self.set_columns(current, columns, value))
 
     def set_columns(self, frame: Data, columns: list[str] | None, value: Any) -> Data:
         stats = frame.stats | (value.stats if isinstance(value, Data) else frozenset())
@@ -484,6 +485,22 @@ class _Analyzer:
         elif isinstance(value, Est) and value.name is None:
             value.name = name
         self.env[name] = value
+
+    def mutate(self, name: str, value: Any) -> None:
+        """``name``'s object changed in place (``df[col] = …``, ``inplace=True``): every other name
+        bound to the same object — a function's parameter, the caller's variable, an alias — sees the
+        change, as in Python."""
+        old = self.env.get(name)
+        self.env[name] = value
+        if not isinstance(old, Data):
+            return
+        for key, bound in list(self.env.items()):
+            if bound is old:
+                self.env[key] = value
+        for scope in self.scopes:
+            for key, saved in scope.saved.items():
+                if saved is old:
+                    scope.saved[key] = value
 
     def relabel(self, name: str, data: Data) -> Data:
         if data.cut is not None and data.rows:
@@ -1293,7 +1310,8 @@ class _Analyzer:
         call_site = self.site(node)
         first_eval = len(self.facts.evals)
         frame = _Frame()
-        with _Scope(self.env, {n: bindings.get(n, UNKNOWN) for n in local_names}):
+        with _Scope(self.env, {n: bindings.get(n, UNKNOWN) for n in local_names}) as scope:
+            self.scopes.append(scope)
             self.cell, self.offset = func.cell, func.offset
             self.depth += 1
             self.active.add(key)
@@ -1301,6 +1319,7 @@ class _Analyzer:
             try:
                 self.body(fn.body)
             finally:
+                self.scopes.pop()
                 self.frames.pop()
                 self.active.discard(key)
                 self.depth -= 1
@@ -1507,7 +1526,7 @@ class _Analyzer:
         elif method == "pop":
             columns = _strings(args[0]) if args else None
             if columns and isinstance(receiver_node, ast.Name):
-                self.env[receiver_node.id] = data.evolve(cols=data.cols.drop(set(columns)))
+                self.mutate(receiver_node.id, data.evolve(cols=data.cols.drop(set(columns))))
                 return self.column(data, columns[0])
             return base.evolve(cols=UNKNOWN_COLS)
         elif method == "filter":
@@ -1558,13 +1577,13 @@ class _Analyzer:
             return UNKNOWN
         if _is_true(kwargs.get("inplace")) and isinstance(result, Data):
             if isinstance(receiver_node, ast.Name):
-                self.env[receiver_node.id] = result.evolve(subset=False)
+                self.mutate(receiver_node.id, result.evolve(subset=False))
             elif isinstance(receiver_node, ast.Subscript) and isinstance(receiver_node.value, ast.Name):
                 # df["Age"].fillna(df["Age"].median(), inplace=True): the frame's column changes.
                 frame = self.env.get(receiver_node.value.id)
                 columns = _strings(self.expr(receiver_node.slice))
                 if isinstance(frame, Data) and columns:
-                    self.env[receiver_node.value.id] = self.set_columns(frame, columns, result)
+                    self.mutate(receiver_node.value.id, self.set_columns(frame, columns, result))
             return UNKNOWN
         return result
 
