@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import ast
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -356,11 +357,28 @@ class _Analyzer:
         iterable = self.expr(node.iter)
         self.loop += 1
         try:
+            if _carried(node):
+                # A value made late in one iteration and read early in the next (best = …, X = f(X)):
+                # one silent pass reaches the fixed point the abstract values can take, then the
+                # recorded pass sees them.
+                with self.silent():
+                    self.bind_iter(node.target, iterable)
+                    self.body(node.body)
             self.bind_iter(node.target, iterable)
             self.body(node.body)
         finally:
             self.loop -= 1
         self.body(node.orelse)
+
+    @contextmanager
+    def silent(self) -> Iterator[None]:
+        """Run without recording facts (the first pass over a loop body)."""
+        lengths = {name: len(value) for name, value in vars(self.facts).items() if isinstance(value, list)}
+        try:
+            yield
+        finally:
+            for name, length in lengths.items():
+                del getattr(self.facts, name)[length:]
 
     s_AsyncFor = s_For
 
@@ -374,9 +392,28 @@ class _Analyzer:
         self.body(node.orelse)
 
     def s_If(self, node: ast.If) -> None:
-        self.expr(node.test)
+        test = self.expr(node.test)
+        if isinstance(test, Const) and isinstance(test.value, (bool, int, str, type(None))):
+            # A condition known in this call context (kind == 'scaled' with kind bound by the caller).
+            self.body(node.body if test.value else node.orelse)
+            return
+        # Both branches may run: analyse each from the same state, then join what they bound.
+        before = dict(self.env)
         self.body(node.body)
+        after_body = dict(self.env)
+        self.env.clear()
+        self.env.update(before)
         self.body(node.orelse)
+        for name in set(after_body) | set(self.env):
+            a, b = after_body.get(name, _ABSENT), self.env.get(name, _ABSENT)
+            if a is b:
+                continue
+            if b is _ABSENT:
+                self.env[name] = a
+            elif a is _ABSENT or b is not before.get(name, _ABSENT):
+                self.env[name] = _join(a, b) if a is not _ABSENT else b
+            else:
+                self.env[name] = a  # only the body rebound it
 
     def s_With(self, node: ast.With) -> None:
         for item in node.items:
@@ -663,6 +700,9 @@ class _Analyzer:
 
     def e_Compare(self, node: ast.Compare) -> Any:
         values = [self.expr(node.left)] + [self.expr(c) for c in node.comparators]
+        folded = _fold_compare(node.ops, values)
+        if folded is not None:
+            return folded
         self.mark_scored(values)
         return _merge(values)
 
@@ -1634,6 +1674,50 @@ class _Scope:
 
 _LOWER = (ast.Lt, ast.LtE, ast.Eq, ast.In)
 _UPPER = (ast.Gt, ast.GtE, ast.NotEq, ast.NotIn)
+
+
+_ABSENT = object()
+
+
+def _join(a: Any, b: Any) -> Any:
+    """The value of a name after ``if``/``else`` bound it to ``a`` on one side and ``b`` on the other."""
+    if isinstance(a, Data) and isinstance(b, Data):
+        joined = _merge([a, b])
+        return joined.evolve(cols=a.cols if a.cols == b.cols else b.cols if not a.cols.known else a.cols)
+    if isinstance(b, Data) or b is UNKNOWN:
+        return a if isinstance(a, Data) and b is UNKNOWN else b
+    return b
+
+
+def _fold_compare(ops: list, values: list) -> Const | None:
+    """``'scaled' == 'scaled'``, ``3 > 2``: comparisons of constants, so a branch can be decided."""
+    if len(ops) != 1 or not all(isinstance(v, Const) for v in values):
+        return None
+    left, right = values[0].value, values[1].value
+    if not all(isinstance(v, (bool, int, float, str, type(None))) for v in (left, right)):
+        return None
+    try:
+        result = {ast.Eq: lambda: left == right, ast.NotEq: lambda: left != right,
+                  ast.Is: lambda: left is right, ast.IsNot: lambda: left is not right,
+                  ast.Lt: lambda: left < right, ast.LtE: lambda: left <= right,
+                  ast.Gt: lambda: left > right, ast.GtE: lambda: left >= right}.get(type(ops[0]))
+        return Const(bool(result())) if result is not None else None
+    except TypeError:
+        return None
+
+
+def _carried(loop: ast.For) -> bool:
+    """Whether the loop body reads a name it also assigns (other than the loop variables)."""
+    targets = set(_target_names(loop.target))
+    stored: set[str] = set()
+    loaded: set[str] = set()
+    for stmt in loop.body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name):
+                (stored if isinstance(node.ctx, ast.Store) else loaded).add(node.id)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                loaded.add(node.target.id)
+    return bool((stored & loaded) - targets)
 
 
 def _filter_columns(columns: Columns, generator: ast.comprehension, elt: ast.AST, analyzer: Any) -> Columns | None:
