@@ -591,7 +591,7 @@ class _Analyzer:
             return
         if isinstance(iterable, Data):
             # Rows of a frame/array/DataLoader one batch at a time: each element holds those rows.
-            row_batch = iterable.evolve(subset=False, fresh=False, cut=None, preds=iterable.preds)
+            row_batch = iterable.evolve(subset=False, fresh=False, cut=None, grouped=False, part=True)
             for bound in _target_names(target):
                 self.env[bound] = row_batch
             return
@@ -1230,6 +1230,8 @@ class _Analyzer:
         y_true = args[0]
         if not isinstance(y_true, Data) or not node.args or not isinstance(node.args[0], ast.Name):
             return
+        if y_true.label != "test":
+            return  # out-of-fold scores over all training labels, per seed or fold: not a held-out set
         self.facts.evals.append(EvalEvent(_METRIC, y_true, UNKNOWN, site, short, self.loop, frozenset(),
                                           frozenset(), node.args[0].id, scored=True))
 
@@ -1311,8 +1313,10 @@ class _Analyzer:
             return result.evolve(cols=cols)
         from ._values import overlap
 
-        if short != "concat" and self.loop:
-            return result  # np.vstack of one sample's pieces while building features row by row
+        if self.loop:
+            # Inside a loop the pieces are usually different groups (df_out = concat([df_out, part]) per
+            # location) or one sample's parts (np.vstack while building features row by row).
+            return result
         for a, b in itertools.combinations(datas, 2):
             # The same rows twice (a frame with itself or with a filtered part of itself) is
             # duplication; two filtered parts (a sample of each class) may well be disjoint.
