@@ -40,6 +40,8 @@ def to_text(report: LintReport) -> str:
             if f.excerpt:
                 lines.append(f"      > {f.excerpt}")
             lines.append(f"      fix: {f.fix}")
+            if f.runtime:
+                lines.append(f"      run: {f.runtime['evidence']}")
     s = report.summary()
     lines.append(
         f"{s['findings']} finding(s): {s['errors']} error(s), {s['warnings']} warning(s), "
