@@ -191,3 +191,15 @@ def test_rows_edited_after_a_load_are_still_caught(live, raw, db_url, tmp_path):
     with pytest.raises(ArtifactIntegrityError, match="signed audit log registered"):
         live.load(NAME)
     assert not marker.exists()
+
+
+def test_without_signing_every_write_the_unsigned_registry_events_are_reported(db_url, trained):
+    with open_registry(db_url, checkpoint_on_write=False) as reg:
+        for key in ("v1", "v2"):
+            reg.register(NAME, trained["models"][key], metrics=trained["metrics"][key], lineage=LINEAGE)
+        result = reg.audit.verify(settle=0)  # the first record is always signed; the second is not
+        assert not result.ok and (result.signed_size, result.unsigned_registry_events) == (1, 1)
+        with pytest.raises(AuditTamperedError, match="unsigned tail"):
+            reg.load(NAME, 2)
+        reg.audit.checkpoint()
+        assert reg.verify(strict=True).ok and reg.load(NAME, 2) is not None

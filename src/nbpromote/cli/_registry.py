@@ -23,7 +23,8 @@ __all__ = ["registry", "audit"]
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     func = format_option()(func)
     func = click.option("--db", type=click.Path(dir_okay=False), default=None,
-                        help="Registry database (default: $NBPROMOTE_REGISTRY, pyproject, .nbpromote/registry.db).")(func)
+                        help="Registry: a SQLite file or a postgresql:// URL (default: $NBPROMOTE_REGISTRY, pyproject, "
+                             ".nbpromote/registry.db).")(func)
     return func
 
 

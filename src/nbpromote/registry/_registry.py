@@ -158,7 +158,10 @@ class Registry(RegistryBackend):
         ``checkpoint_every``, ``signer``).
     checkpoint_on_write : bool, default=True
         Sign a checkpoint after every registry write (so registry events never sit in an unsigned
-        tail, and :meth:`load` never has to refuse a version whose registration is unsigned).
+        tail, and :meth:`load` never has to refuse a version whose registration is unsigned). With
+        False, writes are signed only every ``checkpoint_every`` records; until then ``verify``
+        reports the unsigned registry events as a failure and ``load`` refuses the versions they
+        concern (sign with ``nbpromote audit checkpoint``).
     artifact_root : str or Path or None, default=None
         Where artifacts are stored: default beside a SQLite database; for PostgreSQL
         ``$NBPROMOTE_REGISTRY_ARTIFACTS``, else ``$NBPROMOTE_HOME`` (use a shared filesystem).
