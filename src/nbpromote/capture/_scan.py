@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..lint import _knowledge as _K
+from .. import knowledge as _K
 
 __all__ = ["CellScan", "scan_cell", "READ_FUNCTIONS", "RANDOM_ESTIMATORS"]
 
 #: Calls whose first argument (or ``path=``/``filepath_or_buffer=``/``file=``) is a file read.
-READ_FUNCTIONS = _K.READERS | {"open", "load"}
+READ_FUNCTIONS = _K.FILE_READERS
 _PATH_KEYWORDS = frozenset({"filepath_or_buffer", "path", "path_or_buf", "io", "file", "fname", "filename"})
 _WRITE_MODES = frozenset("wax+")
 

@@ -78,20 +78,31 @@ def suggest_tags(notebook: Path, write: bool, output_format: str, json_flag: boo
 @click.option("--version", "version", default=None, help="Package version X.Y.Z (default: bump on change).")
 @click.option("--force", is_flag=True, help="Replace a previous export of this notebook in the directory.")
 @click.option("--allow-findings", is_flag=True, help="Export even if the linter reports errors.")
+@click.option("--target", "targets", multiple=True, type=click.Choice(["package", "airflow", "kubeflow"]),
+              help="Also write an orchestrator definition beside the package (repeatable): an Airflow DAG "
+                   "file, or a Kubeflow Pipelines pipeline (compiled when kfp is installed).")
+@click.option("--image", default=None, help="Container image of the Kubeflow steps (default NAME:VERSION).")
 @format_option()
 def export(notebook: Path, out_dir: Path | None, name: str | None, version: str | None, force: bool,
-           allow_findings: bool, output_format: str, json_flag: bool) -> None:
+           allow_findings: bool, targets: tuple[str, ...], image: str | None, output_format: str,
+           json_flag: bool) -> None:
     """Export the tagged NOTEBOOK as a pipeline package."""
-    from ..export import export_notebook
+    from ..export import export_notebook, write_targets
 
     result = export_notebook(notebook, out_dir, name=name, version=version, force=force,
                              allow_findings=allow_findings)
+    orchestrators = write_targets(result, [t for t in targets if t != "package"], image=image)
     if resolve_format(output_format, json_flag) == "json":
-        emit_json(result.to_dict())
+        emit_json({**result.to_dict(), "targets": [t.to_dict() for t in orchestrators]})
         return
+    for target in orchestrators:
+        for warning in target.warnings:
+            click.echo(f"warning: {warning}", err=True)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     bumped = f" (was {result.previous_version})" if result.previous_version not in (None, result.version) else ""
     click.echo(f"exported {result.name} {result.version}{bumped} → {result.package_dir}")
     click.echo("stages: " + " → ".join(s.name for s in result.plan.stages))
     click.echo(f"run it: cd {result.package_dir} && python -m {result.name} run")
+    for target in orchestrators:
+        click.echo(f"{target.target}: " + ", ".join(target.files))

@@ -12,6 +12,7 @@ from ._package import (
     export_notebook,
     package_name,
 )
+from ._orchestrators import TARGETS, OrchestratorGraph, TargetResult, orchestrator_graph, write_targets
 from ._params import Param, parse_parameters
 from ._plan import ROLE_NAMES, StagePlan, StageSpec, plan_stages
 from ._suggest import TagSuggestion, apply_suggestions, suggest_tags
@@ -20,6 +21,9 @@ from ._templates import templates_dir
 
 __all__ = [
     "EXPORT_METADATA",
+    "OrchestratorGraph",
+    "TARGETS",
+    "TargetResult",
     "ExportResult",
     "Param",
     "ROLE_NAMES",
@@ -36,4 +40,6 @@ __all__ = [
     "plan_stages",
     "suggest_tags",
     "templates_dir",
+    "orchestrator_graph",
+    "write_targets",
 ]

@@ -12,7 +12,7 @@ from importlib import import_module
 from typing import Any
 
 # Public name -> private module. Imported on first use, so the knowledge tables
-# (`nbpromote.lint._knowledge`, also read by capture in every kernel) load without nbformat.
+# (`nbpromote.knowledge`) stay importable without nbformat.
 _EXPORTS = {
     "lint_cells": "_api", "lint_notebook": "_api", "lint_paths": "_api",
     "LintConfig": "_config", "suppressions": "_config",

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import _knowledge as K
+from .. import knowledge as K
 from ._values import (
     UNKNOWN,
     UNKNOWN_COLS,

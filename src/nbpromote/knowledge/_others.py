@@ -1,0 +1,25 @@
+"""Smaller libraries: category_encoders, UMAP, pickling/loading modules, sqlite, standard I/O."""
+
+from __future__ import annotations
+
+from ._model import Library, names
+
+CATEGORY_ENCODERS = Library(
+    name="category_encoders",
+    roots=frozenset({"category_encoders"}),
+    transformers=names("""
+        TargetEncoder CatBoostEncoder WOEEncoder MEstimateEncoder LeaveOneOutEncoder JamesSteinEncoder
+        GLMMEncoder QuantileEncoder SummaryEncoder OrdinalEncoder OneHotEncoder BinaryEncoder CountEncoder
+        HashingEncoder BaseNEncoder HelmertEncoder SumEncoder BackwardDifferenceEncoder PolynomialEncoder
+    """),
+    column_changing=names("OneHotEncoder BinaryEncoder HashingEncoder BaseNEncoder HelmertEncoder SumEncoder "
+                          "BackwardDifferenceEncoder PolynomialEncoder"),
+)
+
+UMAP = Library(name="umap", roots=frozenset({"umap"}), transformers=names("UMAP"),
+               column_changing=names("UMAP"), random_state_classes=names("UMAP"))
+
+#: ``load``/``open`` count as reads only from these modules (``json.load(f)`` reads a handle).
+LOAD_MODULES = names("numpy joblib torch pickle dill h5py builtins cloudpickle")
+#: Other reading functions, wherever they come from.
+GENERIC_READERS = names("load_workbook imread read_text read_bytes")
