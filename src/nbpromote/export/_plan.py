@@ -41,6 +41,7 @@ import nbformat
 
 from ..errors import ExportError, NbpromoteError, SerializationError, StageGraphError
 from ..notebook import CodeCell, cell_names, code_cells, load_notebook
+from ._metrics import METRICS_VAR, RECORD, RECORD_IMPORT, analyse_metrics, instrument_cell
 from ._neutralise import Neutralised, neutralise, plot_aliases, share_imports
 from ._params import Param, parse_parameters
 from ._tags import STAGE_NAME, parse_tags
@@ -138,6 +139,8 @@ class StagePlan:
     roles: dict[str, str]
     seed: int | None
     warnings: list[str] = field(default_factory=list)
+    model_notes: list[str] = field(default_factory=list)
+    metric_stages: list[str] = field(default_factory=list)
 
     def stage(self, name: str) -> StageSpec:
         for spec in self.stages:
@@ -229,6 +232,8 @@ class _Walk:
         return _located(StageGraphError, message, hint=hint, notebook=self.notebook, cell=cell)
 
     def read(self, spec: StageSpec, cell: CodeCell, var: str, line: int) -> None:
+        if var == METRICS_VAR:
+            return  # the stage's own metrics dict (see _metrics)
         current = self.binding.get(var)
         if current is not None and current[0] == spec.name:
             return  # the stage's own binding
@@ -456,6 +461,18 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
     all_trees = [c.tree for c in cells if c.tree is not None]
     plots = plot_aliases(all_trees)
     params = {p.name: p for p in (parse_parameters(parameters, notebook=notebook) if parameters else [])}
+    # Metric computations record into the stage's metrics before display code is neutralised
+    # (a printed accuracy_score(...) is a metric, not a print to drop).
+    metric_plan = analyse_metrics(sorted((c for cs in stage_cells.values() for c in cs), key=lambda c: c.index))
+    metric_stages: list[str] = []
+    for stage_name in order:
+        instrumented = []
+        for cell in stage_cells[stage_name]:
+            cell, changed = instrument_cell(cell, metric_plan)
+            if changed and stage_name not in metric_stages:
+                metric_stages.append(stage_name)
+            instrumented.append(cell)
+        stage_cells[stage_name] = instrumented
 
     shared = [neutralise(c, plots, notebook=notebook) for c in shared_cells]
     specs = {s: StageSpec(s, [neutralise(c, plots, notebook=notebook) for c in stage_cells[s]]) for s in order}
@@ -475,9 +492,12 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
     shared_names: set[str] = set()
     for n in shared:
         shared_names.update(cell_names(n.tree).defines)
+    stage_imports = {name for cs in stage_cells.values() for c in cs if c.tree is not None
+                      for name in _import_names(c.tree)}
     for n in shared:
         # common.py is imported by every stage: it cannot see params or values stages produce.
-        foreign = sorted(set(cell_names(n.tree).uses) - shared_names)
+        # Modules imported in stage cells are hoisted into common.py, so a function may use them.
+        foreign = sorted(set(cell_names(n.tree).uses) - shared_names - stage_imports)
         if foreign:
             raise StageGraphError(
                 f"{_where(n.cell)} is shared (imports/functions) but reads {', '.join(f'`{v}`' for v in foreign)} "
@@ -487,6 +507,9 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
                 "or tag the cell as a stage.", notebook=notebook, cell=n.cell.index, cell_id=n.cell.cell_id,
             )
     hoisted: list[str] = []
+    if metric_stages:
+        shared_names.add(RECORD)
+        hoisted.append(RECORD_IMPORT)
     for spec in specs.values():
         for n in spec.cells:
             shared_names.update(_import_names(n.tree))
@@ -506,6 +529,7 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
             later_defs.setdefault(var, []).append((index, stage_of[index]))
 
     walk = _Walk(notebook, params, shared_names, skipped_defs, later_defs)
+    model_notes: list[str] = []
     gates = {name: spec.cells[-1].cell.index for name, spec in specs.items() if _is_gate(spec)}
     imports_of = {n.cell.index: _import_names(n.tree) for spec in specs.values() for n in spec.cells}
     for n in sorted((n for spec in specs.values() for n in spec.cells), key=lambda n: n.cell.index):
@@ -537,8 +561,11 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
                 if var not in spec.common:
                     spec.common.append(var)
         spec.cells = [share_imports(n) for n in spec.cells]
-    roles = _detect_roles(specs, walk)
+    roles = _detect_roles(specs, walk, metric_plan.model)
     _name_artifacts(specs, walk, roles, set(params) | shared_names)
+    _bind_metrics(specs, metric_stages, roles, walk)
+    if metric_plan.explanation and metric_stages:
+        model_notes.append(metric_plan.explanation)
     _check_serialisable(specs, notebook)
     for stage, upstream in prev.items():
         for name in upstream:
@@ -549,15 +576,19 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
     ordered = _toposort(specs, notebook)
     seed = _seed_from_cells(cells, params)
     return StagePlan(notebook, ordered, list(params.values()), parameters, shared, hoisted,
-                     [c.index for c in skipped], roles, seed, warnings)
+                     [c.index for c in skipped], roles, seed, warnings, model_notes=model_notes,
+                     metric_stages=metric_stages)
 
 
-def _detect_roles(specs: dict[str, StageSpec], walk: _Walk) -> dict[str, str]:
-    """Role → variable: by name first, then by what the cells do (``.fit`` receiver, score dicts)."""
+def _detect_roles(specs: dict[str, StageSpec], walk: _Walk, scored: str | None = None) -> dict[str, str]:
+    """Role → variable: the model is the estimator whose held-out predictions the metrics score;
+    without metric calls, a variable named ``model``, else the last ``.fit`` receiver."""
     roles: dict[str, str] = {}
     for role, var in ROLE_NAMES.items():
-        if var in walk.binding:
+        if var in walk.binding and role != "metrics":
             roles[role] = var
+    if scored is not None and scored in walk.binding:
+        roles["model"] = scored
     if "model" not in roles:
         fitted: list[str] = []
         for spec in specs.values():
@@ -574,20 +605,8 @@ def _detect_roles(specs: dict[str, StageSpec], walk: _Walk) -> dict[str, str]:
                         fitted.append(node.targets[0].id)  # model = Pipeline(...).fit(X, y)
         if fitted:
             roles["model"] = fitted[-1]
-    if "metrics" not in roles:
-        evaluate = specs.get("evaluate") or list(specs.values())[-1]
-        candidates = []
-        for n in evaluate.cells:
-            for stmt in n.tree.body:
-                if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-                        and isinstance(stmt.targets[0], ast.Name)
-                        and (isinstance(stmt.value, (ast.Dict, ast.DictComp))
-                             or (isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Name)
-                                 and stmt.value.func.id == "dict"))):
-                    candidates.append(stmt.targets[0].id)
-        preferred = [c for c in candidates if "metric" in c.lower() or "score" in c.lower()]
-        if preferred or candidates:
-            roles["metrics"] = (preferred or candidates)[-1]
+    if "metrics" in walk.binding:
+        roles["metrics"] = "metrics"  # a dict the notebook builds itself (used when no metric call is found)
     return roles
 
 
@@ -615,6 +634,38 @@ def _name_artifacts(specs: dict[str, StageSpec], walk: _Walk, roles: dict[str, s
     for role, var in list(roles.items()):
         if var in walk.binding:
             roles[role] = artifact[(walk.binding[var][0], var)]
+
+
+def _bind_metrics(specs: dict[str, StageSpec], metric_stages: list[str], roles: dict[str, str], walk: _Walk) -> None:
+    """The recorded metrics become outputs: ``metrics`` from the last stage that computes some,
+    which also takes every earlier metric stage's (``metrics_<stage>``) and merges them."""
+    if not metric_stages:
+        return
+    taken = {a for spec in specs.values() for a, _v in spec.outputs}
+    final_name = "metrics" if "metrics" not in taken else "recorded_metrics"
+    last = specs[metric_stages[-1]]
+    for name in metric_stages[:-1]:
+        spec = specs[name]
+        if last.name in _upstream_closure(specs, name):
+            continue  # would form a cycle; that stage's figures stay its own
+        artifact = f"metrics_{name}"
+        spec.outputs.append((artifact, METRICS_VAR))
+        last.inputs.append((artifact, f"{METRICS_VAR}_{name}"))
+        if name not in last.upstream:
+            last.upstream.append(name)
+    last.outputs.append((final_name, METRICS_VAR))
+    roles["metrics"] = final_name
+
+
+def _upstream_closure(specs: dict[str, StageSpec], name: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        for up in specs[todo.pop()].upstream:
+            if up in specs and up not in seen:
+                seen.add(up)
+                todo.append(up)
+    return seen
 
 
 def _bound_order(spec: StageSpec, walk: _Walk) -> list[str]:
