@@ -325,6 +325,20 @@ def instrument_cell(cell: CodeCell, plan: MetricPlan) -> tuple[CodeCell, bool]:
         if not found:
             continue
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                and isinstance(stmt.value, ast.Dict):
+            # scores = {"accuracy": accuracy_score(…), "auc": …}: the notebook's own names win.
+            target = stmt.targets[0].id
+            inside = {id(n) for n, _k in found}
+            records = []
+            for key, value in zip(stmt.value.keys, stmt.value.values):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str) \
+                        and any(id(n) in inside for n in ast.walk(value)):
+                    records.append(f"{RECORD}({METRICS_VAR}, {target}[{key.value!r}], 'name', name={key.value!r})")
+            if records:
+                cut = stmt.end_col_offset  # type: ignore[assignment]
+                lines[last] = lines[last][:cut] + "; " + "; ".join(records) + lines[last][cut:]  # type: ignore[index]
+                changed = True
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
                 and len(found) == 1:
             node, _kind = found[0]
             site = sites[(getattr(node, "lineno", 0), getattr(node, "col_offset", 0))]

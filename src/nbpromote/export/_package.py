@@ -348,16 +348,21 @@ def _stage_context(spec: StageSpec, params: dict[str, Any], unused: set[str] = f
         code = n.python.rstrip("\n")
         blocks.append({"index": n.cell.index, "cell_id": n.cell.cell_id, "lines": max(1, code.count("\n") + 1),
                        "code": indent_code(code) if code.strip() else "    pass"})
-    records = any(var == METRICS_VAR for _a, var in spec.outputs)
+    records = any(var == METRICS_VAR for _a, var in spec.outputs) or spec.merge_into is not None
     merged = [var for _a, var in spec.inputs if var.startswith(METRICS_VAR + "_")]
+    if spec.merge_into:
+        merge = f"{spec.merge_into} = {{{''.join(f'**{v}, ' for v in merged)}**{METRICS_VAR}, **{spec.merge_into}}}"
+    elif merged:
+        merge = f"{METRICS_VAR} = {{{', '.join(f'**{v}' for v in merged)}, **{METRICS_VAR}}}"
+    else:
+        merge = ""
     items = [f"{artifact!r}: {var}" for artifact, var in spec.outputs]
     returns = "{" + ", ".join(items) + "}" if len(items) <= 2 else "{\n" + "".join(f"        {i},\n" for i in items) + "    }"
     return {
         "name": spec.name, "signature": signature, "aliases": aliases, "blocks": blocks,
         "returns": returns, "common": sorted(set(spec.common) - unused - {METRICS_VAR}),
         "metrics_init": f"{METRICS_VAR} = {{}}  # metrics the stage computes (nbpromote._metrics.record)" if records else "",
-        "metrics_merge": (f"{METRICS_VAR} = {{{', '.join(f'**{v}' for v in merged)}, **{METRICS_VAR}}}"
-                          if records and merged else ""),
+        "metrics_merge": merge,
         "inputs": [a for a, _v in spec.inputs], "outputs": [a for a, _v in spec.outputs],
         "params": list(spec.params), "cell_list": ", ".join(str(n.cell.index) for n in spec.cells),
     }

@@ -44,13 +44,15 @@ from ..notebook import CodeCell, cell_names, code_cells, load_notebook
 from ._metrics import METRICS_VAR, RECORD, RECORD_IMPORT, analyse_metrics, instrument_cell
 from ._neutralise import Neutralised, neutralise, plot_aliases, share_imports
 from ._params import Param, parse_parameters
-from ._tags import STAGE_NAME, parse_tags
+from ._tags import KALE_KEPT, STAGE_NAME, parse_tags, stage_tag_word
 
 __all__ = ["StagePlan", "StageSpec", "plan_stages", "ROLE_NAMES"]
 
 #: Output names that fill the runtime's roles when a stage produces them.
 ROLE_NAMES = {"model": "model", "metrics": "metrics", "reference": "X_train", "target": "y_train",
               "holdout_X": "X_test", "holdout_y": "y_test"}
+#: nbdev's directive for a cell that is not run (``#| eval: false``).
+NBDEV_EVAL_FALSE = re.compile(r"^\s*#\|\s*eval\s*:\s*false\s*$", re.IGNORECASE | re.MULTILINE)
 _SEED_MAGIC = re.compile(r"^\s*%promote\s+seed\s+(?:(\d+)|\{(\w+)\})", re.MULTILINE)
 #: Names a stage module may not take: they are taken in the generated package or pipeline.py.
 _RESERVED = frozenset({"run", "common", "pipeline", "stages", "Path", "Pipeline", "Stage", "PIPELINE"})
@@ -84,6 +86,8 @@ class StageSpec:
     params: list[str] = field(default_factory=list)
     common: list[str] = field(default_factory=list)
     upstream: list[str] = field(default_factory=list)
+    #: The notebook's own metrics variable the recorded metrics merge into (see _bind_metrics).
+    merge_into: str | None = None
 
     @property
     def first_index(self) -> int:
@@ -337,13 +341,18 @@ def _collect_cells(nb: nbformat.NotebookNode, notebook: str | None) -> tuple[
                 "(or is parameters/imports/functions/skip).", hint="Keep one of them.",
                 notebook=notebook, cell=cell.index, cell_id=cell.cell_id,
             )
+        kept = [t for t in cell.tags if t.startswith(KALE_KEPT)]
+        if kept:
+            warnings.append(f"{_where(cell)}: Kale's {', '.join(f'`{t}`' for t in kept)} kept in the notebook; "
+                            "nbpromote's pipeline does not apply them (they configure a Kubeflow step's pod).")
         if "injected-parameters" in cell.tags:
             warnings.append(f"{_where(cell)}: papermill's injected-parameters cell left out; the "
                             "pipeline's params keep the parameters cell's defaults.")
             skipped.append(cell)
             continue
         kind = tags.kind
-        if kind == "skip":
+        if kind == "skip" or NBDEV_EVAL_FALSE.search(cell.source):
+            # nbdev's `#| eval: false` cells are examples nbdev never runs: neither does the pipeline.
             skipped.append(cell)
             continue
         if kind == "parameters":
@@ -482,10 +491,16 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
             for n in spec.cells for stmt in n.tree.body
         ):
             first = spec.cells[0].cell
+            word = stage_tag_word(first.tags)
+            if word != "stage:" and any(n.removed for n in spec.cells):
+                # Kale runs a step that only prints; so does the pipeline, with nothing to compute.
+                warnings.append(f"{_where(first)}: step '{spec.name}' (`{word}{spec.name}`) only prints; it is kept "
+                                "as an empty stage so the steps after it keep their order.")
+                continue
             raise StageGraphError(
                 f"stage '{spec.name}' ({', '.join(_where(n.cell) for n in spec.cells)}) has no code "
                 "that computes anything" + (" once display-only lines are removed" if any(n.removed for n in spec.cells) else "") + ".",
-                hint=f"Add the stage's code, or remove the `stage:{spec.name}` tag so the cells join the stage above.",
+                hint=f"Add the stage's code, or remove the `{word}{spec.name}` tag so the cells join the stage above.",
                 notebook=notebook, cell=first.index, cell_id=first.cell_id,
             )
 
@@ -564,6 +579,7 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
     roles = _detect_roles(specs, walk, metric_plan.model)
     _name_artifacts(specs, walk, roles, set(params) | shared_names)
     _bind_metrics(specs, metric_stages, roles, walk)
+    roles = {**{k: roles[k] for k in ROLE_NAMES if k in roles}, **roles}  # stable order for people and JSON
     if metric_plan.explanation and metric_stages:
         model_notes.append(metric_plan.explanation)
     _check_serialisable(specs, notebook)
@@ -644,6 +660,8 @@ def _bind_metrics(specs: dict[str, StageSpec], metric_stages: list[str], roles: 
     taken = {a for spec in specs.values() for a, _v in spec.outputs}
     final_name = "metrics" if "metrics" not in taken else "recorded_metrics"
     last = specs[metric_stages[-1]]
+    own = walk.binding.get("metrics")
+    merge = own is not None and own[0] == last.name and roles.get("metrics") == "metrics"
     for name in metric_stages[:-1]:
         spec = specs[name]
         if last.name in _upstream_closure(specs, name):
@@ -653,6 +671,11 @@ def _bind_metrics(specs: dict[str, StageSpec], metric_stages: list[str], roles: 
         last.inputs.append((artifact, f"{METRICS_VAR}_{name}"))
         if name not in last.upstream:
             last.upstream.append(name)
+    if merge:
+        # The notebook builds its own `metrics` dict in that stage (slices, counts …): it stays the
+        # metrics, and what the metric calls computed fills in the names it does not set.
+        last.merge_into = "metrics"
+        return
     last.outputs.append((final_name, METRICS_VAR))
     roles["metrics"] = final_name
 

@@ -132,7 +132,7 @@ def _classify(cell: CodeCell, plots: frozenset[str], seen_compute: bool) -> tupl
 
 
 #: The order of the steps a person writes; a cell of an earlier kind continues the current stage.
-_RANK = {"prepare": 0, "ingest": 0, "validate": 1, "features": 2, "train": 3, "evaluate": 4}
+_RANK = {"prepare": -1, "ingest": 0, "validate": 1, "features": 2, "train": 3, "evaluate": 4}
 
 
 def _base(stage: str) -> str:
