@@ -127,8 +127,8 @@ def test_executor_registry_and_custom_executor(package, tmp_path):
 
 
 def test_unknown_executor_lists_the_known_ones():
-    with pytest.raises(UsageError, match="Unknown executor 'dask'.*inprocess, process"):
-        get_executor("dask")
+    with pytest.raises(UsageError, match="Unknown executor 'ray'.*inprocess, process, dask"):
+        get_executor("ray")
     assert isinstance(get_executor(None), InProcessExecutor)
     assert isinstance(get_executor("process"), ProcessExecutor)
     with pytest.raises(TypeError):

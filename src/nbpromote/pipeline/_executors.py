@@ -53,6 +53,8 @@ __all__ = [
     "register_executor",
     "get_executor",
     "execute_task",
+    "task_payload",
+    "result_from_payload",
 ]
 
 
@@ -317,77 +319,105 @@ class ProcessExecutor(Executor):
             if completed.stderr:
                 sys.stderr.write(completed.stderr)
             payload = read_json(result_path)
-        if "error" in payload:
-            error = payload["error"]
-            from .. import errors
-
-            fields = {k: v for k, v in error.items() if k not in ("error", "message", "hint")}
-            kind = getattr(errors, error["error"], PipelineError)
-            try:
-                exc = kind(error["message"], hint=error.get("hint"), **fields)
-            except TypeError:  # a subclass with its own signature: keep the text
-                exc = PipelineError(error["message"], hint=error.get("hint"), **fields)
-            return _done(error=exc)
-        outputs = {name: ArtifactRef(**ref) for name, ref in payload["outputs"].items()}
-        return _done(StageResult(outputs=outputs, seconds=payload["seconds"], seeds=payload.get("seeds")))
+        return _done(**result_from_payload(payload))
 
 
-def worker_main(task_path: str, result_path: str) -> int:
-    """Body of the worker process: run the pickled task, write the result (or error) as JSON."""
-    import pickle
+def task_payload(task: StageTask, home: str) -> dict[str, Any]:
+    """Run ``task`` against the store at ``home`` and describe the outcome as plain JSON data.
 
+    What a worker in another process (``process``) or on another machine (``dask``) sends back:
+    output references by hash, never the values; a failure as the error's class name and fields.
+    """
     from ..errors import NbpromoteError
 
-    task, home = pickle.loads(Path(task_path).read_bytes())
     for entry in reversed(task.sys_path):
         if entry not in sys.path:
             sys.path.insert(0, entry)
     try:
         result = execute_task(task, ArtifactStore(home))
     except NbpromoteError as error:
-        write_json(result_path, {"error": {**error.to_dict(), "message": error.message, "hint": error.hint}})
-        return 1
-    write_json(result_path, {
+        return {"error": {**error.to_dict(), "message": error.message, "hint": error.hint}}
+    return {
         "outputs": {name: ref.to_dict() for name, ref in result.outputs.items()},
         "seconds": result.seconds,
         "seeds": result.seeds,
-    })
-    return 0
+    }
 
 
-#: name -> executor class.
-EXECUTORS: dict[str, type[Executor]] = {"inprocess": InProcessExecutor, "process": ProcessExecutor}
+def result_from_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"result": StageResult}`` or ``{"error": NbpromoteError}`` from :func:`task_payload`'s data."""
+    if "error" in payload:
+        error = payload["error"]
+        from .. import errors
+
+        fields = {k: v for k, v in error.items() if k not in ("error", "message", "hint")}
+        kind = getattr(errors, error["error"], PipelineError)
+        try:
+            exc = kind(error["message"], hint=error.get("hint"), **fields)
+        except TypeError:  # a subclass with its own signature: keep the text
+            exc = PipelineError(error["message"], hint=error.get("hint"), **fields)
+        return {"error": exc}
+    outputs = {name: ArtifactRef(**ref) for name, ref in payload["outputs"].items()}
+    return {"result": StageResult(outputs=outputs, seconds=payload["seconds"], seeds=payload.get("seeds"))}
 
 
-def register_executor(name: str, cls: type[Executor]) -> type[Executor]:
+def worker_main(task_path: str, result_path: str) -> int:
+    """Body of the worker process: run the pickled task, write the result (or error) as JSON."""
+    import pickle
+
+    task, home = pickle.loads(Path(task_path).read_bytes())
+    payload = task_payload(task, home)
+    write_json(result_path, payload)
+    return 1 if "error" in payload else 0
+
+
+def _dask_executor(**options: Any) -> Executor:
+    from ._dask import DaskExecutor  # distributed is imported only when asked for
+
+    return DaskExecutor(**options)
+
+
+#: name -> executor class (or factory).
+EXECUTORS: dict[str, Callable[..., Executor]] = {
+    "inprocess": InProcessExecutor, "process": ProcessExecutor, "dask": _dask_executor,
+}
+
+
+def register_executor(name: str, cls: Callable[..., Executor]) -> Callable[..., Executor]:
     """Make ``--executor NAME`` use ``cls`` (e.g. a Dask executor from a plug-in).
 
     Parameters
     ----------
     name : str
         The name ``--executor`` takes.
-    cls : type
-        An :class:`Executor` subclass, instantiated without arguments.
+    cls : callable
+        An :class:`Executor` subclass (or a factory returning one), called with the executor's
+        options as keyword arguments (none for most).
     """
     EXECUTORS[name] = cls
     return cls
 
 
-def get_executor(executor: str | Executor | None) -> Executor:
-    """An executor instance from a name (``"inprocess"``, ``"process"``), an instance, or None.
+def get_executor(executor: str | Executor | None, **options: Any) -> Executor:
+    """An executor instance from a name (``"inprocess"``, ``"process"``, ``"dask"``), an instance, or None.
 
     Parameters
     ----------
     executor : str or Executor or None
         None means in-process.
+    **options
+        Passed to the executor's constructor (``scheduler=`` for ``dask``); options that are None
+        are left out.
     """
+    options = {k: v for k, v in options.items() if v is not None}
     if executor is None:
         return InProcessExecutor()
     if isinstance(executor, Executor):
         return executor
     try:
-        return EXECUTORS[executor]()
+        factory = EXECUTORS[executor]
     except KeyError:
         raise UsageError(
             f"Unknown executor '{executor}'.", hint=f"Choose one of: {', '.join(EXECUTORS)}.", executor=executor,
         ) from None
+    return factory(**options)

@@ -171,6 +171,7 @@ def run_pipeline(
     only: str | None = None,
     until: str | None = None,
     executor: str | Executor | None = None,
+    scheduler: str | None = None,
     store: ArtifactStore | str | Path | None = None,
     force: bool = False,
     log: Callable[[str], None] | None = None,
@@ -194,8 +195,10 @@ def run_pipeline(
     until : str or None, default=None
         Bring this stage and its upstream stages up to date, each a cache hit when nothing it
         depends on changed (what an orchestrator's task for one stage runs).
-    executor : {"inprocess", "process"} or Executor or None, default=None
+    executor : {"inprocess", "process", "dask"} or Executor or None, default=None
         Where stages run; None is in-process.
+    scheduler : str or None, default=None
+        The Dask scheduler's address for ``executor="dask"`` (default: a local cluster).
     store : ArtifactStore or str or Path or None, default=None
         The nbpromote home (``$NBPROMOTE_HOME`` or ``./.nbpromote`` when None).
     force : bool, default=False
@@ -223,7 +226,7 @@ def run_pipeline(
     store = store if isinstance(store, ArtifactStore) else ArtifactStore(store)
     resolved = resolve_params(pipeline.params, params, params_file)
     stages, forced, forced_by = _selection(pipeline, from_stage, only, force, until)
-    runner = get_executor(executor)
+    runner = get_executor(executor, scheduler=scheduler)
     started = _now()
     run_id = new_run_id(pipeline.name, started)
     previous = _lazy_previous(store, pipeline)
@@ -236,6 +239,8 @@ def run_pipeline(
         "params": resolved,
         "seed": pipeline.seed,
         "executor": runner.name,
+        **({"executor_startup_seconds": round(runner.startup_seconds, 3)}
+           if hasattr(runner, "startup_seconds") else {}),
         "status": "running",
         "stages": [],
         "environment": {**env, "python": platform.python_version(), "platform": sys.platform},
@@ -245,11 +250,40 @@ def run_pipeline(
     }
     refs: dict[str, str] = {}
     say = log or (lambda line: None)
+    # Stages are submitted as soon as their inputs are known and waited for only when a later stage
+    # needs their outputs (or at the end), so independent stages run at the same time on executors
+    # that run in parallel (dask); in process, submit() runs the stage and nothing changes.
+    pending: dict[str, tuple[Any, dict[str, Any], list[str], float]] = {}
+    current: dict[str, Any] = {}  # the stage a failure is charged to
+
+    def finish(name: str) -> None:
+        future, item, reasons, submitted = pending.pop(name)
+        current.update(stage=name, key=item["key"], parts=item["key_parts"])
+        with _stdout_to(stage_stdout):
+            result = future.result()
+        wall = time.perf_counter() - submitted
+        outputs = {out: ref.hash for out, ref in result.outputs.items()}
+        artifacts = {out: ref.to_dict() for out, ref in result.outputs.items()}
+        refs.update(outputs)
+        store.put_entry(pipeline.name, name, item["key"], {
+            "pipeline": pipeline.name, "stage": name, "outputs": outputs, "artifacts": artifacts,
+            "key_parts": item["key_parts"], "seconds": result.seconds, "run_id": run_id,
+        })
+        item.update(status="ran", seconds=round(wall, 6), outputs=outputs, reason="; ".join(reasons),
+                    reasons=reasons, artifacts=artifacts)
+        if result.seeds:
+            item["seeds"] = result.seeds
+        say(f"{name}: ran in {wall:.2f} s ({'; '.join(reasons)})")
+
     try:
         for stage in stages:
+            for producer in {p.name for i in stage.inputs if (p := pipeline.producer(i)) is not None}:
+                if producer in pending:
+                    finish(producer)
             inputs = {name: refs[name] for name in stage.inputs}
             parts = key_parts(pipeline, stage, resolved, inputs)
             key = stage_key(parts)
+            current.update(stage=stage.name, key=key, parts=parts)
             entry = store.get_entry(pipeline.name, stage.name, key)
             item: dict[str, Any] = {"name": stage.name, "key": key, "inputs": inputs}
             if entry is not None and stage.name not in forced:
@@ -273,29 +307,21 @@ def run_pipeline(
                 seed=pipeline.seed, sys_path=list(sys.path), cwd=os.getcwd(),
                 func=None if isinstance(stage.func, str) else stage.func,
             )
-            wall = time.perf_counter()
+            item["key_parts"] = parts
+            record["stages"].append(item)  # in DAG order; completed by finish()
+            submitted = time.perf_counter()
             with _stdout_to(stage_stdout):
-                result = runner.submit(task, store).result()
-            wall = time.perf_counter() - wall
-            outputs = {name: ref.hash for name, ref in result.outputs.items()}
-            artifacts = {name: ref.to_dict() for name, ref in result.outputs.items()}
-            refs.update(outputs)
-            store.put_entry(pipeline.name, stage.name, key, {
-                "pipeline": pipeline.name, "stage": stage.name, "outputs": outputs, "artifacts": artifacts,
-                "key_parts": parts, "seconds": result.seconds, "run_id": run_id,
-            })
-            item.update(status="ran", seconds=round(wall, 6), outputs=outputs, reason="; ".join(reasons),
-                        reasons=reasons, artifacts=artifacts, key_parts=parts)
-            if result.seeds:
-                item["seeds"] = result.seeds
-            record["stages"].append(item)
-            say(f"{stage.name}: ran in {wall:.2f} s ({'; '.join(reasons)})")
+                future = runner.submit(task, store)
+            pending[stage.name] = (future, item, reasons, submitted)
+        for name in list(pending):
+            finish(name)
     except (StageFailedError, SerializationError) as error:
         # The record of a failed run says where and why; the stages before it stay cached.
+        record["stages"] = [item for item in record["stages"] if "status" in item]
         record.update(status="failed", finished_at=_iso(_now()), failed={
-            "stage": getattr(error, "stage", None) or stage.name, "message": error.message,
+            "stage": getattr(error, "stage", None) or current["stage"], "message": error.message,
             "traceback": getattr(error, "traceback", ""), "inputs": getattr(error, "inputs", {}),
-            "key": key, "key_parts": parts,
+            "key": current["key"], "key_parts": current["parts"],
         })
         store.write_run(record)
         error.fields["run_id"] = run_id

@@ -66,12 +66,16 @@ def make_cli(pipeline: Pipeline) -> click.Group:
     @click.option("--only", default=None, metavar="STAGE", help="Run only STAGE (its inputs must be cached).")
     @click.option("--until", default=None, metavar="STAGE",
                   help="Bring STAGE and its upstream up to date (cache hits when unchanged).")
-    @click.option("--executor", default="inprocess", show_default=True, help="inprocess or process (one fresh interpreter per stage).")
+    @click.option("--executor", default="inprocess", show_default=True,
+                  help="inprocess, process (one fresh interpreter per stage) or dask (stages as tasks of a cluster).")
+    @click.option("--scheduler", default=None, metavar="ADDRESS",
+                  help="Dask scheduler (tcp://HOST:PORT) for --executor dask; default: a local cluster.")
     @click.option("--force", is_flag=True, help="Rerun every stage, ignoring the cache.")
     @_store_option
     @_json_option
     def run(param_items: tuple[str, ...], params_file: Path | None, from_stage: str | None, only: str | None,
-            until: str | None, executor: str, force: bool, store: Path | None, as_json: bool) -> None:
+            until: str | None, executor: str, scheduler: str | None, force: bool, store: Path | None,
+            as_json: bool) -> None:
         """Run the pipeline; unchanged stages are cache hits."""
         from ._params import parse_param_args
         from ._runner import run_pipeline
@@ -79,7 +83,7 @@ def make_cli(pipeline: Pipeline) -> click.Group:
         log = None if as_json else (lambda line: click.echo(f"  {line}"))
         record = run_pipeline(
             pipeline, params=parse_param_args(param_items), params_file=params_file, from_stage=from_stage,
-            only=only, until=until, executor=executor, store=store, force=force, log=log,
+            only=only, until=until, executor=executor, scheduler=scheduler, store=store, force=force, log=log,
             stage_stdout=sys.stderr if as_json else None,
         )
         if as_json:
