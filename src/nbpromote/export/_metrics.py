@@ -330,7 +330,7 @@ def instrument_cell(cell: CodeCell, plan: MetricPlan) -> tuple[CodeCell, bool]:
             target = stmt.targets[0].id
             inside = {id(n) for n, _k in found}
             records = []
-            for key, value in zip(stmt.value.keys, stmt.value.values):
+            for key, value in zip(stmt.value.keys, stmt.value.values, strict=True):
                 if isinstance(key, ast.Constant) and isinstance(key.value, str) \
                         and any(id(n) in inside for n in ast.walk(value)):
                     records.append(f"{RECORD}({METRICS_VAR}, {target}[{key.value!r}], 'name', name={key.value!r})")

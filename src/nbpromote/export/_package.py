@@ -55,8 +55,8 @@ from .._version import __version__
 from ..errors import ExportError, NbpromoteError, OutputExistsError, UsageError
 from ..notebook import load_notebook, notebook_hash
 from ._deps import imported_modules, pin_requirements
-from ._neutralise import indent_code
 from ._metrics import METRICS_VAR
+from ._neutralise import indent_code
 from ._plan import StagePlan, StageSpec, plan_stages
 from ._templates import environment
 
@@ -670,7 +670,7 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
     render("package/src/pipeline.py.j2", f"{pkg}/pipeline.py")
     blocks = [{"index": n.cell.index, "cell_id": n.cell.cell_id, "code": code.rstrip("\n"),
                "tag": next((t for t in n.cell.tags if t in ("imports", "functions")), "")}
-              for n, code in zip(plan.shared, shared_code)]
+              for n, code in zip(plan.shared, shared_code, strict=True)]
     render("package/src/common.py.j2", f"{pkg}/common.py", blocks=blocks, hoisted=hoisted)
     write(f"{pkg}/stages/__init__.py", f'"""Stages of {name}, one module per stage."""\n')
     for stage in stages:
