@@ -137,7 +137,7 @@ def record(metrics: dict[str, float], value: Any, function: str, *, qualifier: s
                     except (TypeError, ValueError):
                         continue
                     base = key[len("test_"):]
-                    base = metric_name(function, model=model) if base == "score" else base.removeprefix("neg_")
+                    base = metric_name("score", model=model) if base == "score" else base.removeprefix("neg_")
                     sign = -1.0 if key.startswith("test_neg_") else 1.0
                     if values:
                         _store(metrics, f"cv_{base}_mean", qualifier, sign * sum(values) / len(values))

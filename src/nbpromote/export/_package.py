@@ -409,6 +409,23 @@ def _with_outputs(nb: Any, path: Path, nb_hash: str, executed: Path | None = Non
     return nb
 
 
+def _write_graph_svg(root: Path, plan: StagePlan, name: str) -> bool:
+    """``pipeline.svg``: the stage graph without run status, by the runtime's one renderer (when this
+    build has it); the model card links it as an image (GitHub strips inline SVG)."""
+    try:
+        from ..pipeline._graph_svg import render_stage_graph_svg  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return False
+    graph = {"name": name, "stages": [{"name": s.name, "inputs": [a for a, _v in s.inputs],
+                                       "outputs": [a for a, _v in s.outputs]} for s in plan.stages]}
+    try:
+        svg = render_stage_graph_svg(graph, status=None, title=f"pipeline {name}")
+    except Exception:  # a drawing problem must not cost the user the export
+        return False
+    (root / "pipeline.svg").write_text(svg, encoding="utf-8")
+    return True
+
+
 def _bound_by_import(stmt: ast.Import | ast.ImportFrom) -> list[str]:
     if isinstance(stmt, ast.Import):
         return [(a.asname or a.name).split(".")[0] for a in stmt.names]
@@ -661,6 +678,9 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
         "sample_params": sample_params,
     }
     pkg = f"src/{name}"
+    svg_written = _write_graph_svg(root, plan, name)
+    if svg_written:
+        written.append("pipeline.svg")
     render("package/pyproject.toml.j2", "pyproject.toml")
     render("package/requirements.lock.j2", f"{pkg}/requirements.lock")
     render("package/gitignore.j2", ".gitignore")
@@ -691,7 +711,9 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
            data_files=data_files, captured_metrics=_captured_metrics(nb, plan),
            captured_parameters=_captured_parameters(manifest),
            lint_text=lint_text,
-           metrics_stage=metrics_stage, warnings=warnings)
+           metrics_stage=metrics_stage, warnings=warnings, has_manifest=manifest is not None,
+           model_stage=next((s["name"] for s in stages if plan.roles.get("model") in s["outputs"]), None),
+           model_notes=plan.model_notes, pipeline_svg=svg_written)
     meta = {"schema_version": 1, "name": name, "version": version, "notebook": path.name,
             "notebook_dir": str(path.resolve().parent), "notebook_hash": nb_hash,
             "exported_with": __version__, "stages": [s["name"] for s in stages],
