@@ -107,6 +107,7 @@ class Executor(ABC):
 
 def _import_func(func_ref: str) -> Callable[..., Any]:
     import importlib
+    import importlib.util
 
     module_name, _, qualname = func_ref.partition(":")
     try:
@@ -116,9 +117,11 @@ def _import_func(func_ref: str) -> Callable[..., Any]:
         missing = (getattr(exc, "name", None) or "").split(".")[0]
         if missing and missing != package:
             requirement = _requirement_for(package, missing)
+            what = (f"it imports `{exc.name}`, which the installed {missing} does not have"
+                    if exc.name != missing and importlib.util.find_spec(missing) is not None
+                    else f"it imports `{missing}`, which is not installed")
             raise PipelineError(
-                f"Cannot import stage module '{module_name}': it imports `{missing}`, which is not installed "
-                f"(distribution {requirement.split('==')[0]}).",
+                f"Cannot import stage module '{module_name}': {what} (distribution {requirement.split('==')[0]}).",
                 hint=f"Install the package with its pinned dependencies (pip install -e .), or just that one: "
                 f"pip install '{requirement}'.",
             ) from None
@@ -150,7 +153,8 @@ def _requirement_for(package: str, module: str) -> str:
         for line in lines:
             requirement, _, comment = line.partition("#")
             note = comment.strip()
-            if requirement.strip() and (note.startswith(f"import {module} ") or note == f"import {module}"):
+            if requirement.strip() and (note.startswith(f"import {module} ") or note == f"import {module}"
+                                        or requirement.strip().startswith(f"{module}==")):
                 return requirement.strip()
     return module
 
