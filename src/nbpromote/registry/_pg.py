@@ -173,7 +173,7 @@ class PgDatabase:
     local_dir = None
 
     def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT, read_only: bool = False) -> None:
-        psycopg = _psycopg()
+        _psycopg()  # a missing extra fails here, with the pip hint
         self.url = url if not url.startswith("postgres://") else "postgresql://" + url[len("postgres://"):]
         self.location = redact(self.url)
         self.path = self.location  # what messages name
