@@ -290,3 +290,30 @@ def test_a_target_encoding_over_all_rows_is_target_leakage():
              "m = LogisticRegression().fit(train[['city_rate', 'tenure']], train['Churn'])\n"
              "print(m.score(test[['city_rate', 'tenure']], test['Churn']))")
     assert rules(IMPORTS, "df = pd.read_csv('churn.csv')", clean) == []
+
+
+# --- user functions and aliasing --------------------------------------------------------------
+def test_a_helper_that_clips_outliers_in_place_taints_the_callers_frame():
+    helpers = ("def remove_outlier(frame, col):\n    q1, q3 = frame[col].quantile(0.25), frame[col].quantile(0.75)\n"
+               "    iqr = q3 - q1\n    frame[col] = np.clip(frame[col], q1 - 1.5 * iqr, q3 + 1.5 * iqr)\n    return frame\n"
+               "def treat_outliers_all(frame, cols):\n    for c in cols:\n        out = remove_outlier(frame, c)\n"
+               "    return out")
+    model = "print(LinearRegression().fit(X_train, y_train).score(X_test, y_test))"
+    leaky = rules(IMPORTS, "df = pd.read_csv('cement.csv')", helpers, "df2 = treat_outliers_all(df, ['age', 'water'])",
+                  "X, y = df2.drop('strength', axis=1), df2['strength']", SPLIT, model)
+    assert set(leaky) == {"preprocessing-before-split"}
+    # The same helper applied to the training split only.
+    clean = rules(IMPORTS, "df = pd.read_csv('cement.csv')", helpers,
+                  "X, y = df.drop('strength', axis=1), df['strength']", SPLIT,
+                  "X_train = treat_outliers_all(X_train, ['age', 'water'])", model)
+    assert clean == []
+
+
+def test_a_helper_with_several_returns_under_branches_joins_them():
+    helper = ("def prepare(frame, kind):\n    if kind == 'scaled':\n"
+              "        return pd.DataFrame(StandardScaler().fit_transform(frame), columns=frame.columns)\n"
+              "    elif kind == 'minmax':\n        return pd.DataFrame(MinMaxScaler().fit_transform(frame))\n"
+              "    return frame")
+    leaky = rules(IMPORTS, LOAD, helper, "X = prepare(X, 'scaled')", SPLIT,
+                  "print(SVC().fit(X_train, y_train).score(X_test, y_test))")
+    assert leaky == ["preprocessing-before-split"]

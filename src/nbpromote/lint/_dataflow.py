@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import ast
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -265,6 +266,7 @@ class _Analyzer:
         self.frames: list[_Frame] = []
         self.active: set[int] = set()
         self.seed_numpy = self.seed_random = self.seed_all = seeded
+        self.scopes: list[_Scope] = []  # function scopes being analysed (their saved outer bindings)
         self.skipped = False  # the current cell is tagged `skip` (exploration the export drops)
         self.cuts: dict[tuple, list] = {}  # (cut split id, side) -> [(name, value bound, data before)]
         self._ids = itertools.count(1)
@@ -355,11 +357,28 @@ class _Analyzer:
         iterable = self.expr(node.iter)
         self.loop += 1
         try:
+            if _carried(node):
+                # A value made late in one iteration and read early in the next (best = …, X = f(X)):
+                # one silent pass reaches the fixed point the abstract values can take, then the
+                # recorded pass sees them.
+                with self.silent():
+                    self.bind_iter(node.target, iterable)
+                    self.body(node.body)
             self.bind_iter(node.target, iterable)
             self.body(node.body)
         finally:
             self.loop -= 1
         self.body(node.orelse)
+
+    @contextmanager
+    def silent(self) -> Iterator[None]:
+        """Run without recording facts (the first pass over a loop body)."""
+        lengths = {name: len(value) for name, value in vars(self.facts).items() if isinstance(value, list)}
+        try:
+            yield
+        finally:
+            for name, length in lengths.items():
+                del getattr(self.facts, name)[length:]
 
     s_AsyncFor = s_For
 
@@ -373,9 +392,28 @@ class _Analyzer:
         self.body(node.orelse)
 
     def s_If(self, node: ast.If) -> None:
-        self.expr(node.test)
+        test = self.expr(node.test)
+        if isinstance(test, Const) and isinstance(test.value, (bool, int, str, type(None))):
+            # A condition known in this call context (kind == 'scaled' with kind bound by the caller).
+            self.body(node.body if test.value else node.orelse)
+            return
+        # Both branches may run: analyse each from the same state, then join what they bound.
+        before = dict(self.env)
         self.body(node.body)
+        after_body = dict(self.env)
+        self.env.clear()
+        self.env.update(before)
         self.body(node.orelse)
+        for name in set(after_body) | set(self.env):
+            a, b = after_body.get(name, _ABSENT), self.env.get(name, _ABSENT)
+            if a is b:
+                continue
+            if b is _ABSENT:
+                self.env[name] = a
+            elif a is _ABSENT or b is not before.get(name, _ABSENT):
+                self.env[name] = _join(a, b) if a is not _ABSENT else b
+            else:
+                self.env[name] = a  # only the body rebound it
 
     def s_With(self, node: ast.With) -> None:
         for item in node.items:
@@ -410,7 +448,7 @@ class _Analyzer:
                 current = self.env.get(target.value.id)
                 columns = _strings(self.expr(target.slice))
                 if isinstance(current, Data) and columns:
-                    self.env[target.value.id] = current.evolve(cols=current.cols.drop(set(columns)))
+                    self.mutate(target.value.id, current.evolve(cols=current.cols.drop(set(columns))))
 
     # -- binding --------------------------------------------------------------------------------
     def assign(self, target: ast.AST, value: Any, augmented: bool = False) -> None:
@@ -435,7 +473,7 @@ class _Analyzer:
             root = _root_name(target)
             if root is not None and isinstance(self.env.get(root), Data) and isinstance(value, Data):
                 current = self.env[root]
-                self.env[root] = current.evolve(stats=current.stats | value.stats)
+                self.mutate(root, current.evolve(stats=current.stats | value.stats))
         elif isinstance(target, ast.Starred):
             self.assign(target.value, UNKNOWN)
 
@@ -450,7 +488,7 @@ class _Analyzer:
                     current.keys = (current.keys or []) + [key]
                 return
             if isinstance(current, Data):
-                self.env[name] = self.set_columns(current, _strings(key), value)
+                self.mutate(name, self.set_columns(current, _strings(key), value))
             return
         # df.loc[mask, 'col'] = …, df['a']['b'] = …: statistics flow into the frame.
         root = _root_name(target)
@@ -459,7 +497,7 @@ class _Analyzer:
             columns = None
             if isinstance(key, Coll) and key.kind == "tuple" and len(key.items) == 2:
                 columns = _strings(key.items[1])
-            self.env[root] = self.set_columns(current, columns, value)
+            self.mutate(root, self.set_columns(current, columns, value))
 
     def set_columns(self, frame: Data, columns: list[str] | None, value: Any) -> Data:
         stats = frame.stats | (value.stats if isinstance(value, Data) else frozenset())
@@ -484,6 +522,22 @@ class _Analyzer:
         elif isinstance(value, Est) and value.name is None:
             value.name = name
         self.env[name] = value
+
+    def mutate(self, name: str, value: Any) -> None:
+        """``name``'s object changed in place (``df[col] = …``, ``inplace=True``): every other name
+        bound to the same object — a function's parameter, the caller's variable, an alias — sees the
+        change, as in Python."""
+        old = self.env.get(name)
+        self.env[name] = value
+        if not isinstance(old, Data):
+            return
+        for key, bound in list(self.env.items()):
+            if bound is old:
+                self.env[key] = value
+        for scope in self.scopes:
+            for key, saved in scope.saved.items():
+                if saved is old:
+                    scope.saved[key] = value
 
     def relabel(self, name: str, data: Data) -> Data:
         if data.cut is not None and data.rows:
@@ -537,7 +591,7 @@ class _Analyzer:
             return
         if isinstance(iterable, Data):
             # Rows of a frame/array/DataLoader one batch at a time: each element holds those rows.
-            row_batch = iterable.evolve(subset=False, fresh=False, cut=None, preds=iterable.preds)
+            row_batch = iterable.evolve(subset=False, fresh=False, cut=None, grouped=False, part=True)
             for bound in _target_names(target):
                 self.env[bound] = row_batch
             return
@@ -646,6 +700,9 @@ class _Analyzer:
 
     def e_Compare(self, node: ast.Compare) -> Any:
         values = [self.expr(node.left)] + [self.expr(c) for c in node.comparators]
+        folded = _fold_compare(node.ops, values)
+        if folded is not None:
+            return folded
         self.mark_scored(values)
         return _merge(values)
 
@@ -1173,6 +1230,8 @@ class _Analyzer:
         y_true = args[0]
         if not isinstance(y_true, Data) or not node.args or not isinstance(node.args[0], ast.Name):
             return
+        if y_true.label != "test":
+            return  # out-of-fold scores over all training labels, per seed or fold: not a held-out set
         self.facts.evals.append(EvalEvent(_METRIC, y_true, UNKNOWN, site, short, self.loop, frozenset(),
                                           frozenset(), node.args[0].id, scored=True))
 
@@ -1254,8 +1313,10 @@ class _Analyzer:
             return result.evolve(cols=cols)
         from ._values import overlap
 
-        if short != "concat" and self.loop:
-            return result  # np.vstack of one sample's pieces while building features row by row
+        if self.loop:
+            # Inside a loop the pieces are usually different groups (df_out = concat([df_out, part]) per
+            # location) or one sample's parts (np.vstack while building features row by row).
+            return result
         for a, b in itertools.combinations(datas, 2):
             # The same rows twice (a frame with itself or with a filtered part of itself) is
             # duplication; two filtered parts (a sample of each class) may well be disjoint.
@@ -1293,7 +1354,8 @@ class _Analyzer:
         call_site = self.site(node)
         first_eval = len(self.facts.evals)
         frame = _Frame()
-        with _Scope(self.env, {n: bindings.get(n, UNKNOWN) for n in local_names}):
+        with _Scope(self.env, {n: bindings.get(n, UNKNOWN) for n in local_names}) as scope:
+            self.scopes.append(scope)
             self.cell, self.offset = func.cell, func.offset
             self.depth += 1
             self.active.add(key)
@@ -1301,6 +1363,7 @@ class _Analyzer:
             try:
                 self.body(fn.body)
             finally:
+                self.scopes.pop()
                 self.frames.pop()
                 self.active.discard(key)
                 self.depth -= 1
@@ -1507,7 +1570,7 @@ class _Analyzer:
         elif method == "pop":
             columns = _strings(args[0]) if args else None
             if columns and isinstance(receiver_node, ast.Name):
-                self.env[receiver_node.id] = data.evolve(cols=data.cols.drop(set(columns)))
+                self.mutate(receiver_node.id, data.evolve(cols=data.cols.drop(set(columns))))
                 return self.column(data, columns[0])
             return base.evolve(cols=UNKNOWN_COLS)
         elif method == "filter":
@@ -1558,13 +1621,13 @@ class _Analyzer:
             return UNKNOWN
         if _is_true(kwargs.get("inplace")) and isinstance(result, Data):
             if isinstance(receiver_node, ast.Name):
-                self.env[receiver_node.id] = result.evolve(subset=False)
+                self.mutate(receiver_node.id, result.evolve(subset=False))
             elif isinstance(receiver_node, ast.Subscript) and isinstance(receiver_node.value, ast.Name):
                 # df["Age"].fillna(df["Age"].median(), inplace=True): the frame's column changes.
                 frame = self.env.get(receiver_node.value.id)
                 columns = _strings(self.expr(receiver_node.slice))
                 if isinstance(frame, Data) and columns:
-                    self.env[receiver_node.value.id] = self.set_columns(frame, columns, result)
+                    self.mutate(receiver_node.value.id, self.set_columns(frame, columns, result))
             return UNKNOWN
         return result
 
@@ -1615,6 +1678,50 @@ class _Scope:
 
 _LOWER = (ast.Lt, ast.LtE, ast.Eq, ast.In)
 _UPPER = (ast.Gt, ast.GtE, ast.NotEq, ast.NotIn)
+
+
+_ABSENT = object()
+
+
+def _join(a: Any, b: Any) -> Any:
+    """The value of a name after ``if``/``else`` bound it to ``a`` on one side and ``b`` on the other."""
+    if isinstance(a, Data) and isinstance(b, Data):
+        joined = _merge([a, b])
+        return joined.evolve(cols=a.cols if a.cols == b.cols else b.cols if not a.cols.known else a.cols)
+    if isinstance(b, Data) or b is UNKNOWN:
+        return a if isinstance(a, Data) and b is UNKNOWN else b
+    return b
+
+
+def _fold_compare(ops: list, values: list) -> Const | None:
+    """``'scaled' == 'scaled'``, ``3 > 2``: comparisons of constants, so a branch can be decided."""
+    if len(ops) != 1 or not all(isinstance(v, Const) for v in values):
+        return None
+    left, right = values[0].value, values[1].value
+    if not all(isinstance(v, (bool, int, float, str, type(None))) for v in (left, right)):
+        return None
+    try:
+        result = {ast.Eq: lambda: left == right, ast.NotEq: lambda: left != right,
+                  ast.Is: lambda: left is right, ast.IsNot: lambda: left is not right,
+                  ast.Lt: lambda: left < right, ast.LtE: lambda: left <= right,
+                  ast.Gt: lambda: left > right, ast.GtE: lambda: left >= right}.get(type(ops[0]))
+        return Const(bool(result())) if result is not None else None
+    except TypeError:
+        return None
+
+
+def _carried(loop: ast.For) -> bool:
+    """Whether the loop body reads a name it also assigns (other than the loop variables)."""
+    targets = set(_target_names(loop.target))
+    stored: set[str] = set()
+    loaded: set[str] = set()
+    for stmt in loop.body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name):
+                (stored if isinstance(node.ctx, ast.Store) else loaded).add(node.id)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                loaded.add(node.target.id)
+    return bool((stored & loaded) - targets)
 
 
 def _filter_columns(columns: Columns, generator: ast.comprehension, elt: ast.AST, analyzer: Any) -> Columns | None:
