@@ -34,7 +34,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _check_shape(data: dict[str, Any], source: str) -> None:
     """Refuse, naming the cell, what no reader can process: absurdly nested metadata and lone
     surrogates (text that cannot be written back as UTF-8)."""
-    cells = data.get("cells") if isinstance(data.get("cells"), list) else []
+    raw = data.get("cells")
+    cells: list[Any] = raw if isinstance(raw, list) else []
     for where, node in [("the notebook's metadata", data.get("metadata"))] + [
             (f"cell {index + 1}", cell) for index, cell in enumerate(cells)]:
         stack: list[tuple[Any, int]] = [(node, 0)]
