@@ -93,7 +93,7 @@ def test_rule_contract_on_every_notebook(rule_id):
             assert 1 <= finding.line <= max(len(lines), 1)
             assert finding.excerpt == (lines[finding.line - 1].strip() if lines else "")
             assert set(finding.to_dict()) == {"rule", "severity", "cell", "cell_id", "line", "message",
-                                              "fix", "excerpt"}
+                                              "fix", "excerpt", "runtime"}
 
 
 def _example(name: str) -> Path:

@@ -113,6 +113,15 @@ def _failed_cell(nb: nbformat.NotebookNode, original: nbformat.NotebookNode) -> 
     return None, "unknown error"
 
 
+def _sites(rows: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every site dict of a manifest's ``rows`` section (to fill in cell indices and ids)."""
+    sites = [call["site"] for call in rows.get("calls", [])]
+    for record in rows.get("evidence", []):
+        sites += [record[key] for key in ("learned_at", "evaluated_at") if key in record]
+        sites += [item["at"] for item in record.get("evaluations", [])]
+    return sites
+
+
 def capture_notebook(
     path: str | Path,
     output: str | Path | None = None,
@@ -122,6 +131,7 @@ def capture_notebook(
     force: bool = False,
     kernel_name: str | None = None,
     start_timeout: int = 60,
+    track_rows: bool = True,
 ) -> CaptureResult:
     """Execute ``path`` headless with provenance capture and write the result and its manifest.
 
@@ -142,6 +152,9 @@ def capture_notebook(
         Jupyter kernel; None means the notebook's kernelspec, else ``python3``.
     start_timeout : int, default=60
         Seconds to wait for the kernel to start.
+    track_rows : bool, default=True
+        Record which rows reach each learning/predicting/scoring call (the manifest's ``rows``
+        section, :mod:`nbpromote.capture._rows`); False leaves the libraries unwrapped.
 
     Returns
     -------
@@ -192,7 +205,12 @@ def capture_notebook(
         wrapped = copy.deepcopy(original)
         # papermill reads the language from the metadata; notebooks built in code often lack it.
         wrapped.metadata.setdefault("language_info", {}).setdefault("name", language)
-        wrapped.cells.insert(0, _injected("%load_ext nbpromote"))
+        first = "%load_ext nbpromote"
+        if track_rows:
+            first += ("\nfrom nbpromote.capture import kernel as _nbpromote_kernel\n"
+                      "_nbpromote_kernel.get_session(get_ipython()).track_rows(get_ipython())\n"
+                      "del _nbpromote_kernel")
+        wrapped.cells.insert(0, _injected(first))
         wrapped.cells.append(_injected(
             "from nbpromote.capture import kernel as _nbpromote_kernel\n"
             "from nbpromote._io import write_json as _nbpromote_write_json\n"
@@ -247,6 +265,15 @@ def capture_notebook(
             cell_id = ids_by_count.get(int(count_text))
             if cell_id:
                 entry["source"] = f"read by cell {cell_id}"
+    # cell indices of the notebook as written (papermill's injected-parameters cell is not one).
+    positions = {cell.get("id"): index for index, cell in enumerate(original.cells)}
+    index_by_count = {count: positions.get(cell_id) for count, cell_id in ids_by_count.items()}
+    read_sites = [entry["site"] for entry in (manifest.get("reads") or {}).values() if "site" in entry]
+    for site in _sites(manifest.get("rows") or {}) + read_sites:
+        count = site.get("execution_count")
+        site["cell"] = index_by_count.get(count)
+        if site.get("cell_id") is None:
+            site["cell_id"] = ids_by_count.get(count)
     manifest["notebook"] = str(source)
     manifest["notebook_hash"] = notebook_hash(original)
     manifest["parameters"] = params

@@ -83,6 +83,8 @@ class StageResult:
     outputs: dict[str, ArtifactRef]
     seconds: float
     seeds: dict[str, Any] | None = None
+    #: Files the stage read while it ran: name → {path, size, mtime_ns, hash} (:mod:`nbpromote._reads`).
+    reads: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Executor(ABC):
@@ -168,9 +170,13 @@ def execute_task(task: StageTask, store: ArtifactStore, memory: dict[str, Any] |
             memory[digest] = store.get(digest)
         arguments[name] = memory[digest]
     seeds = _apply_seed(task.seed)
+    from .._reads import record_reads
+
     started = time.perf_counter()
+    recorder = record_reads(exclude=[store.home])
     try:
-        returned = func(**arguments, **task.params)
+        with recorder:
+            returned = func(**arguments, **task.params)
     except Exception as exc:
         text = _user_traceback(exc)
         raise StageFailedError(
@@ -209,7 +215,7 @@ def execute_task(task: StageTask, store: ArtifactStore, memory: dict[str, Any] |
                         producer={"pipeline": task.pipeline, "stage": task.stage, "output": name, "key": task.key})
         memory[ref.hash] = value
         refs[name] = ref
-    return StageResult(outputs=refs, seconds=seconds, seeds=seeds)
+    return StageResult(outputs=refs, seconds=seconds, seeds=seeds, reads=recorder.to_dict())
 
 
 def _done(result: StageResult | None = None, error: BaseException | None = None) -> Future[StageResult]:
@@ -307,6 +313,7 @@ def task_payload(task: StageTask, home: str) -> dict[str, Any]:
         "outputs": {name: ref.to_dict() for name, ref in result.outputs.items()},
         "seconds": result.seconds,
         "seeds": result.seeds,
+        "reads": result.reads,
     }
 
 
@@ -324,7 +331,8 @@ def result_from_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
             exc = PipelineError(error["message"], hint=error.get("hint"), **fields)
         return {"error": exc}
     outputs = {name: ArtifactRef(**ref) for name, ref in payload["outputs"].items()}
-    return {"result": StageResult(outputs=outputs, seconds=payload["seconds"], seeds=payload.get("seeds"))}
+    return {"result": StageResult(outputs=outputs, seconds=payload["seconds"], seeds=payload.get("seeds"),
+                                  reads=payload.get("reads", {}))}
 
 
 def worker_main(task_path: str, result_path: str) -> int:

@@ -181,9 +181,10 @@ def monitor_current(pipeline: Pipeline, store: ArtifactStore, path: str | Path) 
         model_hash = _role_hash(pipeline, record, "model")
         features = [c for c in reference.features if c in current.columns]
         if model_hash and features:
+            model = store.get(model_hash)  # verified before it is loaded: a tampered model fails here
             try:
                 current = current.copy()
-                current[reference.prediction] = _predictions(store.get(model_hash), current[features])
+                current[reference.prediction] = _predictions(model, current[features])
             except Exception:  # a batch the model cannot score still gets its feature drift
                 pass
     # Columns the model does not read (ids, dates) are warnings here too, as in validate_input.
@@ -249,6 +250,9 @@ def register_latest(pipeline: Pipeline, store: ArtifactStore, *, db: str | None 
     lineage["holdout"] = {"X": x_hash, "y": _role_hash(pipeline, record, "holdout_y"),
                           "rows": holdout["rows"] if holdout else None}
     lineage["model_artifact"] = model_hash
+    if record.get("metrics"):
+        # where each metric came from (stage, output, artifact, run; function and data when export knew)
+        lineage["metrics"] = record["metrics"].get("provenance", {})
     all_tags = {"run_id": record["run_id"], "pipeline_version": pipeline.version, **(tags or {})}
     registry = open_registry(db)
     try:
@@ -288,7 +292,9 @@ def model_for_prediction(pipeline: Pipeline, store: ArtifactStore, *, latest: bo
         model = registry.load(pipeline.name, version)
         chosen = next((v for v in registry.versions(pipeline.name) if str(v.version) == str(version).lstrip("v")), None)
         digest = getattr(chosen, "artifact_hash", None)
-        return model, {"source": "registry", "version": getattr(chosen, "version", version), "hash": digest}
+        run_id = (getattr(chosen, "lineage", None) or {}).get("run_id")
+        return model, {"source": "registry", "version": getattr(chosen, "version", version), "hash": digest,
+                       "run_id": run_id}
     finally:
         registry.close()
 
@@ -307,17 +313,17 @@ def predict_file(pipeline: Pipeline, store: ArtifactStore, path: str | Path, *, 
         raise _unavailable("Reading a batch", "nbpromote.monitor") from None
     batch = read_frame(path)
     model, info = model_for_prediction(pipeline, store, latest=latest, version=version, db=db)
-    features = list(getattr(model, "feature_names_in_", []))
-    if features:
-        missing = [c for c in features if c not in batch.columns]
-        if missing:
-            raise UsageError(
-                f"{path}: the model needs columns missing from the batch: {', '.join(map(str, missing))}.",
-                hint="Score a batch with the same feature columns the model was trained on.", path=str(path),
-            )
-        X = batch[features]
-    else:
-        X = batch
+    # The serving path: the package's own row-wise stages, then the model's columns.
+    from ..serving._path import feature_path_for
+
+    features = feature_path_for(pipeline, store, model=model, run_id=info.get("run_id"))
+    batch = batch.reset_index(drop=True)
+    try:
+        X, dropped = features(batch)
+    except NbpromoteError as exc:
+        raise UsageError(f"{path}: {exc.message}", hint=exc.hint, path=str(path)) from None
+    if dropped:
+        batch = batch.drop(index=dropped).reset_index(drop=True)
     result = batch.copy()
     try:
         result[PREDICTION_COLUMN] = model.predict(X)
