@@ -97,7 +97,8 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def start_ours(package: Path, home: Path, port: int, *extra: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", NAME, "serve", "--port", str(port), "--stop-after", "900", *extra]
+    cmd = [sys.executable, "-m", NAME, "serve", "--port", str(port), "--stop-after", "900", "--timeout-ms", os.environ.get("BENCH_TIMEOUT_MS", "30000"),
+           *extra]
     process = subprocess.Popen(cmd, cwd=package, env=env_for(package, home), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     wait_ready(port, "/ready", process)
