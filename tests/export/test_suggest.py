@@ -41,7 +41,9 @@ def test_applied_suggestions_give_a_notebook_that_plans(tmp_path):
     assert changed == 10
     plan = plan_stages(path)
     assert [s.name for s in plan.stages] == ["ingest", "validate", "features", "train", "evaluate"]
+    # the notebook's own `metrics` dict stays the metrics (what the metric calls computed fills it in)
     assert plan.roles["model"] == "model" and plan.roles["metrics"] == "metrics"
+    assert plan.stage("evaluate").merge_into == "metrics"
 
 
 def test_write_preserves_foreign_tags_and_replaces_only_owned_ones(tmp_path):
@@ -64,12 +66,40 @@ def test_write_is_idempotent_and_leaves_the_file_alone_the_second_time(tmp_path)
     assert path.read_bytes() == before
 
 
-def test_repeated_stage_kinds_get_unique_names_so_stages_stay_contiguous():
+def test_a_cell_of_an_earlier_kind_continues_the_current_stage():
+    # one stage per step, in the order a person writes them, not `train` … `train_13`
     tags = [s.tags for s in suggest_tags(notebook(
         (None, "import pandas as pd"), (None, "a = pd.read_csv('a.csv')"), (None, "m = fit_model(a)\nm.fit(a)"),
-        (None, "b = pd.read_csv('b.csv')"),
+        (None, "b = pd.read_csv('b.csv')"), (None, "print(m.score(a, b))"), (None, "m.fit(b)"),
     ))]
-    assert tags == [["imports"], ["stage:ingest"], ["stage:train"], ["stage:ingest_2"]]
+    assert tags == [["imports"], ["stage:ingest"], ["stage:train"], [], ["stage:evaluate"], []]
+
+
+def test_a_printed_metric_is_evaluation_not_skip():
+    tags = [s.tags for s in suggest_tags(notebook(
+        (None, "from sklearn.metrics import accuracy_score"), (None, "clf.fit(X_train, y_train)"),
+        (None, "print(accuracy_score(y_test, clf.predict(X_test)))"),
+    ))]
+    assert tags[2] == ["stage:evaluate"]
+
+
+def test_write_on_a_partly_tagged_notebook_never_splits_its_stages(tmp_path):
+    # Kale's serving example: three steps, continuation cells untagged
+    path = write(notebook(
+        (["imports"], "from sklearn import datasets\nfrom sklearn.ensemble import RandomForestClassifier\n"
+                      "from sklearn.model_selection import train_test_split\nfrom sklearn.metrics import accuracy_score"),
+        (["step:load_data"], "x, y = datasets.load_iris(return_X_y=True)"),
+        (None, "x_trn, x_tst, y_trn, y_tst = train_test_split(x, y, test_size=.2)"),
+        (["prev:load_data", "step:train_model"], "model = RandomForestClassifier(n_estimators=10)"),
+        (None, "model.fit(x_trn, y_trn)"),
+        (["prev:train_model", "step:evaluate_model"], "preds = model.predict(x_tst)"),
+        (None, "accuracy = accuracy_score(y_tst, preds)"),
+        (["pipeline-metrics"], "print(accuracy)"),
+    ), tmp_path / "kale.ipynb")
+    apply_suggestions(path, suggest_tags(path))
+    plan = plan_stages(path)
+    assert [s.name for s in plan.stages] == ["load_data", "train_model", "evaluate_model"]
+    assert plan.roles["model"] == "model" and plan.roles["metrics"] == "metrics"
 
 
 def test_a_computing_cell_before_any_stage_gets_a_prepare_stage():

@@ -55,6 +55,7 @@ from .._version import __version__
 from ..errors import ExportError, NbpromoteError, OutputExistsError, UsageError
 from ..notebook import load_notebook, notebook_hash
 from ._deps import imported_modules, pin_requirements
+from ._metrics import METRICS_VAR
 from ._neutralise import indent_code
 from ._plan import StagePlan, StageSpec, plan_stages
 from ._templates import environment
@@ -67,6 +68,9 @@ _COPY_LIMIT = 10 * 1024 * 1024
 _SAMPLE_LIMIT = 1024 * 1024
 _SAMPLE_ROWS = 400
 _TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".jsonl"}
+#: The seed of a pipeline whose notebook sets none (documented in the model card).
+DEFAULT_SEED = 0
+_UNUSED = "# [unused in the pipeline] "
 
 
 @dataclass
@@ -334,7 +338,7 @@ def _sample(data: _DataFile, root: Path) -> str | None:
     return f"tests/data/{data.relative}"
 
 
-def _stage_context(spec: StageSpec, params: dict[str, Any]) -> dict[str, Any]:
+def _stage_context(spec: StageSpec, params: dict[str, Any], unused: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
     args = [artifact for artifact, _var in spec.inputs]
     kwargs = [f"{p}={params[p]!r}" for p in spec.params]
     signature = ", ".join(args + (["*"] + kwargs if kwargs else []))
@@ -344,11 +348,21 @@ def _stage_context(spec: StageSpec, params: dict[str, Any]) -> dict[str, Any]:
         code = n.python.rstrip("\n")
         blocks.append({"index": n.cell.index, "cell_id": n.cell.cell_id, "lines": max(1, code.count("\n") + 1),
                        "code": indent_code(code) if code.strip() else "    pass"})
+    records = any(var == METRICS_VAR for _a, var in spec.outputs) or spec.merge_into is not None
+    merged = [var for _a, var in spec.inputs if var.startswith(METRICS_VAR + "_")]
+    if spec.merge_into:
+        merge = f"{spec.merge_into} = {{{''.join(f'**{v}, ' for v in merged)}**{METRICS_VAR}, **{spec.merge_into}}}"
+    elif merged:
+        merge = f"{METRICS_VAR} = {{{', '.join(f'**{v}' for v in merged)}, **{METRICS_VAR}}}"
+    else:
+        merge = ""
     items = [f"{artifact!r}: {var}" for artifact, var in spec.outputs]
     returns = "{" + ", ".join(items) + "}" if len(items) <= 2 else "{\n" + "".join(f"        {i},\n" for i in items) + "    }"
     return {
         "name": spec.name, "signature": signature, "aliases": aliases, "blocks": blocks,
-        "returns": returns, "common": sorted(spec.common),
+        "returns": returns, "common": sorted(set(spec.common) - unused - {METRICS_VAR}),
+        "metrics_init": f"{METRICS_VAR} = {{}}  # metrics the stage computes (nbpromote._metrics.record)" if records else "",
+        "metrics_merge": merge,
         "inputs": [a for a, _v in spec.inputs], "outputs": [a for a, _v in spec.outputs],
         "params": list(spec.params), "cell_list": ", ".join(str(n.cell.index) for n in spec.cells),
     }
@@ -393,6 +407,84 @@ def _with_outputs(nb: Any, path: Path, nb_hash: str, executed: Path | None = Non
         if notebook_hash(run) == nb_hash and len(run.cells) == len(nb.cells):
             return run
     return nb
+
+
+def _write_graph_svg(root: Path, plan: StagePlan, name: str) -> bool:
+    """``pipeline.svg``: the stage graph without run status, by the runtime's one renderer (when this
+    build has it); the model card links it as an image (GitHub strips inline SVG)."""
+    try:
+        from ..pipeline._graph_svg import render_stage_graph_svg  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return False
+    graph = {"name": name, "stages": [{"name": s.name, "inputs": [a for a, _v in s.inputs],
+                                       "outputs": [a for a, _v in s.outputs]} for s in plan.stages]}
+    try:
+        svg = render_stage_graph_svg(graph, status=None, title=f"pipeline {name}")
+    except Exception:  # a drawing problem must not cost the user the export
+        return False
+    (root / "pipeline.svg").write_text(svg, encoding="utf-8")
+    return True
+
+
+def _bound_by_import(stmt: ast.Import | ast.ImportFrom) -> list[str]:
+    if isinstance(stmt, ast.Import):
+        return [(a.asname or a.name).split(".")[0] for a in stmt.names]
+    return [a.asname or a.name for a in stmt.names]
+
+
+def prune_imports(plan: StagePlan) -> tuple[list[str], list[str], list[ast.Module], list[str]]:
+    """Imports the exported code still needs.
+
+    Neutralising display code can leave an import with no reader (``import matplotlib.pyplot as
+    plt`` when every plot line became a comment); such an import is commented out of ``common.py``
+    and its distribution is not pinned. Star imports and ``__future__`` are always kept.
+
+    Returns
+    -------
+    (shared cell code, hoisted import lines, trees whose imports are pinned, dropped statements)
+    """
+    loaded: set[str] = set()
+    for n in [*plan.shared, *(n for s in plan.stages for n in s.cells)]:
+        for node in ast.walk(n.tree):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+                loaded.add(node.id)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+                pass
+
+    def needed(stmt: ast.Import | ast.ImportFrom) -> bool:
+        if isinstance(stmt, ast.ImportFrom) and (stmt.module == "__future__" or any(a.name == "*" for a in stmt.names)):
+            return True
+        return any(name in loaded for name in _bound_by_import(stmt))
+
+    dropped: list[str] = []
+    shared_code: list[str] = []
+    trees: list[ast.Module] = []
+    for n in plan.shared:
+        lines = n.python.split("\n")
+        for stmt in n.tree.body:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)) and not needed(stmt) and not stmt.col_offset \
+                    and not lines[stmt.end_lineno - 1][stmt.end_col_offset:].split("#")[0].strip():  # type: ignore[index,operator]
+                dropped.append(ast.unparse(stmt))
+                for number in range(stmt.lineno, stmt.end_lineno + 1):  # type: ignore[operator]
+                    lines[number - 1] = _UNUSED + lines[number - 1].strip()
+        code = "\n".join(lines)
+        shared_code.append(code)
+        try:
+            trees.append(ast.parse(code))
+        except SyntaxError:
+            trees.append(n.tree)
+    hoisted: list[str] = []
+    for line in plan.hoisted_imports:
+        try:
+            stmt = ast.parse(line).body[0]
+        except (SyntaxError, IndexError):
+            continue
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)) and needed(stmt):
+            hoisted.append(line)
+            trees.append(ast.Module(body=[stmt], type_ignores=[]))
+        elif line not in dropped:
+            dropped.append(line)
+    return shared_code, hoisted, trees, dropped
 
 
 def check_export_target(out_dir: str | Path, notebook: str | Path, *, force: bool = False) -> None:
@@ -518,10 +610,22 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
         write(relative, env.get_template(template).render(**base, **context))
 
     params = {p.name: p.default for p in plan.params}
-    stages = [_stage_context(s, params) for s in plan.stages]
+    shared_code, hoisted, import_trees, dropped = prune_imports(plan)
+    unused = {name for line in dropped for stmt in ast.parse(line).body
+              if isinstance(stmt, (ast.Import, ast.ImportFrom)) for name in _bound_by_import(stmt)}
+    stages = [_stage_context(s, params, unused) for s in plan.stages]
     seed = _manifest_seed(manifest)
     seed = plan.seed if seed is None else seed
-    modules = imported_modules([n.tree for n in plan.shared] + [n.tree for s in plan.stages for n in s.cells])
+    if seed is None:
+        # Unseeded randomness (train_test_split without random_state, a forest's bootstrap …)
+        # would make every cold run differ; a fixed seed makes the pipeline reproducible and the
+        # card says so (the linter reports the notebook's unseeded cells).
+        seed = DEFAULT_SEED
+        warnings.append(f"the notebook sets no seed: the pipeline seeds every stage with {DEFAULT_SEED} so runs "
+                        "reproduce (add `%promote seed N` or a seeded cell to choose it).")
+    if dropped:
+        warnings.append("imports used only by notebook-only code are left out: " + ", ".join(dropped) + ".")
+    modules = imported_modules(import_trees)
     locks = pin_requirements(modules, manifest, __version__)
     sources = {lock.source for lock in locks if lock.source in ("manifest", "environment")}
     pin_source_text = {
@@ -574,6 +678,9 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
         "sample_params": sample_params,
     }
     pkg = f"src/{name}"
+    svg_written = _write_graph_svg(root, plan, name)
+    if svg_written:
+        written.append("pipeline.svg")
     render("package/pyproject.toml.j2", "pyproject.toml")
     render("package/requirements.lock.j2", f"{pkg}/requirements.lock")
     render("package/gitignore.j2", ".gitignore")
@@ -581,9 +688,10 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
     render("package/src/__init__.py.j2", f"{pkg}/__init__.py")
     render("package/src/__main__.py.j2", f"{pkg}/__main__.py")
     render("package/src/pipeline.py.j2", f"{pkg}/pipeline.py")
-    blocks = [{"index": n.cell.index, "cell_id": n.cell.cell_id, "code": n.python.rstrip("\n"),
-               "tag": next((t for t in n.cell.tags if t in ("imports", "functions")), "")} for n in plan.shared]
-    render("package/src/common.py.j2", f"{pkg}/common.py", blocks=blocks, hoisted=plan.hoisted_imports)
+    blocks = [{"index": n.cell.index, "cell_id": n.cell.cell_id, "code": code.rstrip("\n"),
+               "tag": next((t for t in n.cell.tags if t in ("imports", "functions")), "")}
+              for n, code in zip(plan.shared, shared_code, strict=True)]
+    render("package/src/common.py.j2", f"{pkg}/common.py", blocks=blocks, hoisted=hoisted)
     write(f"{pkg}/stages/__init__.py", f'"""Stages of {name}, one module per stage."""\n')
     for stage in stages:
         render("package/src/stage.py.j2", f"{pkg}/stages/{stage['name']}.py", stage=stage)
@@ -603,7 +711,9 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
            data_files=data_files, captured_metrics=_captured_metrics(nb, plan),
            captured_parameters=_captured_parameters(manifest),
            lint_text=lint_text,
-           metrics_stage=metrics_stage, warnings=warnings)
+           metrics_stage=metrics_stage, warnings=warnings, has_manifest=manifest is not None,
+           model_stage=next((s["name"] for s in stages if plan.roles.get("model") in s["outputs"]), None),
+           model_notes=plan.model_notes, pipeline_svg=svg_written)
     meta = {"schema_version": 1, "name": name, "version": version, "notebook": path.name,
             "notebook_dir": str(path.resolve().parent), "notebook_hash": nb_hash,
             "exported_with": __version__, "stages": [s["name"] for s in stages],

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import ast
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,18 +26,23 @@ from .. import knowledge as K
 from ._values import (
     UNKNOWN,
     UNKNOWN_COLS,
+    BoundMethod,
+    ClassValue,
     Coll,
     Cols,
+    Columns,
     Const,
     Data,
     Est,
     Func,
     Idx,
     Indexer,
+    Instance,
     Ref,
     Site,
     SplitIter,
     Stat,
+    contained,
     name_side,
 )
 
@@ -74,6 +80,16 @@ class EvalEvent:
     trained: frozenset  # rows the estimator had been fit on at that moment
     train_stats: frozenset  # statistics baked into its training data
     x_text: str = ""
+    #: A score was computed from these predictions and labels (a metric, ``score``, ``evaluate``,
+    #: ``pred == y_test``): predictions drawn or submitted without labels are not an evaluation.
+    scored: bool = False
+    #: Where the notebook's own cell made this happen: the outermost call of a user function that
+    #: evaluated inside (``log_reg(X_train, y_train, X_test, y_test)``), else ``site``.
+    origin: Site = (0, 0)
+
+    def __post_init__(self) -> None:
+        if self.origin == (0, 0):
+            self.origin = self.site
 
     @property
     def held_out(self) -> bool:
@@ -144,6 +160,7 @@ class Facts:
     reads: list[ReadEvent] = field(default_factory=list)
     shell: list[ShellEvent] = field(default_factory=list)
     seeds: list[tuple[Site, str]] = field(default_factory=list)
+    skipped_seeds: list[tuple[Site, str]] = field(default_factory=list)  # seeds in cells tagged `skip`
     env: dict[str, Any] = field(default_factory=dict)
     errors: list[tuple[Site, str]] = field(default_factory=list)  # statements the walk gave up on
 
@@ -178,7 +195,23 @@ def _merge(values: Iterable[Any]) -> Any:
         temporal=next((d.temporal for d in datas if d.temporal), None),
         oversampled=next((d.oversampled for d in datas if d.oversampled), None),
         is_datetime=any(d.is_datetime for d in datas),
+        preds=frozenset().union(*(d.preds for d in datas)),
+        part=all(d.part for d in datas),
     )
+
+
+_FIT_ONLY = (K.FIT_METHODS | {"fit", "partial_fit"}) - {"fit_transform", "fit_predict", "fit_resample",
+                                                        "fit_sample"}
+
+
+def _early_stopping(kwargs: dict) -> bool:
+    """Whether call keywords turn on early stopping (a rounds count, or an early-stopping callback)."""
+    for key in K.EARLY_STOPPING_KEYWORDS:
+        value = kwargs.get(key)
+        if value is not None and not (isinstance(value, Const) and value.value in (None, False, 0)):
+            return True
+    return any(isinstance(v, Const) and isinstance(v.value, tuple) and v.value[:1] == ("callback",)
+               for v in _flatten(kwargs.get("callbacks", UNKNOWN)))
 
 
 def _strings(value: Any) -> list[str] | None:
@@ -203,6 +236,20 @@ def _flatten(value: Any) -> list[Any]:
     return [value]
 
 
+#: Attribute names of a sklearn Bunch that are ordinary columns on a frame (``df.target``).
+_BUNCH_FIELDS = frozenset({"data", "target", "frame", "feature_names", "target_names"})
+#: Calls into these never score predictions (plots, frames and arrays built for a submission file).
+_NOT_SCORING = frozenset({"matplotlib", "seaborn", "plotly", "bokeh", "altair", "plt", "sns", "px", "go", "pandas",
+                          "numpy", "print", "display", "list", "dict", "zip", "len", "tuple", "range", "enumerate",
+                          "str", "format", "round", "float", "int", "open", "json", "pickle", "joblib", "os"})
+#: The dotted prefix of a random generator object (``np.random.default_rng(0)``, ``RandomState(1)``).
+_RNG = "<rng>"
+
+
+def _flatten_all(values: list) -> list[Any]:
+    return [v for value in values for v in _flatten(value)]
+
+
 def _estimators(value: Any) -> list[Est]:
     if isinstance(value, Est):
         return [value]
@@ -222,6 +269,9 @@ class _Analyzer:
         self.frames: list[_Frame] = []
         self.active: set[int] = set()
         self.seed_numpy = self.seed_random = self.seed_all = seeded
+        self.scopes: list[_Scope] = []  # function scopes being analysed (their saved outer bindings)
+        self.skipped = False  # the current cell is tagged `skip` (exploration the export drops)
+        self.cuts: dict[tuple, list] = {}  # (cut split id, side) -> [(name, value bound, data before)]
         self._ids = itertools.count(1)
 
     # -- driver ---------------------------------------------------------------------------------
@@ -230,6 +280,7 @@ class _Analyzer:
             if cell.tree is None:
                 continue
             self.cell, self.offset = cell.index, cell.line_offset
+            self.skipped = "skip" in (getattr(cell, "tags", None) or ())
             for stmt in cell.tree.body:
                 try:
                     self.stmt(stmt)
@@ -303,17 +354,37 @@ class _Analyzer:
     s_AsyncFunctionDef = s_FunctionDef
 
     def s_ClassDef(self, node: ast.ClassDef) -> None:
-        self.env[node.name] = UNKNOWN
+        methods = {stmt.name: Func(stmt, self.cell, self.offset) for stmt in node.body
+                   if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        bases = tuple(_unparse(b) for b in node.bases)
+        self.env[node.name] = ClassValue(node.name, methods, bases)
 
     def s_For(self, node: ast.For) -> None:
         iterable = self.expr(node.iter)
         self.loop += 1
         try:
+            if _carried(node):
+                # A value made late in one iteration and read early in the next (best = …, X = f(X)):
+                # one silent pass reaches the fixed point the abstract values can take, then the
+                # recorded pass sees them.
+                with self.silent():
+                    self.bind_iter(node.target, iterable)
+                    self.body(node.body)
             self.bind_iter(node.target, iterable)
             self.body(node.body)
         finally:
             self.loop -= 1
         self.body(node.orelse)
+
+    @contextmanager
+    def silent(self) -> Iterator[None]:
+        """Run without recording facts (the first pass over a loop body)."""
+        lengths = {name: len(value) for name, value in vars(self.facts).items() if isinstance(value, list)}
+        try:
+            yield
+        finally:
+            for name, length in lengths.items():
+                del getattr(self.facts, name)[length:]
 
     s_AsyncFor = s_For
 
@@ -327,9 +398,28 @@ class _Analyzer:
         self.body(node.orelse)
 
     def s_If(self, node: ast.If) -> None:
-        self.expr(node.test)
+        test = self.expr(node.test)
+        if isinstance(test, Const) and isinstance(test.value, (bool, int, str, type(None))):
+            # A condition known in this call context (kind == 'scaled' with kind bound by the caller).
+            self.body(node.body if test.value else node.orelse)
+            return
+        # Both branches may run: analyse each from the same state, then join what they bound.
+        before = dict(self.env)
         self.body(node.body)
+        after_body = dict(self.env)
+        self.env.clear()
+        self.env.update(before)
         self.body(node.orelse)
+        for name in set(after_body) | set(self.env):
+            a, b = after_body.get(name, _ABSENT), self.env.get(name, _ABSENT)
+            if a is b:
+                continue
+            if b is _ABSENT:
+                self.env[name] = a
+            elif a is _ABSENT or b is not before.get(name, _ABSENT):
+                self.env[name] = _join(a, b) if a is not _ABSENT else b
+            else:
+                self.env[name] = a  # only the body rebound it
 
     def s_With(self, node: ast.With) -> None:
         for item in node.items:
@@ -364,7 +454,7 @@ class _Analyzer:
                 current = self.env.get(target.value.id)
                 columns = _strings(self.expr(target.slice))
                 if isinstance(current, Data) and columns:
-                    self.env[target.value.id] = current.evolve(cols=current.cols.drop(set(columns)))
+                    self.mutate(target.value.id, current.evolve(cols=current.cols.drop(set(columns))))
 
     # -- binding --------------------------------------------------------------------------------
     def assign(self, target: ast.AST, value: Any, augmented: bool = False) -> None:
@@ -385,11 +475,13 @@ class _Analyzer:
                     self.assign(element, value.evolve(subset=True) if isinstance(value, Data) else UNKNOWN)
         elif isinstance(target, ast.Subscript):
             self.assign_item(target, value)
+        elif isinstance(target, ast.Attribute) and isinstance(self.expr(target.value), Instance):
+            self.expr(target.value).attrs[target.attr] = value  # self.scaler = StandardScaler()
         elif isinstance(target, ast.Attribute):
             root = _root_name(target)
             if root is not None and isinstance(self.env.get(root), Data) and isinstance(value, Data):
                 current = self.env[root]
-                self.env[root] = current.evolve(stats=current.stats | value.stats)
+                self.mutate(root, current.evolve(stats=current.stats | value.stats))
         elif isinstance(target, ast.Starred):
             self.assign(target.value, UNKNOWN)
 
@@ -404,7 +496,7 @@ class _Analyzer:
                     current.keys = (current.keys or []) + [key]
                 return
             if isinstance(current, Data):
-                self.env[name] = self.set_columns(current, _strings(key), value)
+                self.mutate(name, self.set_columns(current, _strings(key), value))
             return
         # df.loc[mask, 'col'] = …, df['a']['b'] = …: statistics flow into the frame.
         root = _root_name(target)
@@ -413,7 +505,7 @@ class _Analyzer:
             columns = None
             if isinstance(key, Coll) and key.kind == "tuple" and len(key.items) == 2:
                 columns = _strings(key.items[1])
-            self.env[root] = self.set_columns(current, columns, value)
+            self.mutate(root, self.set_columns(current, columns, value))
 
     def set_columns(self, frame: Data, columns: list[str] | None, value: Any) -> Data:
         stats = frame.stats | (value.stats if isinstance(value, Data) else frozenset())
@@ -439,7 +531,43 @@ class _Analyzer:
             value.name = name
         self.env[name] = value
 
+    def mutate(self, name: str, value: Any) -> None:
+        """``name``'s object changed in place (``df[col] = …``, ``inplace=True``): every other name
+        bound to the same object — a function's parameter, the caller's variable, an alias — sees the
+        change, as in Python."""
+        old = self.env.get(name)
+        self.env[name] = value
+        if not isinstance(old, Data):
+            return
+        for key, bound in list(self.env.items()):
+            if bound is old:
+                self.env[key] = value
+        for scope in self.scopes:
+            for key, saved in scope.saved.items():
+                if saved is old:
+                    scope.saved[key] = value
+
     def relabel(self, name: str, data: Data) -> Data:
+        if data.cut is not None and data.rows:
+            cut_sid, cut_side, source = data.cut
+            data = data.evolve(cut=None)
+            if source == name:
+                return data.evolve(subset=False)  # df = df[df.price < 1000]: a filter, not a split
+            # What the code does decides: df.iloc[:n] / df.iloc[n:], df[df.date < t] / df[df.date >= t],
+            # df[df.y.notna()] / df[df.y.isna()] are the two sides of one split once both are bound.
+            other_side = "test" if cut_side == "train" else "train"
+            others = self.cuts.get((cut_sid, other_side))
+            if others is not None:
+                for other_name, other_value, other_data in others:
+                    if self.env.get(other_name) is other_value:
+                        self.env[other_name] = _cut_rows(other_data, cut_sid, other_side)
+                others.clear()
+                self.cuts[(cut_sid, cut_side)] = []
+                return _cut_rows(data, cut_sid, cut_side)
+            pending = self.cuts.setdefault((cut_sid, cut_side), [])
+            value = self.relabel(name, data)
+            pending.append((name, value, data))
+            return value
         side = name_side(name)
         if side is None or not (data.subset or data.fresh) or data.label == side or not data.rows:
             return data.evolve(subset=False, fresh=False, sampled=None) if (data.subset or data.fresh) else data
@@ -469,8 +597,24 @@ class _Analyzer:
             else:
                 self.assign(target, self.combine(iterable.items))
             return
+        if isinstance(iterable, Data):
+            # Rows of a frame/array/DataLoader one batch at a time: each element holds those rows.
+            row_batch = iterable.evolve(subset=False, fresh=False, cut=None, grouped=False, part=True)
+            for bound in _target_names(target):
+                self.env[bound] = row_batch
+            return
         for name in _target_names(target):
             self.env[name] = UNKNOWN
+
+    def element_of(self, iterable: Any) -> Any:
+        """The abstract element of an iteration (what ``for x in iterable`` binds)."""
+        if isinstance(iterable, SplitIter):
+            return Coll([Idx(iterable.sid, "train"), Idx(iterable.sid, "test")], "tuple")
+        if isinstance(iterable, Coll):
+            return self.combine(iterable.items) if iterable.items else UNKNOWN
+        if isinstance(iterable, Data):
+            return iterable.evolve(subset=False, fresh=False, cut=None)
+        return UNKNOWN
 
     def combine(self, values: list[Any]) -> Any:
         ests = [v for v in values if isinstance(v, Est)]
@@ -554,6 +698,8 @@ class _Analyzer:
                 if isinstance(node.op, ast.Add):
                     return Const(left.value + right.value)
             return UNKNOWN
+        if isinstance(node.op, (ast.Sub, ast.Div)):
+            self.mark_scored([left, right])  # y_test - pred: an error
         result = _merge([left, right])
         if isinstance(result, Data):
             first = left if isinstance(left, Data) else right
@@ -561,7 +707,12 @@ class _Analyzer:
         return result
 
     def e_Compare(self, node: ast.Compare) -> Any:
-        return _merge([self.expr(node.left)] + [self.expr(c) for c in node.comparators])
+        values = [self.expr(node.left)] + [self.expr(c) for c in node.comparators]
+        folded = _fold_compare(node.ops, values)
+        if folded is not None:
+            return folded
+        self.mark_scored(values)
+        return _merge(values)
 
     def e_BoolOp(self, node: ast.BoolOp) -> Any:
         return _merge([self.expr(v) for v in node.values])
@@ -594,6 +745,10 @@ class _Analyzer:
 
     def _comprehension(self, node: Any, elements: list[ast.AST]) -> Any:
         first_iter = self.expr(node.generators[0].iter)
+        if isinstance(first_iter, Columns) and len(node.generators) == 1 and isinstance(node, ast.ListComp):
+            filtered = _filter_columns(first_iter, node.generators[0], node.elt, self)
+            if filtered is not None:
+                return filtered
         names = {n for g in node.generators for n in _target_names(g.target)}
         with _Scope(self.env, {n: UNKNOWN for n in names}):
             self.loop += 1
@@ -625,6 +780,11 @@ class _Analyzer:
     def attribute(self, receiver: Any, attr: str) -> Any:
         if isinstance(receiver, Ref):
             return Ref(f"{receiver.dotted}.{attr}")
+        if isinstance(receiver, Instance):
+            if attr in receiver.attrs:
+                return receiver.attrs[attr]
+            method = receiver.cls.methods.get(attr)
+            return BoundMethod(method, receiver) if method is not None else UNKNOWN
         if isinstance(receiver, Data):
             if receiver.bunch:
                 if attr == "data":
@@ -640,7 +800,9 @@ class _Analyzer:
                 return receiver.evolve(cols=UNKNOWN_COLS, subset=False, fresh=False)
             if attr in {"iloc", "loc", "at", "iat"}:
                 return Indexer(receiver, attr)
-            if attr in K.DATA_ATTRIBUTES or attr.startswith("_"):
+            if attr == "columns":
+                return Columns(receiver.cols)
+            if (attr in K.DATA_ATTRIBUTES and attr not in _BUNCH_FIELDS) or attr.startswith("_"):
                 return UNKNOWN
             return self.column(receiver, attr)
         if isinstance(receiver, Est):
@@ -663,11 +825,13 @@ class _Analyzer:
         receiver = self.expr(node.value)
         key = self.expr(node.slice)
         if isinstance(receiver, Indexer):
-            return self.index_rows_cols(receiver.data, key, receiver.kind)
+            rows_node = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) and node.slice.elts else node.slice
+            return self.with_cut(self.index_rows_cols(receiver.data, key, receiver.kind), receiver.data, rows_node,
+                                 node.value)
         if isinstance(receiver, Data):
             if receiver.bunch:
                 return self.attribute(receiver, key.value) if isinstance(key, Const) and isinstance(key.value, str) else UNKNOWN
-            return self.index_data(receiver, key)
+            return self.with_cut(self.index_data(receiver, key), receiver, node.slice, node.value)
         if isinstance(receiver, Coll):
             if isinstance(key, Const):
                 if receiver.kind == "dict" and receiver.keys:
@@ -680,7 +844,25 @@ class _Analyzer:
             return UNKNOWN
         return UNKNOWN
 
+    def with_cut(self, result: Any, data: Data, key_node: ast.AST, receiver_node: ast.AST) -> Any:
+        """Mark a row subset made by a recognisable cut (slice bound, comparison, null test) with the
+        split it is one side of; :meth:`relabel` applies it when the subset gets a name of its own."""
+        if not isinstance(result, Data) or not result.subset or not data.rows:
+            return result
+        found = _cut_key(key_node)
+        if found is None:
+            return result
+        key, side = found
+        sid = ("cut", key, frozenset(data.rows))
+        return result.evolve(cut=(sid, side, _root_name(receiver_node)))
+
     def index_data(self, data: Data, key: Any) -> Any:
+        if isinstance(key, Columns):
+            # df[df.columns], df[other.columns.drop('y')]: the columns that index names.
+            kept = key.cols
+            cols = replace_cols(data.cols, selected=kept.selected, dropped=data.cols.dropped | kept.dropped,
+                                known=data.cols.known and kept.known)
+            return data.evolve(cols=cols, subset=False, fresh=False)
         columns = _strings(key)
         if columns is not None:
             if isinstance(key, Const):
@@ -689,11 +871,11 @@ class _Analyzer:
         if isinstance(key, Idx):
             return self.partition(data, key)
         if isinstance(key, Const) and isinstance(key.value, tuple) and key.value[:1] == ("slice",):
-            return data if key.value[1] else data.evolve(subset=True, fresh=False)
+            return data if key.value[1] else data.evolve(subset=True, part=True, fresh=False)
         if isinstance(key, Data):
             # A boolean mask filters rows; statistics in the mask (outlier cut-offs such as
             # df[df.p < df.p.quantile(.99)]) decide which rows stay but do not enter the values.
-            return data.evolve(subset=True, fresh=False)
+            return data.evolve(subset=True, part=True, fresh=False)
         if isinstance(key, Coll) and key.kind == "tuple" and key.items:  # numpy X[rows, cols]
             rows = self.index_data(data, key.items[0])
             return rows.evolve(cols=UNKNOWN_COLS) if isinstance(rows, Data) else rows
@@ -708,9 +890,9 @@ class _Analyzer:
         if isinstance(rows_key, Idx):
             result = self.partition(data, rows_key)
         elif isinstance(rows_key, Data):
-            result = data.evolve(subset=True, fresh=False)
+            result = data.evolve(subset=True, part=True, fresh=False)
         elif not (isinstance(rows_key, Const) and isinstance(rows_key.value, tuple) and rows_key.value[:2] == ("slice", True)):
-            result = data.evolve(subset=True, fresh=False)
+            result = data.evolve(subset=True, part=True, fresh=False)
         if isinstance(cols_key, Const) and isinstance(cols_key.value, tuple) and cols_key.value[:2] == ("slice", True):
             return result
         columns = _strings(cols_key) if kind in {"loc", "at"} else None
@@ -745,7 +927,23 @@ class _Analyzer:
             return self.call_ref(callee, args, kwargs, node)
         if isinstance(callee, Func):
             return self.inline(callee, args, kwargs, node)
+        if isinstance(callee, ClassValue):
+            return self.instantiate(callee, args, kwargs, node)
+        if isinstance(callee, BoundMethod):
+            return self.inline(callee.func, [callee.instance] + args, kwargs, node)
+        if isinstance(callee, Instance):  # model(x): __call__ / forward
+            method = callee.cls.methods.get("__call__") or callee.cls.methods.get("forward")
+            if method is not None:
+                return self.inline(method, [callee] + args, kwargs, node)
         return _merge(args + list(kwargs.values()))
+
+    def instantiate(self, cls: ClassValue, args: list, kwargs: dict, node: ast.Call) -> Any:
+        """``Model(...)`` of a notebook-defined class: run ``__init__`` with ``self`` bound."""
+        instance = Instance(cls)
+        init = cls.methods.get("__init__")
+        if init is not None:
+            self.inline(init, [instance] + args, kwargs, node)
+        return instance
 
     def call_ref(self, ref: Ref, args: list, kwargs: dict, node: ast.Call) -> Any:
         dotted, short, root = ref.dotted, ref.short, ref.root
@@ -757,8 +955,16 @@ class _Analyzer:
             return self.ipython_call(short, args, site)
         if self.seed_call(dotted, short, site):
             return UNKNOWN
-        if self.random_call(dotted, short, root, args, kwargs, site):
-            return UNKNOWN
+        if dotted.startswith(_RNG + "."):
+            # rng.normal(...), RandomState(0).rand(...): a draw from a generator object (seeded or
+            # reported where it was made); shuffle/permutation of data keep its rows.
+            data = next((a for a in args if isinstance(a, Data)), None)
+            if data is not None and short in {"shuffle", "permutation", "choice", "permuted"}:
+                return data.evolve(subset=False, fresh=False)
+            return Data(rows=frozenset({(self.new_root(), ())}), cols=UNKNOWN_COLS)
+        drawn = self.random_call(dotted, short, root, args, kwargs, site)
+        if drawn is not None:
+            return drawn
         if short in K.READERS or (short in {"load", "open"} and (root in K.LOAD_MODULES or dotted == "open")):
             return self.read(dotted, args, kwargs, site)
         if short == "connect" and root in {"sqlite3", "duckdb"}:
@@ -771,6 +977,21 @@ class _Analyzer:
                                                       "shuffle(..., random_state=0)"))
             out = [a.evolve(subset=False, fresh=False) if isinstance(a, Data) else UNKNOWN for a in args]
             return out[0] if len(out) == 1 else Coll(out, "tuple")
+        if short in K.FORMULA_FUNCTIONS and root in {"patsy", "statsmodels", short}:
+            formula = args[0] if args else kwargs.get("formula_like")
+            frame = args[1] if len(args) > 1 else kwargs.get("data", UNKNOWN)
+            if isinstance(frame, Data) and isinstance(formula, Const) and isinstance(formula.value, str):
+                y, X = _formula_split(frame, formula.value)
+                return Coll([y, X], "tuple") if short == "dmatrices" else X
+            return _merge([frame])
+        if short in K.EARLY_STOPPING_CALLBACKS:
+            return Const(("callback", short))
+        if short in K.WRAPPERS and root in {"yellowbrick", short}:
+            # ConfusionMatrix(model), ROCAUC(model): a view of the model, not a second model.
+            wrapped = next((e for e in _estimators(args[0] if args else kwargs.get("estimator", kwargs.get("model")))
+                            ), None) if (args or kwargs) else None
+            if wrapped is not None:
+                return wrapped
         if short in K.PIPELINES or short in K.SEARCHES or self.is_estimator_class(ref):
             return self.construct(ref, args, kwargs, site)
         if ("datasets" in dotted or dotted == short) and short.startswith(("load_", "fetch_", "make_")) \
@@ -778,13 +999,13 @@ class _Analyzer:
             return self.dataset(short, kwargs, site)
         if short in K.SPLIT_FUNCTIONS:
             return self.split(args, kwargs, site)
-        if short == "train" and root in {"xgboost", "lightgbm"}:
+        if short in K.FIT_FUNCTIONS and short != "cv" and root in {"xgboost", "lightgbm", "catboost"}:
             # Native APIs: xgb.train(params, dtrain, evals=[(dvalid, "name")]), lgb.train(params, train_set,
             # valid_sets=[...]): a model fit, and the evaluation sets steer early stopping.
             est = Est(cls=f"{root}.train", kind="model", site=site)
             data = args[1] if len(args) > 1 else kwargs.get("dtrain", kwargs.get("train_set", UNKNOWN))
             self.fit(est, data, UNKNOWN, "train", site, _unparse(node.args[1]) if len(node.args) > 1 else "")
-            self.monitored_fit(est, {k: v for k, v in kwargs.items() if k in {"evals", "valid_sets"}}, site)
+            self.monitored_fit(est, kwargs, site)
             return est
         if short in K.RANDOM_STATE_FUNCTIONS and root == "sklearn":
             state = kwargs.get("random_state")
@@ -793,9 +1014,16 @@ class _Analyzer:
                                                       f"{short}(..., random_state=0)"))
         if short in K.CV_FUNCTIONS:
             return self.cross_validate(short, args, kwargs, site)
-        if self.loop and args and root == "sklearn" and (short.endswith(("_score", "_error", "_loss"))
-                                                          or short in {"classification_report", "confusion_matrix"}):
-            self.metric_in_loop(short, args, node, site)
+        is_metric = short in K.METRICS or (root in {"sklearn", "imblearn", short} and short.endswith(
+            ("_score", "_error", "_loss")) and short not in K.CLUSTER_METRICS)
+        if is_metric:
+            self.mark_scored(list(args) + list(kwargs.values()), metric=True)
+            if self.loop and args and root in {"sklearn", "imblearn"}:
+                self.metric_in_loop(short, args, node, site)
+        elif short in {"crosstab"}:
+            self.mark_scored(list(args) + list(kwargs.values()), metric=True)
+        elif root not in _NOT_SCORING:
+            self.mark_scored(list(args) + list(kwargs.values()))
         if short in K.STAT_FUNCTIONS_AGG and root in {"numpy", "statistics", "scipy"}:
             axis = kwargs.get("axis", args[1] if len(args) > 1 else None)
             data = args[0] if args else None
@@ -813,26 +1041,39 @@ class _Analyzer:
         if short == "to_datetime":
             result = _merge(args)
             return result.evolve(is_datetime=True) if isinstance(result, Data) else UNKNOWN
+        if short in {"merge", "merge_asof", "merge_ordered"} and root == "pandas" and args and isinstance(args[0], Data):
+            # A join keeps the left frame's rows and adds columns looked up in the right one.
+            left = args[0]
+            others = [a for a in list(args[1:]) + list(kwargs.values()) if isinstance(a, Data)]
+            return left.evolve(stats=left.stats.union(*(o.stats for o in others)), subset=False, fresh=False,
+                               cut=None, cols=left.cols if left.cols.selected is None else UNKNOWN_COLS)
         if short in {"concat", "hstack", "vstack", "concatenate", "column_stack", "row_stack"}:
             return self.concat(short, args, kwargs, site)
         if short == "resample" and root == "sklearn":
             return self.resample(args, kwargs, site)
-        if short in {"DataFrame", "Series", "array", "asarray", "get_dummies", "ascontiguousarray"}:
-            result = _merge(args)
-            if isinstance(result, Data):
-                return result
-            if isinstance(args[0] if args else None, Coll):
-                inner = _merge(args[0].items)
-                if isinstance(inner, Data):
-                    return inner.evolve(cols=UNKNOWN_COLS)
-            return Data(rows=frozenset({(self.new_root(), ())}), fresh=True)
-        if short in {"list", "tuple", "sorted", "reversed", "set"} and args and isinstance(args[0], Coll):
+        if short in {"DataFrame", "Series", "array", "asarray", "get_dummies", "ascontiguousarray", "from_dict",
+                     "from_records", "tensor", "Tensor", "from_numpy", "as_tensor", "TensorDataset", "DataLoader",
+                     "DMatrix", "Dataset", "Pool", "to_categorical"}:
+            return self.frame(short, args, kwargs)
+        if short in {"list", "tuple", "sorted", "reversed", "set"} and args and isinstance(args[0], (Coll, Columns)):
             return args[0]
         if short == "zip" and args and all(isinstance(a, Coll) for a in args):
             count = min(len(a.items) for a in args)
             return Coll([Coll([a.items[i] for a in args], "tuple") for i in range(count)])
         if short == "enumerate" and args and isinstance(args[0], Coll):
             return Coll([Coll([Const(i), item], "tuple") for i, item in enumerate(args[0].items)])
+        if short in {"enumerate", "zip", "tqdm", "trange"} and args and any(
+                isinstance(a, (SplitIter, Data, Coll)) for a in args):
+            # enumerate(kf.split(X)), zip(models, names), tqdm(loader): one abstract element per position.
+            parts = [self.element_of(a) for a in args]
+            if short in {"tqdm", "trange"}:
+                return args[0]
+            return Coll([Coll(([UNKNOWN] if short == "enumerate" else []) + parts, "tuple")])
+        if short in {"clone", "deepcopy", "copy"} and args and isinstance(args[0], Est):
+            original = args[0]
+            return Est(cls=original.cls, kind=original.kind, site=original.site, steps=list(original.steps),
+                       shuffle=original.shuffle, multi=original.multi, incremental=original.incremental,
+                       early_stopping=original.early_stopping)
         if dotted in _SCALAR_BUILTINS:
             return UNKNOWN
         if root in {"os", "pathlib", "posixpath"} or short == "Path":
@@ -849,12 +1090,20 @@ class _Analyzer:
         elif method in {"run_line_magic", "run_cell_magic"} and texts:
             name, text = texts[0], texts[1] if len(texts) > 1 else ""
             self.facts.shell.append(ShellEvent(site, "magic", name, text))
-            if name == "promote" and text.split()[:1] == ["seed"]:
+            if name == "promote" and text.split()[:1] == ["seed"] and self.skipped:
+                self.facts.skipped_seeds.append((site, "%promote seed"))
+            elif name == "promote" and text.split()[:1] == ["seed"]:
                 self.seed_all = True
                 self.facts.seeds.append((site, "%promote seed"))
         return UNKNOWN
 
     def seed_call(self, dotted: str, short: str, site: Site) -> bool:
+        if self.skipped and (dotted in {"numpy.random.seed", "random.seed", "seed"} or short in K.SEEDERS
+                             or short in {"set_seed", "seed_everything", "set_random_seed", "seed_all", "set_seeds",
+                                          "fix_seed", "set_global_seed"}):
+            # A cell tagged `skip` is not exported: its seed does not seed the pipeline.
+            self.facts.skipped_seeds.append((site, dotted))
+            return True
         if dotted == "numpy.random.seed":
             self.seed_numpy = True
         elif dotted == "random.seed":
@@ -870,22 +1119,30 @@ class _Analyzer:
         self.facts.seeds.append((site, dotted))
         return True
 
-    def random_call(self, dotted: str, short: str, root: str, args: list, kwargs: dict, site: Site) -> bool:
+    def random_call(self, dotted: str, short: str, root: str, args: list, kwargs: dict, site: Site) -> Any:
+        """A draw from a global random state, or a generator made: its value, else None."""
         parts = dotted.split(".")
         if parts[:2] == ["numpy", "random"] and len(parts) == 3:
-            if short in {"default_rng", "RandomState", "Generator", "SeedSequence"}:
-                if not args and not kwargs or (args and isinstance(args[0], Const) and args[0].value is None):
+            if short in K.RNG_FACTORIES:
+                seed = args[0] if args else kwargs.get("seed")
+                if seed is None or (isinstance(seed, Const) and seed.value is None):
                     self.facts.randoms.append(RandomEvent(site, f"np.random.{short}()", False, f"np.random.{short}(0)"))
-                return True
+                return Ref(_RNG)
             if short in K.NUMPY_DRAWS:
                 self.facts.randoms.append(RandomEvent(site, f"np.random.{short}()", self.seed_numpy or self.seed_all,
                                                       "np.random.seed(0) before it"))
-                return True
+                data = next((a for a in args if isinstance(a, Data)), None)
+                if short in {"shuffle", "permutation", "choice"} and data is not None:
+                    return UNKNOWN if short == "shuffle" else data.evolve(subset=False, fresh=False)
+                # Generated values are data of their own (X = np.random.rand(100, 1)).
+                return Data(rows=frozenset({(self.new_root(), ())}), cols=UNKNOWN_COLS)
         if root == "random" and len(parts) == 2 and short in K.PY_RANDOM_DRAWS:
             self.facts.randoms.append(RandomEvent(site, f"random.{short}()", self.seed_random or self.seed_all,
                                                   "random.seed(0) before it"))
-            return True
-        return False
+            return UNKNOWN
+        if root == "random" and short == "Random":
+            return Ref(_RNG)
+        return None
 
     def read(self, dotted: str, args: list, kwargs: dict, site: Site) -> Any:
         target = args[0] if args else next(
@@ -906,14 +1163,18 @@ class _Analyzer:
             y = Data(rows=root, src=frozenset({"target"}), cols=Cols(selected=frozenset({"target"})))
             if short.startswith("make_") and "random_state" not in kwargs:
                 self.facts.randoms.append(RandomEvent(site, f"{short}()", self.seed_numpy or self.seed_all))
-            return Coll([X, y], "tuple")
+            # make_regression(..., coef=True) returns three values, make_blobs(return_centers=True) too.
+            count = K.returns_count(short, {k for k, v in kwargs.items() if _is_true(v)}) or 2
+            return Coll([X, y] + [UNKNOWN] * max(count - 2, 0), "tuple")
         return Data(rows=root, bunch=True, fresh=True)
 
     def is_estimator_class(self, ref: Ref) -> bool:
         short = ref.short
+        if short in K.FORMULA_MODELS and ref.root == "statsmodels":
+            return True  # smf.ols("y ~ x", data=df)
         if not short[:1].isupper():
             return False
-        if short in _KNOWN_CLASSES:
+        if short in _KNOWN_CLASSES or (short in K.MODELS and (ref.root in K.ML_ROOTS or ref.dotted == short)):
             return True
         return bool(K.MODEL_NAME.search(short)) and (ref.root in K.ML_ROOTS or ref.dotted == short)
 
@@ -922,13 +1183,18 @@ class _Analyzer:
         steps = [e for a in list(args) + list(kwargs.values()) for e in _estimators(a)]
         if short in K.PIPELINES:
             models = [s for s in steps if s.is_model]
-            kind = "pipeline" if models else "transformer"
+            # A composite of stateless steps (ColumnTransformer of Binarizers) learns nothing either.
+            kind = "pipeline" if models else "stateless" if steps and all(
+                st.kind == "stateless" for st in steps) else "transformer"
             est = Est(cls=short, kind=kind, site=site, steps=steps)
         elif short in K.SEARCHES:
             est = Est(cls=short, kind="search", site=site, steps=steps)
         elif short in K.SPLITTERS:
             shuffle = short in K.SHUFFLING_SPLITTERS or _is_true(kwargs.get("shuffle"))
             est = Est(cls=short, kind="splitter", site=site, shuffle=shuffle)
+            n_splits = kwargs.get("n_splits", args[0] if args else None)
+            if isinstance(n_splits, Const) and n_splits.value == 1:
+                est.n_splits = 1
         elif short in K.STAT_TRANSFORMERS:
             est = Est(cls=short, kind="transformer", site=site)
         elif short in K.STATELESS:
@@ -941,6 +1207,10 @@ class _Analyzer:
             est = Est(cls=short, kind="cluster", site=site)
         else:
             est = Est(cls=short, kind="model", site=site, steps=steps)
+        est.incremental = short in K.INCREMENTAL
+        est.early_stopping = _early_stopping(kwargs)
+        if ref.root == "statsmodels" and est.kind == "model":
+            self.model_data(est, short, args, kwargs)
         needs_seed = short in K.RANDOM_STATE_CLASSES or (
             short in {"KFold", "StratifiedKFold", "StratifiedGroupKFold"} and est.shuffle)
         state = kwargs.get("random_state", kwargs.get("seed", kwargs.get("random_seed")))
@@ -950,13 +1220,13 @@ class _Analyzer:
         return est
 
     def split(self, args: list, kwargs: dict, site: Site) -> Any:
-        sid = ("split", site, next(self._ids))
         shuffle = not _is_false(kwargs.get("shuffle"))
         state = kwargs.get("random_state")
+        datas = [a for a in args if isinstance(a, Data)]
+        sid = self.split_id(datas, state, shuffle, kwargs, site)
         if shuffle and (state is None or (isinstance(state, Const) and state.value is None)):
             self.facts.randoms.append(RandomEvent(site, "train_test_split()", self.seed_numpy or self.seed_all,
                                                   "train_test_split(..., random_state=0)"))
-        datas = [a for a in args if isinstance(a, Data)]
         self.facts.splits.append(SplitEvent(sid, site, datas, shuffle, "train_test_split"))
         out: list[Any] = []
         for arg in args:
@@ -967,6 +1237,50 @@ class _Analyzer:
                 out += [UNKNOWN, UNKNOWN]
         return Coll(out, "tuple")
 
+    def mark_scored(self, values: list, *, metric: bool = False) -> None:
+        """Predictions meeting labels (a metric, ``pred == y_test``, ``crosstab(y_test, pred)``) make
+        the evaluation that produced them a scored one."""
+        datas = [v for v in _flatten_all(values) if isinstance(v, Data)]
+        preds = frozenset().union(*(d.preds for d in datas)) if datas else frozenset()
+        if not preds:
+            return
+        if not metric and not any(not d.preds and d.rows for d in datas):
+            return  # predictions alone (printed, plotted, saved): no labels met
+        for index in preds:
+            if index < len(self.facts.evals):
+                self.facts.evals[index].scored = True
+
+    def model_data(self, est: Est, short: str, args: list, kwargs: dict) -> None:
+        """statsmodels takes the data in the constructor: ``sm.OLS(y, X).fit()``, or a formula and a
+        frame: ``smf.ols("price ~ area + rooms", data=df).fit()`` (the formula names target and features)."""
+        if short in K.FORMULA_MODELS:
+            formula = args[0] if args else kwargs.get("formula")
+            frame = args[1] if len(args) > 1 else kwargs.get("data", UNKNOWN)
+            if isinstance(frame, Data) and isinstance(formula, Const) and isinstance(formula.value, str):
+                y, X = _formula_split(frame, formula.value)
+                est._pending = (X, y)  # type: ignore[attr-defined]
+            elif isinstance(frame, Data):
+                est._pending = (frame, UNKNOWN)  # type: ignore[attr-defined]
+            return
+        endog = args[0] if args else kwargs.get("endog", UNKNOWN)
+        exog = args[1] if len(args) > 1 else kwargs.get("exog", UNKNOWN)
+        est._pending = (exog, endog)  # type: ignore[attr-defined]
+
+    def split_id(self, datas: list, state: Any, shuffle: bool, kwargs: dict, site: Site) -> tuple:
+        """One id per distinct split: two ``train_test_split`` calls over the same rows with the same
+        fixed ``random_state`` (or no shuffling) and sizes cut the rows the same way, whatever the
+        columns (``X`` and ``PCA(X)``) — so their test sets are the same rows."""
+        fixed = (isinstance(state, Const) and isinstance(state.value, int)) or not shuffle
+        if fixed and datas and datas[0].rows:
+            sizes = tuple(sorted((k, repr(v.value)) for k, v in kwargs.items()
+                                 if k in {"test_size", "train_size"} and isinstance(v, Const)))
+            roots = frozenset(r for r, _p in datas[0].rows)
+            strat = "stratify" in kwargs and not (isinstance(kwargs["stratify"], Const)
+                                                  and kwargs["stratify"].value is None)
+            return ("split", roots, state.value if isinstance(state, Const) else None, shuffle, sizes, strat,
+                    frozenset(p for _r, p in datas[0].rows))
+        return ("split", site, next(self._ids))
+
     def metric_in_loop(self, short: str, args: list, node: ast.Call, site: Site) -> None:
         """``f1_score(y_test, proba > t)`` inside a loop or a ``key=`` lambda: the whole held-out
         target is scored repeatedly to pick something (a threshold, a model) — a selection-time
@@ -974,8 +1288,10 @@ class _Analyzer:
         y_true = args[0]
         if not isinstance(y_true, Data) or not node.args or not isinstance(node.args[0], ast.Name):
             return
+        if y_true.label != "test":
+            return  # out-of-fold scores over all training labels, per seed or fold: not a held-out set
         self.facts.evals.append(EvalEvent(_METRIC, y_true, UNKNOWN, site, short, self.loop, frozenset(),
-                                          frozenset(), node.args[0].id))
+                                          frozenset(), node.args[0].id, scored=True))
 
     def cross_validate(self, short: str, args: list, kwargs: dict, site: Site) -> Any:
         est = args[0] if args else kwargs.get("estimator", UNKNOWN)
@@ -987,6 +1303,37 @@ class _Analyzer:
         if short == "cross_val_predict" and isinstance(X, Data):
             return X.evolve(cols=UNKNOWN_COLS, subset=False, fresh=False)
         return UNKNOWN
+
+    def frame(self, short: str, args: list, kwargs: dict) -> Any:
+        """``pd.DataFrame(...)``, ``np.array(...)``, ``torch.tensor``, ``DataLoader``, ``xgb.DMatrix``…:
+        the same rows in another container; a dict of columns names its columns."""
+        first = args[0] if args else kwargs.get("data", kwargs.get("dataset", kwargs.get("X", UNKNOWN)))
+        label = kwargs.get("label")
+        result = _merge([first] + list(args[1:2] if short in {"TensorDataset"} else []))
+        if isinstance(first, Coll) and not isinstance(result, Data):
+            if first.kind == "dict" and first.keys and all(isinstance(k, Const) and isinstance(k.value, str)
+                                                           for k in first.keys):
+                inner = _merge(first.items)
+                if isinstance(inner, Data):
+                    cols = Cols(selected=frozenset())
+                    for key, value in zip(first.keys, first.items, strict=False):
+                        src = value.src if isinstance(value, Data) else frozenset()
+                        cols = cols.with_column(key.value, src, frozenset(), False)
+                    return inner.evolve(cols=cols, src=frozenset(), subset=False, fresh=False, cut=None)
+            inner = _merge(_flatten(first))
+            if isinstance(inner, Data):
+                return inner.evolve(cols=UNKNOWN_COLS, src=frozenset(), subset=False, fresh=False, cut=None)
+        if isinstance(result, Data):
+            result = result.evolve(subset=False, fresh=False, cut=None)
+            columns = _strings(kwargs.get("columns", UNKNOWN))
+            if short == "get_dummies":
+                result = result.evolve(cols=result.cols.drop(set(columns)) if columns else result.cols)
+            elif columns and not result.cols.known:
+                result = result.evolve(cols=Cols(selected=frozenset(columns)))
+            if isinstance(label, Data):  # DMatrix(X, label=y): the labels' rows too
+                result = result.evolve(stats=result.stats | label.stats)
+            return result
+        return Data(rows=frozenset({(self.new_root(), ())}), fresh=True)
 
     def stat_of(self, data: Data, what: str, site: Site, *, rowwise: bool) -> Data:
         if not data.rows:
@@ -1024,8 +1371,14 @@ class _Analyzer:
             return result.evolve(cols=cols)
         from ._values import overlap
 
+        if self.loop:
+            # Inside a loop the pieces are usually different groups (df_out = concat([df_out, part]) per
+            # location) or one sample's parts (np.vstack while building features row by row).
+            return result
         for a, b in itertools.combinations(datas, 2):
-            if overlap(a.rows, b.rows):  # the same rows twice: duplication/augmentation
+            # The same rows twice (a frame with itself or with a filtered part of itself) is
+            # duplication; two filtered parts (a sample of each class) may well be disjoint.
+            if overlap(a.rows, b.rows) and not (a.part and b.part):
                 return result.evolve(oversampled=site)
         return result
 
@@ -1056,8 +1409,11 @@ class _Analyzer:
         declared_global = {n for s in ast.walk(fn) if isinstance(s, ast.Global) for n in s.names}
         local_names = (_assigned_names(fn.body) - declared_global) | set(bindings)
         saved_cell = (self.cell, self.offset)
+        call_site = self.site(node)
+        first_eval = len(self.facts.evals)
         frame = _Frame()
-        with _Scope(self.env, {n: bindings.get(n, UNKNOWN) for n in local_names}):
+        with _Scope(self.env, {n: bindings.get(n, UNKNOWN) for n in local_names}) as scope:
+            self.scopes.append(scope)
             self.cell, self.offset = func.cell, func.offset
             self.depth += 1
             self.active.add(key)
@@ -1065,10 +1421,14 @@ class _Analyzer:
             try:
                 self.body(fn.body)
             finally:
+                self.scopes.pop()
                 self.frames.pop()
                 self.active.discard(key)
                 self.depth -= 1
                 self.cell, self.offset = saved_cell
+                if self.depth == 0:
+                    for event in self.facts.evals[first_eval:]:
+                        event.origin = call_site
         if not frame.returns:
             return UNKNOWN
         if len(frame.returns) == 1:
@@ -1078,12 +1438,21 @@ class _Analyzer:
     # -- methods --------------------------------------------------------------------------------
     def call_method(self, receiver: Any, method: str, args: list, kwargs: dict, node: ast.Call,
                     receiver_node: ast.AST) -> Any:
+        if isinstance(receiver, Instance):
+            bound = self.attribute(receiver, method)
+            if isinstance(bound, BoundMethod):
+                return self.inline(bound.func, [receiver] + args, kwargs, node)
+            if isinstance(bound, Est):
+                return self.est_method(bound, method, args, kwargs, node)
+            return _merge(args + list(kwargs.values()))
         if isinstance(receiver, Est):
             return self.est_method(receiver, method, args, kwargs, node)
         if isinstance(receiver, Data):
             return self.data_method(receiver, method, args, kwargs, node, receiver_node)
         if isinstance(receiver, Indexer):
             return UNKNOWN
+        if isinstance(receiver, Columns):
+            return self.columns_method(receiver, method, args)
         if isinstance(receiver, Coll):
             if method == "items" and receiver.kind == "dict":
                 keys = receiver.keys or [UNKNOWN] * len(receiver.items)
@@ -1118,19 +1487,33 @@ class _Analyzer:
             return self.est_method(est, method, args, kwargs, node)
         return _merge(args + list(kwargs.values()))
 
+    def columns_method(self, columns: Columns, method: str, args: list) -> Any:
+        """``df.columns.drop('y')``, ``.difference(['y'])``, ``.tolist()``: still a known column set."""
+        if method in {"tolist", "to_list", "copy", "to_numpy", "unique"}:
+            return columns
+        names = _strings(args[0]) if args else None
+        if method in {"drop", "difference"} and names is not None:
+            return Columns(columns.cols.drop(set(names)))
+        if method in {"union", "append"} and names is not None and columns.cols.selected is not None:
+            return Columns(columns.cols.select(set(columns.cols.selected) | set(names)))
+        return UNKNOWN
+
     def est_method(self, est: Est, method: str, args: list, kwargs: dict, node: ast.Call) -> Any:
         site = self.site(node)
         X = args[0] if args else kwargs.get("X", kwargs.get("x", UNKNOWN))
         y = args[1] if len(args) > 1 else kwargs.get("y", UNKNOWN)
         x_text = _unparse(node.args[0]) if node.args else ""
-        if method in {"fit", "partial_fit"}:
+        pending = getattr(est, "_pending", None)
+        if method in {"fit", "fit_regularized"} and pending is not None and not args and "X" not in kwargs:
+            X, y = pending  # statsmodels: the data came with the constructor
+        if method in _FIT_ONLY:
             self.fit(est, X, y, method, site, x_text)
             self.monitored_fit(est, kwargs, site)
             return est
         if method == "fit_transform":
             self.fit(est, X, y, method, site, x_text)
             return self.transform(est, X)
-        if method in {"transform", "inverse_transform"}:
+        if method in K.TRANSFORM_METHODS:
             return self.transform(est, X)
         if method in {"fit_resample", "fit_sample"}:
             self.fit(est, X, y, method, site, x_text)
@@ -1146,36 +1529,64 @@ class _Analyzer:
                 return self.transform(est, X)
             if est.kind == "splitter":
                 return UNKNOWN
+            if not isinstance(X, Data) and isinstance(y, Data):
+                X = y  # features built where the analysis lost them (a list comprehension): the labels' rows
+            scored = method in K.SCORE_METHODS and (len(args) > 1 or "y" in kwargs or method == "evaluate")
+            index = len(self.facts.evals)
             self.facts.evals.append(EvalEvent(
                 est, X, y, site, method, self.loop, est.fit_rows, getattr(est, "_train_stats", frozenset()),
-                x_text))
-            if method.startswith(("predict", "decision")) and isinstance(X, Data):
-                return X.evolve(cols=UNKNOWN_COLS, src=frozenset(), subset=False, fresh=False)
+                x_text, scored=scored))
+            if method in K.PREDICT_METHODS and isinstance(X, Data):
+                return X.evolve(cols=UNKNOWN_COLS, src=frozenset(), subset=False, fresh=False,
+                                preds=frozenset({index}))
             return UNKNOWN
         if method == "split" and est.kind == "splitter":
-            sid = ("cv", site, next(self._ids))
-            self.facts.splits.append(SplitEvent(sid, site, [X] if isinstance(X, Data) else [], est.shuffle, "cv"))
+            # ShuffleSplit(n_splits=1) / StratifiedShuffleSplit(n_splits=1): one hold-out split, not CV.
+            holdout = est.n_splits == 1
+            sid = ("split" if holdout else "cv", site, next(self._ids))
+            self.facts.splits.append(SplitEvent(sid, site, [X] if isinstance(X, Data) else [], est.shuffle,
+                                                "train_test_split" if holdout else "cv"))
             return SplitIter(sid)
         if method == "set_params":
             return est
         return UNKNOWN
 
     def monitored_fit(self, est: Est, kwargs: dict, site: Site) -> None:
-        """``fit(..., eval_set=[(X_val, y_val)])`` / ``validation_data=``: data that steers training
-        (early stopping, best epoch) is used to choose — recorded as a selection-time evaluation."""
-        for key in ("eval_set", "validation_data", "valid_sets", "eval_data", "evals"):
+        """``fit(..., eval_set=[(X_val, y_val)])`` / ``validation_data=`` / ``evals=`` / ``valid_sets=``.
+
+        Watching a set while training is monitoring: no finding, and the training set in the watch
+        list is not an overlap. With early stopping (``early_stopping_rounds``, an ``EarlyStopping``
+        callback) the set chooses the model — a selection-time evaluation, as in a loop."""
+        stopping = est.early_stopping or _early_stopping(kwargs)
+        if not stopping:
+            return
+        for key in sorted(K.MONITOR_KEYWORDS):
             value = kwargs.get(key)
             if value is None:
                 continue
-            datas = [v for v in _flatten(value) if isinstance(v, Data)]
-            for data in datas[:1] if isinstance(value, Coll) and value.kind == "tuple" else datas[::2]:
+            # eval_set=[(X_val, y_val)], evals=[(dval, "val")], valid_sets=[dval], validation_data=(X, y):
+            # the first element of each pair is the watched set.
+            if isinstance(value, Coll) and value.kind == "tuple":
+                firsts = value.items[:1]
+            elif isinstance(value, Coll):
+                firsts = [item.items[0] if isinstance(item, Coll) and item.items else item for item in value.items]
+            else:
+                firsts = [value]
+            for data in [v for v in firsts if isinstance(v, Data)]:
+                if est.fit_rows and contained(data.rows, est.fit_rows):
+                    continue  # the training set in the watch list
                 self.facts.evals.append(EvalEvent(est, data, UNKNOWN, site, f"fit({key}=...)", self.loop + 1,
-                                                  est.fit_rows, getattr(est, "_train_stats", frozenset()), key))
+                                                  est.fit_rows, getattr(est, "_train_stats", frozenset()), key,
+                                                  scored=True))
 
     def fit(self, est: Est, X: Any, y: Any, method: str, site: Site, x_text: str) -> None:
+        if not isinstance(X, Data) and isinstance(y, Data):
+            X = y  # features the analysis lost track of: the rows are the labels' rows
+        continues = est.incremental and est.fitted
         est.fitted = True
         if isinstance(X, Data):
-            est.fit_rows = X.rows
+            # Keras/PyTorch: a second fit continues training, so the model has seen both sets of rows.
+            est.fit_rows = est.fit_rows | X.rows if continues else X.rows
             est._train_stats = X.stats  # type: ignore[attr-defined]
             learns = est.kind in {"transformer", "cluster"}
             est.stats = frozenset({Stat(site, f"{est.cls}.{method}", X.rows)}) if learns and X.rows else frozenset()
@@ -1193,6 +1604,20 @@ class _Analyzer:
     def data_method(self, data: Data, method: str, args: list, kwargs: dict, node: ast.Call,
                     receiver_node: ast.AST) -> Any:
         site = self.site(node)
+        func = args[0] if args else kwargs.get("func")
+        if method in _APPLYING and isinstance(func, (Func, BoundMethod)):
+            # df.pipe(add_features), df['x'].apply(clean), df.groupby(k).transform(my_fn): the
+            # notebook's function runs on the frame (pipe) or on parts of it (apply/map/transform).
+            callee = func.func if isinstance(func, BoundMethod) else func
+            lead = [func.instance] if isinstance(func, BoundMethod) else []
+            part = data if method == "pipe" else data.evolve(grouped=False, part=True)
+            out = self.inline(callee, lead + [part] + list(args[1:]), {k: v for k, v in kwargs.items() if k != "func"},
+                              node)
+            if method == "pipe":
+                return out
+            extra_stats = out.stats if isinstance(out, Data) else frozenset()
+            return data.evolve(stats=data.stats | extra_stats, subset=False, fresh=False, grouped=False, cut=None,
+                               src=data.src if method != "apply" or not by_row_apply(kwargs) else frozenset())
         extra = [v for v in list(args) + list(kwargs.values()) if isinstance(v, Data)]
         stats = data.stats.union(*(d.stats for d in extra)) if extra else data.stats
         base = data.evolve(stats=stats, subset=False, fresh=False, bunch=False, grouped=False, windowed=False,
@@ -1204,8 +1629,12 @@ class _Analyzer:
             result = self.stat_of(data, f".{method}()", site, rowwise=False) if data.rows else base
             if isinstance(result, Data):
                 result = result.evolve(stats=result.stats | stats)
-        elif method == "transform" and data.grouped:
+        elif method in {"transform", "rank"} and data.grouped:
             result = self.stat_of(data, ".groupby().transform()", site, rowwise=True)
+            if data.src and data.label != "train":
+                # A target encoding over all rows (df.groupby(k)[target].transform('mean') before the
+                # split): each row's feature holds its own label, and the test rows' labels too.
+                result = result.evolve(src=data.src)
         elif method == "groupby":
             result = base.evolve(grouped=True)
         elif method in {"rolling", "expanding", "ewm"}:
@@ -1223,7 +1652,7 @@ class _Analyzer:
         elif method == "pop":
             columns = _strings(args[0]) if args else None
             if columns and isinstance(receiver_node, ast.Name):
-                self.env[receiver_node.id] = data.evolve(cols=data.cols.drop(set(columns)))
+                self.mutate(receiver_node.id, data.evolve(cols=data.cols.drop(set(columns))))
                 return self.column(data, columns[0])
             return base.evolve(cols=UNKNOWN_COLS)
         elif method == "filter":
@@ -1258,7 +1687,7 @@ class _Analyzer:
             # Aggregating per time bucket keeps one row per period (a window, not a statistic of all rows).
             result = base.evolve(temporal=site, windowed=method == "resample")
         elif method in K.ROW_SUBSET_METHODS:
-            result = base.evolve(subset=True)
+            result = base.evolve(subset=True, part=True)
             if method == "sample":
                 result = result.evolve(sampled=site)
                 state = kwargs.get("random_state")
@@ -1274,22 +1703,26 @@ class _Analyzer:
             return UNKNOWN
         if _is_true(kwargs.get("inplace")) and isinstance(result, Data):
             if isinstance(receiver_node, ast.Name):
-                self.env[receiver_node.id] = result.evolve(subset=False)
+                self.mutate(receiver_node.id, result.evolve(subset=False))
             elif isinstance(receiver_node, ast.Subscript) and isinstance(receiver_node.value, ast.Name):
                 # df["Age"].fillna(df["Age"].median(), inplace=True): the frame's column changes.
                 frame = self.env.get(receiver_node.value.id)
                 columns = _strings(self.expr(receiver_node.slice))
                 if isinstance(frame, Data) and columns:
-                    self.env[receiver_node.value.id] = self.set_columns(frame, columns, result)
+                    self.mutate(receiver_node.value.id, self.set_columns(frame, columns, result))
             return UNKNOWN
         return result
 
     def drop(self, data: Data, base: Data, args: list, kwargs: dict) -> Data:
-        axis = kwargs.get("axis")
+        axis = kwargs.get("axis", args[1] if len(args) > 1 else None)  # df.drop(cols, 1): positional axis
         columns_axis = isinstance(axis, Const) and axis.value in (1, "columns")
         if "columns" in kwargs or columns_axis:
             target = kwargs.get("columns", args[0] if args else kwargs.get("labels", UNKNOWN))
             names = _strings(target)
+            if names is None and isinstance(target, Columns):
+                kept = target.cols
+                if kept.known and kept.selected is not None:
+                    names = sorted(kept.selected)
             if names is None:
                 return base.evolve(cols=UNKNOWN_COLS)
             return base.evolve(cols=data.cols.drop(set(names)))
@@ -1323,6 +1756,138 @@ class _Scope:
                 self.env.pop(name, None)
             else:
                 self.env[name] = value
+
+
+_LOWER = (ast.Lt, ast.LtE, ast.Eq, ast.In)
+_UPPER = (ast.Gt, ast.GtE, ast.NotEq, ast.NotIn)
+
+
+_ABSENT = object()
+_APPLYING = frozenset({"pipe", "apply", "map", "applymap", "transform", "agg", "aggregate"})
+
+
+def by_row_apply(kwargs: dict) -> bool:
+    axis = kwargs.get("axis")
+    return isinstance(axis, Const) and axis.value in (1, "columns")
+
+
+def _join(a: Any, b: Any) -> Any:
+    """The value of a name after ``if``/``else`` bound it to ``a`` on one side and ``b`` on the other."""
+    if isinstance(a, Data) and isinstance(b, Data):
+        joined = _merge([a, b])
+        return joined.evolve(cols=a.cols if a.cols == b.cols else b.cols if not a.cols.known else a.cols)
+    if isinstance(b, Data) or b is UNKNOWN:
+        return a if isinstance(a, Data) and b is UNKNOWN else b
+    return b
+
+
+def _fold_compare(ops: list, values: list) -> Const | None:
+    """``'scaled' == 'scaled'``, ``3 > 2``: comparisons of constants, so a branch can be decided."""
+    if len(ops) != 1 or not all(isinstance(v, Const) for v in values):
+        return None
+    left, right = values[0].value, values[1].value
+    if not all(isinstance(v, (bool, int, float, str, type(None))) for v in (left, right)):
+        return None
+    try:
+        result = {ast.Eq: lambda: left == right, ast.NotEq: lambda: left != right,
+                  ast.Is: lambda: left is right, ast.IsNot: lambda: left is not right,
+                  ast.Lt: lambda: left < right, ast.LtE: lambda: left <= right,
+                  ast.Gt: lambda: left > right, ast.GtE: lambda: left >= right}.get(type(ops[0]))
+        return Const(bool(result())) if result is not None else None
+    except TypeError:
+        return None
+
+
+def _carried(loop: ast.For) -> bool:
+    """Whether the loop body reads a name it also assigns (other than the loop variables)."""
+    targets = set(_target_names(loop.target))
+    stored: set[str] = set()
+    loaded: set[str] = set()
+    for stmt in loop.body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name):
+                (stored if isinstance(node.ctx, ast.Store) else loaded).add(node.id)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                loaded.add(node.target.id)
+    return bool((stored & loaded) - targets)
+
+
+def _formula_split(frame: Data, formula: str) -> tuple[Data, Data]:
+    """``"y ~ a + C(b) + np.log(c)"`` over ``frame`` -> (y, X) with their columns named."""
+    import re
+
+    lhs, _, rhs = formula.partition("~")
+    names = lambda text: {n for n in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)  # noqa: E731
+                          if n not in {"C", "np", "log", "exp", "sqrt", "I", "Q", "center", "standardize", "scale"}}
+    targets = names(lhs)
+    y = Data(rows=frame.rows, stats=frame.stats, src=frozenset(targets), cols=Cols(selected=frozenset(targets)),
+             temporal=frame.temporal, oversampled=frame.oversampled)
+    features = names(rhs) if rhs.strip() not in {".", ""} else None
+    X = frame.evolve(cols=frame.cols.select(features) if features is not None else frame.cols.drop(targets),
+                     subset=False, fresh=False, cut=None)
+    return y, X
+
+
+def _filter_columns(columns: Columns, generator: ast.comprehension, elt: ast.AST, analyzer: Any) -> Columns | None:
+    """``[c for c in df.columns if c != 'y']`` / ``if c not in ['y', 'id']``: a column set."""
+    if not (isinstance(generator.target, ast.Name) and isinstance(elt, ast.Name) and elt.id == generator.target.id):
+        return None
+    cols = columns.cols
+    for condition in generator.ifs:
+        if not (isinstance(condition, ast.Compare) and len(condition.ops) == 1
+                and isinstance(condition.left, ast.Name) and condition.left.id == elt.id):
+            return None
+        names = _strings(analyzer.expr(condition.comparators[0]))
+        if names is None:
+            return None
+        if isinstance(condition.ops[0], (ast.NotEq, ast.NotIn)):
+            cols = cols.drop(set(names))
+        elif isinstance(condition.ops[0], (ast.Eq, ast.In)):
+            cols = cols.select(set(names))
+        else:
+            return None
+    return Columns(cols)
+
+
+def _cut_rows(data: Data, sid: tuple, side: str) -> Data:
+    rows = frozenset((r, p + ((sid, side),)) for r, p in data.rows)
+    return data.evolve(rows=rows, subset=False, fresh=False, sampled=None, cut=None)
+
+
+def _cut_key(node: ast.AST) -> tuple[tuple, str] | None:
+    """``(key, side)`` of a row cut: the same key for both sides of one split, ``"train"`` for the
+    first/lower/kept side and ``"test"`` for the other. None when the expression is not a cut."""
+    negated = False
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.Invert, ast.Not)):
+        negated, node = not negated, node.operand
+    key: tuple | None = None
+    side = "train"
+    if isinstance(node, ast.Slice):
+        if node.step is not None or (node.lower is None) == (node.upper is None):
+            return None
+        edge = node.upper if node.upper is not None else node.lower
+        assert edge is not None
+        key, side = ("slice", ast.unparse(edge)), "train" if node.upper is not None else "test"
+    elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+        op = node.ops[0]
+        if not isinstance(op, _LOWER + _UPPER):
+            return None
+        family = "order" if isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) else "equal"
+        key = ("mask", family, ast.unparse(node.left), ast.unparse(node.comparators[0]))
+        side = "train" if isinstance(op, _LOWER) else "test"
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        method = node.func.attr
+        if method in {"isnull", "isna", "notnull", "notna"}:
+            key, side = ("null", ast.unparse(node.func.value)), "test" if method in {"isnull", "isna"} else "train"
+        elif method == "isin":
+            key = ("isin", ast.unparse(node.func.value), ast.unparse(node.args[0]) if node.args else "")
+        else:
+            return None
+    else:
+        return None
+    if negated:
+        side = "test" if side == "train" else "train"
+    return key, side
 
 
 def _root_name(node: ast.AST) -> str | None:
