@@ -8,8 +8,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from corpus import CASES, CORPUS_DIR, expected_of, render
 
+from corpus import CASES, CORPUS_DIR, expected_of, render
 from nbpromote.lint import RULES, SEVERITIES, lint_notebook
 
 from .conftest import REPO

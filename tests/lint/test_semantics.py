@@ -317,3 +317,71 @@ def test_a_helper_with_several_returns_under_branches_joins_them():
     leaky = rules(IMPORTS, LOAD, helper, "X = prepare(X, 'scaled')", SPLIT,
                   "print(SVC().fit(X_train, y_train).score(X_test, y_test))")
     assert leaky == ["preprocessing-before-split"]
+
+
+def test_functions_passed_to_pipe_and_apply_are_analysed():
+    helper = ("def add_features(frame):\n    out = frame.copy()\n"
+              "    out['tenure_z'] = (out['tenure'] - out['tenure'].mean()) / out['tenure'].std()\n    return out")
+    model = "print(SVC().fit(X_train, y_train).score(X_test, y_test))"
+    leaky = rules(IMPORTS, "df = pd.read_csv('churn.csv')", helper, "df = df.pipe(add_features)",
+                  "X, y = df.drop('Churn', axis=1), df['Churn']", SPLIT, model)
+    assert set(leaky) == {"preprocessing-before-split"}
+    fill = ("med = df['tenure'].median()\ndef fill(v):\n    return med if pd.isna(v) else v\n"
+            "df['tenure'] = df['tenure'].apply(fill)")
+    assert set(rules(IMPORTS, "df = pd.read_csv('churn.csv')", fill, "X, y = df.drop('Churn', axis=1), df['Churn']",
+                     SPLIT, model)) == {"preprocessing-before-split"}
+
+
+def test_attributes_of_notebook_classes_carry_what_was_learned():
+    cls = ("class Scaler:\n    def fit(self, X):\n        self.mean_ = X.mean()\n        self.std_ = X.std()\n"
+           "        return self\n    def transform(self, X):\n        return (X - self.mean_) / self.std_")
+    model = "print(SVC().fit(X_train, y_train).score(X_test, y_test))"
+    leaky = rules(IMPORTS, LOAD, cls, "X = Scaler().fit(X).transform(X)", SPLIT, model)
+    assert set(leaky) == {"preprocessing-before-split"}
+    clean = rules(IMPORTS, LOAD, cls, SPLIT, "sc = Scaler().fit(X_train)\nX_train, X_test = sc.transform(X_train), "
+                  "sc.transform(X_test)", model)
+    assert clean == []
+
+
+def test_data_generators_with_several_returns_unpack():
+    gen = ("from sklearn.datasets import make_regression\n"
+           "X, y, coef = make_regression(n_samples=200, n_features=3, coef=True, random_state=0)\n"
+           "X = StandardScaler().fit_transform(X)\n"
+           "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+           "print(LinearRegression().fit(X_train, y_train).score(X_test, y_test))")
+    assert rules(IMPORTS, gen) == ["preprocessing-before-split"]
+
+
+def test_random_generator_draws_make_data_and_seeded_generators_are_seeded():
+    cell = ("rng = np.random.default_rng(0)\nX = rng.normal(size=(100, 3))\ny = (X[:, 0] > 0).astype(int)\n"
+            "m = LogisticRegression().fit(X, y)\nprint(accuracy_score(y, m.predict(X)))")
+    assert [(f.rule) for f in found(IMPORTS, cell)] == ["overlap"]  # no unseeded-randomness
+    cell2 = "rs = np.random.RandomState(42)\nnoise = rs.normal(0, 1, 100)\nprint(noise.mean())"
+    assert found(IMPORTS, cell2) == []
+
+
+def test_star_imports_still_resolve_library_names():
+    cell = ("from sklearn.preprocessing import *\nfrom sklearn.linear_model import *\n"
+            "X = StandardScaler().fit_transform(X)\n"
+            "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+            "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))")
+    assert rules(IMPORTS, LOAD, cell) == ["preprocessing-before-split"]
+
+
+def test_statsmodels_and_patsy_formulas():
+    smf = ("import statsmodels.formula.api as smf\ndf['tenure'] = df['tenure'].fillna(df['tenure'].mean())\n"
+           "train, test = train_test_split(df, test_size=0.2, random_state=1)\n"
+           "res = smf.ols('Churn ~ tenure + C(contract)', data=train).fit()\n"
+           "print(r2_score(test['Churn'], res.predict(test)))")
+    assert rules(IMPORTS, "df = pd.read_csv('churn.csv')", smf) == ["preprocessing-before-split"]
+    clean = smf.replace("df['tenure'] = df['tenure'].fillna(df['tenure'].mean())\n", "")
+    assert rules(IMPORTS, "df = pd.read_csv('churn.csv')", clean) == []
+    sm = ("import statsmodels.api as sm\nX_train_c = sm.add_constant(X_train)\n"
+          "res = sm.OLS(y_train, X_train_c).fit()\nprint(res.summary())\n"
+          "print(r2_score(y_train, res.predict(X_train_c)))")
+    assert rules(IMPORTS, LOAD, SPLIT, sm) == []  # training fit reported as such: not an overlap
+    patsy = ("from patsy import dmatrices\ny, X = dmatrices('Churn ~ tenure + Churn_flag', df, return_type='dataframe')\n"
+             "df['Churn_flag'] = df['Churn'] > 0\n"
+             "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+             "LogisticRegression().fit(X_train, y_train)")
+    assert rules(IMPORTS, "df = pd.read_csv('churn.csv')", patsy) == ["target-leakage"]

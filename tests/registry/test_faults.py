@@ -171,3 +171,14 @@ def test_connection_used_after_fork_is_refused(db_url, trained):
     reg._db._pid = -1  # what a forked child would see: the opener's pid differs from its own
     with pytest.raises(RegistryUnavailableError, match="after a fork"):
         reg.live(NAME)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_postgresql_connection_lost_between_calls_is_reopened(db_url, trained, raw):
+    setup_champion(db_url, trained, challengers=0)
+    with open_registry(db_url) as reg:
+        pid = reg._db.conn.info.backend_pid
+        raw(db_url)("SELECT pg_terminate_backend(?)", (pid,))
+        with pytest.raises(RegistryUnavailableError):
+            reg.live(NAME)  # the call in flight fails with a clear error …
+        assert reg.live(NAME).version == 1  # … and the next one reconnects

@@ -26,6 +26,8 @@ from .. import knowledge as K
 from ._values import (
     UNKNOWN,
     UNKNOWN_COLS,
+    BoundMethod,
+    ClassValue,
     Coll,
     Cols,
     Columns,
@@ -35,6 +37,7 @@ from ._values import (
     Func,
     Idx,
     Indexer,
+    Instance,
     Ref,
     Site,
     SplitIter,
@@ -351,7 +354,10 @@ class _Analyzer:
     s_AsyncFunctionDef = s_FunctionDef
 
     def s_ClassDef(self, node: ast.ClassDef) -> None:
-        self.env[node.name] = UNKNOWN
+        methods = {stmt.name: Func(stmt, self.cell, self.offset) for stmt in node.body
+                   if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        bases = tuple(_unparse(b) for b in node.bases)
+        self.env[node.name] = ClassValue(node.name, methods, bases)
 
     def s_For(self, node: ast.For) -> None:
         iterable = self.expr(node.iter)
@@ -469,6 +475,8 @@ class _Analyzer:
                     self.assign(element, value.evolve(subset=True) if isinstance(value, Data) else UNKNOWN)
         elif isinstance(target, ast.Subscript):
             self.assign_item(target, value)
+        elif isinstance(target, ast.Attribute) and isinstance(self.expr(target.value), Instance):
+            self.expr(target.value).attrs[target.attr] = value  # self.scaler = StandardScaler()
         elif isinstance(target, ast.Attribute):
             root = _root_name(target)
             if root is not None and isinstance(self.env.get(root), Data) and isinstance(value, Data):
@@ -772,6 +780,11 @@ class _Analyzer:
     def attribute(self, receiver: Any, attr: str) -> Any:
         if isinstance(receiver, Ref):
             return Ref(f"{receiver.dotted}.{attr}")
+        if isinstance(receiver, Instance):
+            if attr in receiver.attrs:
+                return receiver.attrs[attr]
+            method = receiver.cls.methods.get(attr)
+            return BoundMethod(method, receiver) if method is not None else UNKNOWN
         if isinstance(receiver, Data):
             if receiver.bunch:
                 if attr == "data":
@@ -914,7 +927,23 @@ class _Analyzer:
             return self.call_ref(callee, args, kwargs, node)
         if isinstance(callee, Func):
             return self.inline(callee, args, kwargs, node)
+        if isinstance(callee, ClassValue):
+            return self.instantiate(callee, args, kwargs, node)
+        if isinstance(callee, BoundMethod):
+            return self.inline(callee.func, [callee.instance] + args, kwargs, node)
+        if isinstance(callee, Instance):  # model(x): __call__ / forward
+            method = callee.cls.methods.get("__call__") or callee.cls.methods.get("forward")
+            if method is not None:
+                return self.inline(method, [callee] + args, kwargs, node)
         return _merge(args + list(kwargs.values()))
+
+    def instantiate(self, cls: ClassValue, args: list, kwargs: dict, node: ast.Call) -> Any:
+        """``Model(...)`` of a notebook-defined class: run ``__init__`` with ``self`` bound."""
+        instance = Instance(cls)
+        init = cls.methods.get("__init__")
+        if init is not None:
+            self.inline(init, [instance] + args, kwargs, node)
+        return instance
 
     def call_ref(self, ref: Ref, args: list, kwargs: dict, node: ast.Call) -> Any:
         dotted, short, root = ref.dotted, ref.short, ref.root
@@ -948,6 +977,13 @@ class _Analyzer:
                                                       "shuffle(..., random_state=0)"))
             out = [a.evolve(subset=False, fresh=False) if isinstance(a, Data) else UNKNOWN for a in args]
             return out[0] if len(out) == 1 else Coll(out, "tuple")
+        if short in K.FORMULA_FUNCTIONS and root in {"patsy", "statsmodels", short}:
+            formula = args[0] if args else kwargs.get("formula_like")
+            frame = args[1] if len(args) > 1 else kwargs.get("data", UNKNOWN)
+            if isinstance(frame, Data) and isinstance(formula, Const) and isinstance(formula.value, str):
+                y, X = _formula_split(frame, formula.value)
+                return Coll([y, X], "tuple") if short == "dmatrices" else X
+            return _merge([frame])
         if short in K.EARLY_STOPPING_CALLBACKS:
             return Const(("callback", short))
         if short in K.WRAPPERS and root in {"yellowbrick", short}:
@@ -1127,11 +1163,15 @@ class _Analyzer:
             y = Data(rows=root, src=frozenset({"target"}), cols=Cols(selected=frozenset({"target"})))
             if short.startswith("make_") and "random_state" not in kwargs:
                 self.facts.randoms.append(RandomEvent(site, f"{short}()", self.seed_numpy or self.seed_all))
-            return Coll([X, y], "tuple")
+            # make_regression(..., coef=True) returns three values, make_blobs(return_centers=True) too.
+            count = K.returns_count(short, {k for k, v in kwargs.items() if _is_true(v)}) or 2
+            return Coll([X, y] + [UNKNOWN] * max(count - 2, 0), "tuple")
         return Data(rows=root, bunch=True, fresh=True)
 
     def is_estimator_class(self, ref: Ref) -> bool:
         short = ref.short
+        if short in K.FORMULA_MODELS and ref.root == "statsmodels":
+            return True  # smf.ols("y ~ x", data=df)
         if not short[:1].isupper():
             return False
         if short in _KNOWN_CLASSES or (short in K.MODELS and (ref.root in K.ML_ROOTS or ref.dotted == short)):
@@ -1169,6 +1209,8 @@ class _Analyzer:
             est = Est(cls=short, kind="model", site=site, steps=steps)
         est.incremental = short in K.INCREMENTAL
         est.early_stopping = _early_stopping(kwargs)
+        if ref.root == "statsmodels" and est.kind == "model":
+            self.model_data(est, short, args, kwargs)
         needs_seed = short in K.RANDOM_STATE_CLASSES or (
             short in {"KFold", "StratifiedKFold", "StratifiedGroupKFold"} and est.shuffle)
         state = kwargs.get("random_state", kwargs.get("seed", kwargs.get("random_seed")))
@@ -1207,6 +1249,22 @@ class _Analyzer:
         for index in preds:
             if index < len(self.facts.evals):
                 self.facts.evals[index].scored = True
+
+    def model_data(self, est: Est, short: str, args: list, kwargs: dict) -> None:
+        """statsmodels takes the data in the constructor: ``sm.OLS(y, X).fit()``, or a formula and a
+        frame: ``smf.ols("price ~ area + rooms", data=df).fit()`` (the formula names target and features)."""
+        if short in K.FORMULA_MODELS:
+            formula = args[0] if args else kwargs.get("formula")
+            frame = args[1] if len(args) > 1 else kwargs.get("data", UNKNOWN)
+            if isinstance(frame, Data) and isinstance(formula, Const) and isinstance(formula.value, str):
+                y, X = _formula_split(frame, formula.value)
+                est._pending = (X, y)  # type: ignore[attr-defined]
+            elif isinstance(frame, Data):
+                est._pending = (frame, UNKNOWN)  # type: ignore[attr-defined]
+            return
+        endog = args[0] if args else kwargs.get("endog", UNKNOWN)
+        exog = args[1] if len(args) > 1 else kwargs.get("exog", UNKNOWN)
+        est._pending = (exog, endog)  # type: ignore[attr-defined]
 
     def split_id(self, datas: list, state: Any, shuffle: bool, kwargs: dict, site: Site) -> tuple:
         """One id per distinct split: two ``train_test_split`` calls over the same rows with the same
@@ -1380,6 +1438,13 @@ class _Analyzer:
     # -- methods --------------------------------------------------------------------------------
     def call_method(self, receiver: Any, method: str, args: list, kwargs: dict, node: ast.Call,
                     receiver_node: ast.AST) -> Any:
+        if isinstance(receiver, Instance):
+            bound = self.attribute(receiver, method)
+            if isinstance(bound, BoundMethod):
+                return self.inline(bound.func, [receiver] + args, kwargs, node)
+            if isinstance(bound, Est):
+                return self.est_method(bound, method, args, kwargs, node)
+            return _merge(args + list(kwargs.values()))
         if isinstance(receiver, Est):
             return self.est_method(receiver, method, args, kwargs, node)
         if isinstance(receiver, Data):
@@ -1438,6 +1503,9 @@ class _Analyzer:
         X = args[0] if args else kwargs.get("X", kwargs.get("x", UNKNOWN))
         y = args[1] if len(args) > 1 else kwargs.get("y", UNKNOWN)
         x_text = _unparse(node.args[0]) if node.args else ""
+        pending = getattr(est, "_pending", None)
+        if method in {"fit", "fit_regularized"} and pending is not None and not args and "X" not in kwargs:
+            X, y = pending  # statsmodels: the data came with the constructor
         if method in _FIT_ONLY:
             self.fit(est, X, y, method, site, x_text)
             self.monitored_fit(est, kwargs, site)
@@ -1536,6 +1604,20 @@ class _Analyzer:
     def data_method(self, data: Data, method: str, args: list, kwargs: dict, node: ast.Call,
                     receiver_node: ast.AST) -> Any:
         site = self.site(node)
+        func = args[0] if args else kwargs.get("func")
+        if method in _APPLYING and isinstance(func, (Func, BoundMethod)):
+            # df.pipe(add_features), df['x'].apply(clean), df.groupby(k).transform(my_fn): the
+            # notebook's function runs on the frame (pipe) or on parts of it (apply/map/transform).
+            callee = func.func if isinstance(func, BoundMethod) else func
+            lead = [func.instance] if isinstance(func, BoundMethod) else []
+            part = data if method == "pipe" else data.evolve(grouped=False, part=True)
+            out = self.inline(callee, lead + [part] + list(args[1:]), {k: v for k, v in kwargs.items() if k != "func"},
+                              node)
+            if method == "pipe":
+                return out
+            extra_stats = out.stats if isinstance(out, Data) else frozenset()
+            return data.evolve(stats=data.stats | extra_stats, subset=False, fresh=False, grouped=False, cut=None,
+                               src=data.src if method != "apply" or not by_row_apply(kwargs) else frozenset())
         extra = [v for v in list(args) + list(kwargs.values()) if isinstance(v, Data)]
         stats = data.stats.union(*(d.stats for d in extra)) if extra else data.stats
         base = data.evolve(stats=stats, subset=False, fresh=False, bunch=False, grouped=False, windowed=False,
@@ -1681,6 +1763,12 @@ _UPPER = (ast.Gt, ast.GtE, ast.NotEq, ast.NotIn)
 
 
 _ABSENT = object()
+_APPLYING = frozenset({"pipe", "apply", "map", "applymap", "transform", "agg", "aggregate"})
+
+
+def by_row_apply(kwargs: dict) -> bool:
+    axis = kwargs.get("axis")
+    return isinstance(axis, Const) and axis.value in (1, "columns")
 
 
 def _join(a: Any, b: Any) -> Any:
@@ -1722,6 +1810,22 @@ def _carried(loop: ast.For) -> bool:
             elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
                 loaded.add(node.target.id)
     return bool((stored & loaded) - targets)
+
+
+def _formula_split(frame: Data, formula: str) -> tuple[Data, Data]:
+    """``"y ~ a + C(b) + np.log(c)"`` over ``frame`` -> (y, X) with their columns named."""
+    import re
+
+    lhs, _, rhs = formula.partition("~")
+    names = lambda text: {n for n in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)  # noqa: E731
+                          if n not in {"C", "np", "log", "exp", "sqrt", "I", "Q", "center", "standardize", "scale"}}
+    targets = names(lhs)
+    y = Data(rows=frame.rows, stats=frame.stats, src=frozenset(targets), cols=Cols(selected=frozenset(targets)),
+             temporal=frame.temporal, oversampled=frame.oversampled)
+    features = names(rhs) if rhs.strip() not in {".", ""} else None
+    X = frame.evolve(cols=frame.cols.select(features) if features is not None else frame.cols.drop(targets),
+                     subset=False, fresh=False, cut=None)
+    return y, X
 
 
 def _filter_columns(columns: Columns, generator: ast.comprehension, elt: ast.AST, analyzer: Any) -> Columns | None:

@@ -173,23 +173,27 @@ class PgDatabase:
     local_dir = None
 
     def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT, read_only: bool = False) -> None:
-        psycopg = _psycopg()
+        _psycopg()  # a missing extra fails here, with the pip hint
         self.url = url if not url.startswith("postgres://") else "postgresql://" + url[len("postgres://"):]
         self.location = redact(self.url)
         self.path = self.location  # what messages name
         self.timeout = timeout
         self.read_only = read_only
         self._pid = os.getpid()
+        self._connect()
+        self._migrate()
+
+    def _connect(self) -> None:
+        psycopg = _psycopg()
         try:
-            self.conn = psycopg.connect(self.url, autocommit=True, connect_timeout=max(1, int(timeout)))
+            self.conn = psycopg.connect(self.url, autocommit=True, connect_timeout=max(1, int(self.timeout)))
+            self.conn.row_factory = _row_factory
+            self.conn.execute(f"SET lock_timeout = '{int(self.timeout * 1000)}ms'")
         except psycopg.Error as exc:
             raise RegistryUnavailableError(
                 f"Cannot connect to the PostgreSQL registry {self.location}: {str(exc).strip()}.",
                 hint="Check the URL, that the server runs and accepts this user (pg_hba.conf), and the password.",
                 path=self.location, cause="unavailable") from None
-        self.conn.row_factory = _row_factory
-        self.conn.execute(f"SET lock_timeout = '{int(timeout * 1000)}ms'")
-        self._migrate()
 
     # --- schema -----------------------------------------------------------------------------
     def schema_version(self) -> int:
@@ -296,6 +300,8 @@ class PgDatabase:
 
     def _transaction(self, begin: str, action: str, *, lock: str | None, commit: bool = True) -> Iterator[Any]:
         psycopg = _psycopg()
+        if self.conn.closed or self.conn.broken:  # the server restarted or the network dropped: reconnect once
+            self._connect()
         conn = _Conn(self.conn)
         try:
             self.conn.execute(begin)
