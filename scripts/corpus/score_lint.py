@@ -26,7 +26,8 @@ Markdown with a short code excerpt per place (for the engineer's eyes: the excer
 third-party code, never commit that file).
 
 usage: python scripts/corpus/score_lint.py [--corpus DIR] [--labels CSV] [--python PY]
-                                            [--json OUT] [--misses OUT.md] [--no-timing]
+                                            [--json OUT] [--misses OUT.md] [--markdown OUT.md]
+                                            [--no-timing]
 Exit code 0 when it scored, 2 when the corpus or labels are missing or lint gave no JSON.
 """
 from __future__ import annotations
@@ -238,6 +239,20 @@ def write_misses(out: Path, result: dict[str, Any], corpus: Path, header: str) -
     out.write_text("\n".join(parts), encoding="utf-8")
 
 
+def markdown(result: dict[str, Any]) -> str:
+    """The per-family and per-rule figures as a Markdown table (for docs/lint.md)."""
+    rows = ["| family / rule | TP | FP | FN | precision | recall | cell precision | cell recall |",
+            "|---|---|---|---|---|---|---|---|"]
+    for fam, s in result["families"].items():
+        rows.append(f"| {fam} | {s['tp']} | {s['fp']} | {s['fn']} | {_fmt(s['precision']).strip()} | "
+                    f"{_fmt(s['recall']).strip()} | {_fmt(s['cell_precision']).strip()} | "
+                    f"{_fmt(s['cell_recall']).strip()} |")
+    for rule, s in result["rules"].items():
+        rows.append(f"| `{rule}` ({s['family']}) | {s['tp']} | {s['fp']} | {s['fn']} | "
+                    f"{_fmt(s['precision']).strip()} | {_fmt(s['recall']).strip()} | | |")
+    return "\n".join(rows)
+
+
 def report(result: dict[str, Any], timing: dict[str, dict[str, Any]], n: int) -> str:
     lines = [f"{n} labelled notebooks linted", "",
              "family     tp  fp  fn  tn   P     R     cellP cellR locR"]
@@ -267,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--python", default=None, help="run `PY -m nbpromote` instead of `nbpromote`")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--misses", type=Path, default=None)
+    ap.add_argument("--markdown", type=Path, default=None, help="write the table as Markdown")
     ap.add_argument("--no-timing", action="store_true")
     args = ap.parse_args(argv)
     if not args.corpus.is_dir():
@@ -296,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"(nbpromote lint CLI over all: {wall:.1f} s wall)")
     if args.json:
         args.json.write_text(json.dumps({**result, "timing_ms": timing}, indent=1, default=str))
+    if args.markdown:
+        args.markdown.write_text(markdown(result) + "\n", encoding="utf-8")
     if args.misses:
         write_misses(args.misses, result, args.corpus, "```\n" + text + "\n```\n")
     return 0
