@@ -12,7 +12,8 @@ on PATH, or ``python -m nbpromote`` with ``--python``), then times each notebook
 process (``nbpromote.lint.lint_notebook``, same interpreter and PYTHONPATH), and prints:
 
 * per family, at file level: TP / FP / FN, precision, recall (a family is *found* in a notebook
-  when any finding of one of its rules is there);
+  when a finding of the rule that names it is there, as in the shared ``score_leakage.py``;
+  ``fit-on-test`` is scored as a rule of the overlap family but not counted in the family);
 * per family, at cell level: a finding is a cell-level hit when its cell is one the label names;
   precision over the distinct (notebook, cell) findings in notebooks labelled Y or N, recall over
   the labelled (notebook, cell) places; and *located recall*, the share of Y notebooks with at
@@ -59,7 +60,8 @@ RULE_FAMILY = {
     "target-leakage": "target",
 }
 
-# rules that report one kind of their family's leak: no recall of their own
+# rules reported per rule but not counted in their family's file-level figures (as in the shared
+# score_leakage.py, a family is found by the rule whose id names it); no recall of their own
 SECONDARY = {"fit-on-test"}
 
 _TIMER = r"""
@@ -142,8 +144,9 @@ def score(rows: list[dict[str, str]], corpus: Path, found: dict[str, list[dict[s
         findings = found[key]
         by_fam: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for f in findings:
-            fam = RULE_FAMILY.get(str(f.get("rule")))
-            if fam:
+            rule_id = str(f.get("rule"))
+            fam = RULE_FAMILY.get(rule_id)
+            if fam and rule_id not in SECONDARY:
                 by_fam[fam].append(f)
         for rule, fam in RULE_FAMILY.items():
             lab = r.get(fam, "?")
