@@ -2,7 +2,8 @@
 
 The corpus (``tests/corpus/lint_manifest.tsv``, fetched by ``scripts/corpus/fetch_corpus.py``)
 lives outside git; its labels are ``tests/corpus/lint_labels.csv``: one row per notebook, one
-column per leakage family (``pre``, ``overlap``, ``multi``, ``temporal``, ``target``) holding
+column per leakage family (``pre``, ``overlap``, ``multi``, ``temporal``, ``target``) and per
+notebook hazard judged (``absolute_path``, ``unpinned_install``; a missing column counts as ``?``) holding
 ``Y`` / ``N`` / ``?`` (``?`` = doubtful, left out of that family's figures), and for each ``Y`` the
 labelled places ``<family>_at`` (``cell:line;cell:line``, cell = index among all cells, 0-based,
 line 1-based, as the linter reports) and a reason ``<family>_why``.
@@ -50,7 +51,7 @@ REPO = HERE.parents[2]
 DEFAULT_LABELS = REPO / "tests" / "corpus" / "lint_labels.csv"
 DEFAULT_CORPUS = Path(os.environ.get("NBPROMOTE_CORPUS", "/work/corpus")) / "lint"
 
-FAMILIES = ("pre", "overlap", "multi", "temporal", "target")
+FAMILIES = ("pre", "overlap", "multi", "temporal", "target", "absolute_path", "unpinned_install")
 RULE_FAMILY = {
     "preprocessing-before-split": "pre",
     "overlap": "overlap",
@@ -58,6 +59,8 @@ RULE_FAMILY = {
     "multi-test": "multi",
     "temporal": "temporal",
     "target-leakage": "target",
+    "absolute-path": "absolute_path",
+    "unpinned-install": "unpinned_install",
 }
 
 # rules reported per rule but not counted in their family's file-level figures (as in the shared
@@ -94,7 +97,7 @@ def read_labels(path: Path) -> list[dict[str, str]]:
         rows = list(csv.DictReader(fh))
     for r in rows:
         for fam in FAMILIES:
-            if r.get(fam, "?") not in ("Y", "N", "?"):
+            if r.setdefault(fam, "?") not in ("Y", "N", "?"):
                 raise ValueError(f"{path}: {r['path']}: column {fam} must be Y, N or ?")
     return rows
 
@@ -258,14 +261,14 @@ def markdown(result: dict[str, Any]) -> str:
 
 def report(result: dict[str, Any], timing: dict[str, dict[str, Any]], n: int) -> str:
     lines = [f"{n} labelled notebooks linted", "",
-             "family     tp  fp  fn  tn   P     R     cellP cellR locR"]
+             "family            tp  fp  fn  tn   P     R     cellP cellR locR"]
     for fam, s in result["families"].items():
-        lines.append(f"{fam:9s} {s['tp']:3d} {s['fp']:3d} {s['fn']:3d} {s['tn']:3d} {_fmt(s['precision'])} "
+        lines.append(f"{fam:16s} {s['tp']:3d} {s['fp']:3d} {s['fn']:3d} {s['tn']:3d} {_fmt(s['precision'])} "
                      f"{_fmt(s['recall'])} {_fmt(s['cell_precision'])} {_fmt(s['cell_recall'])} "
                      f"{_fmt(s['located_recall'])}")
-    lines += ["", "rule                        family  fired  tp  fp  fn   P     R"]
+    lines += ["", "rule                        family           fired  tp  fp  fn   P     R"]
     for rule, s in result["rules"].items():
-        lines.append(f"{rule:27s} {s['family']:7s} {s['fired']:5d} {s['tp']:3d} {s['fp']:3d} {s['fn']:3d} "
+        lines.append(f"{rule:27s} {s['family']:16s} {s['fired']:5d} {s['tp']:3d} {s['fp']:3d} {s['fn']:3d} "
                      f"{_fmt(s['precision'])} {_fmt(s['recall'])}")
     ms = sorted(v["ms"] for v in timing.values() if v.get("ms") is not None)
     errors = {p: v["error"] for p, v in timing.items() if v.get("error")}
