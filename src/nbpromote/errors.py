@@ -252,3 +252,12 @@ class AuditTamperedError(AuditError):
     """Verification failed; carries ``seq`` (the first bad record) and ``reason``."""
 
     exit_code = EXIT_FINDINGS
+
+
+# --- serving ---------------------------------------------------------------------------------
+class ServingError(NbpromoteError, RuntimeError):
+    """The scoring service (or batch scoring) cannot answer: no model, no serving path, bad setting."""
+
+
+class NoServingPathError(ServingError):
+    """Request rows cannot pass through the notebook's stages; carries ``stage`` (the one to split)."""

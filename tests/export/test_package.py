@@ -27,7 +27,7 @@ def test_export_writes_the_package_layout(credit_notebook, tmp_path):
         "pyproject.toml", "README.md", EXPORT_METADATA, ".gitignore", ".github/workflows/ci.yml",
         "notebook/credit.ipynb", "data/credit.csv", "tests/data/data/credit.csv", "tests/conftest.py",
         "tests/test_pipeline.py", "tests/test_notebook.py", "src/credit/__init__.py", "src/credit/__main__.py",
-        "src/credit/pipeline.py", "src/credit/common.py", "src/credit/lineage.json",
+        "src/credit/pipeline.py", "src/credit/common.py", "src/credit/lineage.json", "src/credit/serving.json",
         "src/credit/requirements.lock", "src/credit/stages/__init__.py",
     } | {f"src/credit/stages/{s}.py" for s in ("ingest", "validate", "features", "train", "evaluate")}
     assert set(result.files) == expected

@@ -33,8 +33,18 @@ def test_preprocessing_statistic_that_never_reaches_a_model_is_fine():
 
 
 def test_fit_on_test_message_and_fix_name_the_data():
-    (f,) = findings(HEAD, LOAD, SPLIT, "sc = StandardScaler().fit(X_train)\nXt = StandardScaler().fit_transform(X_test)")
+    (f,) = findings(HEAD, LOAD, SPLIT, "sc = StandardScaler().fit(X_train)\nXt = StandardScaler().fit_transform(X_test)\n"
+                    "m = LogisticRegression().fit(sc.transform(X_train), y_train)\nprint(m.score(Xt, y_test))")
     assert f.rule == "fit-on-test" and f.line == 2 and "X_test" in f.message and ".transform(X_test)" in f.fix
+
+
+def test_refitting_on_an_unlabelled_submission_frame_is_not_fit_on_test():
+    # Kaggle style: the test file has no labels and nothing is scored on it; the scaler refit there
+    # is a consistency bug, not a leak into any reported score.
+    assert findings(HEAD, LOAD, SPLIT, "test_df = pd.read_csv('test.csv')\nsc = StandardScaler()\n"
+                    "Xtr = sc.fit_transform(X_train)\nm = LogisticRegression().fit(Xtr, y_train)\n"
+                    "print(m.score(sc.transform(X_test), y_test))\n"
+                    "sub = m.predict(StandardScaler().fit_transform(test_df))") == []
 
 
 def test_multi_test_is_a_warning_with_the_evidence():
@@ -137,11 +147,19 @@ def test_metric_loops_over_the_whole_test_target_are_selection():
 
 
 def test_early_stopping_on_the_test_set_is_selection_but_on_a_validation_split_is_not():
-    fit = "m = LogisticRegression()\nm.fit(X_train, y_train, eval_set=[({x}, {y})])\nm.score(X_test, y_test)"
+    fit = ("m = LogisticRegression()\nm.fit(X_train, y_train, eval_set=[({x}, {y})], early_stopping_rounds=10)\n"
+           "m.score(X_test, y_test)")
     assert [f.rule for f in findings(HEAD, LOAD, SPLIT, fit.format(x="X_test", y="y_test"))] == ["multi-test"]
     val = "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)"
     assert findings(HEAD, LOAD, SPLIT, val, fit.replace("X_train, y_train", "X_tr, y_tr").format(
         x="X_val", y="y_val")) == []
+
+
+def test_a_watch_list_without_early_stopping_is_monitoring():
+    # Printing the test loss every round chooses nothing; the training set in the list is no overlap.
+    fit = ("m = LogisticRegression()\nm.fit(X_train, y_train, eval_set=[(X_train, y_train), (X_test, y_test)])\n"
+           "m.score(X_test, y_test)")
+    assert findings(HEAD, LOAD, SPLIT, fit) == []
 
 
 def test_a_feature_only_named_like_the_target_is_a_warning():

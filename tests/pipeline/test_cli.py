@@ -59,7 +59,7 @@ def test_params_file_from_and_only_options(package, store, tmp_path, capsys):
     (["run", "--param", "n_estimators=many"], "Parameter n_estimators='many' is not a valid int"),
     (["run", "--param", "nope=1"], "Unknown parameter 'nope'"),
     (["run", "--only", "nope"], "no stage 'nope'"),
-    (["run", "--executor", "dask"], "Unknown executor 'dask'"),
+    (["run", "--executor", "ray"], "Unknown executor 'ray'"),
     (["lineage", "nonsense"], "neither an output"),
 ])
 def test_bad_usage_exits_2_with_one_line(package, store, capsys, argv, message):

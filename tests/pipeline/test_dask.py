@@ -21,7 +21,7 @@ distributed = pytest.importorskip("distributed", reason="the dask extra is not i
 def scheduler():
     """One local cluster of two worker processes for the module (start-up is paid once)."""
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address="127.0.0.1:0") as cluster:
         yield cluster.scheduler_address
 
 
@@ -82,3 +82,49 @@ def test_the_package_command_line_runs_on_a_local_cluster(package, tmp_path):
     record = json.loads(done.stdout)
     assert record["executor"] == "dask" and record["executor_startup_seconds"] > 0
     assert {s["status"] for s in record["stages"]} == {"ran"}
+
+
+PARALLEL_STAGES = {
+    "left": '''
+        import time
+
+
+        def run(*, pause):
+            started = time.time()
+            time.sleep(pause)
+            return {"left_span": (started, time.time())}
+    ''',
+    "right": '''
+        import time
+
+
+        def run(*, pause):
+            started = time.time()
+            time.sleep(pause)
+            return {"right_span": (started, time.time())}
+    ''',
+}
+
+PARALLEL_PIPELINE = '''
+from nbpromote.pipeline import Pipeline, Stage
+
+from .stages import left, right
+
+PIPELINE = Pipeline(
+    name="{name}", version="1.0.0", params={{"pause": 1.0, "data": "{data}"}}, seed=None,
+    stages=[Stage("left", left.run, outputs=("left_span",), params=("pause",)),
+            Stage("right", right.run, outputs=("right_span",), params=("pause",))],
+)
+'''
+
+
+def test_independent_stages_run_at_the_same_time(tmp_path, scheduler):
+    from .conftest import make_package
+
+    package = make_package(tmp_path, stages=PARALLEL_STAGES, pipeline=PARALLEL_PIPELINE, with_common=False)
+    store = ArtifactStore(tmp_path / "h")
+    record = run_pipeline(package.load(), store=store, executor="dask", scheduler=scheduler)
+    left = store.get(record["stages"][0]["outputs"]["left_span"])
+    right = store.get(record["stages"][1]["outputs"]["right_span"])
+    assert left[0] < right[1] and right[0] < left[1]  # the two sleeps overlapped
+    assert [s["name"] for s in record["stages"]] == ["left", "right"]

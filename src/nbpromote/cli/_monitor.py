@@ -27,7 +27,7 @@ def _write_or_echo(text: str, output: str | None, force: bool, what: str) -> Non
 
 @click.command("monitor")
 @click.argument("reference", type=click.Path(dir_okay=False))
-@click.argument("current", type=click.Path(dir_okay=False))
+@click.argument("current", type=click.Path())
 @format_option(("text", "json", "html", "prometheus"))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the report to FILE instead of stdout.")
@@ -43,6 +43,9 @@ def monitor(reference: str, current: str, output_format: str, json_flag: bool,
             psi_watch: float | None, psi_act: float | None, model_age_days: float | None,
             max_age_days: float | None) -> None:
     """Drift report of CURRENT (CSV/Parquet) against REFERENCE (CSV/Parquet or a profile .json).
+
+    CURRENT may be a directory of Parquet files larger than memory: it is read in record batches
+    with exact counts in the reference's bins (the row-level validation gate is not run on it).
 
     \b
     Exit codes: 0 no retrain needed; 1 the retrain policy fired (drift at
@@ -80,7 +83,7 @@ def monitor(reference: str, current: str, output_format: str, json_flag: bool,
 
 
 @click.command("profile")
-@click.argument("data", type=click.Path(dir_okay=False))
+@click.argument("data", type=click.Path())
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Profile JSON to write [default: <DATA stem>.profile.json beside DATA].")
 @click.option("--target", default=None, help="Target column.")
@@ -90,12 +93,19 @@ def monitor(reference: str, current: str, output_format: str, json_flag: bool,
 @format_option()
 def profile(data: str, output: str | None, target: str | None, prediction: str | None, bins: int,
             force: bool, output_format: str, json_flag: bool) -> None:
-    """Build a reference profile (kilobytes of JSON) from training DATA (CSV/Parquet)."""
+    """Build a reference profile (kilobytes of JSON) from training DATA (CSV/Parquet).
+
+    DATA may be a directory of Parquet files larger than memory: it is profiled in two passes of
+    record batches in bounded memory (bin edges from quantile sketches, exact counts).
+    """
     from ..monitor import profile as build
-    from ..monitor import read_frame
+    from ..monitor import profile_dataset, read_frame
 
     source = Path(data)
-    prof = build(read_frame(source), target=target, prediction=prediction, bins=bins)
+    if source.is_dir():
+        prof = profile_dataset(source, target=target, prediction=prediction, bins=bins)
+    else:
+        prof = build(read_frame(source), target=target, prediction=prediction, bins=bins)
     path = Path(output) if output else source.with_name(f"{source.stem}.profile.json")
     prof.save(path, force=force)
     if resolve_format(output_format, json_flag) == "json":

@@ -5,6 +5,13 @@ tags for an untagged notebook, and ``export_notebook`` renders the package from 
 runtime of the exported package is :mod:`nbpromote.pipeline`.
 """
 
+from ._orchestrators import (
+    TARGETS,
+    OrchestratorGraph,
+    TargetResult,
+    orchestrator_graph,
+    write_targets,
+)
 from ._package import (
     EXPORT_METADATA,
     ExportResult,
@@ -12,7 +19,6 @@ from ._package import (
     export_notebook,
     package_name,
 )
-from ._orchestrators import TARGETS, OrchestratorGraph, TargetResult, orchestrator_graph, write_targets
 from ._params import Param, parse_parameters
 from ._plan import ROLE_NAMES, StagePlan, StageSpec, plan_stages
 from ._suggest import TagSuggestion, apply_suggestions, suggest_tags

@@ -595,6 +595,10 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
                "notebook_hash": nb_hash, "seed": seed, "manifest": manifest}
     write_json(root / pkg / "lineage.json", lineage)
     written.append(f"{pkg}/lineage.json")
+    from ._serving_path import SERVING_FILE, write_serving_path
+
+    write_serving_path(root / pkg / SERVING_FILE, plan)
+    written.append(f"{pkg}/{SERVING_FILE}")
     render("package/README.md.j2", "README.md", param_rows=plan.params, data_rows=data_rows,
            data_files=data_files, captured_metrics=_captured_metrics(nb, plan),
            captured_parameters=_captured_parameters(manifest),

@@ -36,7 +36,7 @@ from ._yellowbrick import YELLOWBRICK
 
 __all__ = [
     "Library", "Returns", "LIBRARIES", "library_of", "returns_count",
-    "MODELS", "TRANSFORMERS", "STATELESS", "COLUMN_CHANGING", "OVERSAMPLERS", "UNDERSAMPLERS", "CLUSTERERS",
+    "MODELS", "TRANSFORMERS", "STATELESS", "VOCABULARY", "COLUMN_CHANGING", "OVERSAMPLERS", "UNDERSAMPLERS", "CLUSTERERS",
     "SPLITTERS", "SHUFFLING_SPLITTERS", "SEARCHES", "PIPELINES", "WRAPPERS", "INCREMENTAL",
     "FIT_METHODS", "TRANSFORM_METHODS", "PREDICT_METHODS", "SCORE_METHODS", "EVAL_METHODS", "FIT_FUNCTIONS",
     "METRICS", "CLUSTER_METRICS", "SCORERS", "CV_FUNCTIONS", "SPLIT_FUNCTIONS",
@@ -71,6 +71,7 @@ def _union(attr: str, *only: str) -> frozenset[str]:
 MODELS = _union("models")
 TRANSFORMERS = _union("transformers")
 STATELESS = _union("stateless")
+VOCABULARY = _union("vocabulary")
 COLUMN_CHANGING = _union("column_changing")
 OVERSAMPLERS = _union("oversamplers")
 UNDERSAMPLERS = _union("undersamplers")

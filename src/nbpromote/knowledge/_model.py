@@ -56,6 +56,9 @@ class Library:
         Classes that learn statistics over the rows they are fit on and transform data with them.
     stateless : frozenset of str
         Transformers that learn nothing from the rows (or only the label space).
+    vocabulary : frozenset of str
+        Transformers that learn only which categories occur (one-hot, ordinal encoders): fitting
+        them on all rows reveals no statistic of the held-out values.
     column_changing : frozenset of str
         Transformers whose output columns are not their input's.
     oversamplers, undersamplers : frozenset of str
@@ -118,6 +121,7 @@ class Library:
     models: frozenset[str] = _EMPTY
     transformers: frozenset[str] = _EMPTY
     stateless: frozenset[str] = _EMPTY
+    vocabulary: frozenset[str] = _EMPTY
     column_changing: frozenset[str] = _EMPTY
     oversamplers: frozenset[str] = _EMPTY
     undersamplers: frozenset[str] = _EMPTY

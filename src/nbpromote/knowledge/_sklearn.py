@@ -29,6 +29,8 @@ _STATELESS = names("""
     Normalizer Binarizer FunctionTransformer PolynomialFeatures HashingVectorizer LabelEncoder
     LabelBinarizer MultiLabelBinarizer FeatureHasher
 """)
+#: Encoders that learn only the set of categories (no statistic of the rows' values).
+_VOCABULARY = names("OneHotEncoder OrdinalEncoder LabelEncoder LabelBinarizer MultiLabelBinarizer DictVectorizer")
 _CLUSTERERS = names("""
     KMeans MiniBatchKMeans BisectingKMeans DBSCAN HDBSCAN OPTICS AgglomerativeClustering GaussianMixture
     BayesianGaussianMixture Birch MeanShift SpectralClustering AffinityPropagation FeatureAgglomeration
@@ -94,6 +96,7 @@ SKLEARN = Library(
     models=_MODELS,
     transformers=_TRANSFORMERS,
     stateless=_STATELESS,
+    vocabulary=_VOCABULARY,
     column_changing=_COLUMN_CHANGING,
     clusterers=_CLUSTERERS,
     splitters=_SPLITTERS,

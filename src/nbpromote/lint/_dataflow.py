@@ -37,6 +37,7 @@ from ._values import (
     Site,
     SplitIter,
     Stat,
+    contained,
     name_side,
 )
 
@@ -74,6 +75,16 @@ class EvalEvent:
     trained: frozenset  # rows the estimator had been fit on at that moment
     train_stats: frozenset  # statistics baked into its training data
     x_text: str = ""
+    #: A score was computed from these predictions and labels (a metric, ``score``, ``evaluate``,
+    #: ``pred == y_test``): predictions drawn or submitted without labels are not an evaluation.
+    scored: bool = False
+    #: Where the notebook's own cell made this happen: the outermost call of a user function that
+    #: evaluated inside (``log_reg(X_train, y_train, X_test, y_test)``), else ``site``.
+    origin: Site = (0, 0)
+
+    def __post_init__(self) -> None:
+        if self.origin == (0, 0):
+            self.origin = self.site
 
     @property
     def held_out(self) -> bool:
@@ -178,7 +189,23 @@ def _merge(values: Iterable[Any]) -> Any:
         temporal=next((d.temporal for d in datas if d.temporal), None),
         oversampled=next((d.oversampled for d in datas if d.oversampled), None),
         is_datetime=any(d.is_datetime for d in datas),
+        preds=frozenset().union(*(d.preds for d in datas)),
+        part=all(d.part for d in datas),
     )
+
+
+_FIT_ONLY = (K.FIT_METHODS | {"fit", "partial_fit"}) - {"fit_transform", "fit_predict", "fit_resample",
+                                                        "fit_sample"}
+
+
+def _early_stopping(kwargs: dict) -> bool:
+    """Whether call keywords turn on early stopping (a rounds count, or an early-stopping callback)."""
+    for key in K.EARLY_STOPPING_KEYWORDS:
+        value = kwargs.get(key)
+        if value is not None and not (isinstance(value, Const) and value.value in (None, False, 0)):
+            return True
+    return any(isinstance(v, Const) and isinstance(v.value, tuple) and v.value[:1] == ("callback",)
+               for v in _flatten(kwargs.get("callbacks", UNKNOWN)))
 
 
 def _strings(value: Any) -> list[str] | None:
@@ -203,6 +230,20 @@ def _flatten(value: Any) -> list[Any]:
     return [value]
 
 
+#: Attribute names of a sklearn Bunch that are ordinary columns on a frame (``df.target``).
+_BUNCH_FIELDS = frozenset({"data", "target", "frame", "feature_names", "target_names"})
+#: Calls into these never score predictions (plots, frames and arrays built for a submission file).
+_NOT_SCORING = frozenset({"matplotlib", "seaborn", "plotly", "bokeh", "altair", "plt", "sns", "px", "go", "pandas",
+                          "numpy", "print", "display", "list", "dict", "zip", "len", "tuple", "range", "enumerate",
+                          "str", "format", "round", "float", "int", "open", "json", "pickle", "joblib", "os"})
+#: The dotted prefix of a random generator object (``np.random.default_rng(0)``, ``RandomState(1)``).
+_RNG = "<rng>"
+
+
+def _flatten_all(values: list) -> list[Any]:
+    return [v for value in values for v in _flatten(value)]
+
+
 def _estimators(value: Any) -> list[Est]:
     if isinstance(value, Est):
         return [value]
@@ -222,6 +263,7 @@ class _Analyzer:
         self.frames: list[_Frame] = []
         self.active: set[int] = set()
         self.seed_numpy = self.seed_random = self.seed_all = seeded
+        self.cuts: dict[tuple, list] = {}  # (cut split id, side) -> [(name, value bound, data before)]
         self._ids = itertools.count(1)
 
     # -- driver ---------------------------------------------------------------------------------
@@ -440,6 +482,26 @@ class _Analyzer:
         self.env[name] = value
 
     def relabel(self, name: str, data: Data) -> Data:
+        if data.cut is not None and data.rows:
+            cut_sid, cut_side, source = data.cut
+            data = data.evolve(cut=None)
+            if source == name:
+                return data.evolve(subset=False)  # df = df[df.price < 1000]: a filter, not a split
+            # What the code does decides: df.iloc[:n] / df.iloc[n:], df[df.date < t] / df[df.date >= t],
+            # df[df.y.notna()] / df[df.y.isna()] are the two sides of one split once both are bound.
+            other_side = "test" if cut_side == "train" else "train"
+            others = self.cuts.get((cut_sid, other_side))
+            if others is not None:
+                for other_name, other_value, other_data in others:
+                    if self.env.get(other_name) is other_value:
+                        self.env[other_name] = _cut_rows(other_data, cut_sid, other_side)
+                others.clear()
+                self.cuts[(cut_sid, cut_side)] = []
+                return _cut_rows(data, cut_sid, cut_side)
+            pending = self.cuts.setdefault((cut_sid, cut_side), [])
+            value = self.relabel(name, data)
+            pending.append((name, value, data))
+            return value
         side = name_side(name)
         if side is None or not (data.subset or data.fresh) or data.label == side or not data.rows:
             return data.evolve(subset=False, fresh=False, sampled=None) if (data.subset or data.fresh) else data
@@ -469,8 +531,24 @@ class _Analyzer:
             else:
                 self.assign(target, self.combine(iterable.items))
             return
+        if isinstance(iterable, Data):
+            # Rows of a frame/array/DataLoader one batch at a time: each element holds those rows.
+            row_batch = iterable.evolve(subset=False, fresh=False, cut=None, preds=iterable.preds)
+            for bound in _target_names(target):
+                self.env[bound] = row_batch
+            return
         for name in _target_names(target):
             self.env[name] = UNKNOWN
+
+    def element_of(self, iterable: Any) -> Any:
+        """The abstract element of an iteration (what ``for x in iterable`` binds)."""
+        if isinstance(iterable, SplitIter):
+            return Coll([Idx(iterable.sid, "train"), Idx(iterable.sid, "test")], "tuple")
+        if isinstance(iterable, Coll):
+            return self.combine(iterable.items) if iterable.items else UNKNOWN
+        if isinstance(iterable, Data):
+            return iterable.evolve(subset=False, fresh=False, cut=None)
+        return UNKNOWN
 
     def combine(self, values: list[Any]) -> Any:
         ests = [v for v in values if isinstance(v, Est)]
@@ -554,6 +632,8 @@ class _Analyzer:
                 if isinstance(node.op, ast.Add):
                     return Const(left.value + right.value)
             return UNKNOWN
+        if isinstance(node.op, (ast.Sub, ast.Div)):
+            self.mark_scored([left, right])  # y_test - pred: an error
         result = _merge([left, right])
         if isinstance(result, Data):
             first = left if isinstance(left, Data) else right
@@ -561,7 +641,9 @@ class _Analyzer:
         return result
 
     def e_Compare(self, node: ast.Compare) -> Any:
-        return _merge([self.expr(node.left)] + [self.expr(c) for c in node.comparators])
+        values = [self.expr(node.left)] + [self.expr(c) for c in node.comparators]
+        self.mark_scored(values)
+        return _merge(values)
 
     def e_BoolOp(self, node: ast.BoolOp) -> Any:
         return _merge([self.expr(v) for v in node.values])
@@ -640,7 +722,7 @@ class _Analyzer:
                 return receiver.evolve(cols=UNKNOWN_COLS, subset=False, fresh=False)
             if attr in {"iloc", "loc", "at", "iat"}:
                 return Indexer(receiver, attr)
-            if attr in K.DATA_ATTRIBUTES or attr.startswith("_"):
+            if (attr in K.DATA_ATTRIBUTES and attr not in _BUNCH_FIELDS) or attr.startswith("_"):
                 return UNKNOWN
             return self.column(receiver, attr)
         if isinstance(receiver, Est):
@@ -663,11 +745,13 @@ class _Analyzer:
         receiver = self.expr(node.value)
         key = self.expr(node.slice)
         if isinstance(receiver, Indexer):
-            return self.index_rows_cols(receiver.data, key, receiver.kind)
+            rows_node = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) and node.slice.elts else node.slice
+            return self.with_cut(self.index_rows_cols(receiver.data, key, receiver.kind), receiver.data, rows_node,
+                                 node.value)
         if isinstance(receiver, Data):
             if receiver.bunch:
                 return self.attribute(receiver, key.value) if isinstance(key, Const) and isinstance(key.value, str) else UNKNOWN
-            return self.index_data(receiver, key)
+            return self.with_cut(self.index_data(receiver, key), receiver, node.slice, node.value)
         if isinstance(receiver, Coll):
             if isinstance(key, Const):
                 if receiver.kind == "dict" and receiver.keys:
@@ -680,6 +764,18 @@ class _Analyzer:
             return UNKNOWN
         return UNKNOWN
 
+    def with_cut(self, result: Any, data: Data, key_node: ast.AST, receiver_node: ast.AST) -> Any:
+        """Mark a row subset made by a recognisable cut (slice bound, comparison, null test) with the
+        split it is one side of; :meth:`relabel` applies it when the subset gets a name of its own."""
+        if not isinstance(result, Data) or not result.subset or not data.rows:
+            return result
+        found = _cut_key(key_node)
+        if found is None:
+            return result
+        key, side = found
+        sid = ("cut", key, frozenset(data.rows))
+        return result.evolve(cut=(sid, side, _root_name(receiver_node)))
+
     def index_data(self, data: Data, key: Any) -> Any:
         columns = _strings(key)
         if columns is not None:
@@ -689,11 +785,11 @@ class _Analyzer:
         if isinstance(key, Idx):
             return self.partition(data, key)
         if isinstance(key, Const) and isinstance(key.value, tuple) and key.value[:1] == ("slice",):
-            return data if key.value[1] else data.evolve(subset=True, fresh=False)
+            return data if key.value[1] else data.evolve(subset=True, part=True, fresh=False)
         if isinstance(key, Data):
             # A boolean mask filters rows; statistics in the mask (outlier cut-offs such as
             # df[df.p < df.p.quantile(.99)]) decide which rows stay but do not enter the values.
-            return data.evolve(subset=True, fresh=False)
+            return data.evolve(subset=True, part=True, fresh=False)
         if isinstance(key, Coll) and key.kind == "tuple" and key.items:  # numpy X[rows, cols]
             rows = self.index_data(data, key.items[0])
             return rows.evolve(cols=UNKNOWN_COLS) if isinstance(rows, Data) else rows
@@ -708,9 +804,9 @@ class _Analyzer:
         if isinstance(rows_key, Idx):
             result = self.partition(data, rows_key)
         elif isinstance(rows_key, Data):
-            result = data.evolve(subset=True, fresh=False)
+            result = data.evolve(subset=True, part=True, fresh=False)
         elif not (isinstance(rows_key, Const) and isinstance(rows_key.value, tuple) and rows_key.value[:2] == ("slice", True)):
-            result = data.evolve(subset=True, fresh=False)
+            result = data.evolve(subset=True, part=True, fresh=False)
         if isinstance(cols_key, Const) and isinstance(cols_key.value, tuple) and cols_key.value[:2] == ("slice", True):
             return result
         columns = _strings(cols_key) if kind in {"loc", "at"} else None
@@ -757,8 +853,16 @@ class _Analyzer:
             return self.ipython_call(short, args, site)
         if self.seed_call(dotted, short, site):
             return UNKNOWN
-        if self.random_call(dotted, short, root, args, kwargs, site):
-            return UNKNOWN
+        if dotted.startswith(_RNG + "."):
+            # rng.normal(...), RandomState(0).rand(...): a draw from a generator object (seeded or
+            # reported where it was made); shuffle/permutation of data keep its rows.
+            data = next((a for a in args if isinstance(a, Data)), None)
+            if data is not None and short in {"shuffle", "permutation", "choice", "permuted"}:
+                return data.evolve(subset=False, fresh=False)
+            return Data(rows=frozenset({(self.new_root(), ())}), cols=UNKNOWN_COLS)
+        drawn = self.random_call(dotted, short, root, args, kwargs, site)
+        if drawn is not None:
+            return drawn
         if short in K.READERS or (short in {"load", "open"} and (root in K.LOAD_MODULES or dotted == "open")):
             return self.read(dotted, args, kwargs, site)
         if short == "connect" and root in {"sqlite3", "duckdb"}:
@@ -771,6 +875,14 @@ class _Analyzer:
                                                       "shuffle(..., random_state=0)"))
             out = [a.evolve(subset=False, fresh=False) if isinstance(a, Data) else UNKNOWN for a in args]
             return out[0] if len(out) == 1 else Coll(out, "tuple")
+        if short in K.EARLY_STOPPING_CALLBACKS:
+            return Const(("callback", short))
+        if short in K.WRAPPERS and root in {"yellowbrick", short}:
+            # ConfusionMatrix(model), ROCAUC(model): a view of the model, not a second model.
+            wrapped = next((e for e in _estimators(args[0] if args else kwargs.get("estimator", kwargs.get("model")))
+                            ), None) if (args or kwargs) else None
+            if wrapped is not None:
+                return wrapped
         if short in K.PIPELINES or short in K.SEARCHES or self.is_estimator_class(ref):
             return self.construct(ref, args, kwargs, site)
         if ("datasets" in dotted or dotted == short) and short.startswith(("load_", "fetch_", "make_")) \
@@ -778,13 +890,13 @@ class _Analyzer:
             return self.dataset(short, kwargs, site)
         if short in K.SPLIT_FUNCTIONS:
             return self.split(args, kwargs, site)
-        if short == "train" and root in {"xgboost", "lightgbm"}:
+        if short in K.FIT_FUNCTIONS and short != "cv" and root in {"xgboost", "lightgbm", "catboost"}:
             # Native APIs: xgb.train(params, dtrain, evals=[(dvalid, "name")]), lgb.train(params, train_set,
             # valid_sets=[...]): a model fit, and the evaluation sets steer early stopping.
             est = Est(cls=f"{root}.train", kind="model", site=site)
             data = args[1] if len(args) > 1 else kwargs.get("dtrain", kwargs.get("train_set", UNKNOWN))
             self.fit(est, data, UNKNOWN, "train", site, _unparse(node.args[1]) if len(node.args) > 1 else "")
-            self.monitored_fit(est, {k: v for k, v in kwargs.items() if k in {"evals", "valid_sets"}}, site)
+            self.monitored_fit(est, kwargs, site)
             return est
         if short in K.RANDOM_STATE_FUNCTIONS and root == "sklearn":
             state = kwargs.get("random_state")
@@ -793,9 +905,16 @@ class _Analyzer:
                                                       f"{short}(..., random_state=0)"))
         if short in K.CV_FUNCTIONS:
             return self.cross_validate(short, args, kwargs, site)
-        if self.loop and args and root == "sklearn" and (short.endswith(("_score", "_error", "_loss"))
-                                                          or short in {"classification_report", "confusion_matrix"}):
-            self.metric_in_loop(short, args, node, site)
+        is_metric = short in K.METRICS or (root in {"sklearn", "imblearn", short} and short.endswith(
+            ("_score", "_error", "_loss")) and short not in K.CLUSTER_METRICS)
+        if is_metric:
+            self.mark_scored(list(args) + list(kwargs.values()), metric=True)
+            if self.loop and args and root in {"sklearn", "imblearn"}:
+                self.metric_in_loop(short, args, node, site)
+        elif short in {"crosstab"}:
+            self.mark_scored(list(args) + list(kwargs.values()), metric=True)
+        elif root not in _NOT_SCORING:
+            self.mark_scored(list(args) + list(kwargs.values()))
         if short in K.STAT_FUNCTIONS_AGG and root in {"numpy", "statistics", "scipy"}:
             axis = kwargs.get("axis", args[1] if len(args) > 1 else None)
             data = args[0] if args else None
@@ -813,19 +932,20 @@ class _Analyzer:
         if short == "to_datetime":
             result = _merge(args)
             return result.evolve(is_datetime=True) if isinstance(result, Data) else UNKNOWN
+        if short in {"merge", "merge_asof", "merge_ordered"} and root == "pandas" and args and isinstance(args[0], Data):
+            # A join keeps the left frame's rows and adds columns looked up in the right one.
+            left = args[0]
+            others = [a for a in list(args[1:]) + list(kwargs.values()) if isinstance(a, Data)]
+            return left.evolve(stats=left.stats.union(*(o.stats for o in others)), subset=False, fresh=False,
+                               cut=None, cols=left.cols if left.cols.selected is None else UNKNOWN_COLS)
         if short in {"concat", "hstack", "vstack", "concatenate", "column_stack", "row_stack"}:
             return self.concat(short, args, kwargs, site)
         if short == "resample" and root == "sklearn":
             return self.resample(args, kwargs, site)
-        if short in {"DataFrame", "Series", "array", "asarray", "get_dummies", "ascontiguousarray"}:
-            result = _merge(args)
-            if isinstance(result, Data):
-                return result
-            if isinstance(args[0] if args else None, Coll):
-                inner = _merge(args[0].items)
-                if isinstance(inner, Data):
-                    return inner.evolve(cols=UNKNOWN_COLS)
-            return Data(rows=frozenset({(self.new_root(), ())}), fresh=True)
+        if short in {"DataFrame", "Series", "array", "asarray", "get_dummies", "ascontiguousarray", "from_dict",
+                     "from_records", "tensor", "Tensor", "from_numpy", "as_tensor", "TensorDataset", "DataLoader",
+                     "DMatrix", "Dataset", "Pool", "to_categorical"}:
+            return self.frame(short, args, kwargs)
         if short in {"list", "tuple", "sorted", "reversed", "set"} and args and isinstance(args[0], Coll):
             return args[0]
         if short == "zip" and args and all(isinstance(a, Coll) for a in args):
@@ -833,6 +953,18 @@ class _Analyzer:
             return Coll([Coll([a.items[i] for a in args], "tuple") for i in range(count)])
         if short == "enumerate" and args and isinstance(args[0], Coll):
             return Coll([Coll([Const(i), item], "tuple") for i, item in enumerate(args[0].items)])
+        if short in {"enumerate", "zip", "tqdm", "trange"} and args and any(
+                isinstance(a, (SplitIter, Data, Coll)) for a in args):
+            # enumerate(kf.split(X)), zip(models, names), tqdm(loader): one abstract element per position.
+            parts = [self.element_of(a) for a in args]
+            if short in {"tqdm", "trange"}:
+                return args[0]
+            return Coll([Coll(([UNKNOWN] if short == "enumerate" else []) + parts, "tuple")])
+        if short in {"clone", "deepcopy", "copy"} and args and isinstance(args[0], Est):
+            original = args[0]
+            return Est(cls=original.cls, kind=original.kind, site=original.site, steps=list(original.steps),
+                       shuffle=original.shuffle, multi=original.multi, incremental=original.incremental,
+                       early_stopping=original.early_stopping)
         if dotted in _SCALAR_BUILTINS:
             return UNKNOWN
         if root in {"os", "pathlib", "posixpath"} or short == "Path":
@@ -870,22 +1002,30 @@ class _Analyzer:
         self.facts.seeds.append((site, dotted))
         return True
 
-    def random_call(self, dotted: str, short: str, root: str, args: list, kwargs: dict, site: Site) -> bool:
+    def random_call(self, dotted: str, short: str, root: str, args: list, kwargs: dict, site: Site) -> Any:
+        """A draw from a global random state, or a generator made: its value, else None."""
         parts = dotted.split(".")
         if parts[:2] == ["numpy", "random"] and len(parts) == 3:
-            if short in {"default_rng", "RandomState", "Generator", "SeedSequence"}:
-                if not args and not kwargs or (args and isinstance(args[0], Const) and args[0].value is None):
+            if short in K.RNG_FACTORIES:
+                seed = args[0] if args else kwargs.get("seed")
+                if seed is None or (isinstance(seed, Const) and seed.value is None):
                     self.facts.randoms.append(RandomEvent(site, f"np.random.{short}()", False, f"np.random.{short}(0)"))
-                return True
+                return Ref(_RNG)
             if short in K.NUMPY_DRAWS:
                 self.facts.randoms.append(RandomEvent(site, f"np.random.{short}()", self.seed_numpy or self.seed_all,
                                                       "np.random.seed(0) before it"))
-                return True
+                data = next((a for a in args if isinstance(a, Data)), None)
+                if short in {"shuffle", "permutation", "choice"} and data is not None:
+                    return UNKNOWN if short == "shuffle" else data.evolve(subset=False, fresh=False)
+                # Generated values are data of their own (X = np.random.rand(100, 1)).
+                return Data(rows=frozenset({(self.new_root(), ())}), cols=UNKNOWN_COLS)
         if root == "random" and len(parts) == 2 and short in K.PY_RANDOM_DRAWS:
             self.facts.randoms.append(RandomEvent(site, f"random.{short}()", self.seed_random or self.seed_all,
                                                   "random.seed(0) before it"))
-            return True
-        return False
+            return UNKNOWN
+        if root == "random" and short == "Random":
+            return Ref(_RNG)
+        return None
 
     def read(self, dotted: str, args: list, kwargs: dict, site: Site) -> Any:
         target = args[0] if args else next(
@@ -913,7 +1053,7 @@ class _Analyzer:
         short = ref.short
         if not short[:1].isupper():
             return False
-        if short in _KNOWN_CLASSES:
+        if short in _KNOWN_CLASSES or (short in K.MODELS and (ref.root in K.ML_ROOTS or ref.dotted == short)):
             return True
         return bool(K.MODEL_NAME.search(short)) and (ref.root in K.ML_ROOTS or ref.dotted == short)
 
@@ -922,13 +1062,18 @@ class _Analyzer:
         steps = [e for a in list(args) + list(kwargs.values()) for e in _estimators(a)]
         if short in K.PIPELINES:
             models = [s for s in steps if s.is_model]
-            kind = "pipeline" if models else "transformer"
+            # A composite of stateless steps (ColumnTransformer of Binarizers) learns nothing either.
+            kind = "pipeline" if models else "stateless" if steps and all(
+                st.kind == "stateless" for st in steps) else "transformer"
             est = Est(cls=short, kind=kind, site=site, steps=steps)
         elif short in K.SEARCHES:
             est = Est(cls=short, kind="search", site=site, steps=steps)
         elif short in K.SPLITTERS:
             shuffle = short in K.SHUFFLING_SPLITTERS or _is_true(kwargs.get("shuffle"))
             est = Est(cls=short, kind="splitter", site=site, shuffle=shuffle)
+            n_splits = kwargs.get("n_splits", args[0] if args else None)
+            if isinstance(n_splits, Const) and n_splits.value == 1:
+                est.n_splits = 1
         elif short in K.STAT_TRANSFORMERS:
             est = Est(cls=short, kind="transformer", site=site)
         elif short in K.STATELESS:
@@ -941,6 +1086,8 @@ class _Analyzer:
             est = Est(cls=short, kind="cluster", site=site)
         else:
             est = Est(cls=short, kind="model", site=site, steps=steps)
+        est.incremental = short in K.INCREMENTAL
+        est.early_stopping = _early_stopping(kwargs)
         needs_seed = short in K.RANDOM_STATE_CLASSES or (
             short in {"KFold", "StratifiedKFold", "StratifiedGroupKFold"} and est.shuffle)
         state = kwargs.get("random_state", kwargs.get("seed", kwargs.get("random_seed")))
@@ -950,13 +1097,13 @@ class _Analyzer:
         return est
 
     def split(self, args: list, kwargs: dict, site: Site) -> Any:
-        sid = ("split", site, next(self._ids))
         shuffle = not _is_false(kwargs.get("shuffle"))
         state = kwargs.get("random_state")
+        datas = [a for a in args if isinstance(a, Data)]
+        sid = self.split_id(datas, state, shuffle, kwargs, site)
         if shuffle and (state is None or (isinstance(state, Const) and state.value is None)):
             self.facts.randoms.append(RandomEvent(site, "train_test_split()", self.seed_numpy or self.seed_all,
                                                   "train_test_split(..., random_state=0)"))
-        datas = [a for a in args if isinstance(a, Data)]
         self.facts.splits.append(SplitEvent(sid, site, datas, shuffle, "train_test_split"))
         out: list[Any] = []
         for arg in args:
@@ -967,6 +1114,34 @@ class _Analyzer:
                 out += [UNKNOWN, UNKNOWN]
         return Coll(out, "tuple")
 
+    def mark_scored(self, values: list, *, metric: bool = False) -> None:
+        """Predictions meeting labels (a metric, ``pred == y_test``, ``crosstab(y_test, pred)``) make
+        the evaluation that produced them a scored one."""
+        datas = [v for v in _flatten_all(values) if isinstance(v, Data)]
+        preds = frozenset().union(*(d.preds for d in datas)) if datas else frozenset()
+        if not preds:
+            return
+        if not metric and not any(not d.preds and d.rows for d in datas):
+            return  # predictions alone (printed, plotted, saved): no labels met
+        for index in preds:
+            if index < len(self.facts.evals):
+                self.facts.evals[index].scored = True
+
+    def split_id(self, datas: list, state: Any, shuffle: bool, kwargs: dict, site: Site) -> tuple:
+        """One id per distinct split: two ``train_test_split`` calls over the same rows with the same
+        fixed ``random_state`` (or no shuffling) and sizes cut the rows the same way, whatever the
+        columns (``X`` and ``PCA(X)``) — so their test sets are the same rows."""
+        fixed = (isinstance(state, Const) and isinstance(state.value, int)) or not shuffle
+        if fixed and datas and datas[0].rows:
+            sizes = tuple(sorted((k, repr(v.value)) for k, v in kwargs.items()
+                                 if k in {"test_size", "train_size"} and isinstance(v, Const)))
+            roots = frozenset(r for r, _p in datas[0].rows)
+            strat = "stratify" in kwargs and not (isinstance(kwargs["stratify"], Const)
+                                                  and kwargs["stratify"].value is None)
+            return ("split", roots, state.value if isinstance(state, Const) else None, shuffle, sizes, strat,
+                    frozenset(p for _r, p in datas[0].rows))
+        return ("split", site, next(self._ids))
+
     def metric_in_loop(self, short: str, args: list, node: ast.Call, site: Site) -> None:
         """``f1_score(y_test, proba > t)`` inside a loop or a ``key=`` lambda: the whole held-out
         target is scored repeatedly to pick something (a threshold, a model) — a selection-time
@@ -975,7 +1150,7 @@ class _Analyzer:
         if not isinstance(y_true, Data) or not node.args or not isinstance(node.args[0], ast.Name):
             return
         self.facts.evals.append(EvalEvent(_METRIC, y_true, UNKNOWN, site, short, self.loop, frozenset(),
-                                          frozenset(), node.args[0].id))
+                                          frozenset(), node.args[0].id, scored=True))
 
     def cross_validate(self, short: str, args: list, kwargs: dict, site: Site) -> Any:
         est = args[0] if args else kwargs.get("estimator", UNKNOWN)
@@ -987,6 +1162,37 @@ class _Analyzer:
         if short == "cross_val_predict" and isinstance(X, Data):
             return X.evolve(cols=UNKNOWN_COLS, subset=False, fresh=False)
         return UNKNOWN
+
+    def frame(self, short: str, args: list, kwargs: dict) -> Any:
+        """``pd.DataFrame(...)``, ``np.array(...)``, ``torch.tensor``, ``DataLoader``, ``xgb.DMatrix``…:
+        the same rows in another container; a dict of columns names its columns."""
+        first = args[0] if args else kwargs.get("data", kwargs.get("dataset", kwargs.get("X", UNKNOWN)))
+        label = kwargs.get("label")
+        result = _merge([first] + list(args[1:2] if short in {"TensorDataset"} else []))
+        if isinstance(first, Coll) and not isinstance(result, Data):
+            if first.kind == "dict" and first.keys and all(isinstance(k, Const) and isinstance(k.value, str)
+                                                           for k in first.keys):
+                inner = _merge(first.items)
+                if isinstance(inner, Data):
+                    cols = Cols(selected=frozenset())
+                    for key, value in zip(first.keys, first.items, strict=False):
+                        src = value.src if isinstance(value, Data) else frozenset()
+                        cols = cols.with_column(key.value, src, frozenset(), False)
+                    return inner.evolve(cols=cols, src=frozenset(), subset=False, fresh=False, cut=None)
+            inner = _merge(_flatten(first))
+            if isinstance(inner, Data):
+                return inner.evolve(cols=UNKNOWN_COLS, src=frozenset(), subset=False, fresh=False, cut=None)
+        if isinstance(result, Data):
+            result = result.evolve(subset=False, fresh=False, cut=None)
+            columns = _strings(kwargs.get("columns", UNKNOWN))
+            if short == "get_dummies":
+                result = result.evolve(cols=result.cols.drop(set(columns)) if columns else result.cols)
+            elif columns and not result.cols.known:
+                result = result.evolve(cols=Cols(selected=frozenset(columns)))
+            if isinstance(label, Data):  # DMatrix(X, label=y): the labels' rows too
+                result = result.evolve(stats=result.stats | label.stats)
+            return result
+        return Data(rows=frozenset({(self.new_root(), ())}), fresh=True)
 
     def stat_of(self, data: Data, what: str, site: Site, *, rowwise: bool) -> Data:
         if not data.rows:
@@ -1024,8 +1230,12 @@ class _Analyzer:
             return result.evolve(cols=cols)
         from ._values import overlap
 
+        if short != "concat" and self.loop:
+            return result  # np.vstack of one sample's pieces while building features row by row
         for a, b in itertools.combinations(datas, 2):
-            if overlap(a.rows, b.rows):  # the same rows twice: duplication/augmentation
+            # The same rows twice (a frame with itself or with a filtered part of itself) is
+            # duplication; two filtered parts (a sample of each class) may well be disjoint.
+            if overlap(a.rows, b.rows) and not (a.part and b.part):
                 return result.evolve(oversampled=site)
         return result
 
@@ -1056,6 +1266,8 @@ class _Analyzer:
         declared_global = {n for s in ast.walk(fn) if isinstance(s, ast.Global) for n in s.names}
         local_names = (_assigned_names(fn.body) - declared_global) | set(bindings)
         saved_cell = (self.cell, self.offset)
+        call_site = self.site(node)
+        first_eval = len(self.facts.evals)
         frame = _Frame()
         with _Scope(self.env, {n: bindings.get(n, UNKNOWN) for n in local_names}):
             self.cell, self.offset = func.cell, func.offset
@@ -1069,6 +1281,9 @@ class _Analyzer:
                 self.active.discard(key)
                 self.depth -= 1
                 self.cell, self.offset = saved_cell
+                if self.depth == 0:
+                    for event in self.facts.evals[first_eval:]:
+                        event.origin = call_site
         if not frame.returns:
             return UNKNOWN
         if len(frame.returns) == 1:
@@ -1123,14 +1338,14 @@ class _Analyzer:
         X = args[0] if args else kwargs.get("X", kwargs.get("x", UNKNOWN))
         y = args[1] if len(args) > 1 else kwargs.get("y", UNKNOWN)
         x_text = _unparse(node.args[0]) if node.args else ""
-        if method in {"fit", "partial_fit"}:
+        if method in _FIT_ONLY:
             self.fit(est, X, y, method, site, x_text)
             self.monitored_fit(est, kwargs, site)
             return est
         if method == "fit_transform":
             self.fit(est, X, y, method, site, x_text)
             return self.transform(est, X)
-        if method in {"transform", "inverse_transform"}:
+        if method in K.TRANSFORM_METHODS:
             return self.transform(est, X)
         if method in {"fit_resample", "fit_sample"}:
             self.fit(est, X, y, method, site, x_text)
@@ -1146,36 +1361,57 @@ class _Analyzer:
                 return self.transform(est, X)
             if est.kind == "splitter":
                 return UNKNOWN
+            if not isinstance(X, Data) and isinstance(y, Data):
+                X = y  # features built where the analysis lost them (a list comprehension): the labels' rows
+            scored = method in K.SCORE_METHODS and (len(args) > 1 or "y" in kwargs or method == "evaluate")
+            index = len(self.facts.evals)
             self.facts.evals.append(EvalEvent(
                 est, X, y, site, method, self.loop, est.fit_rows, getattr(est, "_train_stats", frozenset()),
-                x_text))
-            if method.startswith(("predict", "decision")) and isinstance(X, Data):
-                return X.evolve(cols=UNKNOWN_COLS, src=frozenset(), subset=False, fresh=False)
+                x_text, scored=scored))
+            if method in K.PREDICT_METHODS and isinstance(X, Data):
+                return X.evolve(cols=UNKNOWN_COLS, src=frozenset(), subset=False, fresh=False,
+                                preds=frozenset({index}))
             return UNKNOWN
         if method == "split" and est.kind == "splitter":
-            sid = ("cv", site, next(self._ids))
-            self.facts.splits.append(SplitEvent(sid, site, [X] if isinstance(X, Data) else [], est.shuffle, "cv"))
+            # ShuffleSplit(n_splits=1) / StratifiedShuffleSplit(n_splits=1): one hold-out split, not CV.
+            holdout = est.n_splits == 1
+            sid = ("split" if holdout else "cv", site, next(self._ids))
+            self.facts.splits.append(SplitEvent(sid, site, [X] if isinstance(X, Data) else [], est.shuffle,
+                                                "train_test_split" if holdout else "cv"))
             return SplitIter(sid)
         if method == "set_params":
             return est
         return UNKNOWN
 
     def monitored_fit(self, est: Est, kwargs: dict, site: Site) -> None:
-        """``fit(..., eval_set=[(X_val, y_val)])`` / ``validation_data=``: data that steers training
-        (early stopping, best epoch) is used to choose — recorded as a selection-time evaluation."""
-        for key in ("eval_set", "validation_data", "valid_sets", "eval_data", "evals"):
+        """``fit(..., eval_set=[(X_val, y_val)])`` / ``validation_data=`` / ``evals=`` / ``valid_sets=``.
+
+        Watching a set while training is monitoring: no finding, and the training set in the watch
+        list is not an overlap. With early stopping (``early_stopping_rounds``, an ``EarlyStopping``
+        callback) the set chooses the model — a selection-time evaluation, as in a loop."""
+        stopping = est.early_stopping or _early_stopping(kwargs)
+        if not stopping:
+            return
+        for key in sorted(K.MONITOR_KEYWORDS):
             value = kwargs.get(key)
             if value is None:
                 continue
             datas = [v for v in _flatten(value) if isinstance(v, Data)]
             for data in datas[:1] if isinstance(value, Coll) and value.kind == "tuple" else datas[::2]:
+                if est.fit_rows and contained(data.rows, est.fit_rows):
+                    continue  # the training set in the watch list
                 self.facts.evals.append(EvalEvent(est, data, UNKNOWN, site, f"fit({key}=...)", self.loop + 1,
-                                                  est.fit_rows, getattr(est, "_train_stats", frozenset()), key))
+                                                  est.fit_rows, getattr(est, "_train_stats", frozenset()), key,
+                                                  scored=True))
 
     def fit(self, est: Est, X: Any, y: Any, method: str, site: Site, x_text: str) -> None:
+        if not isinstance(X, Data) and isinstance(y, Data):
+            X = y  # features the analysis lost track of: the rows are the labels' rows
+        continues = est.incremental and est.fitted
         est.fitted = True
         if isinstance(X, Data):
-            est.fit_rows = X.rows
+            # Keras/PyTorch: a second fit continues training, so the model has seen both sets of rows.
+            est.fit_rows = est.fit_rows | X.rows if continues else X.rows
             est._train_stats = X.stats  # type: ignore[attr-defined]
             learns = est.kind in {"transformer", "cluster"}
             est.stats = frozenset({Stat(site, f"{est.cls}.{method}", X.rows)}) if learns and X.rows else frozenset()
@@ -1258,7 +1494,7 @@ class _Analyzer:
             # Aggregating per time bucket keeps one row per period (a window, not a statistic of all rows).
             result = base.evolve(temporal=site, windowed=method == "resample")
         elif method in K.ROW_SUBSET_METHODS:
-            result = base.evolve(subset=True)
+            result = base.evolve(subset=True, part=True)
             if method == "sample":
                 result = result.evolve(sampled=site)
                 state = kwargs.get("random_state")
@@ -1323,6 +1559,51 @@ class _Scope:
                 self.env.pop(name, None)
             else:
                 self.env[name] = value
+
+
+_LOWER = (ast.Lt, ast.LtE, ast.Eq, ast.In)
+_UPPER = (ast.Gt, ast.GtE, ast.NotEq, ast.NotIn)
+
+
+def _cut_rows(data: Data, sid: tuple, side: str) -> Data:
+    rows = frozenset((r, p + ((sid, side),)) for r, p in data.rows)
+    return data.evolve(rows=rows, subset=False, fresh=False, sampled=None, cut=None)
+
+
+def _cut_key(node: ast.AST) -> tuple[tuple, str] | None:
+    """``(key, side)`` of a row cut: the same key for both sides of one split, ``"train"`` for the
+    first/lower/kept side and ``"test"`` for the other. None when the expression is not a cut."""
+    negated = False
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.Invert, ast.Not)):
+        negated, node = not negated, node.operand
+    key: tuple | None = None
+    side = "train"
+    if isinstance(node, ast.Slice):
+        if node.step is not None or (node.lower is None) == (node.upper is None):
+            return None
+        edge = node.upper if node.upper is not None else node.lower
+        assert edge is not None
+        key, side = ("slice", ast.unparse(edge)), "train" if node.upper is not None else "test"
+    elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+        op = node.ops[0]
+        if not isinstance(op, _LOWER + _UPPER):
+            return None
+        family = "order" if isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) else "equal"
+        key = ("mask", family, ast.unparse(node.left), ast.unparse(node.comparators[0]))
+        side = "train" if isinstance(op, _LOWER) else "test"
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        method = node.func.attr
+        if method in {"isnull", "isna", "notnull", "notna"}:
+            key, side = ("null", ast.unparse(node.func.value)), "test" if method in {"isnull", "isna"} else "train"
+        elif method == "isin":
+            key = ("isin", ast.unparse(node.func.value), ast.unparse(node.args[0]) if node.args else "")
+        else:
+            return None
+    else:
+        return None
+    if negated:
+        side = "test" if side == "train" else "train"
+    return key, side
 
 
 def _root_name(node: ast.AST) -> str | None:

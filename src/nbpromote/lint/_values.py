@@ -114,6 +114,9 @@ class Data:
     bunch: bool = False  # a sklearn Bunch (.data / .target / .frame)
     fresh: bool = False  # straight from a reader (a named read of "test.csv" is a test set)
     sampled: Site | None = None  # made by a random row sample (``df.sample``) at this site
+    preds: frozenset = frozenset()  # indices (in Facts.evals) of the predictions this value holds
+    part: bool = False  # a filtered part of the rows its lineage names (a mask, a sample, loc[idx])
+    cut: tuple | None = None  # (split id, side, source name) of a row cut (iloc[:n], a mask) not yet bound
 
     def evolve(self, **changes: Any) -> Data:
         return replace(self, **changes)
@@ -160,6 +163,9 @@ class Est:
     shuffle: bool = False
     multi: bool = False  # stands for several models (a loop over candidates)
     name: str | None = None
+    n_splits: int | None = None  # a splitter's n_splits when it is a constant
+    incremental: bool = False  # a second fit continues training (Keras, PyTorch)
+    early_stopping: bool = False  # constructed with early stopping on its eval set
 
     @property
     def is_model(self) -> bool:
@@ -227,9 +233,20 @@ def contained(inner: Rows, outer: Rows) -> bool:
     return all(any(r == q and _prefix(qp, p) for q, qp in outer) for r, p in inner)
 
 
+def _paths_overlap(p: tuple, q: tuple) -> bool:
+    """Two split paths from one root share rows unless, where they first part, they take the two
+    sides of the *same* split. Two different splits of the same rows (a re-split, another seed)
+    share rows: only siblings of one split are disjoint."""
+    for step_p, step_q in zip(p, q, strict=False):
+        if step_p == step_q:
+            continue
+        return not (step_p[0] == step_q[0] and step_p[1] != step_q[1])
+    return True
+
+
 def overlap(a: Rows, b: Rows) -> bool:
     """``a`` and ``b`` share rows."""
-    return any(r == q and (_prefix(p, qp) or _prefix(qp, p)) for r, p in a for q, qp in b)
+    return any(r == q and _paths_overlap(p, qp) for r, p in a for q, qp in b)
 
 
 def label_of(rows: Rows) -> str | None:

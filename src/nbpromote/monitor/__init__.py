@@ -34,7 +34,7 @@ from ._data import read_frame, read_reference
 from ._drift import DriftReport, FeatureDrift, drift_report
 from ._performance import PerformanceTracker, WindowResult
 from ._policy import NO_ACTION, RETRAIN_ACTION, PolicyDecision, retrain_policy
-from ._profile import PROFILE_SCHEMA_VERSION, Profile, profile
+from ._profile import PROFILE_SCHEMA_VERSION, Profile, profile, profile_dataset
 from ._stats import (
     PSI_EPSILON,
     ChiSquareResult,
@@ -49,6 +49,7 @@ from ._validate import ValidationReport, Violation, validate_batch
 
 __all__ = [
     "profile",
+    "profile_dataset",
     "Profile",
     "PROFILE_SCHEMA_VERSION",
     "validate_batch",

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ._columns import NumericColumn, category_counts, numeric_column
+from ._columns import NumericColumn, category_counts, cut_counts, numeric_column
 
 __all__ = ["Batch", "CoercedNumeric"]
 
@@ -81,6 +81,18 @@ class Batch:
                 values = series.to_numpy(dtype=np.float64, na_value=np.nan)
             self._numeric[name] = CoercedNumeric(numeric_column(values), values, uncoercible)
         return self._numeric[name]
+
+    def numeric_missing(self, name: str) -> int:
+        """Missing and non-finite values of the column read as numbers."""
+        return self.numeric(name).column.missing
+
+    def numeric_finite_count(self, name: str) -> int:
+        """Finite values of the column read as numbers."""
+        return int(self.numeric(name).column.finite.size)
+
+    def numeric_counts(self, name: str, edges: Any) -> np.ndarray:
+        """Counts of the column's finite values in the bins ``edges`` define (see ``cut_counts``)."""
+        return cut_counts(self.numeric(name).column.finite, np.asarray(edges, dtype=np.float64))
 
     def categories(self, name: str) -> tuple[dict[str, int], int, bool]:
         """``({label: count}, null_count, mixed_types)`` of the column."""

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import MonitorError
 from ._batch import Batch
-from ._columns import cut_counts
+from ._chunked import ChunkedBatch, is_chunked_source, iter_frames
 from ._policy import PolicyDecision, retrain_policy
 from ._profile import Profile
 from ._profile import profile as build_profile
@@ -156,33 +156,32 @@ def _psi_bins(counts: np.ndarray, n_edges: int) -> np.ndarray:
     return np.concatenate([[counts[0] + counts[1]], counts[2:]])
 
 
-def _numeric_drift(name: str, col: dict, batch: Batch) -> FeatureDrift:
-    current = batch.numeric(name).column
+def _numeric_drift(name: str, col: dict, batch: Batch | ChunkedBatch) -> FeatureDrift:
     notes: list[str] = []
     ref_missing = int(col["null_count"]) + int(col.get("nonfinite_count") or 0)
-    cur_missing = current.missing
+    cur_missing = batch.numeric_missing(name)
+    cur_finite = batch.numeric_finite_count(name)
     ks_result = None
     if col.get("bins") is None:
         notes.append("the reference column has no finite values")
-        labels, ref, cur = _with_missing(["(values)"], np.array([0]), np.array([current.finite.size]),
+        labels, ref, cur = _with_missing(["(values)"], np.array([0]), np.array([cur_finite]),
                                          ref_missing, cur_missing)
     else:
         edges = col["bins"]["edges"]
         ref_counts = _psi_bins(np.asarray(col["bins"]["counts"]), len(edges))
-        cur_counts = _psi_bins(cut_counts(current.finite, np.asarray(edges)), len(edges))
+        cur_counts = _psi_bins(batch.numeric_counts(name, edges), len(edges))
         labels, ref, cur = _with_missing(_edge_labels(edges), ref_counts, cur_counts,
                                          ref_missing, cur_missing)
         if col.get("constant"):
             notes.append(f"constant in the reference ({_fmt(edges[0])}): bins are below/at/above it")
-        if current.finite.size and col.get("grid"):
-            grid_edges = np.asarray(col["grid"]["edges"])
-            ks_result = ks(np.asarray(col["grid"]["counts"]), cut_counts(current.finite, grid_edges))
-        elif not current.finite.size:
+        if cur_finite and col.get("grid"):
+            ks_result = ks(np.asarray(col["grid"]["counts"]), batch.numeric_counts(name, col["grid"]["edges"]))
+        elif not cur_finite:
             notes.append("the current column has no finite values")
     return _finish(name, col, labels, ref, cur, ks_result, None, len(batch), cur_missing, notes)
 
 
-def _categorical_drift(name: str, col: dict, batch: Batch) -> FeatureDrift:
+def _categorical_drift(name: str, col: dict, batch: Batch | ChunkedBatch) -> FeatureDrift:
     labels_cur, cur_null, mixed = batch.categories(name)
     known: dict[str, int] = col.get("categories") or {}
     notes = []
@@ -384,8 +383,10 @@ def drift_report(
     reference : DataFrame, Profile, dict, str or Path
         Training data (profiled here), a stored profile, or a path to either (a ``.json``
         profile, a CSV or a Parquet file).
-    current : DataFrame, str or Path
-        The batch to check (a frame, or a CSV/Parquet path).
+    current : DataFrame, str, Path or dask DataFrame
+        The batch to check: a frame, a CSV/Parquet file, or data larger than memory — a directory
+        of Parquet files (a dataset) or a Dask DataFrame — read chunk by chunk with exact counts in
+        the reference's bins (the validation gate is not run on chunked data).
     thresholds : Thresholds or dict or None, default=None
         Effect-size thresholds (default PSI 0.1 watch / 0.25 act, see :class:`Thresholds`).
     target, prediction : str or None, default=None
@@ -435,19 +436,29 @@ def drift_report(
                 f"{role}={given!r} was passed but the profile has no {role} column; rebuild the "
                 f"profile with {role}={given!r}.", column=given,
             )
-    df, cur_source = _load_current(current)
-    if len(df) == 0:
+    batch: Batch | ChunkedBatch
+    if is_chunked_source(current):
+        # Larger than memory: one pass, exact counts in the reference's edges; the row-level
+        # validation gate is not run here (validate a sample, or each partition, instead).
+        cur_source = str(current) if isinstance(current, (str, Path)) else None
+        batch = ChunkedBatch(ref, iter_frames(current))
+        current_columns = batch.columns
+        df = None
+    else:
+        df, cur_source = _load_current(current)
+        batch = Batch(df)
+        current_columns = [str(c) for c in df.columns]
+    if len(batch) == 0:
         raise MonitorError("the current batch has no rows; there is nothing to compare.")
-    batch = Batch(df)
     if not any(batch.has(name) for name in ref.columns):
         raise MonitorError(
             "the current batch shares no column with the reference (reference: "
             + ", ".join(list(ref.columns)[:8]) + "; current: "
-            + ", ".join(map(str, list(df.columns)[:8])) + "); is it the right file?"
+            + ", ".join(current_columns[:8]) + "); is it the right file?"
         )
     validation = (validate_batch(ref, df, range_margin=range_margin, allow_extra=allow_extra, _batch=batch,
                                  name=Path(cur_source).stem if cur_source else None)
-                  if validate else None)
+                  if validate and df is not None and isinstance(batch, Batch) else None)
 
     features: dict[str, FeatureDrift] = {}
     skipped: dict[str, str] = {}
@@ -474,7 +485,7 @@ def drift_report(
     report = DriftReport(
         features=features, prediction=pred_drift, target=target_drift, skipped=skipped,
         thresholds=th, policy=PolicyDecision(False, (), "none"),
-        rows={"reference": ref.rows, "current": len(df)}, validation=validation,
+        rows={"reference": ref.rows, "current": len(batch)}, validation=validation,
         policy_inputs=policy_inputs, reference_source=ref_source or ref.source,
         current_source=cur_source,
     )

@@ -36,7 +36,7 @@ from ._columns import (
     quantile_edges,
 )
 
-__all__ = ["Profile", "profile", "PROFILE_SCHEMA_VERSION", "GRID_SIZE"]
+__all__ = ["Profile", "profile", "profile_dataset", "PROFILE_SCHEMA_VERSION", "GRID_SIZE"]
 
 PROFILE_SCHEMA_VERSION = 1
 #: Intervals of the percentile grid that backs the KS statistic (1% resolution).
@@ -393,3 +393,63 @@ def profile(
         role = "target" if key == target else "prediction" if key == prediction else "feature"
         columns[key] = {"kind": kind, "role": role, "dtype": str(df[name].dtype), **body}
     return Profile(rows=len(df), bins=bins, columns=columns, target=target, prediction=prediction)
+
+
+def profile_dataset(
+    source: Any,
+    *,
+    target: str | None = None,
+    prediction: str | None = None,
+    bins: int = 10,
+    max_categories: int = MAX_CATEGORIES,
+    kinds: dict[str, str] | None = None,
+    batch_rows: int | None = None,
+) -> Profile:
+    """Build the reference profile of data larger than memory, chunk by chunk.
+
+    Two passes over the data in bounded memory: accumulators and quantile sketches per column,
+    then exact counts in the bin edges the sketches fixed. See :mod:`nbpromote.monitor._chunked`
+    for the error bounds (edges within the sketch's rank error; counts, PSI and chi-square exact on
+    those edges).
+
+    Parameters
+    ----------
+    source : str, Path or dask DataFrame
+        A Parquet file, a directory of Parquet files, or a Dask DataFrame.
+    target : str or None, default=None
+        Name of the target column.
+    prediction : str or None, default=None
+        Name of the model-output column.
+    bins : int, default=10
+        Quantile intervals of the PSI bins (2–100).
+    max_categories : int, default=100
+        Categories kept per categorical column.
+    kinds : dict or None, default=None
+        Column → kind overrides, as for :func:`profile`.
+    batch_rows : int or None, default=None
+        Rows per Parquet record batch (default 500,000).
+
+    Returns
+    -------
+    Profile
+
+    Raises
+    ------
+    MonitorError
+        No rows, an unreadable source, unknown target/prediction column, bad ``bins``.
+    """
+    from ._chunked import DEFAULT_BATCH_ROWS, iter_frames, profile_chunks
+
+    if not isinstance(bins, int) or isinstance(bins, bool) or not 2 <= bins <= 100:
+        raise MonitorError(f"bins={bins!r} must be an integer from 2 to 100 (default 10).")
+    rows_per_batch = batch_rows or DEFAULT_BATCH_ROWS
+    result = profile_chunks(iter_frames(source, batch_rows=rows_per_batch),
+                            reopen=lambda: iter_frames(source, batch_rows=rows_per_batch),
+                            target=target, prediction=prediction, bins=bins,
+                            max_categories=max_categories, kinds=kinds)
+    for role, name in (("target", target), ("prediction", prediction)):
+        if name is not None and name not in result["columns"]:
+            raise MonitorError(f"{role} column {name!r} is not in the reference data; columns: "
+                               f"{', '.join(result['columns'])}.", column=name)
+    return Profile(rows=result["rows"], bins=bins, columns=result["columns"], target=target,
+                   prediction=prediction)

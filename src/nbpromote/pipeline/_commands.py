@@ -165,6 +165,48 @@ def add_integration_commands(group: click.Group, pipeline: Pipeline, store_optio
         else:
             click.echo(f"{info['rows']} predictions written to {output}")
 
+    @group.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+    @click.option("--port", type=int, default=8000, show_default=True, help="Port (0: a free one).")
+    @click.option("--version", "model_version", default=None,
+                  help="Serve this registered version (pinned: no hot reload) instead of Production.")
+    @click.option("--shadow", default=None, metavar="VERSION", help="Score every request with VERSION too, off the response path.")
+    @click.option("--canary", default=None, metavar="VERSION", help="Send a share of the requests to VERSION.")
+    @click.option("--share", type=float, default=0.05, show_default=True, help="The canary's share of requests.")
+    @click.option("--timeout-ms", type=float, default=1000.0, show_default=True, help="Per-request model budget.")
+    @click.option("--min-confidence", type=float, default=None, help="Rows scored less confidently fall back.")
+    @click.option("--fallback", default="previous", show_default=True,
+                  help="previous (the previous Production version), none, or rule:module:function.")
+    @click.option("--reload-interval", type=float, default=2.0, show_default=True,
+                  help="Seconds between checks of the registry's Production version (0: never).")
+    @click.option("--log-batch", type=int, default=256, show_default=True, help="Prediction-log batch size (loss window).")
+    @click.option("--log-flush-ms", type=int, default=200, show_default=True, help="Prediction-log flush interval (loss window).")
+    @click.option("--log-inputs", is_flag=True, help="Keep the request rows in the prediction log, not only their hash.")
+    @click.option("--stop-after", type=float, default=None, help="Stop by itself after this many seconds.")
+    @_db_option
+    @store_option
+    def serve(host: str, port: int, model_version: str | None, shadow: str | None, canary: str | None, share: float,
+              timeout_ms: float, min_confidence: float | None, fallback: str, reload_interval: float, log_batch: int,
+              log_flush_ms: int, log_inputs: bool, stop_after: float | None, db: str | None,
+              store: Path | None) -> None:
+        """Serve the Production model over HTTP (POST /predict; needs nbpromote[serve])."""
+        from ..errors import MissingDependencyError
+
+        for module in ("starlette", "uvicorn", "prometheus_client"):
+            try:
+                __import__(module)
+            except ImportError:
+                raise MissingDependencyError(module.replace("_", "-"), "serve", "The scoring service") from None
+        from ..serving import LogSettings, ServeConfig
+        from ..serving import serve as run_server
+
+        config = ServeConfig(db=db, store=store, version=model_version, shadow=shadow, canary=canary, share=share,
+                             timeout_ms=timeout_ms, min_confidence=min_confidence, fallback=fallback,
+                             reload_interval=reload_interval,
+                             log=LogSettings(db=db, batch_size=log_batch, flush_ms=log_flush_ms, store_inputs=log_inputs))
+        run_server(pipeline, config, host=host, port=port, stop_after=stop_after,
+                   announce=lambda line: click.echo(line, err=True))
+
     @group.group("audit")
     def audit() -> None:
         """Verify or read the registry's tamper-evident audit log."""

@@ -71,7 +71,7 @@ class DaskExecutor(Executor):
             self.client = Client(scheduler, timeout="30s")
         else:
             self._cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1,
-                                         processes=True, dashboard_address=None)
+                                         processes=True, dashboard_address="127.0.0.1:0")
             self.client = Client(self._cluster)
         self.scheduler = scheduler or self._cluster.scheduler_address  # type: ignore[union-attr]
         self.startup_seconds = time.perf_counter() - started

@@ -288,7 +288,9 @@ def model_for_prediction(pipeline: Pipeline, store: ArtifactStore, *, latest: bo
         model = registry.load(pipeline.name, version)
         chosen = next((v for v in registry.versions(pipeline.name) if str(v.version) == str(version).lstrip("v")), None)
         digest = getattr(chosen, "artifact_hash", None)
-        return model, {"source": "registry", "version": getattr(chosen, "version", version), "hash": digest}
+        run_id = (getattr(chosen, "lineage", None) or {}).get("run_id")
+        return model, {"source": "registry", "version": getattr(chosen, "version", version), "hash": digest,
+                       "run_id": run_id}
     finally:
         registry.close()
 
@@ -307,17 +309,17 @@ def predict_file(pipeline: Pipeline, store: ArtifactStore, path: str | Path, *, 
         raise _unavailable("Reading a batch", "nbpromote.monitor") from None
     batch = read_frame(path)
     model, info = model_for_prediction(pipeline, store, latest=latest, version=version, db=db)
-    features = list(getattr(model, "feature_names_in_", []))
-    if features:
-        missing = [c for c in features if c not in batch.columns]
-        if missing:
-            raise UsageError(
-                f"{path}: the model needs columns missing from the batch: {', '.join(map(str, missing))}.",
-                hint="Score a batch with the same feature columns the model was trained on.", path=str(path),
-            )
-        X = batch[features]
-    else:
-        X = batch
+    # The serving path: the package's own row-wise stages, then the model's columns.
+    from ..serving._path import feature_path_for
+
+    features = feature_path_for(pipeline, store, model=model, run_id=info.get("run_id"))
+    batch = batch.reset_index(drop=True)
+    try:
+        X, dropped = features(batch)
+    except NbpromoteError as exc:
+        raise UsageError(f"{path}: {exc.message}", hint=exc.hint, path=str(path)) from None
+    if dropped:
+        batch = batch.drop(index=dropped).reset_index(drop=True)
     result = batch.copy()
     try:
         result[PREDICTION_COLUMN] = model.predict(X)

@@ -250,11 +250,40 @@ def run_pipeline(
     }
     refs: dict[str, str] = {}
     say = log or (lambda line: None)
+    # Stages are submitted as soon as their inputs are known and waited for only when a later stage
+    # needs their outputs (or at the end), so independent stages run at the same time on executors
+    # that run in parallel (dask); in process, submit() runs the stage and nothing changes.
+    pending: dict[str, tuple[Any, dict[str, Any], list[str], float]] = {}
+    current: dict[str, Any] = {}  # the stage a failure is charged to
+
+    def finish(name: str) -> None:
+        future, item, reasons, submitted = pending.pop(name)
+        current.update(stage=name, key=item["key"], parts=item["key_parts"])
+        with _stdout_to(stage_stdout):
+            result = future.result()
+        wall = time.perf_counter() - submitted
+        outputs = {out: ref.hash for out, ref in result.outputs.items()}
+        artifacts = {out: ref.to_dict() for out, ref in result.outputs.items()}
+        refs.update(outputs)
+        store.put_entry(pipeline.name, name, item["key"], {
+            "pipeline": pipeline.name, "stage": name, "outputs": outputs, "artifacts": artifacts,
+            "key_parts": item["key_parts"], "seconds": result.seconds, "run_id": run_id,
+        })
+        item.update(status="ran", seconds=round(wall, 6), outputs=outputs, reason="; ".join(reasons),
+                    reasons=reasons, artifacts=artifacts)
+        if result.seeds:
+            item["seeds"] = result.seeds
+        say(f"{name}: ran in {wall:.2f} s ({'; '.join(reasons)})")
+
     try:
         for stage in stages:
+            for producer in {p.name for i in stage.inputs if (p := pipeline.producer(i)) is not None}:
+                if producer in pending:
+                    finish(producer)
             inputs = {name: refs[name] for name in stage.inputs}
             parts = key_parts(pipeline, stage, resolved, inputs)
             key = stage_key(parts)
+            current.update(stage=stage.name, key=key, parts=parts)
             entry = store.get_entry(pipeline.name, stage.name, key)
             item: dict[str, Any] = {"name": stage.name, "key": key, "inputs": inputs}
             if entry is not None and stage.name not in forced:
@@ -278,29 +307,21 @@ def run_pipeline(
                 seed=pipeline.seed, sys_path=list(sys.path), cwd=os.getcwd(),
                 func=None if isinstance(stage.func, str) else stage.func,
             )
-            wall = time.perf_counter()
+            item["key_parts"] = parts
+            record["stages"].append(item)  # in DAG order; completed by finish()
+            submitted = time.perf_counter()
             with _stdout_to(stage_stdout):
-                result = runner.submit(task, store).result()
-            wall = time.perf_counter() - wall
-            outputs = {name: ref.hash for name, ref in result.outputs.items()}
-            artifacts = {name: ref.to_dict() for name, ref in result.outputs.items()}
-            refs.update(outputs)
-            store.put_entry(pipeline.name, stage.name, key, {
-                "pipeline": pipeline.name, "stage": stage.name, "outputs": outputs, "artifacts": artifacts,
-                "key_parts": parts, "seconds": result.seconds, "run_id": run_id,
-            })
-            item.update(status="ran", seconds=round(wall, 6), outputs=outputs, reason="; ".join(reasons),
-                        reasons=reasons, artifacts=artifacts, key_parts=parts)
-            if result.seeds:
-                item["seeds"] = result.seeds
-            record["stages"].append(item)
-            say(f"{stage.name}: ran in {wall:.2f} s ({'; '.join(reasons)})")
+                future = runner.submit(task, store)
+            pending[stage.name] = (future, item, reasons, submitted)
+        for name in list(pending):
+            finish(name)
     except (StageFailedError, SerializationError) as error:
         # The record of a failed run says where and why; the stages before it stay cached.
+        record["stages"] = [item for item in record["stages"] if "status" in item]
         record.update(status="failed", finished_at=_iso(_now()), failed={
-            "stage": getattr(error, "stage", None) or stage.name, "message": error.message,
+            "stage": getattr(error, "stage", None) or current["stage"], "message": error.message,
             "traceback": getattr(error, "traceback", ""), "inputs": getattr(error, "inputs", {}),
-            "key": key, "key_parts": parts,
+            "key": current["key"], "key_parts": current["parts"],
         })
         store.write_run(record)
         error.fields["run_id"] = run_id

@@ -6,13 +6,19 @@ from collections.abc import Iterator
 
 from .._findings import Finding
 from .._registry import Context, Rule, register
-from .._values import Data
+from .._values import Data, overlap
 
 
 def check(ctx: Context) -> Iterator[Finding]:
     seen = set()
+    # Test data is labelled held-out data that is scored: refitting a scaler on an unlabelled
+    # submission frame (Kaggle's test.csv) or on a test split nothing is ever scored on is a bug
+    # of another kind, not a leak into a reported score.
+    scored = [ev.X.rows for ev in ctx.facts.evals if ev.scored and isinstance(ev.X, Data) and ev.X.rows]
     for fit in ctx.facts.fits:
-        if fit.est.kind == "splitter" or not isinstance(fit.X, Data) or fit.X.label != "test":
+        if fit.est.kind in {"splitter", "stateless"} or not isinstance(fit.X, Data) or fit.X.label != "test":
+            continue
+        if not any(overlap(fit.X.rows, rows) for rows in scored):
             continue
         if fit.site in seen:
             continue

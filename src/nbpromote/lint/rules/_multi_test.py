@@ -11,19 +11,35 @@ from collections.abc import Iterator
 
 from .._findings import Finding
 from .._registry import Context, Rule, register
-from .._values import overlap
+from .._values import contained, overlap
 
 
 def _is_cv(rows: frozenset) -> bool:
     return any(p and isinstance(p[-1][0], tuple) and p[-1][0][:1] == ("cv",) for _r, p in rows)
 
 
+def _carved_from_training(rows: frozenset, splits: list, chosen_on: list) -> bool:
+    """The set was split off the training side of a labelled hold-out split whose test side is not
+    used for choosing: a validation set, with the test set kept for the end."""
+    for split in splits:
+        if split.how != "train_test_split" or len(split.inputs) < 2:
+            continue  # an unlabelled split (no y) keeps no test set to score
+        train = frozenset((r, p + ((split.sid, "train"),)) for d in split.inputs for r, p in d.rows)
+        test = split.test_rows()
+        if contained(rows, train) and not any(overlap(test, other) for other in chosen_on):
+            return True
+    return False
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     facts = ctx.facts
     groups: dict[frozenset, list] = {}
     for ev in facts.evals:
-        if ev.est.is_model and ev.held_out and ev.X.rows and not _is_cv(ev.X.rows):
+        # An evaluation is a score computed from predictions and labels on held-out rows; predicting
+        # unlabelled rows (a submission frame, a hand-made example) or drawing a fitted curve is not.
+        if ev.est.is_model and ev.scored and ev.held_out and ev.X.rows and not _is_cv(ev.X.rows):
             groups.setdefault(ev.X.rows, []).append(ev)
+    order = {id(ev): i for i, ev in enumerate(facts.evals)}
     suspicious = []
     clean_sets = []
     for rows, evs in groups.items():
@@ -32,22 +48,21 @@ def check(ctx: Context) -> Iterator[Finding]:
         if many or any(ev.loop for ev in evs):
             suspicious.append((rows, evs))
         else:
-            clean_sets.append(rows)
-    evaluated = list(groups)
-    for split in facts.splits:
-        if split.how == "train_test_split":
-            rows = split.test_rows()
-            if rows and not any(overlap(rows, e) for e in evaluated):
-                clean_sets.append(rows)  # held out and never touched
+            clean_sets.append((rows, evs))
     for rows, evs in suspicious:
-        if any(not overlap(rows, other) for other in clean_sets):
+        # An untouched test set remains only when a labelled held-out set that shares no rows with
+        # this one (a re-split of the same rows does share them) is scored once, after the choice.
+        last = max(order[id(ev)] for ev in evs)
+        if any(not overlap(rows, other) and min(order[id(e)] for e in others) > last for other, others in clean_sets):
+            continue
+        if _carved_from_training(rows, facts.splits, [r for r, _e in suspicious]):
             continue
         first = evs[0]
-        cells = sorted({ev.site[0] for ev in evs})
+        cells = sorted({ev.origin[0] for ev in evs})
         how = "inside a loop" if any(ev.loop for ev in evs) else f"by {len({id(e.est) for e in evs})} models"
         data = first.x_text or "the test set"
         yield ctx.finding(
-            first.site[0], first.site[1],
+            first.origin[0], first.origin[1],
             f"{data} is evaluated {how} ({len(evs)} evaluations in cells {', '.join(map(str, cells))}) to choose "
             "among models, so its score is no longer an unbiased estimate and no untouched test set remains.",
             "Choose with cross-validation or a validation split carved from the training data "

@@ -19,7 +19,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     facts = ctx.facts
     by_model: dict[int, list] = {}
     for ev in facts.evals:
-        if ev.est.is_model and isinstance(ev.X, Data) and ev.X.rows:
+        if ev.est.is_model and ev.scored and isinstance(ev.X, Data) and ev.X.rows:
             by_model.setdefault(id(ev.est), []).append(ev)
     for evs in by_model.values():
         if all(contained(ev.X.rows, ev.trained) for ev in evs) and any(ev.X.label != "train" for ev in evs):

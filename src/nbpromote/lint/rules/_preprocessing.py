@@ -20,7 +20,10 @@ def leaks(ctx: Context) -> dict:
     facts = ctx.facts
     found: dict = {}
     for ev in facts.evals:
-        if not ev.est.is_model or not isinstance(ev.X, Data) or not ev.held_out:
+        # Held-out evaluation means a score from labels: predicting an unlabelled submission frame
+        # is not one, and an early-stopping watch set is validation data, not the test set.
+        if not ev.est.is_model or not isinstance(ev.X, Data) or not ev.held_out or not ev.scored \
+                or ev.method.startswith("fit("):
             continue
         for stat in ev.X.stats | ev.train_stats:
             if stat not in found and overlap(stat.rows, ev.X.rows):
@@ -38,7 +41,8 @@ def leaks(ctx: Context) -> dict:
         for stat in fit.X.stats:
             if stat in found:
                 continue
-            if fit.est.kind == "search" and overlap(stat.rows, fit.X.rows):
+            if fit.est.kind == "search" and overlap(stat.rows, fit.X.rows) and fit.X.label != "train":
+                # (A search on the training split of a scored hold-out: the hold-out is the estimate.)
                 found[stat] = (fit.site, f"the validation folds of {fit.est.cls} at")
                 continue
             for site, rows in held_out:

@@ -1,0 +1,123 @@
+"""Batch ``predict`` and ``serve`` run the notebook's own row-wise stages on raw rows, or refuse."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+
+import nbformat
+import numpy as np
+import pytest
+
+from nbpromote.serving import ServeConfig, ServerThread
+
+from .conftest import call
+
+pytestmark = pytest.mark.slow
+
+IMPORTS = ("import pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n"
+           "from sklearn.model_selection import train_test_split")
+FEATURES = 'df["ratio"] = df["a"] / (df["b"] + 1.0)\ndf["a_sq"] = df["a"] ** 2'
+SPLIT = ('X = df[["a", "b", "ratio", "a_sq"]]\ny = df["label"]\n'
+         "X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)")
+TRAIN = "model = LogisticRegression(max_iter=1000).fit(X_train, y_train)"
+EVALUATE = "metrics = {'accuracy': float(model.score(X_test, y_test)), 'n_holdout': float(len(y_test))}"
+
+
+def make_notebook(root, features: str, name: str):
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(5, 2, 400), rng.uniform(0, 10, 400)
+    frame = pd.DataFrame({"a": a.round(3), "b": b.round(3), "label": (a / (b + 1) + rng.normal(0, .3, 400) > 1).astype(int)})
+    root.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(root / "data.csv", index=False)
+    nb = nbformat.v4.new_notebook()
+    cells = [("imports", IMPORTS), ("parameters", 'data_path = "data.csv"'),
+             ("stage:ingest", "df = pd.read_csv(data_path)"), ("stage:features", features),
+             ("stage:split", SPLIT), ("stage:train", TRAIN), ("stage:evaluate", EVALUATE)]
+    nb.cells = [nbformat.v4.new_code_cell(src, metadata={"tags": [tag]}) for tag, src in cells]
+    nbformat.write(nb, root / f"{name}.ipynb")
+    return root / f"{name}.ipynb", frame
+
+
+@pytest.fixture(scope="module")
+def rowwise(tmp_path_factory):
+    from nbpromote.export import export_notebook
+
+    root = tmp_path_factory.mktemp("rowwise")
+    path, frame = make_notebook(root / "nb", FEATURES, "rowwise")
+    package = export_notebook(path, root / "pkg", name="rowwise_srv", allow_findings=True).package_dir
+    home = root / "home"
+    for args in (("run",), ("register",), ("promote", "1", "--reason", "first", "--approve")):
+        done = _cli(package, home, "rowwise_srv", *args)
+        assert done.returncode == 0, done.stderr
+    return {"package": package, "home": home, "frame": frame}
+
+
+def _cli(package, home, name, *args):
+    import os
+    import subprocess
+
+    env = dict(os.environ, NBPROMOTE_HOME=str(home), PYTHONPATH=os.pathsep.join([str(package / "src"), *sys.path]))
+    return subprocess.run([sys.executable, "-m", name, *args], cwd=package, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def expected_scores(package, home, raw):
+    from nbpromote.registry import open_registry
+
+    registry = open_registry(str(home / "registry.db"))
+    try:
+        model = registry.load("rowwise_srv")
+    finally:
+        registry.close()
+    features = raw.assign(ratio=raw["a"] / (raw["b"] + 1.0), a_sq=raw["a"] ** 2)[["a", "b", "ratio", "a_sq"]]
+    return model.predict_proba(features)[:, 1]
+
+
+def test_batch_predict_runs_the_feature_stage_on_raw_rows(rowwise, tmp_path):
+    import pandas as pd
+
+    raw = rowwise["frame"].drop(columns="label").head(25)
+    raw.to_csv(tmp_path / "raw.csv", index=False)
+    done = _cli(rowwise["package"], rowwise["home"], "rowwise_srv", "predict", "--input",
+                str(tmp_path / "raw.csv"), "--output", str(tmp_path / "scored.csv"))
+    assert done.returncode == 0, done.stderr
+    scored = pd.read_csv(tmp_path / "scored.csv")
+    assert scored["score"].to_numpy() == pytest.approx(expected_scores(rowwise["package"], rowwise["home"], raw))
+
+
+def test_serve_runs_the_same_stage_code_and_validates_the_raw_columns(rowwise, monkeypatch):
+    monkeypatch.setenv("NBPROMOTE_HOME", str(rowwise["home"]))
+    monkeypatch.chdir(rowwise["package"])
+    monkeypatch.syspath_prepend(str(rowwise["package"] / "src"))
+    pipeline = importlib.import_module("rowwise_srv.pipeline").PIPELINE
+    raw = rowwise["frame"].drop(columns="label").head(10)
+    with ServerThread(pipeline, ServeConfig(reload_interval=0)) as server:
+        status, body, _ = call(server.url + "/predict", "POST", json.loads(raw.to_json(orient="records")))
+        bad_status, bad, _ = call(server.url + "/predict", "POST", [{"a": 1.0}])
+        _s, meta, _ = call(server.url + "/metadata")
+    assert status == 200, body
+    assert [r["score"] for r in body["predictions"]] == pytest.approx(
+        expected_scores(rowwise["package"], rowwise["home"], raw).tolist())
+    assert meta["serving_path"]["stages"] == ["features"] and set(meta["serving_path"]["creates"]) == {"ratio", "a_sq"}
+    assert bad_status == 422
+    assert [e["field"] for e in bad["rows"][0]["errors"]] == ["b"]  # 'ratio', 'a_sq' come from the stage
+
+
+def test_predict_and_serve_refuse_a_notebook_whose_features_need_other_rows(tmp_path):
+    from nbpromote.export import export_notebook
+
+    path, frame = make_notebook(tmp_path / "nb", 'df["a"] = df["a"] - df["a"].mean()\n' + FEATURES, "centred")
+    package = export_notebook(path, tmp_path / "pkg", name="centred_srv", allow_findings=True).package_dir
+    home = tmp_path / "home"
+    for args in (("run",), ("register",), ("promote", "1", "--reason", "first", "--approve")):
+        assert _cli(package, home, "centred_srv", *args).returncode == 0
+    frame.drop(columns="label").to_csv(tmp_path / "raw.csv", index=False)
+    done = _cli(package, home, "centred_srv", "predict", "--input", str(tmp_path / "raw.csv"))
+    assert done.returncode == 2
+    assert "stage 'features' computes across rows (mean()" in done.stderr and "Split that stage" in done.stderr
+    served = _cli(package, home, "centred_srv", "serve", "--port", "0", "--stop-after", "1")
+    assert served.returncode == 2 and "stage 'features'" in served.stderr
