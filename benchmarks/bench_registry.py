@@ -8,6 +8,12 @@
    50,000 with --quick), against a plain scan of the same table.
 3. "What is live" latency with 10,000 versions of one model (``Registry.live`` and ``live_at``),
    against the bare indexed SQL query on a plain connection.
+4. ``Registry.load`` with the artifact hash taken from the verified, signed log (issue 16 item 3),
+   against the bare verified load (read the bytes, SHA-256 them, unpickle), for a registry of N
+   events (50 versions with promotions; 10 with --quick).
+5. The prediction log's hot path: ``PredictionLog.record`` (queue + inputs hash) per call, against a
+   synchronous ``AuditLog.append_prediction`` (one transaction per record), and its batched
+   throughput end to end (record + flush).
 """
 
 from __future__ import annotations
@@ -151,6 +157,71 @@ def bench_live(root: Path, versions: int, queries: int) -> dict:
             "live_over_raw_p50": live["p50_us"] / baseline["p50_us"]}
 
 
+def bench_load(root: Path, versions: int, loads: int) -> dict:
+    import hashlib
+    import pickle
+
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from nbpromote.registry import open_registry
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(500, 20)), rng.integers(0, 2, 500)
+    reg = open_registry(root / "load.db", audit_key=b"bench")
+    for v in range(1, versions + 1):
+        reg.register("credit_risk", LogisticRegression(C=v / 10).fit(X, y), metrics={"accuracy": 0.5 + v / 1000},
+                     lineage={}, holdout={"hash": "xxh3_128:00", "rows": 1000})
+        if v == 1:
+            reg.promote("credit_risk", 1, reason="first", approve=True)
+        elif v % 5 == 0:
+            reg.promote("credit_risk", v, reason="bench", delta=0.0)
+    mv = reg.live("credit_risk")
+    path = reg.root / mv.artifact_uri
+    events = reg.audit.head()[0]
+
+    def bare() -> object:
+        data = path.read_bytes()
+        assert "sha256:" + hashlib.sha256(data).hexdigest() == mv.artifact_hash
+        return pickle.loads(data)
+
+    def timed(func) -> float:
+        func()
+        start = time.perf_counter()
+        for _ in range(loads):
+            func()
+        return (time.perf_counter() - start) / loads * 1e3
+
+    base_ms, load_ms = timed(bare), timed(lambda: reg.load("credit_risk"))
+    return {"versions": versions, "audit_records": events, "checkpoints": len(reg.audit.checkpoints()),
+            "bare_verified_load_ms": base_ms, "registry_load_ms": load_ms, "load_over_bare": load_ms / base_ms}
+
+
+def bench_prediction_log(root: Path, n: int) -> dict:
+    from nbpromote.registry.audit import AuditLog
+    from nbpromote.registry.predictions import PredictionLog
+
+    inputs = {"income": 52000.0, "age": 41, "debt_ratio": 0.31}
+    sync = AuditLog(root / "pred-sync.db", checkpoint_every=None, key=b"bench")
+    start = time.perf_counter()
+    for i in range(n):
+        sync.append_prediction("credit_risk", 3, "sha256:" + "ab" * 32, inputs, [0.12], f"r{i}", 1.0)
+    sync_s = time.perf_counter() - start
+    log = PredictionLog(root / "pred-batched.db", key=b"bench", checkpoint_every=None)
+    start = time.perf_counter()
+    for i in range(n):
+        log.record(model="credit_risk", version=3, artifact_hash="sha256:" + "ab" * 32, inputs=inputs, outputs=[0.12],
+                   request_id=f"r{i}", latency_ms=1.0)
+    record_s = time.perf_counter() - start
+    log.flush(60)
+    total_s = time.perf_counter() - start
+    stats = log.stats()
+    log.close()
+    return {"records": n, "sync_append_us": sync_s / n * 1e6, "record_us": record_s / n * 1e6,
+            "record_over_sync": record_s / sync_s, "batched_end_to_end_rps": _rate(n, total_s),
+            "sync_rps": _rate(n, sync_s), "batches": stats["batches"]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes, a few seconds")
@@ -163,7 +234,9 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp)
         os.environ.setdefault("NBPROMOTE_HOME", str(root))
         results = {"append": bench_append(root, appends), "verify": bench_verify(root, verify_n),
-                   "live": bench_live(root, 10_000, 300 if args.quick else 2000)}
+                   "live": bench_live(root, 10_000, 300 if args.quick else 2000),
+                   "load": bench_load(root, 10 if args.quick else 50, 20 if args.quick else 100),
+                   "predictions": bench_prediction_log(root, 500 if args.quick else 5000)}
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
@@ -181,6 +254,13 @@ def main(argv: list[str] | None = None) -> int:
         s = lv[key]
         print(f"  {key:<22} p50 {s['p50_us']:9.1f} us  p99 {s['p99_us']:9.1f} us  mean {s['mean_us']:9.1f} us")
     print(f"  Registry.live / raw SQL (p50): {lv['live_over_raw_p50']:.1f}x")
+    ld, pr = results["load"], results["predictions"]
+    print(f"Registry.load against the signed log ({ld['audit_records']} audit records, {ld['checkpoints']} "
+          f"checkpoints): {ld['registry_load_ms']:.2f} ms vs bare read+sha256+unpickle {ld['bare_verified_load_ms']:.2f} ms "
+          f"(load/bare = {ld['load_over_bare']:.1f}x)")
+    print(f"prediction log, {pr['records']} records: record() {pr['record_us']:.1f} us/call vs synchronous append "
+          f"{pr['sync_append_us']:.1f} us ({pr['record_over_sync']:.3f}x); end to end {pr['batched_end_to_end_rps']:,.0f} "
+          f"rec/s in {pr['batches']} batches vs {pr['sync_rps']:,.0f} rec/s synchronous")
     return 0
 
 

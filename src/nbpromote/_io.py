@@ -3,6 +3,12 @@
 A write goes to a temporary file in the target's directory, is flushed and fsynced, then renamed
 over the target (``os.replace`` is atomic on POSIX and Windows), so a reader never sees a
 half-written notebook, manifest, artifact or package file, and a crash leaves the old file intact.
+
+Temporary names are ``.<name>.<host>.<pid>.<random>.tmp`` (DESIGN decision 5). A process killed
+mid-write (SIGKILL) leaves its temporary behind; the next write to the same target removes the
+stale ones: by pid when they were made on this host (the process is gone), by age
+(:data:`STALE_TEMP_SECONDS`) when another host made them on a shared disk, or when they carry no
+host (older versions).
 """
 
 from __future__ import annotations
@@ -10,7 +16,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import socket
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,6 +27,64 @@ from typing import Any
 from .errors import NotebookWriteError, OutputExistsError
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "write_json", "canonical_json", "read_json"]
+
+#: Temporaries of another host (or of no known host) older than this are removed on the next write.
+STALE_TEMP_SECONDS = 3600
+_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "host"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's live process
+    return True
+
+
+def remove_stale_temporaries(directory: str | Path, name: str, *, now: float | None = None) -> list[str]:
+    """Remove temporaries of earlier writes to ``directory/name`` whose writer is gone.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The target's directory.
+    name : str
+        The target's file name.
+    now : float or None, default=None
+        The current time (for tests); None is ``time.time()``.
+
+    Returns
+    -------
+    list of str
+        The names removed.
+    """
+    prefix = f".{name}."
+    removed: list[str] = []
+    moment = time.time() if now is None else now
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")):
+            continue
+        parts = entry.name[len(prefix):-len(".tmp")].split(".")
+        if len(parts) == 3 and parts[0] == _HOST and parts[1].isdigit():
+            stale = int(parts[1]) != os.getpid() and not _pid_alive(int(parts[1]))
+        else:
+            try:
+                stale = moment - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_SECONDS
+            except OSError:
+                continue
+        if stale:
+            try:
+                os.unlink(entry.path)
+                removed.append(entry.name)
+            except OSError:
+                pass
+    return removed
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, *, overwrite: bool = True) -> Path:
@@ -44,8 +111,9 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, overwrite: bool = True)
             path=str(target),
         )
     directory = target.parent if str(target.parent) else Path(".")
+    remove_stale_temporaries(directory, target.name)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{_HOST}.{os.getpid()}.", suffix=".tmp", dir=directory)
     except FileNotFoundError as exc:
         raise NotebookWriteError(
             f"Cannot write {target}: directory {directory} does not exist.",

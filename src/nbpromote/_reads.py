@@ -207,6 +207,16 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
         return
     if _MUTED.get():
         return
+    token = _MUTED.set(True)  # nothing the recorder does may record (or deadlock on) its own opens
+    try:
+        _dispatch(event, args)
+    except Exception:  # noqa: BLE001 - an exception here would fail the user's open()
+        pass
+    finally:
+        _MUTED.reset(token)
+
+
+def _dispatch(event: str, args: tuple[Any, ...]) -> None:
     recorders = _STACK.get() + tuple(_GLOBAL)
     if not recorders:
         return
@@ -232,6 +242,11 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
 
 def _install_hook() -> None:
     global _HOOK_INSTALLED
+    token = _MUTED.set(True)
+    try:
+        _system_prefixes()  # before the hook can fire: it imports and calls tempfile, which opens files
+    finally:
+        _MUTED.reset(token)
     with _LOCK:
         if not _HOOK_INSTALLED:
             sys.addaudithook(_hook)

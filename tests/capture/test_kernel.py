@@ -163,3 +163,27 @@ def test_in_a_real_ipykernel_cell_ids_come_from_the_frontend(tmp_path):
     assert [r["cell_id"] for r in records] == ["cell-a", "cell-b", "cell-c"]
     assert [r["success"] for r in records] == [True, True, False]
     assert unseeded[0]["cell_id"] == "cell-b"
+
+
+def test_files_read_through_built_paths_are_recorded_at_run_time(shell, tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "train.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "data" / "test.csv").write_text("a,b\n3,4\n")
+    (tmp_path / "data" / "notes.txt").write_text("hello")
+    session = kernel.get_session(shell)
+    run(shell, "import os\nfrom pathlib import Path\nimport pandas as pd\nfolder = 'data'")
+    run(shell, "train = pd.read_csv(os.path.join(folder, 'train.csv'))")
+    run(shell, "name = 'test'\ntest = pd.read_csv(f'{folder}/{name}.csv')")
+    run(shell, "text = (Path(folder) / 'notes.txt').read_text()")
+    assert set(session.reads) == {"data/train.csv", "data/test.csv", "data/notes.txt"}
+    assert session.reads["data/train.csv"]["hash"] == hash_file(tmp_path / "data" / "train.csv")
+    assert session.data["data/test.csv"]["recorded"] == "run time"
+    manifest = session.to_manifest()
+    assert set(manifest["reads"]) == {"data/train.csv", "data/test.csv", "data/notes.txt"}
+
+
+def test_a_file_the_notebook_wrote_itself_is_not_an_input_but_the_source_scan_still_names_it(shell, tmp_path):
+    session = kernel.get_session(shell)
+    run(shell, "open('out.txt', 'w').write('x')\nopen('out.txt').read()")
+    assert session.reads == {}
+    assert session.data["out.txt"]["kind"] == "file" and "recorded" not in session.data["out.txt"]

@@ -31,7 +31,8 @@ def test_a_fresh_manifest_has_every_documented_key(manifest):
     for key in ("schema_version", "seeds", "data", "environment", "git", "execution", "notebook_hash",
                 "parameters", "created_at"):
         assert key in manifest
-    assert manifest["schema_version"] == 1
+    assert manifest["schema_version"] == 2
+    assert manifest["rows"]["observed"] is False and manifest["reads"] == {}
     assert set(manifest["environment"]) >= {"python", "platform", "packages", "lock_hash"}
     validate_manifest(manifest)
 
@@ -61,28 +62,47 @@ def test_validation_never_modifies_the_document(manifest):
 
 
 def test_versions_this_nbpromote_does_not_know(manifest):
-    with pytest.raises(ManifestError, match="schema_version 2.*Upgrade nbpromote"):
-        validate_manifest({**manifest, "schema_version": 2})
+    with pytest.raises(ManifestError, match="schema_version 3.*Upgrade nbpromote"):
+        validate_manifest({**manifest, "schema_version": 3})
     with pytest.raises(ManifestError, match="no integer schema_version"):
         validate_manifest({**manifest, "schema_version": "1"})
     with pytest.raises(ManifestError, match="not a JSON object"):
         validate_manifest([])
 
 
-def test_upgrades_run_one_step_at_a_time_and_record_the_original(manifest, monkeypatch):
-    # A version-0 document (same shape, different number) and its one-step upgrade.
-    old = {**manifest, "schema_version": 0}
-    monkeypatch.setitem(manifest_module.SCHEMAS, 0, "manifest.schema.json")
-    monkeypatch.setattr(manifest_module, "_schema", lambda v: json.loads(
-        (manifest_module.Path(manifest_module.__file__).with_name("manifest.schema.json")).read_text()
-        .replace('"const": 1', f'"const": {v}')))
-    monkeypatch.setitem(manifest_module.UPGRADES, 0, lambda m: {**m, "schema_version": 1})
+def _version_1(manifest):
+    """The same capture as schema 1 wrote it: no rows, no reads."""
+    old = {k: copy.deepcopy(v) for k, v in manifest.items() if k not in ("rows", "reads")}
+    old["schema_version"] = 1
+    old["data"]["data/train.csv"] = {"hash": "xxh3_128:" + "1" * 32, "kind": "file", "size": 10,
+                                     "path": "data/train.csv", "source": "read by cell c1"}
+    return old
+
+
+def test_a_version_1_manifest_is_upgraded_with_rows_not_observed_and_its_reads(manifest):
+    old = _version_1(manifest)
+    validate_manifest(old)  # still a valid schema-1 document
     upgraded = load_manifest(old)
-    assert upgraded["schema_version"] == 1 and upgraded["upgraded_from"] == 0
-    assert old["schema_version"] == 0  # the input is untouched
-    monkeypatch.delitem(manifest_module.UPGRADES, 0)
-    with pytest.raises(ManifestError, match="no upgrade from manifest schema 0"):
+    assert upgraded["schema_version"] == 2 and upgraded["upgraded_from"] == 1
+    assert upgraded["rows"]["observed"] is False and upgraded["rows"]["evidence"] == []
+    assert upgraded["reads"] == {"data/train.csv": {"hash": "xxh3_128:" + "1" * 32, "how": "source scan", "size": 10}}
+    assert upgraded["data"]["data/train.csv"]["recorded"] == "source scan"
+    assert "rows" not in old and old["schema_version"] == 1  # the input is untouched
+    assert manifest_identity(upgraded) == manifest_identity(old)  # same capture, same identity
+
+
+def test_upgrades_run_one_step_at_a_time_and_record_the_original(manifest, monkeypatch):
+    old = _version_1(manifest)
+    monkeypatch.delitem(manifest_module.UPGRADES, 1)
+    with pytest.raises(ManifestError, match="no upgrade from manifest schema 1"):
         load_manifest(old)
+
+
+def test_row_evidence_is_validated(manifest):
+    broken = copy.deepcopy(manifest)
+    broken["rows"]["evidence"].append({"kind": "shared-rows", "learner": "StandardScaler"})
+    with pytest.raises(ManifestError, match="rows/evidence/0"):
+        validate_manifest(broken)
 
 
 def test_save_writes_sidecar_and_merges_into_metadata_only(tmp_path, manifest, make_notebook):

@@ -84,9 +84,11 @@ case("pre_inside_helper_function", {"preprocessing-before-split"}, IMPORTS, LOAD
      "def prepare(frame):\n    imputer = SimpleImputer(strategy='median')\n    return imputer.fit_transform(frame)",
      "X_ready = prepare(X)\nX_train, X_test, y_train, y_test = train_test_split(X_ready, y, random_state=0)",
      FIT_EVAL)
-case("pre_target_encoding_full", {"preprocessing-before-split"}, IMPORTS,
+case("pre_target_encoding_full", {"preprocessing-before-split", "target-leakage"}, IMPORTS,
      'df = pd.read_csv("data/loans.csv")\ndf["city_rate"] = df.groupby("city")["target"].transform("mean")',
-     'X = df[["city_rate", "age"]]\ny = df["target"]', SPLIT, FIT_EVAL)
+     'X = df[["city_rate", "age"]]\ny = df["target"]', SPLIT, FIT_EVAL,
+     note="a target encoding over all rows is both: its statistic saw the test rows, and each row's "
+          "feature holds that row's own label (issue 11 names it target leakage)")
 case("pre_clean_pipeline_cross_val", set(), IMPORTS, LOAD,
      "pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))\n"
      "print(cross_val_score(pipe, X, y, cv=5).mean())", note="scaler inside a Pipeline passed to cross_val_score")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from corpus import CASES, CORPUS_DIR, expected_of, render
 
+from corpus import CASES, CORPUS_DIR, expected_of, render
 from nbpromote.lint import RULES, SEVERITIES, lint_notebook
 
 from .conftest import REPO
@@ -93,7 +93,7 @@ def test_rule_contract_on_every_notebook(rule_id):
             assert 1 <= finding.line <= max(len(lines), 1)
             assert finding.excerpt == (lines[finding.line - 1].strip() if lines else "")
             assert set(finding.to_dict()) == {"rule", "severity", "cell", "cell_id", "line", "message",
-                                              "fix", "excerpt"}
+                                              "fix", "excerpt", "runtime"}
 
 
 def _example(name: str) -> Path:

@@ -16,7 +16,7 @@ def finding(severity="error", rule="overlap", cell=3, line=2):
 
 def test_finding_to_dict_has_every_contract_key():
     assert finding().to_dict() == {"rule": "overlap", "severity": "error", "cell": 3, "cell_id": "id3",
-                                   "line": 2, "message": "Why it matters.", "fix": "Do this.", "excerpt": "x = 1"}
+                                   "line": 2, "message": "Why it matters.", "fix": "Do this.", "excerpt": "x = 1", "runtime": None}
 
 
 def test_report_document_is_versioned_and_summarised():

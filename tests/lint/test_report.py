@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from nbpromote.lint import RULES, lint_paths, to_sarif, to_text
+from nbpromote.lint._report import _uri
 
 
 def test_text_lists_location_rule_excerpt_and_fix(write_nb):
@@ -31,7 +36,19 @@ def test_sarif_is_2_1_0_with_rules_results_and_cell_locations(write_nb):
     result = next(r for r in run["results"] if r["ruleId"] == "absolute-path")
     assert driver["rules"][result["ruleIndex"]]["id"] == "absolute-path"
     location = result["locations"][0]
-    assert location["physicalLocation"]["artifactLocation"]["uri"] == str(path)
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == Path(path).as_uri()
     assert location["physicalLocation"]["region"]["startLine"] == 1
     assert location["logicalLocations"][0]["name"] == "cell 1"
     assert result["properties"]["cell_id"] == "c1" and "Fix:" in result["message"]["text"]
+
+
+@pytest.mark.parametrize("path, uri", [
+    ("notebooks/my analysis #2.ipynb", "notebooks/my%20analysis%20%232.ipynb"),
+    ("nb/50%.ipynb", "nb/50%25.ipynb"),
+    ("/home/ann/é x.ipynb", "file:///home/ann/%C3%A9%20x.ipynb"),
+    ("C:\\Users\\ann\\a b.ipynb", "file:///C:/Users/ann/a%20b.ipynb"),
+])
+def test_sarif_uris_are_percent_encoded(path, uri):
+    # SARIF viewers resolve artifactLocation.uri as an RFC 3986 reference: spaces, '#' and '%' in a
+    # notebook's name must be encoded or the link points elsewhere.
+    assert _uri(path) == uri

@@ -101,3 +101,26 @@ def test_in_a_real_kernel_the_table_is_html_and_live_mode_reports_the_new_cell()
     (live,) = [o for o in nb.cells[4].outputs if o.output_type == "display_data"]
     assert "In [5]" in live.data["text/plain"] and "np.random.rand()" in live.data["text/plain"]
     assert nb.cells[5].outputs == []
+
+
+def test_live_mode_confirms_a_leak_with_the_rows_the_run_used(shell, capsys, tmp_path, monkeypatch):
+    pytest.importorskip("sklearn")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data.csv").write_text("a,b,y\n" + "".join(f"{i % 7},{i % 5},{i % 2}\n" for i in range(200)))
+    run_subcommand(shell, "lint --live on")
+    for source in [
+        "import pandas as pd\nfrom sklearn.preprocessing import StandardScaler\n"
+        "from sklearn.model_selection import train_test_split\nfrom sklearn.linear_model import LogisticRegression",
+        "df = pd.read_csv('data.csv')\nX = df.drop(columns=['y'])\ny = df['y']",
+        "X_scaled = StandardScaler().fit_transform(X)",
+        "X_train, X_test, y_train, y_test = train_test_split(X_scaled, y, random_state=0)\n"
+        "model = LogisticRegression().fit(X_train, y_train)\nprint(model.score(X_test, y_test))",
+    ]:
+        assert shell.run_cell(source, store_history=True).success
+    out = capsys.readouterr().out
+    assert "preprocessing-before-split" in out
+    assert "StandardScaler learned from 200 rows" in out and "50 of them are the rows" in out
+    run_subcommand(shell, "lint --live off")
+    from sklearn.preprocessing import StandardScaler
+
+    assert not getattr(StandardScaler.fit_transform, "_nbpromote_rows", False)  # unwrapped again

@@ -36,11 +36,27 @@ def test_run_json_prints_exactly_the_run_record(package, store, capsys):
 def test_run_text_shows_progress_reasons_and_summary(package, store, capsys):
     pipeline = package.load()
     call(pipeline, capsys, "run", "--store", str(store))
-    code, out, _ = call(pipeline, capsys, "run", "--store", str(store), "--param", "n_estimators=5")
+    code, out, err = call(pipeline, capsys, "run", "--store", str(store), "--param", "n_estimators=5")
     assert code == 0
-    assert "  ingest: cached" in out
-    assert "train: ran in" in out and "param n_estimators changed (20 → 5)" in out
-    assert "2 ran, 2 cached" in out
+    assert "[1/4] ingest: started" in err and "[1/4] ingest: cached" in err
+    assert "[3/4] train: ran in" in err and "reran: param n_estimators changed (20 → 5)" in err
+    assert "ETA" in err  # from the first run's durations
+    assert out.strip().startswith("run ") and "2 ran, 2 cached" in out  # stdout: the summary only
+
+
+def test_run_events_are_json_lines_on_stderr_and_stdout_stays_one_document(package, store, capsys):
+    pipeline = package.load()
+    code, out, err = call(pipeline, capsys, "run", "--json", "--events", "--store", str(store))
+    assert code == 0
+    record = json.loads(out)
+    events = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
+    assert kinds.count("stage_started") == kinds.count("stage_finished") == 4
+    finished = [e for e in events if e["event"] == "stage_finished"]
+    assert [e["status"] for e in finished] == ["ran"] * 4
+    assert all(e["seconds"] >= 0 and e["reasons"] for e in finished)
+    assert [e["event"] for e in record["events"]] == kinds  # the record keeps the same events
 
 
 def test_params_file_from_and_only_options(package, store, tmp_path, capsys):

@@ -19,7 +19,7 @@ def statuses(record):
 def test_cold_run_runs_every_stage_and_writes_the_record(package, store):
     record = run_pipeline(package.load(), store=store)
     assert statuses(record) == dict.fromkeys(["ingest", "split", "train", "evaluate"], "ran")
-    assert record["status"] == "succeeded" and record["schema_version"] == 1
+    assert record["status"] == "succeeded" and record["schema_version"] == 2
     for key in ("run_id", "pipeline", "version", "params", "seed", "started_at", "finished_at"):
         assert record[key] is not None
     on_disk = json.loads((store / "runs" / package.name / f"{record['run_id']}.json").read_text())
@@ -149,7 +149,15 @@ def test_two_empty_stores_give_identical_hashes_and_bytes(package, tmp_path):
     files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b" / "cache" / "objects").rglob("*") if p.is_file())
     assert files_a == files_b
     for relative in files_a:
-        assert (tmp_path / "a" / relative).read_bytes() == (tmp_path / "b" / relative).read_bytes()
+        a, b = (tmp_path / "a" / relative), (tmp_path / "b" / relative)
+        if relative.name.endswith(".meta.json"):
+            meta_a, meta_b = json.loads(a.read_text()), json.loads(b.read_text())
+            # each home signs with its own audit key; skops archives are not byte-stable, their ids are
+            unstable = {"signature"} | ({"sha256", "size"} if meta_a["format"] == "skops" else set())
+            assert {k: v for k, v in meta_a.items() if k not in unstable} == \
+                {k: v for k, v in meta_b.items() if k not in unstable}
+        elif relative.suffix != ".skops":
+            assert a.read_bytes() == b.read_bytes()
 
 
 def test_without_seed_the_split_differs_so_the_seed_matters(package, tmp_path):
@@ -292,3 +300,40 @@ def test_reasons_after_an_only_run_compare_with_each_stage_last_attempt(package,
     package.edit("stages/evaluate.py", "proba > 0.5", "proba >= 0.5")
     record = run_pipeline(package.load(), store=store)
     assert record["stages"][3]["reason"] == "code changed (stages/evaluate.py)"
+
+
+def test_run_record_v2_carries_metrics_with_their_provenance(package, store):
+    record = run_pipeline(package.load(), store=store)
+    metrics = record["metrics"]
+    assert set(metrics["values"]) == {"accuracy", "roc_auc"}
+    evaluate = record["stages"][3]
+    for name in ("accuracy", "roc_auc"):
+        assert metrics["provenance"][name] == {"stage": "evaluate", "output": "metrics",
+                                               "artifact": evaluate["outputs"]["metrics"],
+                                               "run_id": record["run_id"]}
+    cached = run_pipeline(package.load(), store=store)
+    assert cached["metrics"]["values"] == metrics["values"]
+    assert cached["metrics"]["provenance"]["accuracy"]["run_id"] == record["run_id"]  # computed then
+
+
+def test_a_v1_run_record_is_read_upgraded_without_mutating_the_file(package, store):
+    from nbpromote.pipeline._records import upgrade_run_record
+
+    record = run_pipeline(package.load(), store=store)
+    path = store / "runs" / package.name / f"{record['run_id']}.json"
+    v1 = json.loads(path.read_text())
+    v1["schema_version"] = 1
+    for key in ("metrics", "events"):
+        v1.pop(key)
+    for stage in v1["stages"]:
+        stage.pop("reads")
+    path.write_text(json.dumps(v1))
+    upgraded = ArtifactStore(store).read_run(package.name, record["run_id"])
+    assert upgraded["schema_version"] == 2 and upgraded["upgraded_from"] == 1
+    assert upgraded["metrics"] is None and upgraded["events"] == []
+    assert all(stage["reads"] == {} for stage in upgraded["stages"])
+    assert json.loads(path.read_text())["schema_version"] == 1
+    again, changes = upgrade_run_record(upgraded)
+    assert again is upgraded and changes == []
+    with pytest.raises(Exception, match="schema_version 99"):
+        upgrade_run_record({**v1, "schema_version": 99})

@@ -91,27 +91,49 @@ def test_values_json_would_change_are_not_json():
         assert back == value or (isinstance(back, dict) and np.isnan(back["x"]))
 
 
-def test_estimator_is_pickled_with_library_versions():
+def test_sklearn_estimator_is_stored_in_skops_secure_format_with_library_versions():
     model = LogisticRegression().fit(np.array([[0.0], [1.0], [2.0], [3.0]]), [0, 0, 1, 1])
     serializer, data, digest, meta = serialize(model)
-    assert serializer.name == "pickle"
+    assert serializer.name == "skops" and meta["format"] == "skops"
+    assert all(name.startswith(("sklearn.", "numpy.", "scipy.")) for name in meta["trusted"])
     import sklearn
 
     assert meta["versions"]["scikit-learn"] == sklearn.__version__
     assert "numpy" in meta["versions"]
-    assert serialize(model)[1] == data  # deterministic bytes
+    assert serialize(model)[2] == digest  # the id is deterministic
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        back = deserialize(data, {**meta, "serializer": "pickle", "hash": digest})
+        back = deserialize(data, {**meta, "serializer": serializer.name, "hash": digest})
     assert back.predict([[3.0]])[0] == 1
+
+
+def test_an_estimator_holding_a_user_function_falls_back_to_pickle():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    model = make_pipeline(FunctionTransformer(_double), LogisticRegression())
+    model.fit(np.array([[0.0], [1.0], [2.0], [3.0]]), [0, 0, 1, 1])
+    serializer, data, digest, meta = serialize(model)
+    assert serializer.name == "pickle" and meta["format"] == "pickle"
+    import sklearn
+
+    assert meta["versions"]["scikit-learn"] == sklearn.__version__
+    assert serialize(model)[1] == data  # deterministic bytes
+    back = deserialize(data, {**meta, "serializer": serializer.name, "hash": digest})
+    assert list(back.predict([[0.0], [3.0]])) == list(model.predict([[0.0], [3.0]]))
+
+
+def _double(x):
+    return x * 2
 
 
 def test_version_mismatch_warns_when_loading():
     model = LogisticRegression()
     serializer, data, digest, meta = serialize(model)
+    assert serializer.name == "skops"
     meta["versions"]["scikit-learn"] = "0.0.1"
     with pytest.warns(ArtifactVersionWarning, match=r"scikit-learn 0\.0\.1.*is installed"):
-        deserialize(data, {**meta, "serializer": "pickle", "hash": digest})
+        deserialize(data, {**meta, "serializer": serializer.name, "hash": digest})
 
 
 @pytest.mark.parametrize("value, kind", [
@@ -153,3 +175,70 @@ def test_register_a_serializer_before_pickle():
 def test_unknown_serializer_name_on_load_is_clear():
     with pytest.raises(SerializationError, match="No artifact serializer called 'feather'"):
         deserialize(b"", {"serializer": "feather"})
+
+
+# --- artifact ids over a canonical form (DESIGN decision 1) ---------------------------------------
+def _search_and_ensemble_estimators():
+    from sklearn import ensemble, linear_model, model_selection, tree
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401 - registers Halving*
+
+    def base():
+        return tree.DecisionTreeClassifier(random_state=0)
+
+    grid = {"max_depth": [2, 3]}
+    return {
+        "GridSearchCV": lambda: model_selection.GridSearchCV(base(), grid, cv=3),
+        "RandomizedSearchCV": lambda: model_selection.RandomizedSearchCV(base(), grid, n_iter=2, cv=3, random_state=0),
+        "HalvingGridSearchCV": lambda: model_selection.HalvingGridSearchCV(base(), grid, cv=3, random_state=0),
+        "HalvingRandomSearchCV": lambda: model_selection.HalvingRandomSearchCV(
+            base(), grid, n_candidates=2, cv=3, random_state=0),
+        "RandomForestClassifier": lambda: ensemble.RandomForestClassifier(n_estimators=5, random_state=0),
+        "ExtraTreesClassifier": lambda: ensemble.ExtraTreesClassifier(n_estimators=5, random_state=0),
+        "GradientBoostingClassifier": lambda: ensemble.GradientBoostingClassifier(n_estimators=5, random_state=0),
+        "HistGradientBoostingClassifier": lambda: ensemble.HistGradientBoostingClassifier(max_iter=5, random_state=0),
+        "AdaBoostClassifier": lambda: ensemble.AdaBoostClassifier(n_estimators=5, random_state=0),
+        "BaggingClassifier": lambda: ensemble.BaggingClassifier(n_estimators=5, random_state=0),
+        "VotingClassifier": lambda: ensemble.VotingClassifier(
+            [("tree", base()), ("lr", linear_model.LogisticRegression())]),
+        "StackingClassifier": lambda: ensemble.StackingClassifier(
+            [("tree", base())], final_estimator=linear_model.LogisticRegression()),
+        "IsolationForest": lambda: ensemble.IsolationForest(n_estimators=5, random_state=0),
+        "RandomTreesEmbedding": lambda: ensemble.RandomTreesEmbedding(n_estimators=5, random_state=0),
+        "GridSearchCV(RandomForest)": lambda: model_selection.GridSearchCV(
+            ensemble.RandomForestClassifier(n_estimators=3, random_state=0), {"max_depth": [2, 3]}, cv=2),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_search_and_ensemble_estimators()))
+def test_two_fits_with_the_same_seed_give_the_same_artifact_id(name):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=120, n_features=5, random_state=0)
+    make = _search_and_ensemble_estimators()[name]
+    first = serialize(make().fit(X, y))
+    second = serialize(make().fit(X, y))
+    assert first[2] == second[2], name
+    if "Search" in name:
+        # the stored bytes hold the wall-clock timings as they were: only the id leaves them out
+        assert first[0].name == "pickle" or first[1] != second[1]
+
+
+def test_the_timing_rule_is_documented_by_its_predicates():
+    from nbpromote.pipeline._serializers import canonical_state, is_timing_field
+
+    assert is_timing_field("refit_time_") and is_timing_field("fit_times_") and is_timing_field("elapsed_seconds_")
+    assert not is_timing_field("max_time") and not is_timing_field("n_iter_") and not is_timing_field("timeout")
+    state, changed = canonical_state({"refit_time_": 0.1, "cv_results_": {"mean_fit_time": [1], "params": [{}]},
+                                      "classes_": [0, 1]})
+    assert changed and state == {"cv_results_": {"params": [{}]}, "classes_": [0, 1]}
+
+
+def test_a_cross_validate_result_has_an_id_without_its_timings():
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import cross_validate
+
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    first = cross_validate(LogisticRegression(), X, y, cv=3)
+    second = cross_validate(LogisticRegression(), X, y, cv=3)
+    second["fit_time"] = second["fit_time"] + 1.0
+    assert serialize(first)[2] == serialize(second)[2]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nbpromote.errors import PipelineError
+from nbpromote.errors import ArtifactIntegrityError, PipelineError
 from nbpromote.pipeline import ArtifactStore
 
 
@@ -21,7 +21,8 @@ def test_put_get_round_trip_and_layout(tmp_path):
     assert store.has(ref.hash)
     pd.testing.assert_frame_equal(store.get(ref.hash), frame)
     meta = store.meta(ref.hash)
-    assert meta["schema_version"] == 1 and meta["serializer"] == "parquet"
+    assert meta["schema_version"] == 2 and meta["serializer"] == "parquet"
+    assert meta["sha256"].startswith("sha256:") and meta["signature"].startswith("hmac-sha256:")
     assert meta["producer"] == {"stage": "ingest"} and meta["type"] == "pandas.DataFrame"
 
 
@@ -71,7 +72,7 @@ def test_truncated_artifact_is_detected(tmp_path):
     path = store.path(ref.hash)
     path.write_bytes(path.read_bytes()[:50])
     assert not store.has(ref.hash)
-    with pytest.raises(PipelineError, match="truncated"):
+    with pytest.raises(ArtifactIntegrityError, match="truncated"):
         store.get(ref.hash)
 
 

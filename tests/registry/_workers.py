@@ -44,11 +44,10 @@ def promote_and_hang(db: str, name: str, version: int, ready) -> None:
     Stalling(db).promote(name, version, reason="will be killed", actor="doomed")
 
 
-def hold_write_lock(db: str, locked, release) -> None:
-    import sqlite3
+def log_predictions(db: str, n: int) -> None:
+    from nbpromote.registry.predictions import open_prediction_log
 
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("BEGIN IMMEDIATE")
-    locked.set()
-    release.wait(60)
-    conn.execute("ROLLBACK")
+    with open_prediction_log(db, batch_size=20, flush_ms=5) as log:
+        for i in range(n):
+            log.record(model="m", version=1, artifact_hash="sha256:00", outputs=[i], inputs_hash="xxh3_128:00",
+                       extra={"pid": os.getpid()})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import pickle
 import re
-import sqlite3
 import subprocess
 import sys
 
@@ -45,8 +44,8 @@ def register(run, files, trained, key, db):
                "--holdout-hash", trained["holdout"]["hash"], "--holdout-rows", 1000, "--db", db, "--json")
 
 
-def test_user_scenario_through_the_cli(run, files, trained, tmp_path):
-    db = tmp_path / "reg.db"
+def test_user_scenario_through_the_cli(run, files, trained, db_url, raw):
+    db = db_url
     code, out, _ = register(run, files, trained, "v1", db)
     assert code == 0 and json.loads(out)["version"] == 1
     code, out, err = run("registry", "promote", "credit_risk", "1", "-m", "first", "--db", db)
@@ -85,12 +84,9 @@ def test_user_scenario_through_the_cli(run, files, trained, tmp_path):
     assert code == 0 and json.loads(out)["ok"] is True
 
     # Edit one audit record behind the registry's back: verify names it and exits 1.
-    conn = sqlite3.connect(db)
-    conn.execute("DROP TRIGGER audit_log_no_update")
-    conn.execute("UPDATE audit_log SET payload = replace(payload, 'canary', 'planned') WHERE kind = 'registry.rollback'")
-    seq = conn.execute("SELECT MIN(seq) FROM audit_log WHERE kind = 'registry.rollback'").fetchone()[0]
-    conn.commit()
-    conn.close()
+    sql = raw(db)
+    sql("UPDATE audit_log SET payload = replace(payload, 'canary', 'planned') WHERE kind = 'registry.rollback'")
+    seq = sql.one("SELECT MIN(seq) FROM audit_log WHERE kind = 'registry.rollback'")
     code, out, _ = run("audit", "verify", "--db", db, "--json")
     doc = json.loads(out)
     assert code == 1 and doc["ok"] is False and doc["first_bad_seq"] == seq and "altered" in doc["reason"]
@@ -98,8 +94,8 @@ def test_user_scenario_through_the_cli(run, files, trained, tmp_path):
     assert code == 1 and f"first bad record {seq}" in out
 
 
-def test_list_show_version_and_at(run, files, trained, tmp_path):
-    db = tmp_path / "reg.db"
+def test_list_show_version_and_at(run, files, trained, db_url):
+    db = db_url
     code, out, _ = run("registry", "list", "--db", db)
     assert code == 0 and "No models registered" in out
     register(run, files, trained, "v1", db)
@@ -113,8 +109,8 @@ def test_list_show_version_and_at(run, files, trained, tmp_path):
     assert json.loads(out)["live"] is None
 
 
-def test_alias_transition_configure(run, files, trained, tmp_path):
-    db = tmp_path / "reg.db"
+def test_alias_transition_configure(run, files, trained, db_url):
+    db = db_url
     register(run, files, trained, "v1", db)
     code, out, _ = run("registry", "transition", "credit_risk", "1", "staging", "-m", "review", "--db", db)
     assert code == 0 and "None → Staging" in out
@@ -152,8 +148,8 @@ def test_bad_usage_exits_2_with_one_line(run, files, tmp_path, args, message):
     assert code == 2 and message in err and "Traceback" not in err
 
 
-def test_audit_tail_checkpoint_prune(run, files, trained, tmp_path):
-    db = tmp_path / "reg.db"
+def test_audit_tail_checkpoint_prune(run, files, trained, db_url):
+    db = db_url
     for key in ("v1", "v2", "v3"):
         register(run, files, trained, key, db)
     code, out, _ = run("audit", "tail", "-n", "2", "--db", db, "--json")
@@ -189,3 +185,68 @@ def test_looking_never_creates_a_registry(run, tmp_path):
     assert run("registry", "history", "m", "--db", db)[0] == 2
     assert run("audit", "tail", "--db", db)[0] == 2
     assert not db.exists()
+
+
+def test_checkpoint_refuses_to_sign_a_failing_log_unless_forced(run, files, trained, db_url, raw, tmp_path):
+    register(run, files, trained, "v1", db_url)
+    from nbpromote.registry import open_registry
+
+    with open_registry(db_url) as reg:
+        import shutil
+
+        shutil.rmtree(reg.audit.checkpoint_dir)
+    code, _, err = run("audit", "checkpoint", "--db", db_url)
+    assert code == 1 and "Refusing to sign" in err and "--force" in err
+    code, out, _ = run("audit", "checkpoint", "--force", "--db", db_url)
+    assert code == 0 and out.startswith("checkpoint: size 1")
+    assert run("audit", "verify", "--db", db_url)[0] == 0
+
+
+def test_audit_verify_strict_and_the_unsigned_tail(run, files, trained, db_url, raw):
+    from .test_audit import forge_append
+
+    register(run, files, trained, "v1", db_url)
+    forge_append(raw(db_url), "note", {"text": "appended without the key"})
+    code, out, _ = run("audit", "verify", "--db", db_url)
+    assert code == 0 and "warning: unsigned tail of 1 records" in out
+    code, out, _ = run("audit", "verify", "--strict", "--db", db_url, "--json")
+    doc = json.loads(out)
+    assert code == 1 and doc["first_bad_seq"] == 2 and "unsigned tail of 1 records" in doc["reason"]
+
+
+@pytest.mark.slow
+def test_migrate_sqlite_to_the_other_backend_keeps_history_and_log_id(run, files, trained, tmp_path, db_url, backend):
+    if backend == "sqlite":
+        db_url = str(tmp_path / "moved" / "registry.db")  # SQLite → SQLite: a move to a new file
+    source = tmp_path / "home" / "registry.db"
+    for key in ("v1", "v2", "v3"):
+        register(run, files, trained, key, source)
+    run("registry", "promote", "credit_risk", "1", "-m", "first", "--approve", "--db", source)
+    run("registry", "promote", "credit_risk", "3", "-m", "better", "--db", source)
+    before = json.loads(run("audit", "verify", "--db", source, "--json")[1])
+    code, out, err = run("registry", "migrate", "--from", f"sqlite:///{source}", "--to", db_url, "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["rows"]["versions"] == 3 and summary["log_id"] == before["log_id"]
+    after = json.loads(run("audit", "verify", "--db", db_url, "--json")[1])
+    assert after["ok"] and after["size"] == before["size"] + 1  # + the audit.migrate record
+    history = json.loads(run("registry", "history", "credit_risk", "--db", db_url, "--json")[1])["history"]
+    source_history = json.loads(run("registry", "history", "credit_risk", "--db", source, "--json")[1])["history"]
+    assert history == source_history
+    code, out, _ = run("registry", "rollback", "credit_risk", "-m", "after the move", "--db", db_url)
+    assert code == 0 and "v3 → v1" in out
+    from nbpromote.registry import open_registry
+
+    with open_registry(db_url) as reg:
+        assert reg.load("credit_risk").predict(trained["X_test"][:2, :2]).shape == (2,)
+    # Into a non-empty registry: refused.
+    code, _, err = run("registry", "migrate", "--from", f"sqlite:///{source}", "--to", db_url)
+    assert code == 2 and "already holds a registry" in err
+
+
+def test_migrate_refuses_a_tampered_source(run, files, trained, tmp_path, raw):
+    source = tmp_path / "src.db"
+    register(run, files, trained, "v1", source)
+    raw(str(source))("UPDATE versions SET artifact_hash = 'sha256:00'")
+    code, _, err = run("registry", "migrate", "--from", source, "--to", tmp_path / "dst.db")
+    assert code == 1 and "Refusing to migrate" in err and "launder" in err

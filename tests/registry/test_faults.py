@@ -1,4 +1,7 @@
-"""Faults, for real: racing processes, a killed writer, a locked, read-only or corrupt database."""
+"""Faults, for real: racing processes, a killed writer, a locked, read-only or corrupt database.
+
+Tests taking ``db_url`` run on SQLite and on PostgreSQL; the others are about SQLite files.
+"""
 
 from __future__ import annotations
 
@@ -31,38 +34,38 @@ def setup_champion(db, trained, challengers=1):
 
 
 @pytest.mark.slow
-def test_concurrent_promotions_exactly_one_wins(tmp_path, trained):
-    db = str(tmp_path / "registry.db")
-    setup_champion(db, trained, challengers=4)  # v2..v5, all clearly better than v1, equal to each other
-    # Hold the write lock while the four processes pass the gate against v1 (WAL readers are not
-    # blocked); once all four wait for the lock, release it: they race for the same slot.
-    holder = sqlite3.connect(db, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
+def test_concurrent_promotions_exactly_one_wins(db_url, trained, raw):
+    db = db_url
+    racers = list(range(2, 10))
+    setup_champion(db, trained, challengers=len(racers))  # v2..v9, all clearly better than v1, equal to each other
+    # Hold the write lock while the eight processes pass the gate against v1 (readers are not
+    # blocked); once all eight wait for the lock, release it: they race for the same slot.
+    holder = raw(db)
+    holder.hold_write_lock()
     results, gated = CTX.Queue(), CTX.Semaphore(0)
-    procs = [CTX.Process(target=_workers.promote_racing, args=(db, NAME, v, gated, results)) for v in (2, 3, 4, 5)]
+    procs = [CTX.Process(target=_workers.promote_racing, args=(db, NAME, v, gated, results)) for v in racers]
     for p in procs:
         p.start()
     for _ in procs:
-        assert gated.acquire(timeout=120), "a racer never reached the write phase"
-    time.sleep(0.3)  # let the last one enter its busy wait
-    holder.execute("ROLLBACK")
-    holder.close()
+        assert gated.acquire(timeout=180), "a racer never reached the write phase"
+    time.sleep(0.3)  # let the last one enter its wait
+    holder.release()
     for p in procs:
-        p.join(60)
+        p.join(120)
         assert p.exitcode == 0
     outcomes = dict(results.get(timeout=5) for _ in procs)
     winners = [v for v, outcome in outcomes.items() if outcome == "won"]
     assert len(winners) == 1, outcomes
-    assert sorted(o for o in outcomes.values() if o != "won") == ["PromotionConflictError"] * 3
+    assert sorted(o for o in outcomes.values() if o != "won") == ["PromotionConflictError"] * (len(racers) - 1)
     with open_registry(db) as reg:
         assert reg.live(NAME).version == winners[0]
         assert sum(1 for v in reg.versions(NAME) if v.stage == "Production") == 1
-        assert reg.audit.verify().ok
+        assert reg.verify(strict=True).ok
 
 
 @pytest.mark.slow
-def test_killed_mid_transition_leaves_the_database_consistent(tmp_path, trained):
-    db = str(tmp_path / "registry.db")
+def test_killed_mid_transition_leaves_the_database_consistent(db_url, backend, trained):
+    db = db_url
     setup_champion(db, trained)
     ready = CTX.Event()
     proc = CTX.Process(target=_workers.promote_and_hang, args=(db, NAME, 2, ready))
@@ -77,17 +80,18 @@ def test_killed_mid_transition_leaves_the_database_consistent(tmp_path, trained)
         assert not [t for t in reg.history(NAME) if t.actor == "doomed"]
         assert not [r for r in reg.audit.tail(100) if r.data.get("actor") == "doomed"]  # same transaction
         assert reg.audit.verify().ok
-        assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        if backend == "sqlite":
+            assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         # The lock died with the process: the next promotion goes through.
         assert reg.promote(NAME, 2, reason="after the crash").to_stage == "Production"
         assert reg.audit.verify().ok
 
 
-def test_locked_database_times_out_with_a_clear_error(tmp_path, trained):
-    db = tmp_path / "registry.db"
+def test_locked_database_times_out_with_a_clear_error(db_url, trained, raw):
+    db = db_url
     setup_champion(db, trained)
-    holder = sqlite3.connect(db, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
+    holder = raw(db)
+    holder.hold_write_lock()
     try:
         with open_registry(db, timeout=0.3) as reg:
             assert reg.live(NAME).version == 1  # readers are not blocked (WAL)
@@ -97,14 +101,13 @@ def test_locked_database_times_out_with_a_clear_error(tmp_path, trained):
             assert 0.25 < time.monotonic() - started < 5
             assert info.value.cause == "locked"
     finally:
-        holder.execute("ROLLBACK")
-        holder.close()
+        holder.release()
     with open_registry(db, timeout=0.3) as reg:  # released: writes work again
         reg.set_alias(NAME, "shadow", 2)
 
 
-def test_read_only_registry_reads_but_refuses_writes(tmp_path, trained):
-    db = tmp_path / "registry.db"
+def test_read_only_registry_reads_but_refuses_writes(db_url, trained):
+    db = db_url
     setup_champion(db, trained)
     with open_registry(db, read_only=True) as reg:
         assert reg.live(NAME).version == 1 and reg.load(NAME) is not None
@@ -145,32 +148,37 @@ def test_corrupt_database_file_is_a_clear_error(tmp_path):
         AuditLog(db)
 
 
-def test_newer_schema_is_refused(tmp_path, trained):
-    db = tmp_path / "registry.db"
+def test_newer_schema_is_refused(db_url, trained, raw):
+    db = db_url
     setup_champion(db, trained, challengers=0)
-    conn = sqlite3.connect(db)
-    conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    conn.commit()
-    conn.close()
+    raw(db)("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(RegistryUnavailableError, match="schema version 99, newer"):
         open_registry(db)
 
 
-def test_dropped_audit_table_is_a_clear_error(tmp_path, trained):
-    db = tmp_path / "registry.db"
+def test_dropped_audit_table_is_a_clear_error(db_url, trained, raw):
+    db = db_url
     setup_champion(db, trained, challengers=0)
-    conn = sqlite3.connect(db)
-    conn.execute("DROP TABLE audit_log")
-    conn.commit()
-    conn.close()
+    raw(db)("DROP TABLE audit_log")
     with pytest.raises(AuditError, match="cannot be read"):
         AuditLog(db).verify()
 
 
-def test_connection_used_after_fork_is_refused(tmp_path, trained):
-    db = tmp_path / "registry.db"
+def test_connection_used_after_fork_is_refused(db_url, trained):
+    db = db_url
     setup_champion(db, trained, challengers=0)
     reg = open_registry(db)
     reg._db._pid = -1  # what a forked child would see: the opener's pid differs from its own
     with pytest.raises(RegistryUnavailableError, match="after a fork"):
         reg.live(NAME)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_postgresql_connection_lost_between_calls_is_reopened(db_url, trained, raw):
+    setup_champion(db_url, trained, challengers=0)
+    with open_registry(db_url) as reg:
+        pid = reg._db.conn.info.backend_pid
+        raw(db_url)("SELECT pg_terminate_backend(?)", (pid,))
+        with pytest.raises(RegistryUnavailableError):
+            reg.live(NAME)  # the call in flight fails with a clear error …
+        assert reg.live(NAME).version == 1  # … and the next one reconnects

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from nbpromote.magics import run_subcommand
 from nbpromote.magics._registry import LiveView
 from nbpromote.registry import open_registry
@@ -18,16 +20,16 @@ def setup(db, trained):
                      holdout=trained["holdout"], actor="alice")
 
 
-def test_overview_lists_live_versions(tmp_path, trained):
-    db = tmp_path / "r.db"
+def test_overview_lists_live_versions(db_url, trained):
+    db = db_url
     setup(db, trained)
-    view = run_subcommand(None, f"registry --db {db}")
+    view = run_subcommand(None, f"registry --db {shlex.quote(db)}")
     assert isinstance(view, LiveView)
     assert "credit_risk  v1" in repr(view) and "<table>" in view._repr_html_()
 
 
-def test_one_model_shows_versions_and_approver(tmp_path, trained, monkeypatch):
-    db = tmp_path / "r.db"
+def test_one_model_shows_versions_and_approver(db_url, trained, monkeypatch):
+    db = db_url
     setup(db, trained)
     monkeypatch.setenv("NBPROMOTE_REGISTRY", str(db))
     text = repr(run_subcommand(None, "registry credit_risk"))

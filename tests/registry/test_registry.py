@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import sqlite3
 import time
 from datetime import datetime, timezone
 
@@ -194,14 +193,12 @@ def test_rejection_is_recorded_in_history_and_audit(reg, trained):
     assert reg.audit.tail(50, kind="registry.rejected")[-1].data["actor"] == "eve"
 
 
-def test_unique_production_is_enforced_by_the_database(reg, trained):
+def test_unique_production_is_enforced_by_the_database(reg, trained, raw, db_url):
     register(reg, trained, "v1")
     register(reg, trained, "v3")
     reg.promote(NAME, 1, reason="first", approve=True)
-    raw = sqlite3.connect(reg.path)
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
-        raw.execute("UPDATE versions SET stage = 'Production' WHERE version = 2")
-    raw.close()
+    with pytest.raises(Exception, match="(?i)unique|one_production_per_model"):
+        raw(db_url)("UPDATE versions SET stage = 'Production' WHERE version = 2")
 
 
 # --- transitions and aliases ---------------------------------------------------------------------
@@ -327,15 +324,12 @@ def test_load_without_production_needs_a_version(reg, trained):
     assert reg.load(NAME, "v1") is not None and reg.load(NAME, "latest") is not None
 
 
-def test_load_warns_on_library_version_mismatch(reg, trained, tmp_path):
+def test_load_warns_on_library_version_mismatch(reg, trained, raw, db_url):
     from nbpromote.registry import VersionMismatchWarning
 
     mv = register(reg, trained, "v1")
-    raw = sqlite3.connect(reg.path)
     env = {**mv.environment, "packages": {**mv.environment["packages"], "scikit-learn": "0.0.1"}}
-    raw.execute("UPDATE versions SET environment = ? WHERE version = 1", (json.dumps(env),))
-    raw.commit()
-    raw.close()
+    raw(db_url)("UPDATE versions SET environment = ? WHERE version = 1", (json.dumps(env),))
     with pytest.warns(VersionMismatchWarning, match="scikit-learn 0.0.1"):
         reg.load(NAME, 1)
 
@@ -362,24 +356,43 @@ def test_models_listing(reg, trained):
     assert (row["name"], row["versions"], row["live"]) == (NAME, 1, 1)
 
 
-def test_reopen_sees_the_same_state_and_schema_version(tmp_path, trained):
-    db = tmp_path / "r.db"
+def test_reopen_sees_the_same_state_and_schema_version(db_url, backend, trained, raw):
+    with open_registry(db_url) as reg:
+        register(reg, trained, "v1")
+    with open_registry(db_url) as again:
+        assert again.get(NAME, 1).version == 1
+    sql = raw(db_url)
+    assert sql.one("SELECT value FROM meta WHERE key = 'schema_version'") == "2"
+    if backend == "sqlite":
+        assert sql.one("PRAGMA journal_mode") == "wal"
+
+
+def test_version_1_sqlite_registry_is_migrated(tmp_path, trained, raw):
+    db = str(tmp_path / "old.db")
     with open_registry(db) as reg:
         register(reg, trained, "v1")
-    with open_registry(db) as again:
-        assert again.get(NAME, 1).version == 1
-    raw = sqlite3.connect(db)
-    assert raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1"
-    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    sql = raw(db)
+    sql("DROP TABLE prediction_log")
+    sql("DROP TABLE prediction_anchor")
+    sql("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with open_registry(db) as reg:
+        assert reg.get(NAME, 1).version == 1 and reg.verify().ok
+    assert sql.one("SELECT value FROM meta WHERE key = 'schema_version'") == "2"
+    assert sql.one("SELECT COUNT(*) FROM meta WHERE key = 'migrated_1_to_2'") == 1
 
 
-def test_failed_checkpoint_warns_but_keeps_the_transition(tmp_path, trained, monkeypatch):
+def test_failed_checkpoint_warns_keeps_the_transition_and_verify_says_why(db_url, tmp_path, trained):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the checkpoint directory should be")
-    with open_registry(tmp_path / "r.db", checkpoint_dir=blocker) as reg:
+    with open_registry(db_url, checkpoint_dir=blocker) as reg:
         with pytest.warns(RuntimeWarning, match="checkpoint could not be written"):
             register(reg, trained, "v1")
-        assert reg.get(NAME, 1).version == 1 and reg.audit.verify().ok
+        assert reg.get(NAME, 1).version == 1
+        result = reg.audit.verify(settle=0)
+        assert not result.ok and "no signed checkpoint" in result.reason
+    with open_registry(db_url, checkpoint_dir=tmp_path / "fixed") as reg:  # fixed: sign what is there
+        reg.audit.checkpoint()
+        assert reg.verify().ok and reg.load(NAME, 1) is not None
 
 
 def test_holdout_rows_fall_back_to_n_holdout_and_hashless_lineage_holdout_is_unknown(reg, model_file):

@@ -62,16 +62,40 @@ class CaptureSession:
         self.parameters: dict[str, Any] = {}
         self.warnings: list[str] = []
         self._pending: tuple[str | None, float, float, bool] | None = None
+        #: The run-time row tracer (:meth:`track_rows`), or None when rows are not tracked.
+        self.rows: Any = None
+        self._cell: list[Any] = [None, None, 0]
+        self._user_ns: dict[str, Any] | None = None
+        #: Files read at run time (the manifest's ``reads``): name -> hash, size, mtime_ns, how, site.
+        self.reads: dict[str, dict[str, Any]] = {}
+        self.record_reads = True
+        self._recorder: Any = None
+        self._shell: Any = None
 
     # -- the hooks -----------------------------------------------------------------------------
     def pre_run_cell(self, info: Any) -> None:
         """``pre_run_cell`` event: note the start time (cheap)."""
         raw = info.raw_cell or ""
         self._pending = (getattr(info, "cell_id", None), time.time(), time.perf_counter(), raw.startswith(INJECTED_MARKER))
+        if self.record_reads and not raw.startswith(INJECTED_MARKER):
+            self._start_recording()
+        if self.rows is not None:
+            # the calls of this cell share this list; post_run_cell fills in the execution count
+            # (ipykernel and IPython disagree on the shell's counter before a cell runs).
+            # IPython drops a cell's leading blank lines before compiling: lines count from the source.
+            blank = len(raw) - len(raw.lstrip("\n")) if raw.strip() else 0
+            self._cell = [None, getattr(info, "cell_id", None), blank]
 
     def post_run_cell(self, result: Any, namespace: dict[str, Any] | None = None) -> None:
         """``post_run_cell`` event: record the run, then look at what the cell read and drew."""
         pending, self._pending = self._pending, None
+        recorder, self._recorder = self._recorder, None
+        if recorder is not None:
+            try:
+                recorder.__exit__(None, None, None)
+            except Exception as exc:  # provenance must never break a cell
+                self.warnings.append(f"read recording failed: {type(exc).__name__}: {exc}")
+                recorder = None
         if pending is None:
             return
         cell_id, started, started_perf, injected = pending
@@ -79,6 +103,7 @@ class CaptureSession:
             return
         duration = time.perf_counter() - started_perf
         count = result.execution_count
+        self._cell[0] = count
         self.execution.append((cell_id, count, started, duration, bool(result.success)))
         info = result.info
         python = getattr(info, "transformed_cell", None)
@@ -86,6 +111,7 @@ class CaptureSession:
             from ..notebook import python_source
 
             python = python_source(info.raw_cell or "")[0]
+        recorded = self._recorded_reads(recorder, cell_id, count) if recorder is not None else False
         scan = scan_cell(python)
         if scan is _NOTHING:
             return
@@ -99,8 +125,34 @@ class CaptureSession:
                 "cell_id": cell_id, "execution_count": count, "calls": calls,
                 "always": bool(scan.unseeded_always) and not scan.random_draws,
             })
-        if scan.reads or scan.read_names:
+        if not recorded and (scan.reads or scan.read_names):  # fallback: the paths the source names
             self._hash_reads(scan.reads, scan.read_names, namespace or {}, cell_id, count)
+
+    def _start_recording(self) -> None:
+        try:
+            from .._reads import record_reads
+
+            recorder = record_reads()
+            recorder.__enter__()
+            self._recorder = recorder
+        except Exception as exc:
+            self.warnings.append(f"read recording could not start: {type(exc).__name__}: {exc}")
+
+    def _recorded_reads(self, recorder: Any, cell_id: str | None, count: int | None) -> bool:
+        """Put the files ``recorder`` saw into ``reads`` and ``data``; False when it saw none."""
+        try:
+            files = recorder.to_dict()
+        except Exception as exc:
+            self.warnings.append(f"recorded reads could not be hashed: {type(exc).__name__}: {exc}")
+            return False
+        where = f"cell {cell_id}" if cell_id else f"cell [{count}]"
+        for name, info in files.items():
+            self.reads[name] = {"hash": info["hash"], "size": info["size"], "mtime_ns": info["mtime_ns"],
+                                "how": "recorded at run time",
+                                "site": {"cell": None, "cell_id": cell_id, "execution_count": count, "line": None}}
+            self.data[name] = {"hash": info["hash"], "kind": "file", "size": info["size"], "path": name,
+                               "source": f"read by {where}", "recorded": "run time"}
+        return bool(files)
 
     def _hash_reads(
         self, reads: tuple[str, ...], names: tuple[str, ...], namespace: dict[str, Any],
@@ -119,6 +171,50 @@ class CaptureSession:
                 self.data[path] = describe_file(path, source=f"read by {where}")
             except OSError as exc:  # never let provenance break the user's cell
                 self.warnings.append(f"{path}: could not hash ({exc.strerror or exc}).")
+
+    # -- run-time row tracking ------------------------------------------------------------------------
+    def track_rows(self, shell: Any) -> Any:
+        """Start recording which rows reach each learning/predicting/scoring call (idempotent).
+
+        Only an import hook is installed now; libraries are wrapped when the notebook imports them
+        (see :mod:`nbpromote.capture._rows`). Returns the :class:`~nbpromote.capture._rows.RowTracer`.
+        """
+        from ._rows import RowTracer
+
+        self._shell = shell
+        self._user_ns = getattr(shell, "user_ns", None)
+        if self.rows is None:
+            self.rows = RowTracer(self._where)
+        self.rows.install()
+        return self.rows
+
+    def stop_tracking_rows(self) -> None:
+        """Remove the row tracer's wrappers (what it recorded is kept)."""
+        if self.rows is not None:
+            self.rows.uninstall()
+
+    def _where(self) -> tuple[Any, int | None]:
+        """(cell, line) of the call being made: the outermost frame running in the user's namespace."""
+        import sys
+
+        namespace = self._user_ns
+        frame: Any = sys._getframe(1)
+        line = None
+        while frame is not None:
+            if frame.f_globals is namespace:
+                line = frame.f_lineno
+            frame = frame.f_back
+        if line is not None:
+            line += self._cell[2]
+        return self._cell, line
+
+    def rows_section(self, cell_of: Any = None) -> dict[str, Any]:
+        """The manifest's ``rows`` section (row evidence), empty when rows were not tracked."""
+        from ._evidence import EMPTY_SECTION, rows_section
+
+        if self.rows is None:
+            return {**EMPTY_SECTION, "calls": [], "evidence": [], "notes": []}
+        return rows_section(self.rows.calls, dropped=self.rows.dropped, notes=self.rows.notes, cell_of=cell_of)
 
     # -- the magics' actions ---------------------------------------------------------------------
     def seed(self, seed: int | str) -> SeedRecord:
@@ -180,6 +276,8 @@ class CaptureSession:
             "environment": environment_section,
             "git": git_state(git_path if git_path is not None else (Path(notebook).parent if notebook else Path.cwd())),
             "execution": self.execution_records(),
+            "rows": self.rows_section(),
+            "reads": {name: dict(entry) for name, entry in sorted(self.reads.items())},
         }
         validate_manifest(manifest)
         return manifest

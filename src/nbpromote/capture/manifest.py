@@ -1,7 +1,7 @@
 """The provenance manifest: schema, validation, upgrades, reading, writing and identity.
 
-A manifest is one JSON document per capture (schema in ``manifest.schema.json`` beside this module,
-``schema_version`` 1). It is stored in two places with the same content: ``metadata.nbpromote.manifest``
+A manifest is one JSON document per capture (schema in ``manifest-2.schema.json`` beside this
+module, ``schema_version`` 2; version 1, ``manifest.schema.json``, is still read and upgraded). It is stored in two places with the same content: ``metadata.nbpromote.manifest``
 of the notebook and the sidecar ``<notebook stem>.manifest.json`` beside it.
 
 Reading validates against the schema of the document's own version, upgrades one version at a time
@@ -10,9 +10,9 @@ the document. :func:`manifest_identity` hashes only the fields that decide repro
 hashes, seeds, environment lock, notebook code, parameters), so two runs of the same notebook on the
 same data have the same identity even though their timestamps differ.
 
-Keys (schema_version 1; the schema file has a description for each):
+Keys (schema_version 2; the schema file has a description for each):
 
-``schema_version``  1.
+``schema_version``  2.
 ``created_at``      UTC time of the capture (ISO 8601, ``…Z``).
 ``notebook``        Path of the notebook captured, or null in a kernel not saved yet.
 ``notebook_hash``   ``sha256:…`` of the cells' types, sources and tags (not outputs).
@@ -28,6 +28,16 @@ Keys (schema_version 1; the schema file has a description for each):
                     repository.
 ``execution``       Cell runs in the order they happened: ``cell_id``, ``execution_count``,
                     ``started_at``, ``duration_ms``, ``success``.
+``rows``            (new in 2) run-time row evidence: ``observed``, ``calls`` (each tracked call:
+                    ``call``, ``roles``, ``estimator``, ``site``, ``rows``, ``origin``, ``via``),
+                    ``evidence`` (``shared-rows``: what a learner learned from vs what an evaluation
+                    was given; ``reused-rows``: the same rows scored for several models), ``notes``
+                    (see :mod:`nbpromote.capture._evidence`).
+``reads``           (new in 2) files the run actually read, recorded at run time: path ->
+                    ``hash``, ``size``, ``mtime_ns``, ``how``, ``site``.
+
+Upgrade 1 -> 2 adds ``rows`` with ``observed`` false (nothing was tracked) and ``reads`` from the
+version-1 ``data`` entries of kind ``file`` that were read by a cell (found by the source scan).
 """
 
 from __future__ import annotations
@@ -54,11 +64,29 @@ __all__ = [
     "validate_manifest",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: schema_version -> schema file (beside this module).
-SCHEMAS: dict[int, str] = {1: "manifest.schema.json"}
+SCHEMAS: dict[int, str] = {1: "manifest.schema.json", 2: "manifest-2.schema.json"}
+
+
+def _upgrade_1_to_2(document: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had no row evidence and found reads only by scanning cell source."""
+    out = copy.deepcopy(document)
+    out["schema_version"] = 2
+    out["rows"] = {"observed": False, "calls": [], "evidence": [], "dropped_calls": 0,
+                   "notes": ["upgraded from manifest schema 1: the run was not tracked"]}
+    reads: dict[str, Any] = {}
+    for name, entry in (out.get("data") or {}).items():
+        if isinstance(entry, dict) and entry.get("kind") == "file" and str(entry.get("source", "")).startswith("read by"):
+            entry["recorded"] = "source scan"
+            reads[entry.get("path", name)] = {"hash": entry["hash"], "how": "source scan",
+                                              **({"size": entry["size"]} if "size" in entry else {})}
+    out["reads"] = reads
+    return out
+
+
 #: schema_version n -> function turning a version-n document into version n + 1 (returns a copy).
-UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _upgrade_1_to_2}
 
 
 @cache
@@ -215,7 +243,7 @@ def identity_fields(manifest: Mapping[str, Any]) -> dict[str, Any]:
     """The reproducibility-relevant part of a manifest (what :func:`manifest_identity` hashes)."""
     seeds = manifest.get("seeds") or {}
     environment = manifest.get("environment") or {}
-    return {
+    fields = {
         "data": {name: entry.get("hash") for name, entry in (manifest.get("data") or {}).items()},
         "seed": seeds.get("seed"),
         "seeded_libraries": sorted(seeds.get("libraries") or []),
@@ -223,6 +251,13 @@ def identity_fields(manifest: Mapping[str, Any]) -> dict[str, Any]:
         "notebook_hash": manifest.get("notebook_hash"),
         "parameters": manifest.get("parameters") or {},
     }
+    reads = manifest.get("reads") or {}
+    if reads:  # files read at run time that the data section does not already name
+        named = {entry.get("path", name) for name, entry in (manifest.get("data") or {}).items()}
+        extra = {path: entry.get("hash") for path, entry in sorted(reads.items()) if path not in named}
+        if extra:
+            fields["reads"] = extra
+    return fields
 
 
 def manifest_identity(manifest: Mapping[str, Any]) -> str:

@@ -23,7 +23,8 @@ __all__ = ["registry", "audit"]
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     func = format_option()(func)
     func = click.option("--db", type=click.Path(dir_okay=False), default=None,
-                        help="Registry database (default: $NBPROMOTE_REGISTRY, pyproject, .nbpromote/registry.db).")(func)
+                        help="Registry: a SQLite file or a postgresql:// URL (default: $NBPROMOTE_REGISTRY, pyproject, "
+                             ".nbpromote/registry.db).")(func)
     return func
 
 
@@ -341,6 +342,41 @@ def configure(model: str, metric: str | None, delta: float | None, guardrails: t
         click.echo(f"{model}: {json.dumps(config, sort_keys=True)}")
 
 
+@registry.command()
+@click.option("--from", "source", required=True, help="Source registry: a SQLite path, sqlite:///PATH or postgresql://…")
+@click.option("--to", "destination", required=True, help="Destination registry (empty): postgresql://… or a SQLite path.")
+@click.option("--from-checkpoints", default=None, help="The source's checkpoint directory/URL (default: its usual place).")
+@click.option("--to-checkpoints", default=None, help="Where the destination keeps checkpoints (directory or fsspec URL).")
+@click.option("--to-artifacts", default=None, help="The destination's artifact store (default: $NBPROMOTE_HOME for PostgreSQL).")
+@_actor
+@format_option()
+def migrate(source: str, destination: str, from_checkpoints: str | None, to_checkpoints: str | None,
+            to_artifacts: str | None, actor: str | None, output_format: str, json_flag: bool) -> None:
+    """Move a registry with its history and audit chains to another database, then verify it there."""
+    from ..registry._migrate import migrate_registry
+
+    summary = migrate_registry(
+        source, destination, actor=actor,
+        source_options={"checkpoint_dir": from_checkpoints} if from_checkpoints else None,
+        destination_options={k: v for k, v in (("checkpoint_dir", to_checkpoints), ("artifact_root", to_artifacts))
+                             if v} or None)
+    if resolve_format(output_format, json_flag) == "json":
+        emit_json(summary)
+        return
+    rows = summary["rows"]
+    click.echo(f"Migrated {rows.get('models', 0)} models, {rows.get('versions', 0)} versions, "
+               f"{rows.get('transitions', 0)} transitions and {rows.get('audit_log', 0)} audit records "
+               f"(+{rows.get('prediction_log', 0)} predictions) to {summary['to']}.")
+    click.echo(f"Copied {summary['artifacts_copied']} artifacts and {summary['checkpoints_copied']} checkpoints; "
+               f"log {summary['log_id']} kept.")
+    click.echo("Destination " + summary_line(summary["verify"]))
+
+
+def summary_line(result: dict[str, Any]) -> str:
+    return (f"verified: {result['records_checked']} records, {result['checkpoints_checked']} signed checkpoints, "
+            f"head {result['head_hash'][:16]}…")
+
+
 # --- audit --------------------------------------------------------------------------------------------
 @click.group(name="audit")
 def audit() -> None:
@@ -359,17 +395,26 @@ def _log(db: str | None) -> Any:
 
 
 @audit.command()
+@click.option("--strict", is_flag=True, default=False,
+              help="Fail on any record after the newest signed checkpoint (default: only on registry events).")
+@click.option("--chain", type=click.Choice(["all", "audit", "prediction"]), default="all", show_default=True,
+              help="Which chain: registry events, predictions, or both.")
 @_common
-def verify(db: str | None, output_format: str, json_flag: bool) -> None:
-    """Recompute the hash chain and check the signed checkpoints (exit 1 names the first bad record)."""
-    result = _log(db).verify()
+def verify(strict: bool, chain: str, db: str | None, output_format: str, json_flag: bool) -> None:
+    """Recompute the hash chains, check the signed checkpoints and the registry's rows against the log.
+
+    Exit 1 names the first bad record (``first_bad_seq``) and why.
+    """
+    log = _log(db)
+    if chain == "prediction":
+        from ..registry.audit import AuditLog
+
+        log = AuditLog(log.database, checkpoint_dir=log.checkpoint_dir, chain="prediction")
+    result = log.verify(strict=True if strict else None, other_chains=chain == "all")
     if resolve_format(output_format, json_flag) == "json":
         emit_json(result.to_dict())
-    elif result.ok:
-        click.echo(f"ok: {result.records_checked} records (through {result.size}) verified, "
-                   f"{result.checkpoints_checked} signed checkpoints checked; head {result.head_hash[:16]}…")
     else:
-        click.echo(f"TAMPERED: first bad record {result.first_bad_seq}: {result.reason}", err=False)
+        click.echo(result.summary())
     if not result.ok:
         raise SystemExit(1)
 
@@ -389,10 +434,22 @@ def tail(count: int, kind: str | None, db: str | None, output_format: str, json_
 
 
 @audit.command()
+@click.option("--force", is_flag=True, default=False,
+              help="Sign even though verification fails (only when the sole problem is records you trust "
+                   "that lack a signature, e.g. after a failed checkpoint).")
 @_common
-def checkpoint(db: str | None, output_format: str, json_flag: bool) -> None:
-    """Write a signed checkpoint of the current head outside the log."""
-    cp = _log(db).checkpoint()
+def checkpoint(force: bool, db: str | None, output_format: str, json_flag: bool) -> None:
+    """Sign the current head (outside the log) after verifying everything before it."""
+    log = _log(db)
+    result = log.verify(strict=False)
+    if not result.ok and not force:  # a signature over a tampered log would vouch for the tampering
+        from ..errors import AuditTamperedError
+
+        raise AuditTamperedError(
+            f"Refusing to sign: the audit log does not verify (record {result.first_bad_seq}: {result.reason}).",
+            hint="Investigate with `nbpromote audit verify`; if the only problem is missing signatures over "
+                 "records you trust, sign them with --force.", seq=result.first_bad_seq, reason=result.reason)
+    cp = log.checkpoint()
     emit_json(cp.to_dict()) if resolve_format(output_format, json_flag) == "json" else \
         click.echo(f"checkpoint: size {cp.size}, head {cp.head_hash[:16]}… → {cp.path}")
 

@@ -65,8 +65,23 @@ def lint_cells(cells: list[Any], *, notebook: str = "<cells>", config: LintConfi
     findings += _recorded_view(cells, manifest, ctx, skip, result)
     result.errors += [f"cell {site[0]}, line {site[1]}: {text}" for site, text in facts.errors]
     result.findings = _postprocess(findings, cells, config)
+    if manifest and manifest.get("rows"):  # run-time evidence of a tracked run (lint/_confirm.py)
+        from ._confirm import confirm_findings
+
+        result.findings = confirm_findings(result.findings, manifest, notebook_hash=_hash_of(nb))
     result.facts = facts
     return result
+
+
+def _hash_of(nb: Any) -> str | None:
+    if nb is None:
+        return None
+    try:
+        from ..notebook import notebook_hash
+
+        return notebook_hash(nb)
+    except Exception:
+        return None
 
 
 def _recorded_order(cells: list[Any], manifest: dict | None) -> list[Any] | None:

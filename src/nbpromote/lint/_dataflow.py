@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import ast
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,14 +26,18 @@ from .. import knowledge as K
 from ._values import (
     UNKNOWN,
     UNKNOWN_COLS,
+    BoundMethod,
+    ClassValue,
     Coll,
     Cols,
+    Columns,
     Const,
     Data,
     Est,
     Func,
     Idx,
     Indexer,
+    Instance,
     Ref,
     Site,
     SplitIter,
@@ -155,6 +160,7 @@ class Facts:
     reads: list[ReadEvent] = field(default_factory=list)
     shell: list[ShellEvent] = field(default_factory=list)
     seeds: list[tuple[Site, str]] = field(default_factory=list)
+    skipped_seeds: list[tuple[Site, str]] = field(default_factory=list)  # seeds in cells tagged `skip`
     env: dict[str, Any] = field(default_factory=dict)
     errors: list[tuple[Site, str]] = field(default_factory=list)  # statements the walk gave up on
 
@@ -263,6 +269,8 @@ class _Analyzer:
         self.frames: list[_Frame] = []
         self.active: set[int] = set()
         self.seed_numpy = self.seed_random = self.seed_all = seeded
+        self.scopes: list[_Scope] = []  # function scopes being analysed (their saved outer bindings)
+        self.skipped = False  # the current cell is tagged `skip` (exploration the export drops)
         self.cuts: dict[tuple, list] = {}  # (cut split id, side) -> [(name, value bound, data before)]
         self._ids = itertools.count(1)
 
@@ -272,6 +280,7 @@ class _Analyzer:
             if cell.tree is None:
                 continue
             self.cell, self.offset = cell.index, cell.line_offset
+            self.skipped = "skip" in (getattr(cell, "tags", None) or ())
             for stmt in cell.tree.body:
                 try:
                     self.stmt(stmt)
@@ -345,17 +354,37 @@ class _Analyzer:
     s_AsyncFunctionDef = s_FunctionDef
 
     def s_ClassDef(self, node: ast.ClassDef) -> None:
-        self.env[node.name] = UNKNOWN
+        methods = {stmt.name: Func(stmt, self.cell, self.offset) for stmt in node.body
+                   if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        bases = tuple(_unparse(b) for b in node.bases)
+        self.env[node.name] = ClassValue(node.name, methods, bases)
 
     def s_For(self, node: ast.For) -> None:
         iterable = self.expr(node.iter)
         self.loop += 1
         try:
+            if _carried(node):
+                # A value made late in one iteration and read early in the next (best = …, X = f(X)):
+                # one silent pass reaches the fixed point the abstract values can take, then the
+                # recorded pass sees them.
+                with self.silent():
+                    self.bind_iter(node.target, iterable)
+                    self.body(node.body)
             self.bind_iter(node.target, iterable)
             self.body(node.body)
         finally:
             self.loop -= 1
         self.body(node.orelse)
+
+    @contextmanager
+    def silent(self) -> Iterator[None]:
+        """Run without recording facts (the first pass over a loop body)."""
+        lengths = {name: len(value) for name, value in vars(self.facts).items() if isinstance(value, list)}
+        try:
+            yield
+        finally:
+            for name, length in lengths.items():
+                del getattr(self.facts, name)[length:]
 
     s_AsyncFor = s_For
 
@@ -369,9 +398,28 @@ class _Analyzer:
         self.body(node.orelse)
 
     def s_If(self, node: ast.If) -> None:
-        self.expr(node.test)
+        test = self.expr(node.test)
+        if isinstance(test, Const) and isinstance(test.value, (bool, int, str, type(None))):
+            # A condition known in this call context (kind == 'scaled' with kind bound by the caller).
+            self.body(node.body if test.value else node.orelse)
+            return
+        # Both branches may run: analyse each from the same state, then join what they bound.
+        before = dict(self.env)
         self.body(node.body)
+        after_body = dict(self.env)
+        self.env.clear()
+        self.env.update(before)
         self.body(node.orelse)
+        for name in set(after_body) | set(self.env):
+            a, b = after_body.get(name, _ABSENT), self.env.get(name, _ABSENT)
+            if a is b:
+                continue
+            if b is _ABSENT:
+                self.env[name] = a
+            elif a is _ABSENT or b is not before.get(name, _ABSENT):
+                self.env[name] = _join(a, b) if a is not _ABSENT else b
+            else:
+                self.env[name] = a  # only the body rebound it
 
     def s_With(self, node: ast.With) -> None:
         for item in node.items:
@@ -406,7 +454,7 @@ class _Analyzer:
                 current = self.env.get(target.value.id)
                 columns = _strings(self.expr(target.slice))
                 if isinstance(current, Data) and columns:
-                    self.env[target.value.id] = current.evolve(cols=current.cols.drop(set(columns)))
+                    self.mutate(target.value.id, current.evolve(cols=current.cols.drop(set(columns))))
 
     # -- binding --------------------------------------------------------------------------------
     def assign(self, target: ast.AST, value: Any, augmented: bool = False) -> None:
@@ -427,11 +475,13 @@ class _Analyzer:
                     self.assign(element, value.evolve(subset=True) if isinstance(value, Data) else UNKNOWN)
         elif isinstance(target, ast.Subscript):
             self.assign_item(target, value)
+        elif isinstance(target, ast.Attribute) and isinstance(self.expr(target.value), Instance):
+            self.expr(target.value).attrs[target.attr] = value  # self.scaler = StandardScaler()
         elif isinstance(target, ast.Attribute):
             root = _root_name(target)
             if root is not None and isinstance(self.env.get(root), Data) and isinstance(value, Data):
                 current = self.env[root]
-                self.env[root] = current.evolve(stats=current.stats | value.stats)
+                self.mutate(root, current.evolve(stats=current.stats | value.stats))
         elif isinstance(target, ast.Starred):
             self.assign(target.value, UNKNOWN)
 
@@ -446,7 +496,7 @@ class _Analyzer:
                     current.keys = (current.keys or []) + [key]
                 return
             if isinstance(current, Data):
-                self.env[name] = self.set_columns(current, _strings(key), value)
+                self.mutate(name, self.set_columns(current, _strings(key), value))
             return
         # df.loc[mask, 'col'] = …, df['a']['b'] = …: statistics flow into the frame.
         root = _root_name(target)
@@ -455,7 +505,7 @@ class _Analyzer:
             columns = None
             if isinstance(key, Coll) and key.kind == "tuple" and len(key.items) == 2:
                 columns = _strings(key.items[1])
-            self.env[root] = self.set_columns(current, columns, value)
+            self.mutate(root, self.set_columns(current, columns, value))
 
     def set_columns(self, frame: Data, columns: list[str] | None, value: Any) -> Data:
         stats = frame.stats | (value.stats if isinstance(value, Data) else frozenset())
@@ -480,6 +530,22 @@ class _Analyzer:
         elif isinstance(value, Est) and value.name is None:
             value.name = name
         self.env[name] = value
+
+    def mutate(self, name: str, value: Any) -> None:
+        """``name``'s object changed in place (``df[col] = …``, ``inplace=True``): every other name
+        bound to the same object — a function's parameter, the caller's variable, an alias — sees the
+        change, as in Python."""
+        old = self.env.get(name)
+        self.env[name] = value
+        if not isinstance(old, Data):
+            return
+        for key, bound in list(self.env.items()):
+            if bound is old:
+                self.env[key] = value
+        for scope in self.scopes:
+            for key, saved in scope.saved.items():
+                if saved is old:
+                    scope.saved[key] = value
 
     def relabel(self, name: str, data: Data) -> Data:
         if data.cut is not None and data.rows:
@@ -533,7 +599,7 @@ class _Analyzer:
             return
         if isinstance(iterable, Data):
             # Rows of a frame/array/DataLoader one batch at a time: each element holds those rows.
-            row_batch = iterable.evolve(subset=False, fresh=False, cut=None, preds=iterable.preds)
+            row_batch = iterable.evolve(subset=False, fresh=False, cut=None, grouped=False, part=True)
             for bound in _target_names(target):
                 self.env[bound] = row_batch
             return
@@ -642,6 +708,9 @@ class _Analyzer:
 
     def e_Compare(self, node: ast.Compare) -> Any:
         values = [self.expr(node.left)] + [self.expr(c) for c in node.comparators]
+        folded = _fold_compare(node.ops, values)
+        if folded is not None:
+            return folded
         self.mark_scored(values)
         return _merge(values)
 
@@ -676,6 +745,10 @@ class _Analyzer:
 
     def _comprehension(self, node: Any, elements: list[ast.AST]) -> Any:
         first_iter = self.expr(node.generators[0].iter)
+        if isinstance(first_iter, Columns) and len(node.generators) == 1 and isinstance(node, ast.ListComp):
+            filtered = _filter_columns(first_iter, node.generators[0], node.elt, self)
+            if filtered is not None:
+                return filtered
         names = {n for g in node.generators for n in _target_names(g.target)}
         with _Scope(self.env, {n: UNKNOWN for n in names}):
             self.loop += 1
@@ -707,6 +780,11 @@ class _Analyzer:
     def attribute(self, receiver: Any, attr: str) -> Any:
         if isinstance(receiver, Ref):
             return Ref(f"{receiver.dotted}.{attr}")
+        if isinstance(receiver, Instance):
+            if attr in receiver.attrs:
+                return receiver.attrs[attr]
+            method = receiver.cls.methods.get(attr)
+            return BoundMethod(method, receiver) if method is not None else UNKNOWN
         if isinstance(receiver, Data):
             if receiver.bunch:
                 if attr == "data":
@@ -722,6 +800,8 @@ class _Analyzer:
                 return receiver.evolve(cols=UNKNOWN_COLS, subset=False, fresh=False)
             if attr in {"iloc", "loc", "at", "iat"}:
                 return Indexer(receiver, attr)
+            if attr == "columns":
+                return Columns(receiver.cols)
             if (attr in K.DATA_ATTRIBUTES and attr not in _BUNCH_FIELDS) or attr.startswith("_"):
                 return UNKNOWN
             return self.column(receiver, attr)
@@ -777,6 +857,12 @@ class _Analyzer:
         return result.evolve(cut=(sid, side, _root_name(receiver_node)))
 
     def index_data(self, data: Data, key: Any) -> Any:
+        if isinstance(key, Columns):
+            # df[df.columns], df[other.columns.drop('y')]: the columns that index names.
+            kept = key.cols
+            cols = replace_cols(data.cols, selected=kept.selected, dropped=data.cols.dropped | kept.dropped,
+                                known=data.cols.known and kept.known)
+            return data.evolve(cols=cols, subset=False, fresh=False)
         columns = _strings(key)
         if columns is not None:
             if isinstance(key, Const):
@@ -841,7 +927,23 @@ class _Analyzer:
             return self.call_ref(callee, args, kwargs, node)
         if isinstance(callee, Func):
             return self.inline(callee, args, kwargs, node)
+        if isinstance(callee, ClassValue):
+            return self.instantiate(callee, args, kwargs, node)
+        if isinstance(callee, BoundMethod):
+            return self.inline(callee.func, [callee.instance] + args, kwargs, node)
+        if isinstance(callee, Instance):  # model(x): __call__ / forward
+            method = callee.cls.methods.get("__call__") or callee.cls.methods.get("forward")
+            if method is not None:
+                return self.inline(method, [callee] + args, kwargs, node)
         return _merge(args + list(kwargs.values()))
+
+    def instantiate(self, cls: ClassValue, args: list, kwargs: dict, node: ast.Call) -> Any:
+        """``Model(...)`` of a notebook-defined class: run ``__init__`` with ``self`` bound."""
+        instance = Instance(cls)
+        init = cls.methods.get("__init__")
+        if init is not None:
+            self.inline(init, [instance] + args, kwargs, node)
+        return instance
 
     def call_ref(self, ref: Ref, args: list, kwargs: dict, node: ast.Call) -> Any:
         dotted, short, root = ref.dotted, ref.short, ref.root
@@ -875,6 +977,13 @@ class _Analyzer:
                                                       "shuffle(..., random_state=0)"))
             out = [a.evolve(subset=False, fresh=False) if isinstance(a, Data) else UNKNOWN for a in args]
             return out[0] if len(out) == 1 else Coll(out, "tuple")
+        if short in K.FORMULA_FUNCTIONS and root in {"patsy", "statsmodels", short}:
+            formula = args[0] if args else kwargs.get("formula_like")
+            frame = args[1] if len(args) > 1 else kwargs.get("data", UNKNOWN)
+            if isinstance(frame, Data) and isinstance(formula, Const) and isinstance(formula.value, str):
+                y, X = _formula_split(frame, formula.value)
+                return Coll([y, X], "tuple") if short == "dmatrices" else X
+            return _merge([frame])
         if short in K.EARLY_STOPPING_CALLBACKS:
             return Const(("callback", short))
         if short in K.WRAPPERS and root in {"yellowbrick", short}:
@@ -946,7 +1055,7 @@ class _Analyzer:
                      "from_records", "tensor", "Tensor", "from_numpy", "as_tensor", "TensorDataset", "DataLoader",
                      "DMatrix", "Dataset", "Pool", "to_categorical"}:
             return self.frame(short, args, kwargs)
-        if short in {"list", "tuple", "sorted", "reversed", "set"} and args and isinstance(args[0], Coll):
+        if short in {"list", "tuple", "sorted", "reversed", "set"} and args and isinstance(args[0], (Coll, Columns)):
             return args[0]
         if short == "zip" and args and all(isinstance(a, Coll) for a in args):
             count = min(len(a.items) for a in args)
@@ -981,12 +1090,20 @@ class _Analyzer:
         elif method in {"run_line_magic", "run_cell_magic"} and texts:
             name, text = texts[0], texts[1] if len(texts) > 1 else ""
             self.facts.shell.append(ShellEvent(site, "magic", name, text))
-            if name == "promote" and text.split()[:1] == ["seed"]:
+            if name == "promote" and text.split()[:1] == ["seed"] and self.skipped:
+                self.facts.skipped_seeds.append((site, "%promote seed"))
+            elif name == "promote" and text.split()[:1] == ["seed"]:
                 self.seed_all = True
                 self.facts.seeds.append((site, "%promote seed"))
         return UNKNOWN
 
     def seed_call(self, dotted: str, short: str, site: Site) -> bool:
+        if self.skipped and (dotted in {"numpy.random.seed", "random.seed", "seed"} or short in K.SEEDERS
+                             or short in {"set_seed", "seed_everything", "set_random_seed", "seed_all", "set_seeds",
+                                          "fix_seed", "set_global_seed"}):
+            # A cell tagged `skip` is not exported: its seed does not seed the pipeline.
+            self.facts.skipped_seeds.append((site, dotted))
+            return True
         if dotted == "numpy.random.seed":
             self.seed_numpy = True
         elif dotted == "random.seed":
@@ -1046,11 +1163,15 @@ class _Analyzer:
             y = Data(rows=root, src=frozenset({"target"}), cols=Cols(selected=frozenset({"target"})))
             if short.startswith("make_") and "random_state" not in kwargs:
                 self.facts.randoms.append(RandomEvent(site, f"{short}()", self.seed_numpy or self.seed_all))
-            return Coll([X, y], "tuple")
+            # make_regression(..., coef=True) returns three values, make_blobs(return_centers=True) too.
+            count = K.returns_count(short, {k for k, v in kwargs.items() if _is_true(v)}) or 2
+            return Coll([X, y] + [UNKNOWN] * max(count - 2, 0), "tuple")
         return Data(rows=root, bunch=True, fresh=True)
 
     def is_estimator_class(self, ref: Ref) -> bool:
         short = ref.short
+        if short in K.FORMULA_MODELS and ref.root == "statsmodels":
+            return True  # smf.ols("y ~ x", data=df)
         if not short[:1].isupper():
             return False
         if short in _KNOWN_CLASSES or (short in K.MODELS and (ref.root in K.ML_ROOTS or ref.dotted == short)):
@@ -1088,6 +1209,8 @@ class _Analyzer:
             est = Est(cls=short, kind="model", site=site, steps=steps)
         est.incremental = short in K.INCREMENTAL
         est.early_stopping = _early_stopping(kwargs)
+        if ref.root == "statsmodels" and est.kind == "model":
+            self.model_data(est, short, args, kwargs)
         needs_seed = short in K.RANDOM_STATE_CLASSES or (
             short in {"KFold", "StratifiedKFold", "StratifiedGroupKFold"} and est.shuffle)
         state = kwargs.get("random_state", kwargs.get("seed", kwargs.get("random_seed")))
@@ -1127,6 +1250,22 @@ class _Analyzer:
             if index < len(self.facts.evals):
                 self.facts.evals[index].scored = True
 
+    def model_data(self, est: Est, short: str, args: list, kwargs: dict) -> None:
+        """statsmodels takes the data in the constructor: ``sm.OLS(y, X).fit()``, or a formula and a
+        frame: ``smf.ols("price ~ area + rooms", data=df).fit()`` (the formula names target and features)."""
+        if short in K.FORMULA_MODELS:
+            formula = args[0] if args else kwargs.get("formula")
+            frame = args[1] if len(args) > 1 else kwargs.get("data", UNKNOWN)
+            if isinstance(frame, Data) and isinstance(formula, Const) and isinstance(formula.value, str):
+                y, X = _formula_split(frame, formula.value)
+                est._pending = (X, y)  # type: ignore[attr-defined]
+            elif isinstance(frame, Data):
+                est._pending = (frame, UNKNOWN)  # type: ignore[attr-defined]
+            return
+        endog = args[0] if args else kwargs.get("endog", UNKNOWN)
+        exog = args[1] if len(args) > 1 else kwargs.get("exog", UNKNOWN)
+        est._pending = (exog, endog)  # type: ignore[attr-defined]
+
     def split_id(self, datas: list, state: Any, shuffle: bool, kwargs: dict, site: Site) -> tuple:
         """One id per distinct split: two ``train_test_split`` calls over the same rows with the same
         fixed ``random_state`` (or no shuffling) and sizes cut the rows the same way, whatever the
@@ -1149,6 +1288,8 @@ class _Analyzer:
         y_true = args[0]
         if not isinstance(y_true, Data) or not node.args or not isinstance(node.args[0], ast.Name):
             return
+        if y_true.label != "test":
+            return  # out-of-fold scores over all training labels, per seed or fold: not a held-out set
         self.facts.evals.append(EvalEvent(_METRIC, y_true, UNKNOWN, site, short, self.loop, frozenset(),
                                           frozenset(), node.args[0].id, scored=True))
 
@@ -1230,8 +1371,10 @@ class _Analyzer:
             return result.evolve(cols=cols)
         from ._values import overlap
 
-        if short != "concat" and self.loop:
-            return result  # np.vstack of one sample's pieces while building features row by row
+        if self.loop:
+            # Inside a loop the pieces are usually different groups (df_out = concat([df_out, part]) per
+            # location) or one sample's parts (np.vstack while building features row by row).
+            return result
         for a, b in itertools.combinations(datas, 2):
             # The same rows twice (a frame with itself or with a filtered part of itself) is
             # duplication; two filtered parts (a sample of each class) may well be disjoint.
@@ -1269,7 +1412,8 @@ class _Analyzer:
         call_site = self.site(node)
         first_eval = len(self.facts.evals)
         frame = _Frame()
-        with _Scope(self.env, {n: bindings.get(n, UNKNOWN) for n in local_names}):
+        with _Scope(self.env, {n: bindings.get(n, UNKNOWN) for n in local_names}) as scope:
+            self.scopes.append(scope)
             self.cell, self.offset = func.cell, func.offset
             self.depth += 1
             self.active.add(key)
@@ -1277,6 +1421,7 @@ class _Analyzer:
             try:
                 self.body(fn.body)
             finally:
+                self.scopes.pop()
                 self.frames.pop()
                 self.active.discard(key)
                 self.depth -= 1
@@ -1293,12 +1438,21 @@ class _Analyzer:
     # -- methods --------------------------------------------------------------------------------
     def call_method(self, receiver: Any, method: str, args: list, kwargs: dict, node: ast.Call,
                     receiver_node: ast.AST) -> Any:
+        if isinstance(receiver, Instance):
+            bound = self.attribute(receiver, method)
+            if isinstance(bound, BoundMethod):
+                return self.inline(bound.func, [receiver] + args, kwargs, node)
+            if isinstance(bound, Est):
+                return self.est_method(bound, method, args, kwargs, node)
+            return _merge(args + list(kwargs.values()))
         if isinstance(receiver, Est):
             return self.est_method(receiver, method, args, kwargs, node)
         if isinstance(receiver, Data):
             return self.data_method(receiver, method, args, kwargs, node, receiver_node)
         if isinstance(receiver, Indexer):
             return UNKNOWN
+        if isinstance(receiver, Columns):
+            return self.columns_method(receiver, method, args)
         if isinstance(receiver, Coll):
             if method == "items" and receiver.kind == "dict":
                 keys = receiver.keys or [UNKNOWN] * len(receiver.items)
@@ -1333,11 +1487,25 @@ class _Analyzer:
             return self.est_method(est, method, args, kwargs, node)
         return _merge(args + list(kwargs.values()))
 
+    def columns_method(self, columns: Columns, method: str, args: list) -> Any:
+        """``df.columns.drop('y')``, ``.difference(['y'])``, ``.tolist()``: still a known column set."""
+        if method in {"tolist", "to_list", "copy", "to_numpy", "unique"}:
+            return columns
+        names = _strings(args[0]) if args else None
+        if method in {"drop", "difference"} and names is not None:
+            return Columns(columns.cols.drop(set(names)))
+        if method in {"union", "append"} and names is not None and columns.cols.selected is not None:
+            return Columns(columns.cols.select(set(columns.cols.selected) | set(names)))
+        return UNKNOWN
+
     def est_method(self, est: Est, method: str, args: list, kwargs: dict, node: ast.Call) -> Any:
         site = self.site(node)
         X = args[0] if args else kwargs.get("X", kwargs.get("x", UNKNOWN))
         y = args[1] if len(args) > 1 else kwargs.get("y", UNKNOWN)
         x_text = _unparse(node.args[0]) if node.args else ""
+        pending = getattr(est, "_pending", None)
+        if method in {"fit", "fit_regularized"} and pending is not None and not args and "X" not in kwargs:
+            X, y = pending  # statsmodels: the data came with the constructor
         if method in _FIT_ONLY:
             self.fit(est, X, y, method, site, x_text)
             self.monitored_fit(est, kwargs, site)
@@ -1396,8 +1564,15 @@ class _Analyzer:
             value = kwargs.get(key)
             if value is None:
                 continue
-            datas = [v for v in _flatten(value) if isinstance(v, Data)]
-            for data in datas[:1] if isinstance(value, Coll) and value.kind == "tuple" else datas[::2]:
+            # eval_set=[(X_val, y_val)], evals=[(dval, "val")], valid_sets=[dval], validation_data=(X, y):
+            # the first element of each pair is the watched set.
+            if isinstance(value, Coll) and value.kind == "tuple":
+                firsts = value.items[:1]
+            elif isinstance(value, Coll):
+                firsts = [item.items[0] if isinstance(item, Coll) and item.items else item for item in value.items]
+            else:
+                firsts = [value]
+            for data in [v for v in firsts if isinstance(v, Data)]:
                 if est.fit_rows and contained(data.rows, est.fit_rows):
                     continue  # the training set in the watch list
                 self.facts.evals.append(EvalEvent(est, data, UNKNOWN, site, f"fit({key}=...)", self.loop + 1,
@@ -1429,6 +1604,20 @@ class _Analyzer:
     def data_method(self, data: Data, method: str, args: list, kwargs: dict, node: ast.Call,
                     receiver_node: ast.AST) -> Any:
         site = self.site(node)
+        func = args[0] if args else kwargs.get("func")
+        if method in _APPLYING and isinstance(func, (Func, BoundMethod)):
+            # df.pipe(add_features), df['x'].apply(clean), df.groupby(k).transform(my_fn): the
+            # notebook's function runs on the frame (pipe) or on parts of it (apply/map/transform).
+            callee = func.func if isinstance(func, BoundMethod) else func
+            lead = [func.instance] if isinstance(func, BoundMethod) else []
+            part = data if method == "pipe" else data.evolve(grouped=False, part=True)
+            out = self.inline(callee, lead + [part] + list(args[1:]), {k: v for k, v in kwargs.items() if k != "func"},
+                              node)
+            if method == "pipe":
+                return out
+            extra_stats = out.stats if isinstance(out, Data) else frozenset()
+            return data.evolve(stats=data.stats | extra_stats, subset=False, fresh=False, grouped=False, cut=None,
+                               src=data.src if method != "apply" or not by_row_apply(kwargs) else frozenset())
         extra = [v for v in list(args) + list(kwargs.values()) if isinstance(v, Data)]
         stats = data.stats.union(*(d.stats for d in extra)) if extra else data.stats
         base = data.evolve(stats=stats, subset=False, fresh=False, bunch=False, grouped=False, windowed=False,
@@ -1440,8 +1629,12 @@ class _Analyzer:
             result = self.stat_of(data, f".{method}()", site, rowwise=False) if data.rows else base
             if isinstance(result, Data):
                 result = result.evolve(stats=result.stats | stats)
-        elif method == "transform" and data.grouped:
+        elif method in {"transform", "rank"} and data.grouped:
             result = self.stat_of(data, ".groupby().transform()", site, rowwise=True)
+            if data.src and data.label != "train":
+                # A target encoding over all rows (df.groupby(k)[target].transform('mean') before the
+                # split): each row's feature holds its own label, and the test rows' labels too.
+                result = result.evolve(src=data.src)
         elif method == "groupby":
             result = base.evolve(grouped=True)
         elif method in {"rolling", "expanding", "ewm"}:
@@ -1459,7 +1652,7 @@ class _Analyzer:
         elif method == "pop":
             columns = _strings(args[0]) if args else None
             if columns and isinstance(receiver_node, ast.Name):
-                self.env[receiver_node.id] = data.evolve(cols=data.cols.drop(set(columns)))
+                self.mutate(receiver_node.id, data.evolve(cols=data.cols.drop(set(columns))))
                 return self.column(data, columns[0])
             return base.evolve(cols=UNKNOWN_COLS)
         elif method == "filter":
@@ -1510,22 +1703,26 @@ class _Analyzer:
             return UNKNOWN
         if _is_true(kwargs.get("inplace")) and isinstance(result, Data):
             if isinstance(receiver_node, ast.Name):
-                self.env[receiver_node.id] = result.evolve(subset=False)
+                self.mutate(receiver_node.id, result.evolve(subset=False))
             elif isinstance(receiver_node, ast.Subscript) and isinstance(receiver_node.value, ast.Name):
                 # df["Age"].fillna(df["Age"].median(), inplace=True): the frame's column changes.
                 frame = self.env.get(receiver_node.value.id)
                 columns = _strings(self.expr(receiver_node.slice))
                 if isinstance(frame, Data) and columns:
-                    self.env[receiver_node.value.id] = self.set_columns(frame, columns, result)
+                    self.mutate(receiver_node.value.id, self.set_columns(frame, columns, result))
             return UNKNOWN
         return result
 
     def drop(self, data: Data, base: Data, args: list, kwargs: dict) -> Data:
-        axis = kwargs.get("axis")
+        axis = kwargs.get("axis", args[1] if len(args) > 1 else None)  # df.drop(cols, 1): positional axis
         columns_axis = isinstance(axis, Const) and axis.value in (1, "columns")
         if "columns" in kwargs or columns_axis:
             target = kwargs.get("columns", args[0] if args else kwargs.get("labels", UNKNOWN))
             names = _strings(target)
+            if names is None and isinstance(target, Columns):
+                kept = target.cols
+                if kept.known and kept.selected is not None:
+                    names = sorted(kept.selected)
             if names is None:
                 return base.evolve(cols=UNKNOWN_COLS)
             return base.evolve(cols=data.cols.drop(set(names)))
@@ -1563,6 +1760,93 @@ class _Scope:
 
 _LOWER = (ast.Lt, ast.LtE, ast.Eq, ast.In)
 _UPPER = (ast.Gt, ast.GtE, ast.NotEq, ast.NotIn)
+
+
+_ABSENT = object()
+_APPLYING = frozenset({"pipe", "apply", "map", "applymap", "transform", "agg", "aggregate"})
+
+
+def by_row_apply(kwargs: dict) -> bool:
+    axis = kwargs.get("axis")
+    return isinstance(axis, Const) and axis.value in (1, "columns")
+
+
+def _join(a: Any, b: Any) -> Any:
+    """The value of a name after ``if``/``else`` bound it to ``a`` on one side and ``b`` on the other."""
+    if isinstance(a, Data) and isinstance(b, Data):
+        joined = _merge([a, b])
+        return joined.evolve(cols=a.cols if a.cols == b.cols else b.cols if not a.cols.known else a.cols)
+    if isinstance(b, Data) or b is UNKNOWN:
+        return a if isinstance(a, Data) and b is UNKNOWN else b
+    return b
+
+
+def _fold_compare(ops: list, values: list) -> Const | None:
+    """``'scaled' == 'scaled'``, ``3 > 2``: comparisons of constants, so a branch can be decided."""
+    if len(ops) != 1 or not all(isinstance(v, Const) for v in values):
+        return None
+    left, right = values[0].value, values[1].value
+    if not all(isinstance(v, (bool, int, float, str, type(None))) for v in (left, right)):
+        return None
+    try:
+        result = {ast.Eq: lambda: left == right, ast.NotEq: lambda: left != right,
+                  ast.Is: lambda: left is right, ast.IsNot: lambda: left is not right,
+                  ast.Lt: lambda: left < right, ast.LtE: lambda: left <= right,
+                  ast.Gt: lambda: left > right, ast.GtE: lambda: left >= right}.get(type(ops[0]))
+        return Const(bool(result())) if result is not None else None
+    except TypeError:
+        return None
+
+
+def _carried(loop: ast.For) -> bool:
+    """Whether the loop body reads a name it also assigns (other than the loop variables)."""
+    targets = set(_target_names(loop.target))
+    stored: set[str] = set()
+    loaded: set[str] = set()
+    for stmt in loop.body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name):
+                (stored if isinstance(node.ctx, ast.Store) else loaded).add(node.id)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                loaded.add(node.target.id)
+    return bool((stored & loaded) - targets)
+
+
+def _formula_split(frame: Data, formula: str) -> tuple[Data, Data]:
+    """``"y ~ a + C(b) + np.log(c)"`` over ``frame`` -> (y, X) with their columns named."""
+    import re
+
+    lhs, _, rhs = formula.partition("~")
+    names = lambda text: {n for n in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)  # noqa: E731
+                          if n not in {"C", "np", "log", "exp", "sqrt", "I", "Q", "center", "standardize", "scale"}}
+    targets = names(lhs)
+    y = Data(rows=frame.rows, stats=frame.stats, src=frozenset(targets), cols=Cols(selected=frozenset(targets)),
+             temporal=frame.temporal, oversampled=frame.oversampled)
+    features = names(rhs) if rhs.strip() not in {".", ""} else None
+    X = frame.evolve(cols=frame.cols.select(features) if features is not None else frame.cols.drop(targets),
+                     subset=False, fresh=False, cut=None)
+    return y, X
+
+
+def _filter_columns(columns: Columns, generator: ast.comprehension, elt: ast.AST, analyzer: Any) -> Columns | None:
+    """``[c for c in df.columns if c != 'y']`` / ``if c not in ['y', 'id']``: a column set."""
+    if not (isinstance(generator.target, ast.Name) and isinstance(elt, ast.Name) and elt.id == generator.target.id):
+        return None
+    cols = columns.cols
+    for condition in generator.ifs:
+        if not (isinstance(condition, ast.Compare) and len(condition.ops) == 1
+                and isinstance(condition.left, ast.Name) and condition.left.id == elt.id):
+            return None
+        names = _strings(analyzer.expr(condition.comparators[0]))
+        if names is None:
+            return None
+        if isinstance(condition.ops[0], (ast.NotEq, ast.NotIn)):
+            cols = cols.drop(set(names))
+        elif isinstance(condition.ops[0], (ast.Eq, ast.In)):
+            cols = cols.select(set(names))
+        else:
+            return None
+    return Columns(cols)
 
 
 def _cut_rows(data: Data, sid: tuple, side: str) -> Data:

@@ -6,13 +6,15 @@ the JupyterLab extension read::
     {"schema_version": 1,
      "notebooks": [{"notebook": PATH, "findings": [
          {"rule": ID, "severity": "error"|"warning"|"info", "cell": INDEX, "cell_id": ID,
-          "line": LINE, "message": WHY, "fix": HOW, "excerpt": CODE}]}],
+          "line": LINE, "message": WHY, "fix": HOW, "excerpt": CODE, "runtime": EVIDENCE|null}]}],
      "summary": {"notebooks": N, "findings": N, "errors": N, "warnings": N, "infos": N,
                  "by_rule": {ID: N}}}
 
 ``cell`` is the index among *all* cells (what JupyterLab shows, 0-based) and ``line`` is 1-based
 within the cell's source; both are null for a finding about the whole file (a malformed notebook).
-Adding keys is backwards compatible; removing or renaming one bumps ``schema_version``.
+``runtime`` is null unless the notebook ran under capture with row tracking and the rule is about
+rows; then ``{"status": "confirmed"|"not-observed", "evidence": TEXT, …counts}``
+(:mod:`nbpromote.lint._confirm`). Adding keys is backwards compatible; removing or renaming one bumps ``schema_version``.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ class Finding:
         A concrete change that removes it.
     excerpt : str
         The source line the finding points at.
+    runtime : dict or None
+        Run-time evidence (``status`` "confirmed" or "not-observed", ``evidence`` text, row counts),
+        or None when no tracked run of this code is known (:mod:`nbpromote.lint._confirm`).
     """
 
     rule: str
@@ -63,6 +68,7 @@ class Finding:
     message: str
     fix: str
     excerpt: str = ""
+    runtime: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as the JSON contract's dict (all keys always present)."""

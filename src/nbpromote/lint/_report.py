@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from .._version import __version__
 from ._findings import LintReport
@@ -11,6 +12,18 @@ from ._registry import RULES
 __all__ = ["to_text", "to_sarif"]
 
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def _uri(path: str) -> str:
+    """A SARIF ``artifactLocation.uri``: a relative URI reference, percent-encoded (RFC 3986), so a
+    notebook named ``my analysis #2.ipynb`` is ``my%20analysis%20%232.ipynb`` and viewers resolve it."""
+    posix = path.replace("\\", "/")
+    drive = ""
+    if len(posix) > 1 and posix[1] == ":" and posix[0].isalpha():  # C:/… on Windows: file:///C:/…
+        drive, posix = "file:///" + posix[:2], posix[2:]
+    elif posix.startswith("/"):
+        drive = "file://"
+    return drive + quote(posix, safe="/-._~")
 
 
 def to_text(report: LintReport) -> str:
@@ -27,6 +40,8 @@ def to_text(report: LintReport) -> str:
             if f.excerpt:
                 lines.append(f"      > {f.excerpt}")
             lines.append(f"      fix: {f.fix}")
+            if f.runtime:
+                lines.append(f"      run: {f.runtime['evidence']}")
     s = report.summary()
     lines.append(
         f"{s['findings']} finding(s): {s['errors']} error(s), {s['warnings']} warning(s), "
@@ -53,7 +68,7 @@ def to_sarif(report: LintReport) -> dict[str, Any]:
     for result in report.results:
         for f in result.findings:
             location: dict[str, Any] = {
-                "physicalLocation": {"artifactLocation": {"uri": result.notebook.replace("\\", "/")}},
+                "physicalLocation": {"artifactLocation": {"uri": _uri(result.notebook)}},
             }
             if f.line:
                 region: dict[str, Any] = {"startLine": f.line}

@@ -16,7 +16,7 @@ from typing import Any
 
 __all__ = [
     "Site", "Stat", "Cols", "Data", "Const", "Coll", "Est", "Ref", "Idx", "SplitIter", "Func",
-    "Indexer", "Unknown", "UNKNOWN", "contained", "overlap", "label_of", "name_side",
+    "Indexer", "Columns", "ClassValue", "Instance", "BoundMethod", "Unknown", "UNKNOWN", "contained", "overlap", "label_of", "name_side",
 ]
 
 Site = tuple  # (cell index, line in the cell's source, 1-based)
@@ -211,6 +211,37 @@ class Func:
 class Indexer:
     data: Data
     kind: str  # iloc|loc
+
+
+@dataclass(eq=False)
+class ClassValue:
+    """A class the notebook defines: its methods (name -> Func) and base class names."""
+
+    name: str
+    methods: dict
+    bases: tuple
+
+
+@dataclass(eq=False)
+class Instance:
+    """An object of a notebook-defined class: attributes set on ``self`` are tracked."""
+
+    cls: ClassValue
+    attrs: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class BoundMethod:
+    func: Any
+    instance: Instance
+
+
+@dataclass(frozen=True)
+class Columns:
+    """A frame's column index (``df.columns``, ``df.columns.drop('y')``): selecting with it keeps
+    exactly those columns, so ``X = df[df.columns]`` still holds the target."""
+
+    cols: Cols
 
 
 class Unknown:

@@ -5,12 +5,14 @@ kernel cannot tell (a console), it lints the cells run so far, in execution orde
 runtime checks also look at the kernel's data (rows shared by ``X_train``/``X_test``, a feature that
 alone predicts ``y_train``) unless ``--no-data`` is given. ``--live on``
 registers a ``post_run_cell`` hook that lints the execution history after every cell and shows only
-the new findings about the cell just run.
+the new findings about the cell just run; it also starts run-time row tracking
+(:mod:`nbpromote.capture._rows`), so a leakage finding says whether the run confirmed it.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -67,6 +69,7 @@ class LiveLinter:
         started = time.perf_counter()
         try:
             report = lint_history(self.shell)
+            report.findings = confirm_live(self.shell, report.findings)
         except Exception:  # never break the user's cell because the linter failed
             return
         # post_run_cell passes the ExecutionResult; the shell's counter has already moved on.
@@ -91,20 +94,47 @@ class LiveLinter:
                 print(table.to_text())
 
 
+def _history_site(cell: Any) -> dict[str, Any]:
+    # cells of the kernel history are indexed by execution count (history_cells)
+    count, cell_id = (cell[0], cell[1]) if isinstance(cell, (tuple, list)) else (None, None)
+    return {"cell": count, "cell_id": cell_id, "execution_count": count}
+
+
+def confirm_live(shell: Any, findings: list[Any]) -> list[Any]:
+    """``findings`` of the kernel history with the run-time row evidence this kernel recorded."""
+    from ..capture import kernel as capture_kernel
+    from ..lint._confirm import confirm_findings
+
+    session = capture_kernel.get_session(shell)
+    if session.rows is None:
+        return findings
+    confirmed = confirm_findings(findings, {"rows": session.rows_section(cell_of=_history_site)})
+    # the table shows messages: the evidence goes with it (and a finding is shown again once confirmed)
+    return [dataclasses.replace(f, message=f"{f.message} {f.runtime['evidence']}") if f.runtime else f
+            for f in confirmed]
+
+
 def set_live(shell: Any, on: bool) -> str:
+    from ..capture import kernel as capture_kernel
+
     current = getattr(shell, _ATTR, None)
     if on:
+        # record which rows reach each fit/score from now on (wrapped when the libraries are
+        # imported); capture's hooks are registered first, so they run before the live linter.
+        capture_kernel.get_session(shell).track_rows(shell)
         if current is None:
             hook = LiveLinter(shell)
             shell.events.register("post_run_cell", hook)
             setattr(shell, _ATTR, hook)
-        return "nbpromote live lint is on: each cell is linted after it runs."
+        return ("nbpromote live lint is on: each cell is linted after it runs, and leakage findings are "
+                "checked against the rows the run actually used.")
     if current is not None:
         try:
             shell.events.unregister("post_run_cell", current)
         except ValueError:
             pass
         setattr(shell, _ATTR, None)
+    capture_kernel.get_session(shell).stop_tracking_rows()
     return "nbpromote live lint is off."
 
 

@@ -22,9 +22,11 @@ from ._executors import (
     get_executor,
     register_executor,
 )
+from ._graph_svg import render_lineage_svg, render_stage_graph_svg
 from ._keys import environment_lock, key_parts, rerun_reasons, stage_key
 from ._lineage import latest_succeeded_run, lineage, pipeline_status
 from ._params import resolve_params
+from ._records import RUN_RECORD_SCHEMAS, upgrade_run_record
 from ._runner import RUN_RECORD_SCHEMA, RUN_SCHEMA_VERSION, plan_run, run_pipeline
 from ._serializers import SERIALIZERS, ArtifactVersionWarning, Serializer, deserialize, serialize
 from ._serializers import register as register_serializer
@@ -40,6 +42,7 @@ __all__ = [
     "Pipeline",
     "ProcessExecutor",
     "RUN_RECORD_SCHEMA",
+    "RUN_RECORD_SCHEMAS",
     "RUN_SCHEMA_VERSION",
     "SERIALIZERS",
     "Serializer",
@@ -58,9 +61,12 @@ __all__ = [
     "plan_run",
     "register_executor",
     "register_serializer",
+    "render_lineage_svg",
+    "render_stage_graph_svg",
     "rerun_reasons",
     "resolve_params",
     "run_pipeline",
     "serialize",
     "stage_key",
+    "upgrade_run_record",
 ]

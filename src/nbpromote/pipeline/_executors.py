@@ -83,6 +83,8 @@ class StageResult:
     outputs: dict[str, ArtifactRef]
     seconds: float
     seeds: dict[str, Any] | None = None
+    #: Files the stage read while it ran: name → {path, size, mtime_ns, hash} (:mod:`nbpromote._reads`).
+    reads: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Executor(ABC):
@@ -107,11 +109,24 @@ class Executor(ABC):
 
 def _import_func(func_ref: str) -> Callable[..., Any]:
     import importlib
+    import importlib.util
 
     module_name, _, qualname = func_ref.partition(":")
     try:
         target: Any = importlib.import_module(module_name)
     except ImportError as exc:
+        package = module_name.split(".")[0]
+        missing = (getattr(exc, "name", None) or "").split(".")[0]
+        if missing and missing != package:
+            requirement = _requirement_for(package, missing)
+            what = (f"it imports `{exc.name}`, which the installed {missing} does not have"
+                    if exc.name != missing and importlib.util.find_spec(missing) is not None
+                    else f"it imports `{missing}`, which is not installed")
+            raise PipelineError(
+                f"Cannot import stage module '{module_name}': {what} (distribution {requirement.split('==')[0]}).",
+                hint=f"Install the package with its pinned dependencies (pip install -e .), or just that one: "
+                f"pip install '{requirement}'.",
+            ) from None
         raise PipelineError(
             f"Cannot import stage module '{module_name}' ({exc}).",
             hint="Install the package (pip install -e .) or run from the directory holding it.",
@@ -119,6 +134,31 @@ def _import_func(func_ref: str) -> Callable[..., Any]:
     for part in qualname.split("."):
         target = getattr(target, part)
     return target
+
+
+def _requirement_for(package: str, module: str) -> str:
+    """The pinned requirement of the exported package that provides ``module`` (from its
+    requirements.lock, where each pin names the import that needs it), else the module's name."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(package)
+        roots = list(spec.submodule_search_locations or []) if spec else []
+    except (ImportError, ValueError):
+        roots = []
+    for root in roots:
+        lock = Path(root) / "requirements.lock"
+        try:
+            lines = lock.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            requirement, _, comment = line.partition("#")
+            note = comment.strip()
+            if requirement.strip() and (note.startswith(f"import {module} ") or note == f"import {module}"
+                                        or requirement.strip().startswith(f"{module}==")):
+                return requirement.strip()
+    return module
 
 
 def _apply_seed(seed: int | None) -> dict[str, Any] | None:
@@ -168,9 +208,13 @@ def execute_task(task: StageTask, store: ArtifactStore, memory: dict[str, Any] |
             memory[digest] = store.get(digest)
         arguments[name] = memory[digest]
     seeds = _apply_seed(task.seed)
+    from .._reads import record_reads
+
     started = time.perf_counter()
+    recorder = record_reads(exclude=[store.home])
     try:
-        returned = func(**arguments, **task.params)
+        with recorder:
+            returned = func(**arguments, **task.params)
     except Exception as exc:
         text = _user_traceback(exc)
         raise StageFailedError(
@@ -209,7 +253,7 @@ def execute_task(task: StageTask, store: ArtifactStore, memory: dict[str, Any] |
                         producer={"pipeline": task.pipeline, "stage": task.stage, "output": name, "key": task.key})
         memory[ref.hash] = value
         refs[name] = ref
-    return StageResult(outputs=refs, seconds=seconds, seeds=seeds)
+    return StageResult(outputs=refs, seconds=seconds, seeds=seeds, reads=recorder.to_dict())
 
 
 def _done(result: StageResult | None = None, error: BaseException | None = None) -> Future[StageResult]:
@@ -307,6 +351,7 @@ def task_payload(task: StageTask, home: str) -> dict[str, Any]:
         "outputs": {name: ref.to_dict() for name, ref in result.outputs.items()},
         "seconds": result.seconds,
         "seeds": result.seeds,
+        "reads": result.reads,
     }
 
 
@@ -324,7 +369,8 @@ def result_from_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
             exc = PipelineError(error["message"], hint=error.get("hint"), **fields)
         return {"error": exc}
     outputs = {name: ArtifactRef(**ref) for name, ref in payload["outputs"].items()}
-    return {"result": StageResult(outputs=outputs, seconds=payload["seconds"], seeds=payload.get("seeds"))}
+    return {"result": StageResult(outputs=outputs, seconds=payload["seconds"], seeds=payload.get("seeds"),
+                                  reads=payload.get("reads", {}))}
 
 
 def worker_main(task_path: str, result_path: str) -> int:

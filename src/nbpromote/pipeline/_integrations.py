@@ -181,9 +181,10 @@ def monitor_current(pipeline: Pipeline, store: ArtifactStore, path: str | Path) 
         model_hash = _role_hash(pipeline, record, "model")
         features = [c for c in reference.features if c in current.columns]
         if model_hash and features:
+            model = store.get(model_hash)  # verified before it is loaded: a tampered model fails here
             try:
                 current = current.copy()
-                current[reference.prediction] = _predictions(store.get(model_hash), current[features])
+                current[reference.prediction] = _predictions(model, current[features])
             except Exception:  # a batch the model cannot score still gets its feature drift
                 pass
     # Columns the model does not read (ids, dates) are warnings here too, as in validate_input.
@@ -249,6 +250,9 @@ def register_latest(pipeline: Pipeline, store: ArtifactStore, *, db: str | None 
     lineage["holdout"] = {"X": x_hash, "y": _role_hash(pipeline, record, "holdout_y"),
                           "rows": holdout["rows"] if holdout else None}
     lineage["model_artifact"] = model_hash
+    if record.get("metrics"):
+        # where each metric came from (stage, output, artifact, run; function and data when export knew)
+        lineage["metrics"] = record["metrics"].get("provenance", {})
     all_tags = {"run_id": record["run_id"], "pipeline_version": pipeline.version, **(tags or {})}
     registry = open_registry(db)
     try:

@@ -70,7 +70,7 @@ def _producer_from_runs(store: ArtifactStore, pipeline: str, digest: str) -> dic
             for output, value in stage.get("outputs", {}).items():
                 if value == digest:
                     return {"pipeline": pipeline, "stage": stage["name"], "output": output, "key": stage["key"],
-                            "key_parts": stage.get("key_parts", {}), "run_id": run_id}
+                            "key_parts": stage.get("key_parts", {}), "run_id": run_id, "reads": stage.get("reads", {})}
     return None
 
 
@@ -86,7 +86,7 @@ def _producer_by_output(pipeline: Pipeline, store: ArtifactStore, digest: str, o
         return None
     entry = max(matches, key=lambda e: e.get("run_id") or "")
     return {"pipeline": pipeline.name, "stage": stage.name, "output": output, "key": entry["key"],
-            "key_parts": entry.get("key_parts", {}), "run_id": entry.get("run_id")}
+            "key_parts": entry.get("key_parts", {}), "run_id": entry.get("run_id"), "reads": entry.get("reads") or {}}
 
 
 def lineage(pipeline: Pipeline, target: str, *, store: ArtifactStore | str | Path | None = None) -> dict[str, Any]:
@@ -106,8 +106,9 @@ def lineage(pipeline: Pipeline, target: str, *, store: ArtifactStore | str | Pat
     -------
     dict
         ``{"artifact", "output", "serializer", "type", "size", "stage", "key", "run_id", "code",
-        "params", "data", "env", "seed", "inputs": {name: <same shape>}}``; a data file ends the
-        walk in ``data`` (param → ``{"path", "hash"}``).
+        "params", "data", "reads", "env", "seed", "inputs": {name: <same shape>}}``; a data file
+        ends the walk in ``data`` (param → ``{"path", "hash"}``) or ``reads`` (the files the stage
+        read when it ran: name → ``{"path", "size", "mtime_ns", "hash"}``).
     """
     store = store if isinstance(store, ArtifactStore) else ArtifactStore(store)
     digest, output = resolve_artifact(pipeline, target, store)
@@ -125,7 +126,8 @@ def _node(pipeline: Pipeline, store: ArtifactStore, digest: str, output: str | N
     if info is None and producer:
         entry = store.get_entry(producer.get("pipeline", pipeline.name), producer["stage"], producer["key"])
         if entry is not None:
-            info = {**producer, "key_parts": entry.get("key_parts", {}), "run_id": entry.get("run_id")}
+            info = {**producer, "key_parts": entry.get("key_parts", {}), "run_id": entry.get("run_id"),
+                    "reads": entry.get("reads") or {}}
     if info is None:
         info = _producer_from_runs(store, pipeline.name, digest)
     if info is None:
@@ -137,7 +139,7 @@ def _node(pipeline: Pipeline, store: ArtifactStore, digest: str, output: str | N
         output=output or info.get("output"),
         stage=info["stage"], key=info["key"], run_id=info.get("run_id"),
         code=parts.get("code", {}), params=parts.get("params", {}), data=parts.get("data", {}),
-        env=parts.get("env"), seed=parts.get("seed"),
+        env=parts.get("env"), seed=parts.get("seed"), reads=info.get("reads") or {},
         inputs={name: _node(pipeline, store, h, name, depth + 1) for name, h in parts.get("inputs", {}).items()},
     )
     return node
@@ -163,6 +165,8 @@ def format_lineage(node: dict[str, Any], indent: str = "", _seen: set[str] | Non
         lines.append(f"{pad}params " + ", ".join(f"{k}={v!r}" for k, v in node["params"].items()))
     for param, info in node.get("data", {}).items():
         lines.append(f"{pad}data {info['path']} ({param})  {info['hash']}")
+    for name, info in node.get("reads", {}).items():
+        lines.append(f"{pad}read {name}  {info['hash']}")
     lines.append(f"{pad}seed {node.get('seed')}  env {node.get('env')}")
     for child in node.get("inputs", {}).values():
         lines.append(format_lineage(child, pad, seen))
@@ -205,6 +209,24 @@ def pipeline_status(pipeline: Pipeline, *, store: ArtifactStore | str | Path | N
         "stages": plan_run(pipeline, store=store),
         "roles": roles,
     }
+
+
+def last_run_status(store: ArtifactStore, pipeline: Pipeline) -> dict[str, dict[str, Any]]:
+    """Stage → ``{"status", "seconds", "reasons"}`` of the newest run (for the stage graph picture).
+
+    A stage the newest run did not reach is ``never`` run in it; the failed stage is ``failed``.
+    """
+    last = store.latest_run(pipeline.name)
+    out: dict[str, dict[str, Any]] = {s.name: {"status": "never"} for s in pipeline.stages}
+    if last is None:
+        return out
+    for stage in last.get("stages", []):
+        out[stage["name"]] = {"status": stage["status"], "seconds": stage.get("seconds"),
+                              "reasons": stage.get("reasons") or []}
+    failed = last.get("failed") or {}
+    if failed.get("stage") in out:
+        out[failed["stage"]] = {"status": "failed", "reasons": [str(failed.get("message", ""))]}
+    return out
 
 
 def format_status(status: dict[str, Any]) -> str:

@@ -26,13 +26,13 @@ from ._dag import Pipeline, Stage
 from ._executors import Executor, StageTask, get_executor
 from ._keys import environment_lock, key_parts, rerun_reasons, stage_key
 from ._params import resolve_params
+from ._progress import RunEvents, previous_durations
+from ._records import RUN_RECORD_SCHEMA, RUN_SCHEMA_VERSION
 from ._store import ArtifactStore
 
 __all__ = ["run_pipeline", "plan_run", "RUN_SCHEMA_VERSION", "RUN_RECORD_SCHEMA", "new_run_id"]
 
-RUN_SCHEMA_VERSION = 1
-#: JSON Schema of the run record (the stable contract CI and the labextension read).
-RUN_RECORD_SCHEMA = Path(__file__).with_name("run_record.schema.json")
+
 
 
 def _now() -> datetime:
@@ -85,6 +85,22 @@ def _previous_parts(store: ArtifactStore, pipeline: Pipeline) -> dict[str, dict[
         if wanted <= set(found):
             break
     return found
+
+
+def _lookup(store: ArtifactStore, pipeline: Pipeline, stage: Stage, key: str) -> tuple[dict[str, Any] | None, list[str]]:
+    """The cache entry of ``stage`` under ``key`` if it still holds, else ``(None, why not)``.
+
+    An entry holds when every file the stage read when it ran still has the same content (size
+    and mtime checked first, the content hash only when they differ): the key is computed before a
+    stage runs, the files it reads are only known after, so they are re-checked here.
+    """
+    from .._reads import changed_reads
+
+    entry = store.get_entry(pipeline.name, stage.name, key)
+    if entry is None:
+        return None, []
+    changed = changed_reads(entry.get("reads") or {})
+    return (None, changed) if changed else (entry, [])
 
 
 @contextlib.contextmanager
@@ -151,14 +167,14 @@ def plan_run(
             continue
         parts = key_parts(pipeline, stage, resolved, refs)
         key = stage_key(parts)
-        entry = store.get_entry(pipeline.name, stage.name, key)
+        entry, changed = _lookup(store, pipeline, stage, key)
         if entry is not None:
             refs.update(entry["outputs"])
             out.append({"name": stage.name, "key": key, "state": "cached", "reasons": []})
         else:
             stale.add(stage.name)
             out.append({"name": stage.name, "key": key, "state": "will run",
-                        "reasons": rerun_reasons(parts, previous(stage.name))})
+                        "reasons": changed or rerun_reasons(parts, previous(stage.name))})
     return out
 
 
@@ -176,6 +192,7 @@ def run_pipeline(
     force: bool = False,
     log: Callable[[str], None] | None = None,
     stage_stdout: Any = None,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Run the pipeline's DAG with caching and write the run record.
 
@@ -207,6 +224,9 @@ def run_pipeline(
         Called with one line of progress per stage (``"train: ran in 1.20 s (code changed …)"``).
     stage_stdout : file-like or None, default=None
         Where the stages' own prints go (the CLI sends them to stderr under ``--json``).
+    on_event : callable or None, default=None
+        Called with each progress event as it happens (run and stage started/finished, with the
+        ETA from earlier runs; see :mod:`nbpromote.pipeline._progress`); the record keeps them.
 
     Returns
     -------
@@ -231,6 +251,7 @@ def run_pipeline(
     run_id = new_run_id(pipeline.name, started)
     previous = _lazy_previous(store, pipeline)
     env = environment_lock(pipeline.root)
+    events = RunEvents([s.name for s in stages], previous_durations(_recent_records(store, pipeline)), on_event)
     record: dict[str, Any] = {
         "schema_version": RUN_SCHEMA_VERSION,
         "run_id": run_id,
@@ -247,6 +268,8 @@ def run_pipeline(
         "package": _package_info(pipeline),
         "started_at": _iso(started),
         "finished_at": None,
+        "metrics": None,
+        "events": events.events,
     }
     refs: dict[str, str] = {}
     say = log or (lambda line: None)
@@ -259,48 +282,57 @@ def run_pipeline(
     def finish(name: str) -> None:
         future, item, reasons, submitted = pending.pop(name)
         current.update(stage=name, key=item["key"], parts=item["key_parts"])
-        with _stdout_to(stage_stdout):
-            result = future.result()
+        try:
+            with _stdout_to(stage_stdout):
+                result = future.result()
+        except (StageFailedError, SerializationError):
+            events.stage_finished(name, "failed", time.perf_counter() - submitted, reasons)
+            raise
         wall = time.perf_counter() - submitted
         outputs = {out: ref.hash for out, ref in result.outputs.items()}
         artifacts = {out: ref.to_dict() for out, ref in result.outputs.items()}
         refs.update(outputs)
         store.put_entry(pipeline.name, name, item["key"], {
             "pipeline": pipeline.name, "stage": name, "outputs": outputs, "artifacts": artifacts,
-            "key_parts": item["key_parts"], "seconds": result.seconds, "run_id": run_id,
+            "key_parts": item["key_parts"], "seconds": result.seconds, "run_id": run_id, "reads": result.reads,
         })
         item.update(status="ran", seconds=round(wall, 6), outputs=outputs, reason="; ".join(reasons),
-                    reasons=reasons, artifacts=artifacts)
+                    reasons=reasons, artifacts=artifacts, reads=result.reads)
         if result.seeds:
             item["seeds"] = result.seeds
-        say(f"{name}: ran in {wall:.2f} s ({'; '.join(reasons)})")
+        say(f"{name}: ran in {wall:.2f} s (reran: {'; '.join(reasons)})")
+        events.stage_finished(name, "ran", wall, reasons)
 
+    events.run_started(run_id, pipeline.name, runner.name)
     try:
         for stage in stages:
             for producer in {p.name for i in stage.inputs if (p := pipeline.producer(i)) is not None}:
                 if producer in pending:
                     finish(producer)
+            events.stage_started(stage.name)
             inputs = {name: refs[name] for name in stage.inputs}
             parts = key_parts(pipeline, stage, resolved, inputs)
             key = stage_key(parts)
             current.update(stage=stage.name, key=key, parts=parts)
-            entry = store.get_entry(pipeline.name, stage.name, key)
+            entry, changed = _lookup(store, pipeline, stage, key)
             item: dict[str, Any] = {"name": stage.name, "key": key, "inputs": inputs}
             if entry is not None and stage.name not in forced:
                 refs.update(entry["outputs"])
                 item.update(status="cached", seconds=0.0, outputs=dict(entry["outputs"]), reason=None,
                             reasons=[], artifacts=entry.get("artifacts", {}), original_run=entry.get("run_id"),
-                            key_parts=parts)
+                            key_parts=parts, reads=entry.get("reads") or {})
                 record["stages"].append(item)
                 say(f"{stage.name}: cached")
+                events.stage_finished(stage.name, "cached", 0.0)
                 continue
             if only and stage.name != only:
                 raise PipelineError(
                     f"--only {only} needs the result of stage '{stage.name}', which is not cached for the "
-                    f"current code, params and data ({'; '.join(rerun_reasons(parts, previous(stage.name)))}).",
+                    f"current code, params and data ({'; '.join(changed or rerun_reasons(parts, previous(stage.name)))}).",
                     hint=f"Run the pipeline without --only, or use --from {stage.name}.", stage=stage.name,
                 )
-            reasons = [f"forced by {forced_by}"] if stage.name in forced else rerun_reasons(parts, previous(stage.name))
+            reasons = ([f"forced by {forced_by}"] if stage.name in forced
+                       else changed or rerun_reasons(parts, previous(stage.name)))
             task = StageTask(
                 pipeline=pipeline.name, stage=stage.name, func_ref=stage.func_ref, key=key, inputs=inputs,
                 params={name: resolved[name] for name in stage.params}, outputs=stage.outputs,
@@ -323,6 +355,7 @@ def run_pipeline(
             "traceback": getattr(error, "traceback", ""), "inputs": getattr(error, "inputs", {}),
             "key": current["key"], "key_parts": current["parts"],
         })
+        events.run_finished("failed")
         store.write_run(record)
         error.fields["run_id"] = run_id
         setattr(error, "run_id", run_id)  # noqa: B010 - the CLI names the failed run's record
@@ -336,9 +369,71 @@ def run_pipeline(
     from ._integrations import build_profile
 
     record["profile"] = build_profile(pipeline, store, refs, log=say)
+    record["metrics"] = run_metrics(pipeline, store, record)
     record.update(status="succeeded", finished_at=_iso(_now()))
+    events.run_finished("succeeded")
     store.write_run(record)
     return record
+
+
+def _recent_records(store: ArtifactStore, pipeline: Pipeline, count: int = 5) -> list[dict[str, Any]]:
+    """The newest run records (newest first), for the ETA."""
+    out = []
+    for run_id in reversed(store.run_ids(pipeline.name)[-count:]):
+        try:
+            out.append(store.read_run(pipeline.name, run_id))
+        except ManifestError:
+            continue
+    return out
+
+
+def run_metrics(pipeline: Pipeline, store: ArtifactStore, record: dict[str, Any]) -> dict[str, Any] | None:
+    """The run's metrics and where each came from: ``{"values", "provenance"}`` or None.
+
+    ``values`` are the numbers of the ``metrics`` role's output (a flat dict name → number, as
+    export's metric recording writes it); ``provenance[name]`` names the stage, output, artifact id
+    and the run that computed it, plus what the package's ``lineage.json`` says about that metric
+    (``metrics``: name → function, data, cell), so ``register`` can carry both into the registry.
+    The artifact is read verified, as JSON, without deserialising anything else.
+    """
+    import json
+
+    output = pipeline.roles.get("metrics")
+    producer = next((s for s in record["stages"] if output in s.get("outputs", {})), None)
+    if output is None or producer is None:
+        return None
+    digest = producer["outputs"][output]
+    try:
+        if store.meta(digest).get("serializer") != "json":
+            return None
+        data, _meta = store.read_verified(digest)
+    except PipelineError:
+        return None
+    document = json.loads(data.decode("utf-8"))
+    if not isinstance(document, dict):
+        return None
+    values = {name: value for name, value in document.items()
+              if isinstance(value, (int, float)) and not isinstance(value, bool)}
+    sites = _lineage_metrics(pipeline)
+    provenance = {
+        name: {"stage": producer["name"], "output": output, "artifact": digest,
+               "run_id": producer.get("original_run") or record["run_id"], **sites.get(name, {})}
+        for name in values
+    }
+    return {"values": values, "provenance": provenance}
+
+
+def _lineage_metrics(pipeline: Pipeline) -> dict[str, dict[str, Any]]:
+    from .._io import read_json
+
+    root = pipeline.root
+    if root is None or not (root / "lineage.json").is_file():
+        return {}
+    try:
+        found = read_json(root / "lineage.json").get("metrics") or {}
+    except (ManifestError, AttributeError):
+        return {}
+    return {str(k): dict(v) for k, v in found.items() if isinstance(v, dict)} if isinstance(found, dict) else {}
 
 
 def _package_info(pipeline: Pipeline) -> dict[str, Any]:

@@ -10,8 +10,11 @@ name          file        accepts
 ``parquet``   ``.parquet`` pandas DataFrame / Series (the Series name is kept), written
                           deterministically and verified to round-trip to the same content hash
 ``npy``       ``.npy``    NumPy arrays of a fixed-width dtype
-``pickle``    ``.pkl``    anything picklable (scikit-learn estimators …), protocol 5, with the
-                          versions of the libraries it needs recorded beside it
+``skops``     ``.skops``  scikit-learn estimators and pipelines in skops' secure format, which
+                          loads without executing code; the types it must trust (only from
+                          scikit-learn, NumPy and SciPy) are listed in the signed metadata
+``pickle``    ``.pkl``    anything picklable (estimators holding user functions …), protocol 5,
+                          with the versions of the libraries it needs recorded beside it
 ============  ==========  ===================================================================
 
 A value nothing can store raises :class:`~nbpromote.errors.SerializationError` naming the stage, the
@@ -19,9 +22,12 @@ output and the type. Add a format with :func:`register`::
 
     register(Serializer("feather", ".feather", accepts, dump, load), before="pickle")
 
-The artifact's hash is the hash of its *content*: :func:`nbpromote.capture.hashing.hash_value` for
-frames, series and arrays (so it equals the data hashes in a capture manifest), the hash of the
-serialized bytes otherwise.
+The artifact's hash (its *id*, DESIGN decision 1) is the hash of its *content*:
+:func:`nbpromote.capture.hashing.hash_value` for frames, series and arrays (so it equals the data
+hashes in a capture manifest), the canonical JSON for plain values, and for models the pickle of a
+canonical form without wall-clock fields (:func:`canonical_pickle`; ``GridSearchCV``'s
+``cv_results_['*_time']`` and ``refit_time_`` differ on every fit), whichever format stores them.
+The bytes stored are left as they are; their sha256 is the store's integrity check.
 """
 
 from __future__ import annotations
@@ -350,15 +356,146 @@ def _library_versions(value: Any) -> dict[str, str]:
     return versions
 
 
+#: A fitted attribute (trailing ``_``) with one of these words as a ``_``-separated part is a
+#: wall-clock measurement (``refit_time_``, ``fit_time_``, ``elapsed_seconds_``): left out of the id.
+TIMING_WORDS = frozenset({"time", "times", "seconds", "duration", "elapsed", "timestamp"})
+
+
+def is_timing_field(name: Any) -> bool:
+    """True for a fitted attribute holding wall-clock time, which the artifact id leaves out.
+
+    Examples
+    --------
+    >>> is_timing_field("refit_time_"), is_timing_field("n_iter_"), is_timing_field("max_time")
+    (True, False, False)
+    """
+    return isinstance(name, str) and name.endswith("_") and bool(TIMING_WORDS & set(name.strip("_").split("_")))
+
+
+def canonical_state(state: dict[Any, Any]) -> tuple[dict[Any, Any], bool]:
+    """An estimator's pickled state without its wall-clock fields; ``(state, changed)``.
+
+    The rule (docs/architecture.md, decision 1): drop fitted attributes named by
+    :func:`is_timing_field`; inside ``cv_results_`` (every ``*SearchCV``, ``Halving*``) drop the
+    ``*_time`` columns (``mean_fit_time``, ``std_score_time``, ``split0_fit_time`` …); write sets
+    as sorted lists (their iteration order follows the process's string-hash seed).
+    """
+    out: dict[Any, Any] = {}
+    changed = False
+    for key, value in state.items():
+        if is_timing_field(key):
+            changed = True
+            continue
+        if key == "cv_results_" and isinstance(value, dict):
+            kept = {k: v for k, v in value.items() if not (isinstance(k, str) and k.endswith("_time"))}
+            changed = changed or len(kept) != len(value)
+            value = kept
+        elif isinstance(value, (set, frozenset)):
+            value = ["<set>", *sorted(repr(item) for item in value)]
+            changed = True
+        out[key] = value
+    return out, changed
+
+
+class _CanonicalPickler(pickle.Pickler):
+    """Pickles estimators (anything with ``get_params``) through :func:`canonical_state`."""
+
+    changed = False
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, type) or not hasattr(type(obj), "get_params"):
+            return NotImplemented
+        try:
+            reduced = obj.__reduce_ex__(5)
+        except Exception:  # noqa: BLE001 - let pickle report it the usual way
+            return NotImplemented
+        if not isinstance(reduced, tuple) or len(reduced) < 3 or not isinstance(reduced[2], dict):
+            return NotImplemented
+        state, changed = canonical_state(reduced[2])
+        if not changed:
+            return NotImplemented
+        self.changed = True
+        return (*reduced[:2], state, *reduced[3:])
+
+
+def _cross_validate_result(value: Any) -> bool:
+    return (type(value) is dict and "fit_time" in value and "score_time" in value
+            and any(isinstance(k, str) and k.startswith("test_") for k in value))
+
+
+def canonical_pickle(value: Any) -> tuple[bytes, bool]:
+    """``(bytes, changed)``: the canonical form the artifact id of a pickled value is taken over.
+
+    The pickle of ``value`` with wall-clock fields left out (:func:`canonical_state`, and the
+    ``fit_time``/``score_time`` arrays of a ``cross_validate`` result); ``changed`` is False when
+    nothing was left out, and then the bytes are exactly ``pickle.dumps(value, protocol=5)``.
+    """
+    changed = False
+    if _cross_validate_result(value):
+        value = {k: v for k, v in value.items() if k not in ("fit_time", "score_time")}
+        changed = True
+    sink = io.BytesIO()
+    pickler = _CanonicalPickler(sink, protocol=5)
+    pickler.dump(value)
+    return sink.getvalue(), changed or pickler.changed
+
+
+def artifact_id_of_object(value: Any) -> str:
+    """The artifact id of a value stored as a pickle (or skops): xxh3_128 of its canonical pickle."""
+    return _hashing().hash_bytes(canonical_pickle(value)[0])
+
+
 def _pickle_dump(value: Any) -> tuple[bytes, str, dict[str, Any]]:
     hash_bytes = _hashing().hash_bytes
 
     try:
-        data = pickle.dumps(value, protocol=5)
+        canonical, changed = canonical_pickle(value)
+        data = pickle.dumps(value, protocol=5) if changed else canonical
     except Exception as exc:  # pickling reports through many types (TypeError, PicklingError, …)
         raise TypeError(f"pickle failed: {exc}") from None
-    meta = {"python": ".".join(map(str, sys.version_info[:2])), "versions": _library_versions(value)}
-    return data, hash_bytes(data), meta
+    meta = {"python": ".".join(map(str, sys.version_info[:2])), "versions": _library_versions(value),
+            "format": "pickle", "canonical": "timings removed" if changed else "as stored"}
+    return data, hash_bytes(canonical), meta
+
+
+# --- skops ------------------------------------------------------------------------------------
+#: Modules whose types a skops artifact may trust; anything else (a user's function inside a
+#: FunctionTransformer, a custom class) goes to pickle instead.
+SKOPS_TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
+
+
+def _is_sklearn_estimator(value: Any) -> bool:
+    return type(value).__module__.startswith("sklearn.") and hasattr(type(value), "get_params")
+
+
+def _skops_dump(value: Any) -> tuple[bytes, str, dict[str, Any]]:
+    try:
+        import skops.io as sio
+    except ImportError:
+        raise TypeError("skops is not installed") from None
+    digest = artifact_id_of_object(value)
+    try:
+        data = sio.dumps(value)
+        untrusted = sorted(sio.get_untrusted_types(data=data))
+    except Exception as exc:  # skops raises its own types for what it cannot represent
+        raise TypeError(f"skops cannot store it ({exc})") from None
+    foreign = [name for name in untrusted if not name.startswith(SKOPS_TRUSTED_MODULES)]
+    if foreign:
+        raise TypeError(f"skops would have to trust {', '.join(foreign)}")
+    # skops rebuilds the estimator (equal predictions; the pickle of the copy can differ in array
+    # layout), so the id stays the original's canonical pickle; a copy of another type is refused.
+    if type(sio.loads(data, trusted=untrusted)) is not type(value):
+        raise ValueError("skops does not load it back as the same type")
+    meta = {"python": ".".join(map(str, sys.version_info[:2])), "versions": _library_versions(value),
+            "format": "skops", "trusted": untrusted}
+    return data, digest, meta
+
+
+def _skops_load(data: bytes, meta: dict[str, Any]) -> Any:
+    import skops.io as sio
+
+    _warn_versions(meta)
+    return sio.loads(data, trusted=list(meta.get("trusted") or []))
 
 
 def _installed_version(package: str) -> str | None:
@@ -370,13 +507,17 @@ def _installed_version(package: str) -> str | None:
         return None
 
 
-def _pickle_load(data: bytes, meta: dict[str, Any]) -> Any:
+def _warn_versions(meta: dict[str, Any]) -> None:
     import warnings
 
     for package, saved in sorted(meta.get("versions", {}).items()):
         installed = _installed_version(package)
         if installed != saved:
-            warnings.warn(ArtifactVersionWarning(meta.get("hash", "?"), package, saved, installed), stacklevel=3)
+            warnings.warn(ArtifactVersionWarning(meta.get("hash", "?"), package, saved, installed), stacklevel=4)
+
+
+def _pickle_load(data: bytes, meta: dict[str, Any]) -> Any:
+    _warn_versions(meta)
     return pickle.loads(data)
 
 
@@ -388,4 +529,6 @@ def _content_hash(value: Any) -> str:
 register(Serializer("parquet", ".parquet", _is_frame_or_series, _parquet_dump, _parquet_load, "pandas DataFrame/Series",
                     digest=_content_hash))
 register(Serializer("npy", ".npy", _is_array, _npy_dump, _npy_load, "NumPy arrays", digest=_content_hash))
+register(Serializer("skops", ".skops", _is_sklearn_estimator, _skops_dump, _skops_load,
+                    "scikit-learn estimators (skops secure format)"))
 register(Serializer("pickle", ".pkl", lambda value: True, _pickle_dump, _pickle_load, "anything picklable"))

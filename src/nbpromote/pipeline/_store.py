@@ -3,7 +3,8 @@
 Layout under ``NBPROMOTE_HOME`` (default ``./.nbpromote``)::
 
     cache/objects/<h[:2]>/<h>.<suffix>        artifact bytes (h = hex of the content hash)
-    cache/objects/<h[:2]>/<h>.meta.json       serializer, type, size, library versions, producer
+    cache/objects/<h[:2]>/<h>.meta.json       serializer, format, type, size, sha256 + its signature,
+                                              library versions, producer
     cache/stages/<pipeline>/<stage>/<k>.json  stage cache entry for key k: output hashes + key parts
     runs/<pipeline>/<run_id>.json             run records
 
@@ -11,6 +12,11 @@ Every file is written atomically (temporary file + rename). An artifact's bytes 
 its ``.meta.json``, and only an artifact with metadata counts as present, so a crash mid-write
 never leaves a half artifact that a later run would trust; the orphaned bytes are simply
 overwritten by the next write of that artifact.
+
+Two hashes per artifact (DESIGN decision 1): ``h``, the *artifact id*, is taken over a canonical
+form (content for frames and arrays, the pickle without wall-clock fields for models); the
+metadata also holds the *sha256* of the bytes as stored, signed with the audit key
+(:mod:`._integrity`). :meth:`ArtifactStore.get` checks both before it deserialises anything.
 """
 
 from __future__ import annotations
@@ -22,11 +28,13 @@ from typing import Any
 
 from .._io import atomic_write_bytes, read_json, write_json
 from ..errors import ManifestError, PipelineError
+from ._integrity import sha256_of, sign_meta, signing_key, verify_bytes
 
 __all__ = ["ArtifactStore", "ArtifactRef", "default_home", "ENTRY_SCHEMA_VERSION"]
 
 ENTRY_SCHEMA_VERSION = 1
-META_SCHEMA_VERSION = 1
+#: 2: sha256 of the stored bytes + HMAC signature, ``format``; v1 metadata is not trusted (rerun).
+META_SCHEMA_VERSION = 2
 
 
 def default_home() -> Path:
@@ -49,9 +57,13 @@ class ArtifactRef:
     serializer: str
     type: str
     size: int
+    sha256: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"hash": self.hash, "serializer": self.serializer, "type": self.type, "size": self.size}
+        out = {"hash": self.hash, "serializer": self.serializer, "type": self.type, "size": self.size}
+        if self.sha256 is not None:
+            out["sha256"] = self.sha256
+        return out
 
 
 class ArtifactStore:
@@ -105,19 +117,33 @@ class ArtifactStore:
             # frame's hash is cheap, its Parquet encoding is not.
             meta = self.meta(known)
             if meta.get("type") == kind:
-                return ArtifactRef(known, meta["serializer"], kind, meta["size"])
+                return ArtifactRef(known, meta["serializer"], kind, meta["size"], meta.get("sha256"))
         serializer, data, digest, extra = serialize(value, stage=stage, output=output)
-        ref = ArtifactRef(digest, serializer.name, kind, len(data))
+        sha256 = sha256_of(data)
+        ref = ArtifactRef(digest, serializer.name, kind, len(data), sha256)
         folder, meta_path = self._paths(digest)
-        if meta_path.exists() and (folder / f"{_hex(digest)}{serializer.suffix}").exists():
+        blob = folder / f"{_hex(digest)}{serializer.suffix}"
+        if self.has(digest) and self._holds(blob, sha256):
             return ref
         folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(folder / f"{_hex(digest)}{serializer.suffix}", data)
-        meta = {"schema_version": META_SCHEMA_VERSION, **ref.to_dict(), "suffix": serializer.suffix, **extra}
+        atomic_write_bytes(blob, data)
+        meta = {"schema_version": META_SCHEMA_VERSION, **ref.to_dict(), "suffix": serializer.suffix,
+                "format": serializer.name, **extra}
+        key = signing_key(self.home, create=True)
+        assert key is not None  # created above when missing
+        meta["signature"] = sign_meta(meta, key)
         if producer:
             meta["producer"] = producer
         write_json(meta_path, meta)
         return ref
+
+    @staticmethod
+    def _holds(blob: Path, sha256: str) -> bool:
+        """True when ``blob`` exists with exactly the bytes of ``sha256`` (so a rewrite is not needed)."""
+        try:
+            return sha256_of(blob.read_bytes()) == sha256
+        except OSError:
+            return False
 
     def meta(self, digest: str) -> dict[str, Any]:
         """The metadata of a stored artifact; :class:`PipelineError` if it is not in the store."""
@@ -146,21 +172,35 @@ class ArtifactStore:
             return False
         try:
             meta = read_json(meta_path)
+            if meta.get("schema_version", 1) < META_SCHEMA_VERSION:
+                return False  # unsigned: the stage reruns and stores it again, signed
             return (folder / f"{_hex(digest)}{meta['suffix']}").stat().st_size == meta["size"]
         except (ManifestError, OSError, KeyError):
             return False
 
+    def read_verified(self, digest: str) -> tuple[bytes, dict[str, Any]]:
+        """The artifact's bytes and metadata, after checking them against the signed sha256.
+
+        Raises
+        ------
+        ArtifactIntegrityError
+            The bytes or the metadata were changed since they were stored (or are unsigned).
+        """
+        meta = self.meta(digest)
+        path = self.path(digest)
+        data = path.read_bytes()
+        verify_bytes(digest, meta, data, key=signing_key(self.home, create=False), where=str(path))
+        return data, meta
+
     def get(self, digest: str) -> Any:
-        """Load the artifact with its serializer (pickles warn on library version mismatch)."""
+        """Load the artifact with its serializer, verified first (:meth:`read_verified`).
+
+        Pickles warn on a library version mismatch; nothing is deserialised before its sha256
+        matches the signed record.
+        """
         from ._serializers import deserialize
 
-        meta = self.meta(digest)
-        data = self.path(digest).read_bytes()
-        if len(data) != meta["size"]:
-            raise PipelineError(
-                f"Artifact {digest} in {self.objects} is truncated ({len(data)} of {meta['size']} bytes).",
-                hint="Delete it and rerun the pipeline; the stage that produces it will run again.", hash=digest,
-            )
+        data, meta = self.read_verified(digest)
         return deserialize(data, meta)
 
     def find(self, prefix: str) -> str | None:
@@ -226,7 +266,9 @@ class ArtifactStore:
         path = self.runs / pipeline / f"{run_id}.json"
         if not path.exists():
             raise PipelineError(f"No run record {run_id} for pipeline '{pipeline}' in {self.runs}.", run_id=run_id)
-        return read_json(path)
+        from ._records import upgrade_run_record
+
+        return upgrade_run_record(read_json(path))[0]
 
     def latest_run(self, pipeline: str) -> dict[str, Any] | None:
         """The newest run record of ``pipeline``, or None if it never ran with this home."""

@@ -48,6 +48,29 @@ def _summary(record: dict[str, Any]) -> str:
             f"({record['started_at']} → {record['finished_at']})")
 
 
+def _log_line(line: str) -> None:
+    """Lines of the runtime that are not stage events (the reference profile)."""
+    if line.startswith("profile:"):
+        click.echo(f"  {line}", err=True)
+
+
+def _event_printer(*, as_json_lines: bool) -> Any:
+    import json
+
+    from ._progress import format_event
+
+    def emit(event: dict[str, Any]) -> None:
+        if as_json_lines:
+            sys.stderr.write(json.dumps(event, sort_keys=True, ensure_ascii=False) + "\n")
+        else:
+            line = format_event(event)
+            if line is not None:
+                sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    return emit
+
+
 def make_cli(pipeline: Pipeline) -> click.Group:
     """The click group serving ``pipeline``'s subcommands (exposed for tests and embedding)."""
 
@@ -71,20 +94,27 @@ def make_cli(pipeline: Pipeline) -> click.Group:
     @click.option("--scheduler", default=None, metavar="ADDRESS",
                   help="Dask scheduler (tcp://HOST:PORT) for --executor dask; default: a local cluster.")
     @click.option("--force", is_flag=True, help="Rerun every stage, ignoring the cache.")
+    @click.option("--events", "events", is_flag=True,
+                  help="Progress as JSON lines on stderr (one event per stage start/end) instead of text lines.")
     @_store_option
     @_json_option
     def run(param_items: tuple[str, ...], params_file: Path | None, from_stage: str | None, only: str | None,
-            until: str | None, executor: str, scheduler: str | None, force: bool, store: Path | None,
+            until: str | None, executor: str, scheduler: str | None, force: bool, events: bool, store: Path | None,
             as_json: bool) -> None:
-        """Run the pipeline; unchanged stages are cache hits."""
+        """Run the pipeline; unchanged stages are cache hits.
+
+        Progress goes to stderr, a line per stage as it starts and ends (ran, cached or failed, the
+        seconds, why it reran, an ETA from the last run); stdout holds only the summary, or with
+        --json the run record.
+        """
         from ._params import parse_param_args
         from ._runner import run_pipeline
 
-        log = None if as_json else (lambda line: click.echo(f"  {line}"))
         record = run_pipeline(
             pipeline, params=parse_param_args(param_items), params_file=params_file, from_stage=from_stage,
-            only=only, until=until, executor=executor, scheduler=scheduler, store=store, force=force, log=log,
-            stage_stdout=sys.stderr if as_json else None,
+            only=only, until=until, executor=executor, scheduler=scheduler, store=store, force=force,
+            log=_log_line if not events else None, stage_stdout=sys.stderr,
+            on_event=_event_printer(as_json_lines=events),
         )
         if as_json:
             _emit_json(record)
@@ -93,24 +123,43 @@ def make_cli(pipeline: Pipeline) -> click.Group:
 
     @group.command("lineage")
     @click.argument("artifact")
+    @click.option("--format", "output_format", type=click.Choice(["text", "json", "svg", "html"]), default="text",
+                  show_default=True, help="svg/html: the lineage as a picture (self-contained, no scripts).")
     @_store_option
     @_json_option
-    def lineage_cmd(artifact: str, store: Path | None, as_json: bool) -> None:
+    def lineage_cmd(artifact: str, output_format: str, store: Path | None, as_json: bool) -> None:
         """Walk back from ARTIFACT (output name, role, hash or hash prefix) to code, data and seed."""
         from ._lineage import format_lineage, lineage
 
         tree = lineage(pipeline, artifact, store=store)
-        _emit_json(tree) if as_json else click.echo(format_lineage(tree))
+        fmt = "json" if as_json else output_format
+        if fmt in ("svg", "html"):
+            from ._graph_svg import render_lineage_svg, svg_to_html
+
+            svg = render_lineage_svg(tree)
+            click.echo(svg if fmt == "svg" else svg_to_html(svg, title=f"{pipeline.name}: lineage of {artifact}"), nl=False)
+        else:
+            _emit_json(tree) if fmt == "json" else click.echo(format_lineage(tree))
 
     @group.command("status")
+    @click.option("--format", "output_format", type=click.Choice(["text", "json", "svg", "html"]), default="text",
+                  show_default=True, help="svg/html: the stage graph coloured by the last run's status.")
     @_store_option
     @_json_option
-    def status_cmd(store: Path | None, as_json: bool) -> None:
+    def status_cmd(output_format: str, store: Path | None, as_json: bool) -> None:
         """Last run, cache state of every stage, and the roles' artifacts."""
-        from ._lineage import format_status, pipeline_status
+        from ._lineage import format_status, last_run_status, pipeline_status
+        from ._store import ArtifactStore
 
+        fmt = "json" if as_json else output_format
+        if fmt in ("svg", "html"):
+            from ._graph_svg import render_stage_graph_svg, svg_to_html
+
+            svg = render_stage_graph_svg(pipeline, status=last_run_status(ArtifactStore(store), pipeline))
+            click.echo(svg if fmt == "svg" else svg_to_html(svg, title=f"pipeline {pipeline.name}"), nl=False)
+            return
         status = pipeline_status(pipeline, store=store)
-        _emit_json(status) if as_json else click.echo(format_status(status))
+        _emit_json(status) if fmt == "json" else click.echo(format_status(status))
 
     from ._commands import add_integration_commands
 

@@ -14,17 +14,21 @@
     reg.load("credit_risk")                             # content hash verified before unpickling
 
 The audit log (``nbpromote.registry.audit``) lives in the same database; every transition appends
-its record in the same transaction.
+its record in the same transaction, and the tables are checked against it. ``db`` may also be a
+``postgresql://`` URL (``registry migrate`` moves a registry there). Predictions go to a chain of
+their own (``nbpromote.registry.predictions.PredictionLog``).
 """
 
 from . import audit
 from ._backend import BACKENDS, RegistryBackend, register_backend
 from ._config import resolve_actor, resolve_db_path
 from ._gate import GateResult, evaluate_gate, holdout_noise, parse_guardrail
+from ._migrate import migrate_registry
 from ._models import STAGES, ModelVersion, Transition
 from ._registry import ALLOWED_TRANSITIONS, Registry, open_registry
 from ._store import VersionMismatchWarning
 from .audit import AuditLog, VerifyResult, open_audit_log
+from .predictions import PredictionLog, open_prediction_log
 
 __all__ = [
     "open_registry",
@@ -43,6 +47,9 @@ __all__ = [
     "AuditLog",
     "VerifyResult",
     "open_audit_log",
+    "PredictionLog",
+    "open_prediction_log",
+    "migrate_registry",
     "audit",
     "resolve_db_path",
     "resolve_actor",

@@ -16,13 +16,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from ..errors import RegistryUnavailableError
 
-__all__ = ["Database", "SCHEMA_VERSION", "utcnow"]
+__all__ = ["Database", "SCHEMA_VERSION", "utcnow", "open_database", "set_meta", "get_meta"]
 
 #: Version of the registry schema this code writes; older databases are migrated one step at a time.
-SCHEMA_VERSION = 1
+#: 2 adds the prediction log's own chain (``prediction_log``, ``prediction_anchor``; DESIGN decision 4).
+SCHEMA_VERSION = 2
 DEFAULT_TIMEOUT = 10.0
 
 _V1 = """
@@ -92,29 +94,47 @@ CREATE TABLE IF NOT EXISTS aliases (
     version_id  INTEGER NOT NULL REFERENCES versions(id),
     PRIMARY KEY (model_id, alias)
 );
-CREATE TABLE IF NOT EXISTS audit_log (
+"""
+
+# One hash-chained log: records, and the anchor left by retention. The triggers are guardrails, not
+# the security boundary (anyone with the file can drop them): the hash chain and the signed
+# checkpoints outside the file are what make tampering detectable.
+_CHAIN = """
+CREATE TABLE IF NOT EXISTS {t}_log (
     seq         INTEGER PRIMARY KEY,
     kind        TEXT NOT NULL,
     payload     TEXT NOT NULL,
     prev_hash   TEXT NOT NULL,
     hash        TEXT NOT NULL
 );
--- Guardrails, not the security boundary (anyone with the file can drop them): the hash chain and
--- the signed checkpoints outside the file are what make tampering detectable.
-CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END;
-CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END;
-CREATE TABLE IF NOT EXISTS audit_anchor (
+CREATE TRIGGER IF NOT EXISTS {t}_log_no_update BEFORE UPDATE ON {t}_log
+BEGIN SELECT RAISE(ABORT, '{t}_log is append-only: UPDATE refused'); END;
+CREATE TRIGGER IF NOT EXISTS {t}_log_no_delete BEFORE DELETE ON {t}_log
+BEGIN SELECT RAISE(ABORT, '{t}_log is append-only: DELETE refused'); END;
+CREATE TABLE IF NOT EXISTS {t}_anchor (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
     seq         INTEGER NOT NULL,
     hash        TEXT NOT NULL,
     pruned_at   TEXT NOT NULL
 );
 """
+_V1 += _CHAIN.format(t="audit")
+#: 2: the prediction log's own chain (DESIGN decision 4).
+_V2 = _CHAIN.format(t="prediction")
 
 #: version -> SQL that upgrades the previous version to it (0 = empty database).
-MIGRATIONS: dict[int, str] = {1: _V1}
+MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2}
+
+
+def set_meta(conn: Any, key: str, value: str, *, replace: bool = True) -> None:
+    """Upsert one ``meta`` row (portable SQL: SQLite >= 3.24 and PostgreSQL)."""
+    action = "UPDATE SET value = excluded.value" if replace else "NOTHING"
+    conn.execute(f"INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT (key) DO {action}", (key, value))
+
+
+def get_meta(conn: Any, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return str(row[0]) if row else None
 
 
 def utcnow() -> str:
@@ -167,8 +187,11 @@ class Database:
         Open without write access (also chosen automatically when the file is not writable).
     """
 
+    dialect = "sqlite"
+
     def __init__(self, path: str | Path, *, timeout: float = DEFAULT_TIMEOUT, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.location = str(self.path)
         self.timeout = timeout
         self._pid = os.getpid()
         exists = self.path.exists()
@@ -210,6 +233,26 @@ class Database:
         except sqlite3.Error as exc:
             raise translate(exc, str(self.path), "open the registry") from None
 
+    @property
+    def local_dir(self) -> Path:
+        """The directory beside the database (default home of artifacts, checkpoints and keys)."""
+        return self.path.resolve().parent
+
+    @staticmethod
+    def is_integrity_error(exc: BaseException) -> bool:
+        return isinstance(exc, sqlite3.IntegrityError)
+
+    def lock_chain(self, conn: sqlite3.Connection, chain: str) -> None:
+        """Serialise appends to one chain: SQLite's write lock (BEGIN IMMEDIATE) already does."""
+
+    def allow_prune(self, conn: sqlite3.Connection, table: str) -> None:
+        """Lift the append-only guardrail on ``table`` inside this transaction only (retention)."""
+        conn.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+
+    def restore_guard(self, conn: sqlite3.Connection, table: str) -> None:
+        conn.execute(f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+                     f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE refused'); END")
+
     # --- schema ---------------------------------------------------------------------------
     def schema_version(self) -> int:
         has_meta = self.conn.execute(
@@ -245,16 +288,9 @@ class Database:
                 for statement in _split_sql(MIGRATIONS[current]):
                     self.conn.execute(statement)
             if original != SCHEMA_VERSION:
-                self.conn.execute(
-                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(current),)
-                )
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('created_schema_version', ?)",
-                    (str(original or SCHEMA_VERSION),),
-                )
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('created_at', ?)", (utcnow(),)
-                )
+                set_meta(self.conn, "schema_version", str(current))
+                set_meta(self.conn, "created_schema_version", str(original or SCHEMA_VERSION), replace=False)
+                set_meta(self.conn, "created_at", utcnow(), replace=False)
                 if original:
                     self.conn.execute(
                         "INSERT INTO meta(key, value) VALUES (?, ?)",
@@ -282,7 +318,7 @@ class Database:
             )
 
     @contextmanager
-    def write(self, action: str = "write to the registry") -> Iterator[sqlite3.Connection]:
+    def write(self, action: str = "write to the registry", *, chain: str = "audit") -> Iterator[sqlite3.Connection]:
         """A write transaction holding the write lock from the start (``BEGIN IMMEDIATE``)."""
         self._check_process()
         if self.read_only:
@@ -355,3 +391,18 @@ def _split_sql(script: str) -> list[str]:
     return statements
 
 
+
+
+def is_postgres(location: str) -> bool:
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+def open_database(location: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT,
+                  read_only: bool = False) -> Any:
+    """A :class:`Database` (SQLite file) or a ``PgDatabase`` for ``postgresql://`` URLs."""
+    text = str(location)
+    if is_postgres(text):
+        from ._pg import PgDatabase
+
+        return PgDatabase(text, timeout=timeout, read_only=read_only)
+    return Database(Path(text), timeout=timeout, read_only=read_only)

@@ -12,7 +12,6 @@ import json
 import math
 import os
 import re
-import sqlite3
 import warnings
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -22,6 +21,7 @@ from typing import Any
 from .._io import canonical_json, read_json
 from ..errors import (
     ApprovalError,
+    ArtifactIntegrityError,
     GateRejectedError,
     IllegalTransitionError,
     ModelNotFoundError,
@@ -34,12 +34,14 @@ from ..errors import (
 from . import _store
 from ._backend import RegistryBackend
 from ._config import resolve_actor, resolve_db_path
-from ._db import DEFAULT_TIMEOUT, Database, utcnow
+from ._db import DEFAULT_TIMEOUT, is_postgres, open_database, utcnow
 from ._gate import GateResult, evaluate_gate, normalize_guardrails
 from ._models import STAGES, ModelVersion, Transition
-from .audit import AuditLog, append_in_transaction, ensure_log_id
+from .audit import AuditLog, VerifyResult, append_in_transaction, ensure_log_id
 
 __all__ = ["Registry", "open_registry", "ALLOWED_TRANSITIONS"]
+
+ENV_ARTIFACTS = "NBPROMOTE_REGISTRY_ARTIFACTS"
 
 #: Manual stage changes the state machine allows (Production is reached only through promote/rollback).
 ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -139,36 +141,103 @@ def _iso(when: Any) -> str:
 
 
 class Registry(RegistryBackend):
-    """A model registry in one SQLite file (plus a content-addressed artifact store beside it).
+    """A model registry in one SQLite file or PostgreSQL database, plus a content-addressed artifact store.
 
     Use :func:`open_registry` rather than the constructor; see the package docstring for an example.
 
     Parameters
     ----------
     db : str or Path
-        The database file (created with its directory on first write).
+        The database file (created with its directory on first write), or a ``postgresql://`` URL.
     timeout : float, default=10.0
         Seconds to wait on a lock before :class:`~nbpromote.errors.RegistryUnavailableError`.
     read_only : bool, default=False
         Open for reading only.
-    checkpoint_dir, audit_key, checkpoint_every : optional
+    checkpoint_dir, audit_key, checkpoint_every, signer : optional
         Passed to :class:`~nbpromote.registry.audit.AuditLog` (``checkpoint_dir``, ``key``,
-        ``checkpoint_every``). A checkpoint is also written after every registry write.
+        ``checkpoint_every``, ``signer``).
+    checkpoint_on_write : bool, default=True
+        Sign a checkpoint after every registry write (so registry events never sit in an unsigned
+        tail, and :meth:`load` never has to refuse a version whose registration is unsigned). With
+        False, writes are signed only every ``checkpoint_every`` records; until then ``verify``
+        reports the unsigned registry events as a failure and ``load`` refuses the versions they
+        concern (sign with ``nbpromote audit checkpoint``).
+    artifact_root : str or Path or None, default=None
+        Where artifacts are stored: default beside a SQLite database; for PostgreSQL
+        ``$NBPROMOTE_REGISTRY_ARTIFACTS``, else ``$NBPROMOTE_HOME`` (use a shared filesystem).
     """
 
     backend = "sqlite"
 
     def __init__(self, db: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT, read_only: bool = False,
                  checkpoint_dir: str | os.PathLike[str] | None = None, audit_key: bytes | str | None = None,
-                 checkpoint_every: int | None = 1000) -> None:
-        self._db = Database(Path(db), timeout=timeout, read_only=read_only)
+                 checkpoint_every: int | None = 1000, signer: str | None = None, checkpoint_on_write: bool = True,
+                 artifact_root: str | os.PathLike[str] | None = None) -> None:
+        self._db = open_database(db, timeout=timeout, read_only=read_only)
+        self.backend = self._db.dialect
         self.path = self._db.path
-        self.root = self.path.resolve().parent  # absolute: a later chdir must not lose the artifact store
+        if artifact_root is not None:
+            self.root = Path(artifact_root).resolve()
+        elif self._db.local_dir is not None:
+            self.root = self._db.local_dir  # absolute: a later chdir must not lose the artifact store
+        else:
+            from ._config import nbpromote_home
+
+            self.root = Path(os.environ.get(ENV_ARTIFACTS) or nbpromote_home()).resolve()
+        self.checkpoint_on_write = checkpoint_on_write
+        self._verified: tuple[Any, VerifyResult, dict[str, Any]] | None = None  # (head, result, state)
         self.audit = AuditLog(self._db, checkpoint_dir=checkpoint_dir, key=audit_key,
-                              checkpoint_every=checkpoint_every)
+                              checkpoint_every=checkpoint_every, signer=signer)
+
+    def verify(self, *, strict: bool = False) -> VerifyResult:
+        """Verify the audit chains, their signed checkpoints and every registry row against the log."""
+        return self.audit.verify(strict=strict)
+
+    def _verified_state(self, name: str, *, what: str, rows_must_match: bool = True) -> tuple[Any, VerifyResult]:
+        """The log's state of model ``name`` after a full verification.
+
+        Raises :class:`~nbpromote.errors.AuditTamperedError` when the chain or its checkpoints do not
+        verify, or (``rows_must_match``) when one of this model's rows disagrees with the log.
+        """
+        from . import _state
+        from .audit import _head
+
+        with self._db.read("read the audit log") as conn:
+            head = _head(conn)
+            cached = self._verified if self._verified is not None and self._verified[0] == head else None
+            if cached is not None:
+                # The chain's head is the one verified last time: its records (hence the state replayed
+                # from them) are unchanged; the rows are compared again, they may have been edited since.
+                result, state = cached[1], cached[2]
+                mine = [m.to_dict() for m in _state.compare(conn, state, only=name)]
+        if cached is None:
+            result = self.audit.verify(other_chains=False)
+            state = self.audit.last_state
+            mine = [m for m in result.mismatches if m.get("model") == name]
+        chain_ok = result.ok or bool(result.mismatches and result.reason is not None
+                                     and result.reason.startswith("the registry's tables"))
+        if cached is None and chain_ok:
+            self._verified = ((result.size, result.head_hash), result, state)
+        if not chain_ok or (rows_must_match and mine):
+            from ..errors import AuditTamperedError
+
+            if chain_ok:
+                from ._state import Mismatch
+
+                first = Mismatch(**mine[0])
+                raise AuditTamperedError(
+                    f"Registry {self.path}: refusing to {what}: {first.text()}; the rows were edited behind the "
+                    "registry's back.", hint="Run `nbpromote audit verify`; restore the database from a backup.",
+                    seq=first.seq, reason=first.text())
+            raise AuditTamperedError(
+                f"Registry {self.path}: refusing to {what}: the audit log does not verify (record "
+                f"{result.first_bad_seq}: {result.reason}).",
+                hint="Run `nbpromote audit verify` for the details; restore the database from a backup.",
+                seq=result.first_bad_seq, reason=result.reason)
+        return state.get(name), result
 
     # --- lookups --------------------------------------------------------------------------------
-    def _model(self, conn: sqlite3.Connection, name: str) -> sqlite3.Row:
+    def _model(self, conn: Any, name: str) -> Any:
         row = conn.execute("SELECT * FROM models WHERE name = ?", (name,)).fetchone()
         if row is None:
             known = [r[0] for r in conn.execute("SELECT name FROM models ORDER BY name LIMIT 20")]
@@ -180,7 +249,7 @@ class Registry(RegistryBackend):
             )
         return row
 
-    def _version_row(self, conn: sqlite3.Connection, model: sqlite3.Row, ref: Any) -> sqlite3.Row:
+    def _version_row(self, conn: Any, model: Any, ref: Any) -> Any:
         name = model["name"]
         text = str(ref).strip() if ref is not None else ""
         number: int | None = None
@@ -222,7 +291,7 @@ class Registry(RegistryBackend):
                  + ".", model=name, version=str(ref),
         )
 
-    def _mv(self, conn: sqlite3.Connection, row: sqlite3.Row, name: str) -> ModelVersion:
+    def _mv(self, conn: Any, row: Any, name: str) -> ModelVersion:
         aliases = tuple(r[0] for r in conn.execute(
             "SELECT alias FROM aliases WHERE version_id = ? ORDER BY alias", (row["id"],)))
         approvals = tuple({"actor": r["actor"], "at": r["at"], "reason": r["reason"]} for r in conn.execute(
@@ -230,22 +299,21 @@ class Registry(RegistryBackend):
         return ModelVersion.from_row(row, name, aliases, approvals)
 
     @staticmethod
-    def _config(model: sqlite3.Row) -> dict[str, Any]:
+    def _config(model: Any) -> dict[str, Any]:
         return json.loads(model["config"] or "{}")
 
     # --- history records ----------------------------------------------------------------------------
-    def _record(self, conn: sqlite3.Connection, model: sqlite3.Row, version: sqlite3.Row | None, kind: str, *,
+    def _record(self, conn: Any, model: Any, version: Any, kind: str, *,
                 actor: str, reason: str, from_stage: str | None = None, to_stage: str | None = None,
                 alias: str | None = None, evidence: Mapping[str, Any] | None = None, at: str | None = None) -> Transition:
         at = at or utcnow()
         evidence_json = canonical_json(dict(evidence or {}))
         version_number = int(version["version"]) if version is not None else None
-        cur = conn.execute(
+        tid = int(conn.execute(
             "INSERT INTO transitions(model_id, version_id, kind, from_stage, to_stage, alias, actor, at, reason, "
-            "evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (model["id"], version["id"] if version is not None else None, kind, from_stage, to_stage, alias, actor,
-             at, reason, evidence_json))
-        tid = int(cur.lastrowid or 0)
+             at, reason, evidence_json)).fetchone()[0])
         ensure_log_id(conn)
         seq, _digest = append_in_transaction(conn, f"registry.{kind}", {
             "model": model["name"], "version": version_number, "from_stage": from_stage, "to_stage": to_stage,
@@ -258,13 +326,19 @@ class Registry(RegistryBackend):
                           to_stage=to_stage, alias=alias, actor=actor, at=at, reason=reason,
                           evidence=json.loads(evidence_json), audit_seq=seq)
 
-    def _set_stage(self, conn: sqlite3.Connection, model: sqlite3.Row, version: sqlite3.Row, stage: str, kind: str,
+    def _set_stage(self, conn: Any, model: Any, version: Any, stage: str, kind: str,
                    *, actor: str, reason: str, evidence: Mapping[str, Any] | None = None) -> Transition:
-        try:
-            conn.execute("UPDATE versions SET stage = ? WHERE id = ?", (stage, version["id"]))
-        except sqlite3.IntegrityError:
-            winner = conn.execute("SELECT version FROM versions WHERE model_id = ? AND stage = 'Production'",
-                                  (model["id"],)).fetchone()
+        winner = conn.execute("SELECT version FROM versions WHERE model_id = ? AND stage = 'Production' AND id <> ?",
+                              (model["id"], version["id"])).fetchone() if stage == "Production" else None
+        conflict = winner is not None
+        if not conflict:
+            try:
+                conn.execute("UPDATE versions SET stage = ? WHERE id = ?", (stage, version["id"]))
+            except Exception as exc:  # the database's unique index: the last word on the invariant
+                if not self._db.is_integrity_error(exc):
+                    raise
+                conflict = True
+        if conflict:
             raise PromotionConflictError(
                 f"Model '{model['name']}': v{version['version']} cannot enter Production because "
                 f"v{winner[0] if winner else '?'} is already there (one Production version per model).",
@@ -277,7 +351,7 @@ class Registry(RegistryBackend):
         return self._record(conn, model, version, kind, actor=actor, reason=reason, from_stage=version["stage"],
                             to_stage=stage, evidence=evidence)
 
-    def _move_alias(self, conn: sqlite3.Connection, model: sqlite3.Row, alias: str, version: sqlite3.Row | None, *,
+    def _move_alias(self, conn: Any, model: Any, alias: str, version: Any, *,
                     actor: str, reason: str) -> Transition | None:
         current = conn.execute("SELECT version_id FROM aliases WHERE model_id = ? AND alias = ?",
                                (model["id"], alias)).fetchone()
@@ -288,8 +362,8 @@ class Registry(RegistryBackend):
         else:
             if current is not None and current[0] == version["id"]:
                 return None
-            conn.execute("INSERT OR REPLACE INTO aliases(model_id, alias, version_id) VALUES (?, ?, ?)",
-                         (model["id"], alias, version["id"]))
+            conn.execute("INSERT INTO aliases(model_id, alias, version_id) VALUES (?, ?, ?) ON CONFLICT (model_id, alias) "
+                         "DO UPDATE SET version_id = excluded.version_id", (model["id"], alias, version["id"]))
         # Alias moves are kept in the history, so "what did `champion` point to on Tuesday" is answerable.
         previous = conn.execute("SELECT version FROM versions WHERE id = ?", (current[0],)).fetchone() \
             if current is not None else None
@@ -297,7 +371,7 @@ class Registry(RegistryBackend):
                             evidence={"previous_version": int(previous[0]) if previous else None,
                                       "version": int(version["version"]) if version is not None else None})
 
-    def _before_commit(self, conn: sqlite3.Connection, operation: str) -> None:
+    def _before_commit(self, conn: Any, operation: str) -> None:
         """Hook run inside promote/rollback transactions just before COMMIT (no-op; for subclasses)."""
 
     def _before_write(self, operation: str) -> None:
@@ -306,6 +380,9 @@ class Registry(RegistryBackend):
     def _checkpoint(self) -> None:
         # A signed checkpoint after each registry write pins the log's head outside the database.
         # The transition is already committed: a failed checkpoint is a warning, not a failure.
+        if not self.checkpoint_on_write:
+            self.audit._maybe_checkpoint(self.audit.head()[0])
+            return
         try:
             self.audit.checkpoint()
         except (NbpromoteError, OSError) as exc:
@@ -353,20 +430,22 @@ class Registry(RegistryBackend):
         info = _store.ingest_artifact(self.root, artifact)
         with self._db.write("register a model") as conn:
             now = utcnow()
-            conn.execute("INSERT OR IGNORE INTO models(name, created_at, created_by) VALUES (?, ?, ?)", (name, now, who))
+            conn.execute("INSERT INTO models(name, created_at, created_by) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                         (name, now, who))
             model = self._model(conn, name)
             number = conn.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM versions WHERE model_id = ?",
                                   (model["id"],)).fetchone()[0]
-            cur = conn.execute(
+            version = conn.execute(
                 "INSERT INTO versions(model_id, version, stage, artifact_uri, artifact_hash, artifact_format, "
                 "artifact_size, metrics, lineage, params, tags, holdout_hash, holdout_rows, environment, created_by, "
-                "created_at) VALUES (?, ?, 'None', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "created_at) VALUES (?, ?, 'None', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
                 (model["id"], number, info.uri, info.hash, info.format, info.size, canonical_json(metrics_),
                  canonical_json(lineage_), canonical_json(params_), canonical_json(tags_), holdout_hash, holdout_rows,
-                 canonical_json(info.environment), who, now))
-            version = conn.execute("SELECT * FROM versions WHERE id = ?", (cur.lastrowid,)).fetchone()
+                 canonical_json(info.environment), who, now)).fetchone()
             self._record(conn, model, version, "register", actor=who, reason="registered", to_stage="None",
-                         evidence={"artifact_hash": info.hash, "metrics": metrics_, "holdout_hash": holdout_hash},
+                         evidence={"artifact_hash": info.hash, "metrics": metrics_, "holdout_hash": holdout_hash,
+                                   "artifact_uri": info.uri, "artifact_format": info.format,
+                                   "artifact_size": info.size},
                          at=now)
             result = self._mv(conn, version, name)
         self._checkpoint()
@@ -490,6 +569,8 @@ class Registry(RegistryBackend):
             approvals = [dict(r) for r in conn.execute("SELECT actor, at, reason FROM approvals WHERE version_id = ?",
                                                        (row["id"],))]
         number = int(row["version"])
+        # The gate reads metrics, holdout, approvals and configuration: they must be the log's.
+        self._verified_state(name, what=f"promote '{name}' v{number}")
         if row["stage"] not in _PROMOTABLE:
             hint = "It is already live." if row["stage"] == "Production" else \
                 "Move it to Staging first (nbpromote registry transition … Staging), or use rollback."
@@ -619,7 +700,7 @@ class Registry(RegistryBackend):
         return result
 
     @staticmethod
-    def _rollback_candidates(conn: sqlite3.Connection, model: sqlite3.Row,
+    def _rollback_candidates(conn: Any, model: Any,
                              current_id: int | None) -> tuple[list[int], list[int]]:
         """(every version id that was ever live, rollback targets best first)."""
         history = conn.execute(
@@ -759,8 +840,8 @@ class Registry(RegistryBackend):
         return [t for t in out if kinds is None or t.kind in kinds]
 
     def artifact_path(self, name: str, version: Any = None) -> Path:
-        """The verified artifact file of a version (hash checked now)."""
-        mv = self.live_or_get(name, version)
+        """The verified artifact file of a version (hash checked now, against the signed log)."""
+        mv = self._logged_version(name, version)
         _store.read_verified(self.root, mv.artifact_uri, mv.artifact_hash, label=f"'{name}' v{mv.version}")
         return self.root / mv.artifact_uri
 
@@ -773,16 +854,64 @@ class Registry(RegistryBackend):
                                        hint="Pass a version, or promote one first.", model=name, version="production")
         return mv
 
+    def _logged_version(self, name: str, version: Any, *, wait: float = 2.0) -> ModelVersion:
+        """The version to load, checked against the signed audit log (not only its row).
+
+        The row must agree with the log on the artifact's hash (and uri), and the Production version
+        is the one the log says is in Production. A version whose registration is not yet covered by
+        a signed checkpoint is refused (after waiting ``wait`` seconds for its writer to sign it).
+        """
+        import time
+
+        deadline = time.monotonic() + wait
+        while True:
+            mv = self.live_or_get(name, version)
+            label = f"'{name}' v{mv.version}"
+            logged_model, result = self._verified_state(name, what=f"load {label}", rows_must_match=False)
+            logged = logged_model.versions.get(mv.version) if logged_model is not None else None
+            if logged is None or logged.get("seq") is None:
+                raise ArtifactIntegrityError(
+                    f"{label}: the audit log has no registration of this version; refusing to load it.",
+                    hint="The registry's tables were edited behind its back: run `nbpromote audit verify`.",
+                    expected=None, actual=mv.artifact_hash)
+            if logged.get("artifact_hash") != mv.artifact_hash or logged.get("artifact_uri", mv.artifact_uri) != mv.artifact_uri:
+                raise ArtifactIntegrityError(
+                    f"{label}: the registry row names artifact {mv.artifact_hash} but the signed audit log registered "
+                    f"{logged.get('artifact_hash')}; refusing to load it.",
+                    hint="The registry's tables were edited behind its back: run `nbpromote audit verify`.",
+                    expected=logged.get("artifact_hash"), actual=mv.artifact_hash)
+            if version is None and logged.get("stage") != "Production":
+                raise ArtifactIntegrityError(
+                    f"'{name}': the registry row says v{mv.version} is in Production, the signed audit log says it is "
+                    f"{logged.get('stage')}; refusing to load it.",
+                    hint="Run `nbpromote audit verify`.", expected=None, actual=mv.artifact_hash)
+            newest = max(int(logged["seq"]), int(logged.get("stage_seq") or 0) if version is None else 0)
+            if newest <= result.signed_size:
+                return mv
+            if time.monotonic() >= deadline:
+                raise ArtifactIntegrityError(
+                    f"{label}: its audit record {newest} is in the unsigned tail of the log (after the newest signed "
+                    f"checkpoint, size {result.signed_size}); refusing to load it.",
+                    hint="If you trust the tail, sign it: `nbpromote audit checkpoint` (needs the key).",
+                    expected=logged.get("artifact_hash"), actual=mv.artifact_hash)
+            time.sleep(0.1)
+
     def load(self, name: str, version: Any = None) -> Any:
         """Load a registered model (default: the Production one), verifying its content hash first.
+
+        The hash comes from the signed audit log, not only from the registry's row: the log is
+        verified, the row must agree with it, and the bytes must hash to it before they are
+        deserialised.
 
         Raises
         ------
         ArtifactIntegrityError
-            The stored bytes do not hash to the registered digest (or the file is missing); the
-            pickle is never executed.
+            The stored bytes do not hash to the registered digest (or the file is missing), or the
+            row disagrees with the log; the pickle is never executed.
+        AuditTamperedError
+            The audit log itself does not verify.
         """
-        mv = self.live_or_get(name, version)
+        mv = self._logged_version(name, version)
         label = f"'{name}' v{mv.version}"
         data = _store.read_verified(self.root, mv.artifact_uri, mv.artifact_hash, label=label)
         return _store.deserialize(data, mv.artifact_format, environment=mv.environment, label=label)
@@ -838,6 +967,8 @@ def open_registry(db: str | os.PathLike[str] | None = None, *, timeout: float = 
     factory, target = backend_for(location)
     if factory is not None:
         return factory(target, **options)
+    if is_postgres(location):
+        return Registry(location, timeout=timeout, read_only=read_only, **options)
     if not create and not Path(location).exists():
         raise RegistryUnavailableError(
             f"No registry at {location}.",

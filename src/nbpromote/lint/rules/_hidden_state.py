@@ -144,10 +144,23 @@ def check(ctx: Context) -> Iterator[Finding]:
     opaque = False
     ever = set(defined_later)
     yield from _calls_before_definition(ctx, cells, defined_later)
+    skip_only: dict[str, int] = {}  # names so far defined only by cells tagged `skip`
+    defined_outside_skip: set[str] = set()
     for cell in cells:
         names = ctx.names[cell.index]
         immediate = None
+        skipped = "skip" in (getattr(cell, "tags", None) or ())
         for name, line in sorted(names.uses.items(), key=lambda kv: kv[1]):
+            if name in skip_only and not skipped:
+                yield ctx.finding(
+                    cell.index, line + cell.line_offset,
+                    f"'{name}' is defined only in cell {skip_only[name]}, which is tagged 'skip', so the exported "
+                    "pipeline (which drops skipped cells) fails here with a NameError.",
+                    f"Move the definition of '{name}' into an exported cell, or remove the 'skip' tag from cell "
+                    f"{skip_only[name]}.",
+                )
+                skip_only.pop(name)
+                continue
             if name in defined or name in BUILTINS or name in _IPYTHON_NAMES or name.startswith("_"):
                 continue
             if immediate is None:
@@ -172,6 +185,12 @@ def check(ctx: Context) -> Iterator[Finding]:
         if _opaque(cell):
             opaque = True
         defined |= set(names.defines) | magic[cell.index]
+        for name in set(names.defines) | magic[cell.index]:
+            if skipped and name not in defined_outside_skip:
+                skip_only.setdefault(name, cell.index)
+            elif not skipped:
+                skip_only.pop(name, None)
+                defined_outside_skip.add(name)
         for name in names.deletes:
             defined.discard(name)
             deleted[name] = cell.index

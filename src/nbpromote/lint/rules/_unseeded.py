@@ -2,6 +2,7 @@
 
 A call is seeded by an explicit ``random_state``/seed argument, by ``np.random.seed``/``random.seed``
 (for the draws they govern) or ``%promote seed`` run before it, or by seeds in the capture manifest.
+A seed in a cell tagged ``skip`` seeds nothing the export keeps: it is itself a finding.
 """
 
 from __future__ import annotations
@@ -13,6 +14,15 @@ from .._registry import Context, Rule, register
 
 
 def check(ctx: Context) -> Iterator[Finding]:
+    if ctx.facts.randoms:
+        for site, what in ctx.facts.skipped_seeds:
+            yield ctx.finding(
+                site[0], site[1],
+                f"{what} seeds the random numbers in a cell tagged 'skip', which the export drops, so the "
+                "pipeline runs unseeded and the draws after it are not reproducible.",
+                "Move the seed into an exported cell (e.g. the imports or parameters cell), or remove the "
+                "'skip' tag from this cell.",
+            )
     seen = set()
     for event in ctx.facts.randoms:
         if event.seeded or (event.site, event.what) in seen:

@@ -1,0 +1,387 @@
+"""Small reproductions, in the style of third-party notebooks, of each class of failure the held-out
+analysis found (issue 11): each has a leaking and a clean variant, so a fix cannot pass by silence."""
+
+from __future__ import annotations
+
+from nbpromote.lint import lint_notebook
+
+from .conftest import make_nb
+
+IMPORTS = ("import numpy as np\nimport pandas as pd\nimport matplotlib.pyplot as plt\n"
+           "from sklearn.model_selection import train_test_split\n"
+           "from sklearn.preprocessing import StandardScaler, MinMaxScaler\n"
+           "from sklearn.linear_model import LogisticRegression, LinearRegression\n"
+           "from sklearn.ensemble import RandomForestClassifier\nfrom sklearn.svm import SVC\n"
+           "from sklearn.metrics import accuracy_score, r2_score, classification_report")
+LOAD = "df = pd.read_csv('churn.csv')\nX = df.drop('Churn', axis=1)\ny = df['Churn']"
+SPLIT = "X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=42)"
+
+
+def rules(*sources: str, tags: list | None = None) -> list[str]:
+    return sorted(f.rule for f in lint_notebook(make_nb(*sources, tags=tags)).findings
+                  if f.rule not in {"unseeded-randomness"})
+
+
+def found(*sources: str, tags: list | None = None):
+    return lint_notebook(make_nb(*sources, tags=tags)).findings
+
+
+# --- multi-test -------------------------------------------------------------------------------
+def test_a_helper_called_with_several_models_evaluates_several_models():
+    helper = ("def log_reg(X_train, y_train, X_test, y_test, weights):\n"
+              "    model = LogisticRegression(class_weight=weights) if weights != -1 else LogisticRegression()\n"
+              "    model.fit(X_train, y_train)\n    print(model.score(X_test, y_test))\n"
+              "    y_preds = model.predict(X_test)\n    print(classification_report(y_test, y_preds))")
+    leaky = rules(IMPORTS, LOAD, SPLIT, helper, "log_reg(X_train, y_train, X_test, y_test, -1)",
+                  "log_reg(X_train, y_train, X_test, y_test, {0: 1, 1: 1.5})")
+    assert leaky == ["multi-test"]
+    assert rules(IMPORTS, LOAD, SPLIT, helper, "log_reg(X_train, y_train, X_test, y_test, -1)") == []
+
+
+def test_a_resplit_with_the_same_seed_is_the_same_test_set():
+    # PCA tutorial: the same random_state on X and on PCA(X) gives the same test rows.
+    pca = ("from sklearn.decomposition import PCA\nX_pca = PCA(0.95).fit_transform(X)\n"
+           "X_train_pca, X_test_pca, y_train, y_test = train_test_split(X_pca, y, test_size=0.2, random_state=42)")
+    first = "rf = RandomForestClassifier(random_state=0)\nrf.fit(X_train, y_train)\nrf.score(X_test, y_test)"
+    second = "rf2 = RandomForestClassifier(random_state=0)\nrf2.fit(X_train_pca, y_train)\nrf2.score(X_test_pca, y_test)"
+    assert "multi-test" in rules(IMPORTS, LOAD, SPLIT, first, pca, second)
+    other_seed = pca.replace("random_state=42", "random_state=7")
+    # Another seed: another test set, scored once, after the first: an untouched test set remains.
+    assert "multi-test" not in rules(IMPORTS, LOAD, SPLIT, first, other_seed, second)
+
+
+def test_a_resplit_of_rows_already_evaluated_is_not_untouched():
+    models = ("for m in [SVC(C=1), SVC(C=10)]:\n    m.fit(X_train, y_train)\n    print(m.score(X_test, y_test))")
+    resplit = ("X_tr2, X_te2, y_tr2, y_te2 = train_test_split(X, y, test_size=0.3, random_state=1)\n"
+               "final = SVC(C=10).fit(X_tr2, y_tr2)\nprint(final.score(X_te2, y_te2))")
+    assert rules(IMPORTS, LOAD, SPLIT, models, resplit) == ["multi-test"]
+
+
+def test_predicting_unlabelled_rows_is_not_an_evaluation():
+    kaggle = ("test = pd.read_csv('test.csv')\n"
+              "for m in [LogisticRegression(), RandomForestClassifier(random_state=0)]:\n"
+              "    m.fit(X, y)\n    preds = m.predict(test)\n"
+              "    pd.DataFrame({'id': test['id'], 'Churn': preds}).to_csv('sub.csv')")
+    assert rules(IMPORTS, LOAD, kaggle) == []
+
+
+def test_predict_only_to_draw_a_fitted_curve_is_not_an_evaluation():
+    curve = ("lr = LinearRegression().fit(X, y)\nplt.plot(X, lr.predict(X), color='r')\nplt.scatter(X, y)")
+    assert rules(IMPORTS, "X = 6 * np.random.rand(200, 1) - 3\ny = 0.8 * X**2 + np.random.randn(200, 1)", curve) == []
+    scored = "lr = LinearRegression().fit(X, y)\nprint(r2_score(y, lr.predict(X)))"
+    assert rules(IMPORTS, "X = 6 * np.random.rand(200, 1) - 3\ny = 0.8 * X**2 + np.random.randn(200, 1)",
+                 scored) == ["overlap"]
+
+
+def test_shuffle_split_with_one_split_is_a_hold_out():
+    sss = ("from sklearn.model_selection import StratifiedShuffleSplit\n"
+           "split = StratifiedShuffleSplit(n_splits=1, test_size=0.2, random_state=42)\n"
+           "for train_index, test_index in split.split(df, df['Churn']):\n"
+           "    strat_train_set = df.loc[train_index]\n    strat_test_set = df.loc[test_index]")
+    models = ("Xs, ys = strat_test_set.drop('Churn', axis=1), strat_test_set['Churn']\n"
+              "for m in [SVC(), LogisticRegression()]:\n"
+              "    m.fit(strat_train_set.drop('Churn', axis=1), strat_train_set['Churn'])\n"
+              "    print(m.score(Xs, ys))")
+    assert rules(IMPORTS, LOAD, sss, models) == ["multi-test"]
+
+
+def test_clustering_metrics_over_k_are_not_test_set_selection():
+    elbow = ("from sklearn.cluster import KMeans\nfrom sklearn.metrics import silhouette_score\n"
+             "for k in range(2, 8):\n    km = KMeans(n_clusters=k, random_state=0).fit(X)\n"
+             "    print(k, silhouette_score(X, km.labels_))")
+    assert rules(IMPORTS, LOAD, elbow) == []
+
+
+def test_yellowbrick_confusion_matrix_is_a_view_of_the_model():
+    viz = ("from yellowbrick.classifier import ConfusionMatrix\nmodel = LogisticRegression()\n"
+           "cm = ConfusionMatrix(model)\ncm.fit(X_train, y_train)\ncm.score(X_test, y_test)\ncm.show()")
+    assert rules(IMPORTS, LOAD, SPLIT, viz) == []
+
+
+def test_boosting_watch_lists_monitor_and_early_stopping_selects():
+    import_xgb = "import xgboost as xgb"
+    watch = ("model = xgb.XGBClassifier(n_estimators=200, random_state=0)\n"
+             "model.fit(X_train, y_train, eval_set=[(X_train, y_train), (X_test, y_test)], verbose=False)\n"
+             "print(accuracy_score(y_test, model.predict(X_test)))")
+    assert rules(IMPORTS, import_xgb, LOAD, SPLIT, watch) == []
+    stopping = watch.replace("random_state=0)", "random_state=0, early_stopping_rounds=20)")
+    assert rules(IMPORTS, import_xgb, LOAD, SPLIT, stopping) == ["multi-test"]
+    lgb = ("import lightgbm as lgb\ndtrain = lgb.Dataset(X_train, label=y_train)\n"
+           "dvalid = lgb.Dataset(X_test, label=y_test)\n"
+           "bst = lgb.train({'objective': 'binary'}, dtrain, valid_sets=[dtrain, dvalid],\n"
+           "                callbacks=[lgb.early_stopping(50)])\n"
+           "print(accuracy_score(y_test, bst.predict(X_test) > 0.5))")
+    assert rules(IMPORTS, LOAD, SPLIT, lgb) == ["multi-test"]
+
+
+def test_keras_validation_data_is_monitoring_unless_it_stops_training():
+    keras = ("from tensorflow import keras\nmodel = keras.Sequential([keras.layers.Dense(1)])\n"
+             "model.compile(loss='binary_crossentropy', metrics=['accuracy'])\n"
+             "model.fit(X_train, y_train, epochs=10, validation_data=(X_test, y_test){cb})\n"
+             "model.evaluate(X_test, y_test)")
+    assert rules(IMPORTS, LOAD, SPLIT, keras.format(cb="")) == []
+    stop = ", callbacks=[keras.callbacks.EarlyStopping(patience=3)]"
+    assert rules(IMPORTS, LOAD, SPLIT, keras.format(cb=stop)) == ["multi-test"]
+
+
+def test_keras_fit_continues_training():
+    # A second fit on the test rows is not a fresh model: the first fit's rows are still learned.
+    keras = ("from tensorflow import keras\nmodel = keras.Sequential([keras.layers.Dense(1)])\n"
+             "model.compile(loss='mse')\nmodel.fit(X_test, y_test, epochs=5)\n"
+             "model.fit(X_train, y_train, epochs=5)\nmodel.evaluate(X_test, y_test)")
+    assert "overlap" in rules(IMPORTS, LOAD, SPLIT, keras)
+    # scikit-learn's fit starts over: the second fit forgets the first.
+    sk = "model = LogisticRegression()\nmodel.fit(X_test, y_test)\nmodel.fit(X_train, y_train)\nmodel.score(X_test, y_test)"
+    assert "overlap" not in rules(IMPORTS, LOAD, SPLIT, sk)
+
+
+# --- overlap ----------------------------------------------------------------------------------
+def test_evaluating_on_the_fit_rows_when_features_are_built_by_a_comprehension():
+    cell = ("import numpy as np\nfrom tensorflow.keras.preprocessing.text import one_hot\n"
+            "from tensorflow.keras.preprocessing.sequence import pad_sequences\n"
+            "from tensorflow import keras\n"
+            "reviews = ['nice food', 'amazing restaurant', 'horrible service', 'never going there']\n"
+            "sentiment = np.array([1, 1, 0, 0])\nencoded = [one_hot(d, 30) for d in reviews]\n"
+            "X = pad_sequences(encoded, maxlen=4, padding='post')\n"
+            "model = keras.Sequential([keras.layers.Embedding(30, 4), keras.layers.Dense(1)])\n"
+            "model.fit(X, sentiment, epochs=50)\nloss, accuracy = model.evaluate(X, sentiment)")
+    assert rules(cell) == ["overlap"]
+
+
+def test_per_sample_stacking_is_not_row_duplication():
+    cell = ("X, y = [], []\nfor path in ['a.png', 'b.png']:\n    img = plt.imread(path)\n"
+            "    combined = np.vstack((img.reshape(32*32*3, 1), img.reshape(32*32, 1)))\n"
+            "    X.append(combined)\n    y.append(0)\n"
+            "X = np.array(X).reshape(len(X), 4096)\ny = np.array(y)\n"
+            "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+            "print(SVC().fit(X_train, y_train).score(X_test, y_test))")
+    assert rules(IMPORTS, cell) == []
+
+
+def test_sampling_each_class_and_concatenating_is_not_duplication():
+    balance = ("ones = df[df.Churn == 1].sample(500, random_state=0)\n"
+               "zeros = df[df.Churn == 0].sample(500, random_state=0)\n"
+               "df_bal = pd.concat([zeros, ones], axis=0)\n"
+               "X, y = df_bal.drop('Churn', axis=1), df_bal['Churn']")
+    assert rules(IMPORTS, LOAD, balance, SPLIT, "print(SVC().fit(X_train, y_train).score(X_test, y_test))") == []
+    dup = ("minority = df[df.Churn == 1]\ndf_up = pd.concat([df, minority, minority])\n"
+           "X, y = df_up.drop('Churn', axis=1), df_up['Churn']")
+    assert rules(IMPORTS, LOAD, dup, SPLIT, "print(SVC().fit(X_train, y_train).score(X_test, y_test))") == ["overlap"]
+
+
+def test_kfold_inside_a_helper_through_enumerate_is_cross_validation():
+    helper = ("from sklearn.model_selection import KFold\nfrom sklearn.base import clone\n"
+              "def evaluate(model, X, y):\n    scores = []\n"
+              "    for fold, (tr, va) in enumerate(KFold(5, shuffle=True, random_state=0).split(X), start=1):\n"
+              "        m = clone(model)\n        m.fit(X.iloc[tr], y.iloc[tr])\n"
+              "        scores.append(accuracy_score(y.iloc[va], m.predict(X.iloc[va])))\n    return np.mean(scores)\n"
+              "print(evaluate(LogisticRegression(), X, y))")
+    assert rules(IMPORTS, LOAD, helper) == []
+
+
+# --- splits by what the code does -------------------------------------------------------------
+def test_positional_and_date_cuts_are_splits_whatever_the_names():
+    cut = ("n = int(len(df) * 0.8)\na = df.iloc[:n]\nb = df.iloc[n:]\n"
+           "sc = StandardScaler().fit(df[['x']])\n"
+           "m = LogisticRegression().fit(sc.transform(a[['x']]), a['Churn'])\n"
+           "print(m.score(sc.transform(b[['x']]), b['Churn']))")
+    assert rules(IMPORTS, LOAD, cut) == ["preprocessing-before-split"]
+    dates = ("early = df[df['date'] < '2020-01-01']\nlate = df[df['date'] >= '2020-01-01']\n"
+             "m = LogisticRegression().fit(early[['x']], early['Churn'])\nprint(m.score(late[['x']], late['Churn']))\n"
+             "print(m.score(early[['x']], early['Churn']))")
+    assert rules(IMPORTS, LOAD, dates) == []
+
+
+def test_a_filter_kept_under_the_same_name_is_not_a_split():
+    cell = ("df = df[df['age'] < 100]\nX, y = df.drop('Churn', axis=1), df['Churn']\n"
+            "m = LogisticRegression().fit(X, y)\nprint(m.score(X, y))")
+    assert rules(IMPORTS, LOAD, cell) == ["overlap"]
+
+
+# --- preprocessing ----------------------------------------------------------------------------
+def test_statistics_survive_frames_built_with_data_keyword():
+    cell = ("df['tenure'] = df['tenure'].fillna(df['tenure'].mean())\n"
+            "df2 = pd.get_dummies(data=df, columns=['contract'], drop_first=True)\n"
+            "X, y = df2.drop(['Churn'], axis=1), df2.Churn")
+    assert rules(IMPORTS, LOAD, cell, SPLIT, "print(SVC().fit(X_train, y_train).score(X_test, y_test))") == [
+        "preprocessing-before-split"]
+
+
+def test_imputing_a_kaggle_train_and_test_together_is_not_a_leak_into_a_score():
+    cell = ("train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')\n"
+            "full = pd.concat([train, test])\nfull['age'] = full['age'].fillna(full['age'].median())\n"
+            "train, test = full[:len(train)], full[len(train):]\n"
+            "m = RandomForestClassifier(random_state=0).fit(train[['age']], train['Survived'])\n"
+            "pd.DataFrame({'Survived': m.predict(test[['age']])}).to_csv('submission.csv')")
+    assert rules(IMPORTS, cell) == []
+
+
+def test_a_stateless_column_transformer_learns_nothing():
+    cell = ("from sklearn.compose import ColumnTransformer\nfrom sklearn.preprocessing import Binarizer\n"
+            "from sklearn.model_selection import cross_val_score\nfrom sklearn.tree import DecisionTreeClassifier\n"
+            "trf = ColumnTransformer([('bin', Binarizer(copy=False), ['x'])], remainder='passthrough')\n"
+            "X_trf = trf.fit_transform(X)\nprint(np.mean(cross_val_score(DecisionTreeClassifier(), X_trf, y, cv=10)))")
+    assert rules(IMPORTS, LOAD, cell) == []
+
+
+def test_keras_tokenizer_learns_from_the_texts_it_is_fit_on():
+    tok = ("from tensorflow.keras.preprocessing.text import Tokenizer\nfrom tensorflow import keras\n"
+           "texts, labels = df['text'], df['Churn']\ntokenizer = Tokenizer(num_words=1000)\n"
+           "tokenizer.fit_on_texts({fit})\nX = tokenizer.texts_to_matrix(texts)\n"
+           "X_train, X_test, y_train, y_test = train_test_split(X, labels, random_state=0)\n"
+           "model = keras.Sequential([keras.layers.Dense(1)])\nmodel.fit(X_train, y_train)\n"
+           "model.evaluate(X_test, y_test)")
+    assert rules(IMPORTS, LOAD, tok.format(fit="texts")) == ["preprocessing-before-split"]
+    clean = ("from tensorflow.keras.preprocessing.text import Tokenizer\nfrom tensorflow import keras\n"
+             "n = int(len(df) * .8)\ntrain_text, test_text = df['text'][:n], df['text'][n:]\n"
+             "train_y, test_y = df['Churn'][:n], df['Churn'][n:]\ntok = Tokenizer(num_words=1000)\n"
+             "tok.fit_on_texts(train_text)\nx_train = tok.texts_to_matrix(train_text)\n"
+             "x_test = tok.texts_to_matrix(test_text)\nmodel = keras.Sequential([keras.layers.Dense(1)])\n"
+             "model.fit(x_train, train_y)\nmodel.evaluate(x_test, test_y)")
+    assert rules(IMPORTS, LOAD, clean) == []
+
+
+# --- skipped cells ----------------------------------------------------------------------------
+def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():
+    sources = (IMPORTS, "np.random.seed(0)", "noise = np.random.rand(10)")
+    skipped = found(*sources, tags=[None, ["skip"], None])
+    assert sorted((f.rule, f.cell) for f in skipped) == [("unseeded-randomness", 1), ("unseeded-randomness", 2)]
+    assert "skip" in next(f for f in skipped if f.cell == 1).message
+    assert found(*sources) == []
+
+
+def test_state_defined_only_in_a_skipped_cell_is_a_hidden_state_finding():
+    sources = ("threshold = 0.5", "print(threshold)")
+    (f,) = found(*sources, tags=[["skip"], None])
+    assert (f.rule, f.cell) == ("hidden-state", 1) and "'skip'" in f.message
+    assert found(*sources) == []
+
+
+# --- target leakage ---------------------------------------------------------------------------
+def test_all_columns_as_features_keeps_the_target():
+    for features in ["X = df[df.columns]", "X = df[list(df.columns)]", "cols = df.columns.tolist()\nX = df[cols]"]:
+        cell = f"{features}\ny = df['Churn']"
+        assert "target-leakage" in rules(IMPORTS, LOAD, cell, SPLIT, "LogisticRegression().fit(X_train, y_train)")
+    for features in ["X = df[df.columns.drop('Churn')]", "X = df[[c for c in df.columns if c != 'Churn']]",
+                     "X = df[df.columns.difference(['Churn'])]"]:
+        cell = f"{features}\ny = df['Churn']"
+        assert "target-leakage" not in rules(IMPORTS, LOAD, cell, SPLIT, "LogisticRegression().fit(X_train, y_train)")
+
+
+def test_a_drop_that_keeps_the_label():
+    cell = "X = df.drop(columns=['customerID', 'TotalCharges'])\ny = df['Churn']"
+    assert "target-leakage" in rules(IMPORTS, "df = pd.read_csv('churn.csv')", cell, SPLIT,
+                                     "LogisticRegression().fit(X_train, y_train)")
+    for drop in ["df.drop(['customerID', 'Churn'], 1)", "df.drop(['customerID', 'Churn'], axis=1)"]:
+        cell = f"X = {drop}\ny = df['Churn']"
+        assert "target-leakage" not in rules(IMPORTS, "df = pd.read_csv('churn.csv')", cell, SPLIT,
+                                             "LogisticRegression().fit(X_train, y_train)")
+
+
+def test_a_target_encoding_over_all_rows_is_target_leakage():
+    enc = "df['city_rate'] = df.groupby('city')['Churn'].transform('mean')"
+    feats = "X = df[['city_rate', 'tenure']]\ny = df['Churn']"
+    assert "target-leakage" in rules(IMPORTS, "df = pd.read_csv('churn.csv')", enc, feats, SPLIT,
+                                     "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))")
+    # Encoded from the training rows' labels and mapped onto the test rows: no leak.
+    clean = ("train, test = train_test_split(df, random_state=0)\n"
+             "rates = train.groupby('city')['Churn'].mean()\n"
+             "train['city_rate'] = train['city'].map(rates)\ntest['city_rate'] = test['city'].map(rates)\n"
+             "m = LogisticRegression().fit(train[['city_rate', 'tenure']], train['Churn'])\n"
+             "print(m.score(test[['city_rate', 'tenure']], test['Churn']))")
+    assert rules(IMPORTS, "df = pd.read_csv('churn.csv')", clean) == []
+
+
+# --- user functions and aliasing --------------------------------------------------------------
+def test_a_helper_that_clips_outliers_in_place_taints_the_callers_frame():
+    helpers = ("def remove_outlier(frame, col):\n    q1, q3 = frame[col].quantile(0.25), frame[col].quantile(0.75)\n"
+               "    iqr = q3 - q1\n    frame[col] = np.clip(frame[col], q1 - 1.5 * iqr, q3 + 1.5 * iqr)\n    return frame\n"
+               "def treat_outliers_all(frame, cols):\n    for c in cols:\n        out = remove_outlier(frame, c)\n"
+               "    return out")
+    model = "print(LinearRegression().fit(X_train, y_train).score(X_test, y_test))"
+    leaky = rules(IMPORTS, "df = pd.read_csv('cement.csv')", helpers, "df2 = treat_outliers_all(df, ['age', 'water'])",
+                  "X, y = df2.drop('strength', axis=1), df2['strength']", SPLIT, model)
+    assert set(leaky) == {"preprocessing-before-split"}
+    # The same helper applied to the training split only.
+    clean = rules(IMPORTS, "df = pd.read_csv('cement.csv')", helpers,
+                  "X, y = df.drop('strength', axis=1), df['strength']", SPLIT,
+                  "X_train = treat_outliers_all(X_train, ['age', 'water'])", model)
+    assert clean == []
+
+
+def test_a_helper_with_several_returns_under_branches_joins_them():
+    helper = ("def prepare(frame, kind):\n    if kind == 'scaled':\n"
+              "        return pd.DataFrame(StandardScaler().fit_transform(frame), columns=frame.columns)\n"
+              "    elif kind == 'minmax':\n        return pd.DataFrame(MinMaxScaler().fit_transform(frame))\n"
+              "    return frame")
+    leaky = rules(IMPORTS, LOAD, helper, "X = prepare(X, 'scaled')", SPLIT,
+                  "print(SVC().fit(X_train, y_train).score(X_test, y_test))")
+    assert leaky == ["preprocessing-before-split"]
+
+
+def test_functions_passed_to_pipe_and_apply_are_analysed():
+    helper = ("def add_features(frame):\n    out = frame.copy()\n"
+              "    out['tenure_z'] = (out['tenure'] - out['tenure'].mean()) / out['tenure'].std()\n    return out")
+    model = "print(SVC().fit(X_train, y_train).score(X_test, y_test))"
+    leaky = rules(IMPORTS, "df = pd.read_csv('churn.csv')", helper, "df = df.pipe(add_features)",
+                  "X, y = df.drop('Churn', axis=1), df['Churn']", SPLIT, model)
+    assert set(leaky) == {"preprocessing-before-split"}
+    fill = ("med = df['tenure'].median()\ndef fill(v):\n    return med if pd.isna(v) else v\n"
+            "df['tenure'] = df['tenure'].apply(fill)")
+    assert set(rules(IMPORTS, "df = pd.read_csv('churn.csv')", fill, "X, y = df.drop('Churn', axis=1), df['Churn']",
+                     SPLIT, model)) == {"preprocessing-before-split"}
+
+
+def test_attributes_of_notebook_classes_carry_what_was_learned():
+    cls = ("class Scaler:\n    def fit(self, X):\n        self.mean_ = X.mean()\n        self.std_ = X.std()\n"
+           "        return self\n    def transform(self, X):\n        return (X - self.mean_) / self.std_")
+    model = "print(SVC().fit(X_train, y_train).score(X_test, y_test))"
+    leaky = rules(IMPORTS, LOAD, cls, "X = Scaler().fit(X).transform(X)", SPLIT, model)
+    assert set(leaky) == {"preprocessing-before-split"}
+    clean = rules(IMPORTS, LOAD, cls, SPLIT, "sc = Scaler().fit(X_train)\nX_train, X_test = sc.transform(X_train), "
+                  "sc.transform(X_test)", model)
+    assert clean == []
+
+
+def test_data_generators_with_several_returns_unpack():
+    gen = ("from sklearn.datasets import make_regression\n"
+           "X, y, coef = make_regression(n_samples=200, n_features=3, coef=True, random_state=0)\n"
+           "X = StandardScaler().fit_transform(X)\n"
+           "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+           "print(LinearRegression().fit(X_train, y_train).score(X_test, y_test))")
+    assert rules(IMPORTS, gen) == ["preprocessing-before-split"]
+
+
+def test_random_generator_draws_make_data_and_seeded_generators_are_seeded():
+    cell = ("rng = np.random.default_rng(0)\nX = rng.normal(size=(100, 3))\ny = (X[:, 0] > 0).astype(int)\n"
+            "m = LogisticRegression().fit(X, y)\nprint(accuracy_score(y, m.predict(X)))")
+    assert [(f.rule) for f in found(IMPORTS, cell)] == ["overlap"]  # no unseeded-randomness
+    cell2 = "rs = np.random.RandomState(42)\nnoise = rs.normal(0, 1, 100)\nprint(noise.mean())"
+    assert found(IMPORTS, cell2) == []
+
+
+def test_star_imports_still_resolve_library_names():
+    cell = ("from sklearn.preprocessing import *\nfrom sklearn.linear_model import *\n"
+            "X = StandardScaler().fit_transform(X)\n"
+            "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+            "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))")
+    assert rules(IMPORTS, LOAD, cell) == ["preprocessing-before-split"]
+
+
+def test_statsmodels_and_patsy_formulas():
+    smf = ("import statsmodels.formula.api as smf\ndf['tenure'] = df['tenure'].fillna(df['tenure'].mean())\n"
+           "train, test = train_test_split(df, test_size=0.2, random_state=1)\n"
+           "res = smf.ols('Churn ~ tenure + C(contract)', data=train).fit()\n"
+           "print(r2_score(test['Churn'], res.predict(test)))")
+    assert rules(IMPORTS, "df = pd.read_csv('churn.csv')", smf) == ["preprocessing-before-split"]
+    clean = smf.replace("df['tenure'] = df['tenure'].fillna(df['tenure'].mean())\n", "")
+    assert rules(IMPORTS, "df = pd.read_csv('churn.csv')", clean) == []
+    sm = ("import statsmodels.api as sm\nX_train_c = sm.add_constant(X_train)\n"
+          "res = sm.OLS(y_train, X_train_c).fit()\nprint(res.summary())\n"
+          "print(r2_score(y_train, res.predict(X_train_c)))")
+    assert rules(IMPORTS, LOAD, SPLIT, sm) == []  # training fit reported as such: not an overlap
+    patsy = ("from patsy import dmatrices\ny, X = dmatrices('Churn ~ tenure + Churn_flag', df, return_type='dataframe')\n"
+             "df['Churn_flag'] = df['Churn'] > 0\n"
+             "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+             "LogisticRegression().fit(X_train, y_train)")
+    assert rules(IMPORTS, "df = pd.read_csv('churn.csv')", patsy) == ["target-leakage"]
