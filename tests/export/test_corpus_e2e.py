@@ -88,7 +88,7 @@ def test_a_third_party_notebook_promotes_end_to_end(local, tmp_path):
         before = {s["name"]: s for s in first["stages"]}
         ran = [name for name, s in statuses.items() if s["status"] == "ran"]
         assert ran, "editing a data file reran nothing"
-        for name, stage in statuses.items():
+        for _name, stage in statuses.items():
             if stage["status"] == "cached":
                 continue
             changed_inputs = any(before.get(up, {}).get("outputs") != statuses.get(up, {}).get("outputs")
