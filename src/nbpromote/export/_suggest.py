@@ -224,6 +224,20 @@ def suggest_tags(source: Any) -> list[TagSuggestion]:
     return out
 
 
+def _retag(cell: Any, suggestion: TagSuggestion) -> int:
+    """Replace the cell's nbpromote tags by the suggestion's, keeping every other tag; 1 if changed."""
+    current = list(cell.metadata.get("tags", []))
+    kept = [t for t in current if not is_owned_tag(t)]
+    new = kept + [t for t in suggestion.tags if t not in kept]
+    if new == current:
+        return 0
+    if new:
+        cell.metadata["tags"] = new
+    else:
+        cell.metadata.pop("tags", None)
+    return 1
+
+
 def _apply_to_script(target: Path, suggestions: list[TagSuggestion]) -> int:
     """Write tags into a percent-format script's ``# %% tags=[…]`` markers, with jupytext.
 
@@ -250,15 +264,7 @@ def _apply_to_script(target: Path, suggestions: list[TagSuggestion]) -> int:
         cell = by_id.get(suggestion.cell_id)
         if cell is None:
             continue  # an empty cell: nothing to tag
-        current = list(cell.metadata.get("tags", []))
-        kept = [t for t in current if not is_owned_tag(t)]
-        new = kept + [t for t in suggestion.tags if t not in kept]
-        if new != current:
-            if new:
-                cell.metadata["tags"] = new
-            else:
-                cell.metadata.pop("tags", None)
-            changed += 1
+        changed += _retag(cell, suggestion)
     if changed:
         atomic_write_text(target, jupytext.writes(theirs, fmt="py:percent"))
     return changed
@@ -301,15 +307,7 @@ def apply_suggestions(path: str | Path, suggestions: list[TagSuggestion]) -> int
         if cell is None:
             raise UsageError(f"{target}: cell id {suggestion.cell_id} not found; the notebook changed since "
                              "the suggestions were made.", hint="Run suggest-tags again.")
-        current = list(cell.metadata.get("tags", []))
-        kept = [t for t in current if not is_owned_tag(t)]
-        new = kept + [t for t in suggestion.tags if t not in kept]
-        if new != current:
-            if new:
-                cell.metadata["tags"] = new
-            else:
-                cell.metadata.pop("tags", None)
-            changed += 1
+        changed += _retag(cell, suggestion)
     if changed:
         write_notebook(nb, target)
     return changed
