@@ -402,3 +402,16 @@ def test_pytorch_training_and_evaluation_loops():
     scaled = "X = pd.DataFrame(StandardScaler().fit_transform(X))"
     assert rules(IMPORTS, LOAD, scaled, SPLIT, torch, evaluate.format(x="X_test", y="y_test")) == [
         "preprocessing-before-split"]
+
+
+def test_scoring_all_rows_with_the_last_folds_model_is_overlap():
+    # After a manual KFold loop, the last fold's model is scored on all of X: its training rows too.
+    cell = ("from sklearn.model_selection import StratifiedKFold\n"
+            "for tr, va in StratifiedKFold(5, shuffle=True, random_state=0).split(X, y):\n"
+            "    lr = LogisticRegression().fit(X.iloc[tr], y.iloc[tr])\n"
+            "    print(accuracy_score(y.iloc[va], lr.predict(X.iloc[va])))")
+    after = "print(classification_report(y, lr.predict(X)))"
+    assert rules(IMPORTS, LOAD, cell, after) == ["overlap"]
+    assert rules(IMPORTS, LOAD, cell) == []
+    assert rules(IMPORTS, LOAD, cell.replace("    print(accuracy_score(y.iloc[va], lr.predict(X.iloc[va])))", ""),
+                 after) == ["overlap"]
