@@ -11,15 +11,6 @@ from nbpromote.cli import _capture as capture_cli
 from nbpromote.cli import cli
 
 
-@pytest.mark.parametrize("text, value", [
-    ("3", 3), ("0.5", 0.5), ("true", True), ("True", True), ("False", False), ("None", None),
-    ("[1, 2]", [1, 2]), ("{a: 1}", {"a": 1}), ("hello", "hello"), ("data/x.csv", "data/x.csv"),
-    ("'3'", "3"), ("2024-01-01", "2024-01-01"), ("{bad", "{bad"),
-])
-def test_parameter_values_are_yaml_literals(text, value):
-    assert capture_cli.parse_parameter(text) == value
-
-
 def test_cli_passes_its_arguments_to_capture_notebook(tmp_path, monkeypatch):
     calls = []
 

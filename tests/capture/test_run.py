@@ -153,3 +153,33 @@ def test_the_credit_risk_example_notebook(tmp_path):
     assert manifest["data"]["data/credit.csv"]["hash"] == hash_file(example.parent / "data" / "credit.csv")
     assert manifest["git"]["commit"]  # the repository's commit
     assert (tmp_path / "credit.captured.manifest.json").exists()
+
+
+def test_nbdev_eval_false_cells_are_not_run_and_a_failing_skip_cell_does_not_stop_the_capture(tmp_path):
+    # nbdev's `#| eval: false` example cell would exit the kernel; Kale's serving cell needs Kale
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("#| export\nimport json\nx = 1"),
+        nbformat.v4.new_code_cell("#| eval: false\nraise SystemExit('an example nbdev never runs')"),
+        nbformat.v4.new_code_cell("from kale.common.serveutils import serve\nkfserver = serve(x)",
+                                  metadata={"tags": ["skip"]}),
+        nbformat.v4.new_code_cell("y = x + 1\nprint(y)"),
+    ])
+    path = tmp_path / "nbdev_style.ipynb"
+    nbformat.write(nb, str(path))
+    result = capture_notebook(path)
+    executed = nbformat.read(str(result.notebook_path), as_version=4)
+    assert executed.cells[1].source.startswith("#| eval: false") and not executed.cells[1].outputs
+    assert executed.cells[2].source.startswith("from kale") and not executed.cells[2].outputs
+    assert executed.cells[3].outputs[0]["text"] == "2\n"
+    assert executed.cells[0].source.startswith("#| export")
+
+
+def test_a_percent_script_is_captured_and_papermill_metadata_names_real_paths(tmp_path):
+    script = tmp_path / "fit.py"
+    script.write_text('# %% tags=["parameters"]\nalpha = 0.5\n\n# %%\nprint(alpha * 2)\n')
+    result = capture_notebook(script, parameters={"alpha": 2})
+    executed = nbformat.read(str(result.notebook_path), as_version=4)
+    assert result.notebook_path == tmp_path / "fit.captured.ipynb"
+    assert executed.metadata.papermill["input_path"] == str(script)
+    assert executed.metadata.papermill["output_path"] == str(result.notebook_path)
+    assert any(o.get("text") == "4\n" for c in executed.cells for o in c.get("outputs", []))

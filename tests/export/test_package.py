@@ -225,7 +225,9 @@ def test_requirements_are_pinned_with_their_source(credit_notebook, tmp_path):
     assert f"nbpromote=={__version__}  # runtime of the exported package" in lock
     assert f"pandas=={version('pandas')}  # import pandas (environment)" in lock
     assert f"scikit-learn=={version('scikit-learn')}  # import sklearn (environment)" in lock
-    assert "matplotlib" in lock
+    # every plot line of the credit notebook is notebook-only, so matplotlib is neither imported nor pinned
+    assert "matplotlib" not in lock
+    assert "# [unused in the pipeline] import matplotlib" in (tmp_path / "out/src/credit/common.py").read_text()
     pyproject = (tmp_path / "out/pyproject.toml").read_text()
     assert f'"pandas=={version("pandas")}",' in pyproject
 
@@ -366,3 +368,21 @@ def test_model_card_shows_metrics_of_a_papermill_run_with_injected_parameters(cr
     assert with_outputs is not nb and len(with_outputs.cells) == len(nb.cells)
     assert _package._captured_parameters(manifest) == "C=0.5"
     assert _package._captured_parameters(None) == ""
+
+
+def test_files_read_through_built_paths_ship_with_the_package(tmp_path):
+    # Kale's titanic example: path = "data/" then pd.read_csv(path + "train.csv")
+    from .conftest import notebook, write
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "train.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "data" / "test.csv").write_text("a,b\n3,4\n")
+    (tmp_path / "extra.csv").write_text("a\n1\n")
+    nb = write(notebook(
+        (["imports"], "import os\nimport pandas as pd"),
+        (["block:loaddata"], "path = 'data/'\ntrain_df = pd.read_csv(path + 'train.csv')\n"
+                             "test_df = pd.read_csv(os.path.join(path, 'test.csv'))\nname = 'extra'\n"
+                             "extra = pd.read_csv(f'{name}.csv')"),
+    ), tmp_path / "titanic.ipynb")
+    result = export_notebook(nb, tmp_path / "out")
+    assert {"data/train.csv", "data/test.csv", "extra.csv"} <= set(result.files)

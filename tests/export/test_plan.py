@@ -93,9 +93,20 @@ def test_model_role_found_from_fit_and_metrics_from_a_score_dict():
         (["stage:train"], "xs = [[0], [1]]\nys = [0, 1]\nclf = LinearRegression()\nclf.fit(xs, ys)"),
         (["stage:check"], "scores = {'r2': clf.score(xs, ys)}"),
     ))
-    assert plan.roles == {"model": "clf", "metrics": "scores"}
+    # the metric computation inside the notebook's own dict is recorded under the notebook's key
+    assert plan.roles == {"model": "clf", "metrics": "metrics"}
     assert _io(plan)["train"] == ([], ["xs", "ys", "clf"])
-    assert _io(plan)["check"] == (["clf", "xs", "ys"], ["scores"])
+    assert _io(plan)["check"] == (["clf", "xs", "ys"], ["metrics"])
+    assert "_nbp_metric(_nbp_metrics, scores['r2'], 'name', name='r2')" in plan.stage("check").cells[0].python
+
+
+def test_a_dict_literal_that_is_not_a_metric_is_never_the_metrics():
+    plan = plan_stages(notebook(
+        (["imports"], "from sklearn.svm import SVC\nfrom sklearn.model_selection import GridSearchCV"),
+        (["stage:train"], "xs = [[0], [1], [0], [1]]\nys = [0, 1, 0, 1]\nparam_grid = {'C': [1, 10]}\n"
+                          "search = GridSearchCV(SVC(), param_grid, cv=2)\nsearch.fit(xs, ys)"),
+    ))
+    assert "metrics" not in plan.roles
 
 
 def test_no_roles_when_nothing_looks_like_a_model_or_metrics():

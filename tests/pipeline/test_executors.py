@@ -133,3 +133,22 @@ def test_unknown_executor_lists_the_known_ones():
     assert isinstance(get_executor("process"), ProcessExecutor)
     with pytest.raises(TypeError):
         Executor()  # abstract: submit must be implemented
+
+
+def test_a_stage_importing_a_missing_module_names_the_distribution_to_install(tmp_path, monkeypatch):
+    from nbpromote.errors import PipelineError
+    from nbpromote.pipeline._executors import _import_func
+
+    package = tmp_path / "src" / "churn"
+    (package / "stages").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "stages" / "__init__.py").write_text("")
+    (package / "stages" / "train.py").write_text("import xgboost_not_here_xyz\n\ndef run():\n    return {}\n")
+    (package / "requirements.lock").write_text(
+        "nbpromote==0.1.0  # runtime of the exported package\n"
+        "xgboost-not-here-xyz==2.1.0  # import xgboost_not_here_xyz (manifest)\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    with pytest.raises(PipelineError) as caught:
+        _import_func("churn.stages.train:run")
+    assert "it imports `xgboost_not_here_xyz`, which is not installed" in str(caught.value)
+    assert "pip install 'xgboost-not-here-xyz==2.1.0'" in caught.value.hint

@@ -129,6 +129,10 @@ def test_register_promote_predict_rollback_audit(ran, store, package, tmp_path, 
     assert version["holdout_hash"] == record["roles"]["holdout_X"]["hash"] and version["holdout_rows"] == 75
     assert version["lineage"]["run_id"] == record["run_id"] and version["lineage"]["seed"] == 42
     assert version["lineage"]["stages"]["ingest"]["data"]["data_path"]["path"] == str(package.data)
+    metrics_from = version["lineage"]["metrics"]  # where each registered metric came from
+    assert set(metrics_from) == {"accuracy", "roc_auc"}
+    assert metrics_from["roc_auc"]["stage"] == "evaluate" and metrics_from["roc_auc"]["output"] == "metrics"
+    assert metrics_from["roc_auc"]["artifact"] == record["roles"]["metrics"]["hash"]
     code, out, _ = call(pipeline, capsys, "promote", "1", "--reason", "first model", "--approve")
     assert code == 0 and "to_stage=Production" in out
     batch = tmp_path / "batch.csv"

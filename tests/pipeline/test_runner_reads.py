@@ -226,3 +226,13 @@ def test_touching_a_file_without_changing_it_keeps_the_stage_cached(readers, sto
     os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 5 * 10**9))
     record = run_pipeline(pipeline, store=store)
     assert set(_status(record).values()) == {"cached"}
+
+
+@pytest.mark.parametrize("stage", ["parquet", "dictparam"])
+def test_a_worker_process_records_reads_and_sends_them_back(readers, store, stage):
+    record = run_pipeline(readers.load(), store=store, until=stage, executor="process")
+    item = next(s for s in record["stages"] if s["name"] == stage)
+    assert item["status"] == "ran" and list(item["reads"]) == [READERS[stage][0]]
+    _replace(READERS[stage][0], 9)
+    again = run_pipeline(readers.load(), store=store, until=stage, executor="process")
+    assert next(s for s in again["stages"] if s["name"] == stage)["reasons"] == [f"{READERS[stage][0]} changed"]

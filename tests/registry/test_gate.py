@@ -163,3 +163,21 @@ class TestGuardrails:
         assert evaluate_gate(self.chal, self.champ, guardrails=[spec]).passed
         with pytest.raises(UsageError):
             evaluate_gate(self.chal, self.champ, guardrails=[{"type": "nope", "metric": "x", "limit": 1}])
+
+
+def test_a_first_model_with_no_numeric_metric_is_refused_and_told_how_to_name_one():
+    result = evaluate_gate({"version": 1, "metrics": {}}, None)
+    assert not result.passed
+    assert "no numeric metric" in result.failures[0]
+    assert "metric:NAME" in result.failures[0] and "accuracy_score(y_test, y_pred)" in result.failures[0]
+
+
+def test_counts_alone_are_not_a_metric():
+    assert not evaluate_gate({"version": 1, "metrics": {"n_holdout": 200}}, None).passed
+
+
+def test_regression_defaults_to_r2_then_rmse_and_never_to_a_cross_validation_mean():
+    assert evaluate_gate({"version": 1, "metrics": {"r2": 0.7, "cv_r2_mean": 0.9}}, None).metric == "r2"
+    result = evaluate_gate({"version": 1, "metrics": {"rmse": 3.0, "cv_r2_mean": 0.9}}, None)
+    assert result.metric == "rmse" and result.higher_is_better is False
+    assert evaluate_gate({"version": 1, "metrics": {"cv_accuracy_mean": 0.9}}, None).metric is None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 import nbformat
 
 from ..errors import CaptureError, NbpromoteError, OutputExistsError
-from ..notebook import notebook_hash, read_notebook, write_notebook
+from ..notebook import load_notebook, notebook_hash, read_notebook, write_notebook
 from ._environment import git_state
 from ._session import INJECTED_MARKER
 from .manifest import sidecar_path, validate_manifest
@@ -99,6 +100,54 @@ def _injected(source: str) -> nbformat.NotebookNode:
 
 def _strip_injected(nb: nbformat.NotebookNode) -> None:
     nb.cells = [c for c in nb.cells if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
+
+
+_NBDEV_DIRECTIVE = re.compile(r"^\s*#\|\s*eval\s*:\s*false\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _is_skip(cell: Any) -> bool:
+    return cell.get("cell_type") == "code" and "skip" in cell.get("metadata", {}).get("tags", [])
+
+
+def _prepare_cells(nb: nbformat.NotebookNode, leave_out: set[int] = frozenset()) -> list[int]:  # type: ignore[assignment]
+    """Leave out what capture does not run: nbdev's ``#| eval: false`` cells (nbdev never runs them)
+    and the ``skip`` cells in ``leave_out`` — exploration cells the pipeline never runs that failed
+    headless (a Kale example's ``from kale.common.serveutils import serve``). Other ``skip`` cells
+    run as usual (a ``%promote seed`` there still seeds the capture). Sources, ``#|`` directives and
+    the outputs the author saved are kept in the output. Returns the indices of the cells not run.
+    """
+    not_run: list[int] = []
+    for index, cell in enumerate(nb.cells):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = source if isinstance(source, str) else "".join(source)
+        if _NBDEV_DIRECTIVE.search(source) or index in leave_out:
+            cell["source"] = "# not run by nbpromote capture (nbdev `#| eval: false`, or a failing skip cell)"
+            not_run.append(index)
+    return not_run
+
+
+def _restore_cells(executed: nbformat.NotebookNode, original: nbformat.NotebookNode, not_run: list[int]) -> None:
+    """Put back the cells :func:`_prepare_cells` left out, with the outputs they had."""
+    by_id = {cell.get("id"): (index, cell) for index, cell in enumerate(original.cells) if cell.get("id")}
+    for cell in executed.cells:
+        if cell.get("id") not in by_id:
+            continue  # papermill's injected-parameters cell
+        index, source = by_id[cell.get("id")]
+        if index in not_run:
+            cell["source"] = source.get("source", "")
+            cell["outputs"] = copy.deepcopy(source.get("outputs", []))
+            cell["execution_count"] = source.get("execution_count")
+
+
+def _real_papermill_paths(nb: nbformat.NotebookNode, source: Path, target: Path) -> None:
+    """papermill records the paths it ran; capture ran a wrapped copy in a temporary directory that
+    is gone, so name the user's notebook and the output instead."""
+    papermill_meta = nb.metadata.get("papermill")
+    if isinstance(papermill_meta, dict):
+        papermill_meta["input_path"] = str(source)
+        papermill_meta["output_path"] = str(target)
 
 
 def _failed_cell(nb: nbformat.NotebookNode, original: nbformat.NotebookNode) -> tuple[int | None, str]:
@@ -182,7 +231,9 @@ def capture_notebook(
     from papermill.exceptions import PapermillExecutionError
 
     source = Path(path)
-    original = read_notebook(source)
+    # A percent-format script (`# %%` cells, jupytext's format) runs as the notebook export and
+    # lint read from it, so its notebook hash is the one export compares.
+    original = load_notebook(source) if source.suffix == ".py" else read_notebook(source)
     target = Path(output) if output is not None else default_output(source)
     _check_output(source, target, force)
     if not target.parent.is_dir():
@@ -202,52 +253,64 @@ def capture_notebook(
     with tempfile.TemporaryDirectory(prefix="nbpromote-capture-") as scratch:
         manifest_tmp = Path(scratch) / "manifest.json"
         executed_tmp = Path(scratch) / "executed.ipynb"
-        wrapped = copy.deepcopy(original)
-        # papermill reads the language from the metadata; notebooks built in code often lack it.
-        wrapped.metadata.setdefault("language_info", {}).setdefault("name", language)
-        first = "%load_ext nbpromote"
-        if track_rows:
-            first += ("\nfrom nbpromote.capture import kernel as _nbpromote_kernel\n"
-                      "_nbpromote_kernel.get_session(get_ipython()).track_rows(get_ipython())\n"
-                      "del _nbpromote_kernel")
-        wrapped.cells.insert(0, _injected(first))
-        wrapped.cells.append(_injected(
-            "from nbpromote.capture import kernel as _nbpromote_kernel\n"
-            "from nbpromote._io import write_json as _nbpromote_write_json\n"
-            f"_nbpromote_write_json({str(manifest_tmp)!r}, "
-            "_nbpromote_kernel.get_session(get_ipython()).to_manifest())\n"
-            "del _nbpromote_kernel, _nbpromote_write_json"
-        ))
-        wrapped_tmp = Path(scratch) / source.name
-        nbformat.write(wrapped, str(wrapped_tmp))
-        try:
-            papermill.execute_notebook(
-                str(wrapped_tmp), str(executed_tmp), parameters=params, kernel_name=kernel, language=language,
-                cwd=str(cwd if cwd is not None else source.resolve().parent), progress_bar=False,
-                log_output=False, request_save_on_cell_execute=False, start_timeout=start_timeout,
-            )
-        except PapermillExecutionError:
-            executed = nbformat.read(str(executed_tmp), as_version=4)
-            index, error = _failed_cell(executed, original)
-            _strip_injected(executed)
-            executed.metadata.setdefault("nbpromote", {})["captured_from"] = str(source)
-            write_notebook(executed, target)
-            raise CaptureError(
-                f"{source}, cell {index if index is not None else '?'} raised {error}.",
-                hint=f"The partial executed notebook was written to {target} for inspection; no manifest was written.",
-                notebook=str(source), cell=index, output=str(target),
-            ) from None
-        except NbpromoteError:
-            raise
-        except Exception as exc:  # kernel missing or dead, papermill refusing the notebook …
-            raise CaptureError(
-                f"{source}: papermill could not run the notebook with kernel '{kernel}' ({type(exc).__name__}: {exc}).",
-                hint="Check `jupyter kernelspec list`, or pass kernel_name / --kernel.", notebook=str(source),
-            ) from None
+        leave_out: set[int] = set()
+        while True:
+            wrapped = copy.deepcopy(original)
+            # papermill reads the language from the metadata; notebooks built in code often lack it.
+            wrapped.metadata.setdefault("language_info", {}).setdefault("name", language)
+            not_run = _prepare_cells(wrapped, leave_out)
+            first = "%load_ext nbpromote"
+            if track_rows:
+                first += ("\nfrom nbpromote.capture import kernel as _nbpromote_kernel\n"
+                          "_nbpromote_kernel.get_session(get_ipython()).track_rows(get_ipython())\n"
+                          "del _nbpromote_kernel")
+            wrapped.cells.insert(0, _injected(first))
+            wrapped.cells.append(_injected(
+                "from nbpromote.capture import kernel as _nbpromote_kernel\n"
+                "from nbpromote._io import write_json as _nbpromote_write_json\n"
+                f"_nbpromote_write_json({str(manifest_tmp)!r}, "
+                "_nbpromote_kernel.get_session(get_ipython()).to_manifest())\n"
+                "del _nbpromote_kernel, _nbpromote_write_json"
+            ))
+            wrapped_tmp = Path(scratch) / f"{source.stem}.ipynb"
+            nbformat.write(wrapped, str(wrapped_tmp))
+            try:
+                papermill.execute_notebook(
+                    str(wrapped_tmp), str(executed_tmp), parameters=params, kernel_name=kernel, language=language,
+                    cwd=str(cwd if cwd is not None else source.resolve().parent), progress_bar=False,
+                    log_output=False, request_save_on_cell_execute=False, start_timeout=start_timeout,
+                )
+                break
+            except PapermillExecutionError:
+                executed = nbformat.read(str(executed_tmp), as_version=4)
+                index, error = _failed_cell(executed, original)
+                if index is not None and index not in leave_out and _is_skip(original.cells[index]):
+                    # An exploration cell the pipeline never runs failed headless (a Kale example's
+                    # serving client): run again without it rather than fail the capture.
+                    leave_out.add(index)
+                    continue
+                _strip_injected(executed)
+                _restore_cells(executed, original, not_run)
+                executed.metadata.setdefault("nbpromote", {})["captured_from"] = str(source)
+                _real_papermill_paths(executed, source, target)
+                write_notebook(executed, target)
+                raise CaptureError(
+                    f"{source}, cell {index if index is not None else '?'} raised {error}.",
+                    hint=f"The partial executed notebook was written to {target} for inspection; no manifest was written.",
+                    notebook=str(source), cell=index, output=str(target),
+                ) from None
+            except NbpromoteError:
+                raise
+            except Exception as exc:  # kernel missing or dead, papermill refusing the notebook …
+                raise CaptureError(
+                    f"{source}: papermill could not run the notebook with kernel '{kernel}' ({type(exc).__name__}: {exc}).",
+                    hint="Check `jupyter kernelspec list`, or pass kernel_name / --kernel.", notebook=str(source),
+                ) from None
         executed = nbformat.read(str(executed_tmp), as_version=4)
         manifest = json.loads(manifest_tmp.read_text(encoding="utf-8"))
 
     _strip_injected(executed)
+    _restore_cells(executed, original, not_run)
     # nbclient does not send cell ids to the kernel; recover them from the execution counts.
     ids_by_count = {
         cell.get("execution_count"): cell.get("id") for cell in executed.cells
@@ -280,6 +343,7 @@ def capture_notebook(
     manifest["git"] = git_state(source.resolve().parent)
     validate_manifest(manifest)
     executed.metadata.setdefault("nbpromote", {}).update({"manifest": manifest, "captured_from": str(source)})
+    _real_papermill_paths(executed, source, target)
     write_notebook(executed, target, overwrite=True)
     from .._io import write_json
 

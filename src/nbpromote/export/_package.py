@@ -55,6 +55,7 @@ from .._version import __version__
 from ..errors import ExportError, NbpromoteError, OutputExistsError, UsageError
 from ..notebook import load_notebook, notebook_hash
 from ._deps import imported_modules, pin_requirements
+from ._metrics import METRICS_VAR
 from ._neutralise import indent_code
 from ._plan import StagePlan, StageSpec, plan_stages
 from ._templates import environment
@@ -67,6 +68,9 @@ _COPY_LIMIT = 10 * 1024 * 1024
 _SAMPLE_LIMIT = 1024 * 1024
 _SAMPLE_ROWS = 400
 _TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".jsonl"}
+#: The seed of a pipeline whose notebook sets none (documented in the model card).
+DEFAULT_SEED = 0
+_UNUSED = "# [unused in the pipeline] "
 
 
 @dataclass
@@ -289,13 +293,80 @@ class _DataFile:
     sample: str | None
 
 
-def _data_files(plan: StagePlan, base: Path | None) -> list[_DataFile]:
-    """Relative files named by string params or string literals in stage code that exist beside the notebook."""
+def _recorded_reads(manifest: dict[str, Any] | None, base: Path) -> list[str]:
+    """Files the captured run read (recorded at run time, so built paths such as ``path + "test.csv"``
+    or ``os.path.join(…)`` are included), relative to the notebook's directory."""
+    found: list[str] = []
+    for section in ("reads", "data"):
+        entries = (manifest or {}).get(section) or {}
+        if not isinstance(entries, dict):
+            continue
+        for key, entry in entries.items():
+            if not isinstance(entry, dict) or entry.get("kind", "file") != "file":
+                continue
+            raw = str(entry.get("path") or key)
+            candidate = Path(raw)
+            if candidate.is_absolute():
+                try:
+                    raw = str(candidate.resolve().relative_to(base.resolve()))
+                except (ValueError, OSError):
+                    continue  # outside the notebook's directory: an external input, not shipped
+            if raw not in found:
+                found.append(raw)
+    return found
+
+
+def _built_paths(plan: StagePlan) -> list[str]:
+    """Paths the stage code builds from constants (``path + "test.csv"``, ``os.path.join(d, "x.csv")``,
+    f-strings, ``Path(d) / "x.csv"``), for a notebook exported without a capture manifest."""
+    constants: dict[str, str] = {p.name: p.default for p in plan.params if isinstance(p.default, str)}
+    trees = [n.tree for spec in plan.stages for n in spec.cells] + [n.tree for n in plan.shared]
+    for tree in trees:
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                    and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+                constants.setdefault(stmt.targets[0].id, stmt.value.value)
+
+    def value(node: ast.AST) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            return constants.get(node.id)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Div)):
+            left, right = value(node.left), value(node.right)
+            if left is None or right is None:
+                return None
+            return left + right if isinstance(node.op, ast.Add) else os.path.join(left, right)
+        if isinstance(node, ast.JoinedStr):
+            parts = [value(v.value) if isinstance(v, ast.FormattedValue) and v.format_spec is None else value(v)
+                     for v in node.values]
+            return None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
+        if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)) and node.args \
+                and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr) in ("join", "Path", "PurePath"):
+            args = [value(a) for a in node.args]
+            return None if any(a is None for a in args) else os.path.join(*args)  # type: ignore[arg-type]
+        return None
+
+    built: list[str] = []
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.BinOp, ast.JoinedStr, ast.Call)):
+                path = value(node)
+                if path and path not in built and len(path) < 300:
+                    built.append(path)
+    return built
+
+
+def _data_files(plan: StagePlan, base: Path | None, manifest: dict[str, Any] | None = None) -> list[_DataFile]:
+    """Relative files the stages read that exist beside the notebook: those the capture recorded at
+    run time, string params, and string literals in stage code."""
     if base is None:
         return []
     candidates: list[tuple[str | None, str]] = [
         (p.name, p.default) for p in plan.params if isinstance(p.default, str)
     ]
+    candidates += [(None, relative) for relative in _recorded_reads(manifest, base)]
+    candidates += [(None, built) for built in _built_paths(plan)]
     for spec in plan.stages:
         for n in spec.cells:
             for node in ast.walk(n.tree):
@@ -334,7 +405,7 @@ def _sample(data: _DataFile, root: Path) -> str | None:
     return f"tests/data/{data.relative}"
 
 
-def _stage_context(spec: StageSpec, params: dict[str, Any]) -> dict[str, Any]:
+def _stage_context(spec: StageSpec, params: dict[str, Any], unused: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
     args = [artifact for artifact, _var in spec.inputs]
     kwargs = [f"{p}={params[p]!r}" for p in spec.params]
     signature = ", ".join(args + (["*"] + kwargs if kwargs else []))
@@ -344,11 +415,21 @@ def _stage_context(spec: StageSpec, params: dict[str, Any]) -> dict[str, Any]:
         code = n.python.rstrip("\n")
         blocks.append({"index": n.cell.index, "cell_id": n.cell.cell_id, "lines": max(1, code.count("\n") + 1),
                        "code": indent_code(code) if code.strip() else "    pass"})
+    records = any(var == METRICS_VAR for _a, var in spec.outputs) or spec.merge_into is not None
+    merged = [var for _a, var in spec.inputs if var.startswith(METRICS_VAR + "_")]
+    if spec.merge_into:
+        merge = f"{spec.merge_into} = {{{''.join(f'**{v}, ' for v in merged)}**{METRICS_VAR}, **{spec.merge_into}}}"
+    elif merged:
+        merge = f"{METRICS_VAR} = {{{', '.join(f'**{v}' for v in merged)}, **{METRICS_VAR}}}"
+    else:
+        merge = ""
     items = [f"{artifact!r}: {var}" for artifact, var in spec.outputs]
     returns = "{" + ", ".join(items) + "}" if len(items) <= 2 else "{\n" + "".join(f"        {i},\n" for i in items) + "    }"
     return {
         "name": spec.name, "signature": signature, "aliases": aliases, "blocks": blocks,
-        "returns": returns, "common": sorted(spec.common),
+        "returns": returns, "common": sorted(set(spec.common) - unused - {METRICS_VAR}),
+        "metrics_init": f"{METRICS_VAR} = {{}}  # metrics the stage computes (nbpromote._metrics.record)" if records else "",
+        "metrics_merge": merge,
         "inputs": [a for a, _v in spec.inputs], "outputs": [a for a, _v in spec.outputs],
         "params": list(spec.params), "cell_list": ", ".join(str(n.cell.index) for n in spec.cells),
     }
@@ -393,6 +474,84 @@ def _with_outputs(nb: Any, path: Path, nb_hash: str, executed: Path | None = Non
         if notebook_hash(run) == nb_hash and len(run.cells) == len(nb.cells):
             return run
     return nb
+
+
+def _write_graph_svg(root: Path, plan: StagePlan, name: str) -> bool:
+    """``pipeline.svg``: the stage graph without run status, by the runtime's one renderer (when this
+    build has it); the model card links it as an image (GitHub strips inline SVG)."""
+    try:
+        from ..pipeline._graph_svg import render_stage_graph_svg  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return False
+    graph = {"name": name, "stages": [{"name": s.name, "inputs": [a for a, _v in s.inputs],
+                                       "outputs": [a for a, _v in s.outputs]} for s in plan.stages]}
+    try:
+        svg = render_stage_graph_svg(graph, status=None, title=f"pipeline {name}")
+    except Exception:  # a drawing problem must not cost the user the export
+        return False
+    (root / "pipeline.svg").write_text(svg, encoding="utf-8")
+    return True
+
+
+def _bound_by_import(stmt: ast.Import | ast.ImportFrom) -> list[str]:
+    if isinstance(stmt, ast.Import):
+        return [(a.asname or a.name).split(".")[0] for a in stmt.names]
+    return [a.asname or a.name for a in stmt.names]
+
+
+def prune_imports(plan: StagePlan) -> tuple[list[str], list[str], list[ast.Module], list[str]]:
+    """Imports the exported code still needs.
+
+    Neutralising display code can leave an import with no reader (``import matplotlib.pyplot as
+    plt`` when every plot line became a comment); such an import is commented out of ``common.py``
+    and its distribution is not pinned. Star imports and ``__future__`` are always kept.
+
+    Returns
+    -------
+    (shared cell code, hoisted import lines, trees whose imports are pinned, dropped statements)
+    """
+    loaded: set[str] = set()
+    for n in [*plan.shared, *(n for s in plan.stages for n in s.cells)]:
+        for node in ast.walk(n.tree):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+                loaded.add(node.id)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+                pass
+
+    def needed(stmt: ast.Import | ast.ImportFrom) -> bool:
+        if isinstance(stmt, ast.ImportFrom) and (stmt.module == "__future__" or any(a.name == "*" for a in stmt.names)):
+            return True
+        return any(name in loaded for name in _bound_by_import(stmt))
+
+    dropped: list[str] = []
+    shared_code: list[str] = []
+    trees: list[ast.Module] = []
+    for n in plan.shared:
+        lines = n.python.split("\n")
+        for stmt in n.tree.body:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)) and not needed(stmt) and not stmt.col_offset \
+                    and not lines[stmt.end_lineno - 1][stmt.end_col_offset:].split("#")[0].strip():  # type: ignore[index,operator]
+                dropped.append(ast.unparse(stmt))
+                for number in range(stmt.lineno, stmt.end_lineno + 1):  # type: ignore[operator]
+                    lines[number - 1] = _UNUSED + lines[number - 1].strip()
+        code = "\n".join(lines)
+        shared_code.append(code)
+        try:
+            trees.append(ast.parse(code))
+        except SyntaxError:
+            trees.append(n.tree)
+    hoisted: list[str] = []
+    for line in plan.hoisted_imports:
+        try:
+            stmt = ast.parse(line).body[0]
+        except (SyntaxError, IndexError):
+            continue
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)) and needed(stmt):
+            hoisted.append(line)
+            trees.append(ast.Module(body=[stmt], type_ignores=[]))
+        elif line not in dropped:
+            dropped.append(line)
+    return shared_code, hoisted, trees, dropped
 
 
 def check_export_target(out_dir: str | Path, notebook: str | Path, *, force: bool = False) -> None:
@@ -518,10 +677,22 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
         write(relative, env.get_template(template).render(**base, **context))
 
     params = {p.name: p.default for p in plan.params}
-    stages = [_stage_context(s, params) for s in plan.stages]
+    shared_code, hoisted, import_trees, dropped = prune_imports(plan)
+    unused = {name for line in dropped for stmt in ast.parse(line).body
+              if isinstance(stmt, (ast.Import, ast.ImportFrom)) for name in _bound_by_import(stmt)}
+    stages = [_stage_context(s, params, unused) for s in plan.stages]
     seed = _manifest_seed(manifest)
     seed = plan.seed if seed is None else seed
-    modules = imported_modules([n.tree for n in plan.shared] + [n.tree for s in plan.stages for n in s.cells])
+    if seed is None:
+        # Unseeded randomness (train_test_split without random_state, a forest's bootstrap …)
+        # would make every cold run differ; a fixed seed makes the pipeline reproducible and the
+        # card says so (the linter reports the notebook's unseeded cells).
+        seed = DEFAULT_SEED
+        warnings.append(f"the notebook sets no seed: the pipeline seeds every stage with {DEFAULT_SEED} so runs "
+                        "reproduce (add `%promote seed N` or a seeded cell to choose it).")
+    if dropped:
+        warnings.append("imports used only by notebook-only code are left out: " + ", ".join(dropped) + ".")
+    modules = imported_modules(import_trees)
     locks = pin_requirements(modules, manifest, __version__)
     sources = {lock.source for lock in locks if lock.source in ("manifest", "environment")}
     pin_source_text = {
@@ -529,7 +700,7 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
         frozenset({"environment"}): "the exporting environment's installed versions (no capture manifest)",
     }.get(frozenset(sources), "the capture manifest where it lists the package, else the exporting environment")
 
-    data = _data_files(plan, path.resolve().parent)
+    data = _data_files(plan, path.resolve().parent, manifest)
     sample_params: dict[str, Any] = {}
     data_files = []
     for item in data:
@@ -543,7 +714,16 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
             written.append(sample)
             if item.param:
                 sample_params[item.param] = sample
-        note = "copied" if item.copied else "too large to copy: provide it at this path"
+        if item.copied:
+            note = "copied"
+        else:
+            # An external input: not shipped, so the card names the content a run must find there.
+            recorded = (((manifest or {}).get("data") or {}).get(item.relative) or {}).get("hash")
+            if not recorded:
+                from ..capture.hashing import hash_file
+
+                recorded = hash_file(item.source)
+            note = f"external input, too large to ship: provide it at this path (content {recorded})"
         data_files.append({"path": item.relative, "note": note + (f"; param `{item.param}`" if item.param else "")})
         if not item.param:
             warnings.append(f"stage code reads the hard-coded path {item.relative!r}; a parameter would let "
@@ -574,6 +754,9 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
         "sample_params": sample_params,
     }
     pkg = f"src/{name}"
+    svg_written = _write_graph_svg(root, plan, name)
+    if svg_written:
+        written.append("pipeline.svg")
     render("package/pyproject.toml.j2", "pyproject.toml")
     render("package/requirements.lock.j2", f"{pkg}/requirements.lock")
     render("package/gitignore.j2", ".gitignore")
@@ -581,9 +764,10 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
     render("package/src/__init__.py.j2", f"{pkg}/__init__.py")
     render("package/src/__main__.py.j2", f"{pkg}/__main__.py")
     render("package/src/pipeline.py.j2", f"{pkg}/pipeline.py")
-    blocks = [{"index": n.cell.index, "cell_id": n.cell.cell_id, "code": n.python.rstrip("\n"),
-               "tag": next((t for t in n.cell.tags if t in ("imports", "functions")), "")} for n in plan.shared]
-    render("package/src/common.py.j2", f"{pkg}/common.py", blocks=blocks, hoisted=plan.hoisted_imports)
+    blocks = [{"index": n.cell.index, "cell_id": n.cell.cell_id, "code": code.rstrip("\n"),
+               "tag": next((t for t in n.cell.tags if t in ("imports", "functions")), "")}
+              for n, code in zip(plan.shared, shared_code, strict=True)]
+    render("package/src/common.py.j2", f"{pkg}/common.py", blocks=blocks, hoisted=hoisted)
     write(f"{pkg}/stages/__init__.py", f'"""Stages of {name}, one module per stage."""\n')
     for stage in stages:
         render("package/src/stage.py.j2", f"{pkg}/stages/{stage['name']}.py", stage=stage)
@@ -603,7 +787,9 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
            data_files=data_files, captured_metrics=_captured_metrics(nb, plan),
            captured_parameters=_captured_parameters(manifest),
            lint_text=lint_text,
-           metrics_stage=metrics_stage, warnings=warnings)
+           metrics_stage=metrics_stage, warnings=warnings, has_manifest=manifest is not None,
+           model_stage=next((s["name"] for s in stages if plan.roles.get("model") in s["outputs"]), None),
+           model_notes=plan.model_notes, pipeline_svg=svg_written)
     meta = {"schema_version": 1, "name": name, "version": version, "notebook": path.name,
             "notebook_dir": str(path.resolve().parent), "notebook_hash": nb_hash,
             "exported_with": __version__, "stages": [s["name"] for s in stages],

@@ -41,15 +41,18 @@ import nbformat
 
 from ..errors import ExportError, NbpromoteError, SerializationError, StageGraphError
 from ..notebook import CodeCell, cell_names, code_cells, load_notebook
+from ._metrics import METRICS_VAR, RECORD, RECORD_IMPORT, analyse_metrics, instrument_cell
 from ._neutralise import Neutralised, neutralise, plot_aliases, share_imports
 from ._params import Param, parse_parameters
-from ._tags import STAGE_NAME, parse_tags
+from ._tags import KALE_KEPT, STAGE_NAME, parse_tags, stage_tag_word
 
 __all__ = ["StagePlan", "StageSpec", "plan_stages", "ROLE_NAMES"]
 
 #: Output names that fill the runtime's roles when a stage produces them.
 ROLE_NAMES = {"model": "model", "metrics": "metrics", "reference": "X_train", "target": "y_train",
               "holdout_X": "X_test", "holdout_y": "y_test"}
+#: nbdev's directive for a cell that is not run (``#| eval: false``).
+NBDEV_EVAL_FALSE = re.compile(r"^\s*#\|\s*eval\s*:\s*false\s*$", re.IGNORECASE | re.MULTILINE)
 _SEED_MAGIC = re.compile(r"^\s*%promote\s+seed\s+(?:(\d+)|\{(\w+)\})", re.MULTILINE)
 #: Names a stage module may not take: they are taken in the generated package or pipeline.py.
 _RESERVED = frozenset({"run", "common", "pipeline", "stages", "Path", "Pipeline", "Stage", "PIPELINE"})
@@ -83,6 +86,8 @@ class StageSpec:
     params: list[str] = field(default_factory=list)
     common: list[str] = field(default_factory=list)
     upstream: list[str] = field(default_factory=list)
+    #: The notebook's own metrics variable the recorded metrics merge into (see _bind_metrics).
+    merge_into: str | None = None
 
     @property
     def first_index(self) -> int:
@@ -138,6 +143,8 @@ class StagePlan:
     roles: dict[str, str]
     seed: int | None
     warnings: list[str] = field(default_factory=list)
+    model_notes: list[str] = field(default_factory=list)
+    metric_stages: list[str] = field(default_factory=list)
 
     def stage(self, name: str) -> StageSpec:
         for spec in self.stages:
@@ -229,6 +236,8 @@ class _Walk:
         return _located(StageGraphError, message, hint=hint, notebook=self.notebook, cell=cell)
 
     def read(self, spec: StageSpec, cell: CodeCell, var: str, line: int) -> None:
+        if var == METRICS_VAR:
+            return  # the stage's own metrics dict (see _metrics)
         current = self.binding.get(var)
         if current is not None and current[0] == spec.name:
             return  # the stage's own binding
@@ -332,13 +341,18 @@ def _collect_cells(nb: nbformat.NotebookNode, notebook: str | None) -> tuple[
                 "(or is parameters/imports/functions/skip).", hint="Keep one of them.",
                 notebook=notebook, cell=cell.index, cell_id=cell.cell_id,
             )
+        kept = [t for t in cell.tags if t.startswith(KALE_KEPT)]
+        if kept:
+            warnings.append(f"{_where(cell)}: Kale's {', '.join(f'`{t}`' for t in kept)} kept in the notebook; "
+                            "nbpromote's pipeline does not apply them (they configure a Kubeflow step's pod).")
         if "injected-parameters" in cell.tags:
             warnings.append(f"{_where(cell)}: papermill's injected-parameters cell left out; the "
                             "pipeline's params keep the parameters cell's defaults.")
             skipped.append(cell)
             continue
         kind = tags.kind
-        if kind == "skip":
+        if kind == "skip" or NBDEV_EVAL_FALSE.search(cell.source):
+            # nbdev's `#| eval: false` cells are examples nbdev never runs: neither does the pipeline.
             skipped.append(cell)
             continue
         if kind == "parameters":
@@ -456,6 +470,18 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
     all_trees = [c.tree for c in cells if c.tree is not None]
     plots = plot_aliases(all_trees)
     params = {p.name: p for p in (parse_parameters(parameters, notebook=notebook) if parameters else [])}
+    # Metric computations record into the stage's metrics before display code is neutralised
+    # (a printed accuracy_score(...) is a metric, not a print to drop).
+    metric_plan = analyse_metrics(sorted((c for cs in stage_cells.values() for c in cs), key=lambda c: c.index))
+    metric_stages: list[str] = []
+    for stage_name in order:
+        instrumented = []
+        for cell in stage_cells[stage_name]:
+            cell, changed = instrument_cell(cell, metric_plan)
+            if changed and stage_name not in metric_stages:
+                metric_stages.append(stage_name)
+            instrumented.append(cell)
+        stage_cells[stage_name] = instrumented
 
     shared = [neutralise(c, plots, notebook=notebook) for c in shared_cells]
     specs = {s: StageSpec(s, [neutralise(c, plots, notebook=notebook) for c in stage_cells[s]]) for s in order}
@@ -465,19 +491,28 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
             for n in spec.cells for stmt in n.tree.body
         ):
             first = spec.cells[0].cell
+            word = stage_tag_word(first.tags)
+            if word != "stage:" and any(n.removed for n in spec.cells):
+                # Kale runs a step that only prints; so does the pipeline, with nothing to compute.
+                warnings.append(f"{_where(first)}: step '{spec.name}' (`{word}{spec.name}`) only prints; it is kept "
+                                "as an empty stage so the steps after it keep their order.")
+                continue
             raise StageGraphError(
                 f"stage '{spec.name}' ({', '.join(_where(n.cell) for n in spec.cells)}) has no code "
                 "that computes anything" + (" once display-only lines are removed" if any(n.removed for n in spec.cells) else "") + ".",
-                hint=f"Add the stage's code, or remove the `stage:{spec.name}` tag so the cells join the stage above.",
+                hint=f"Add the stage's code, or remove the `{word}{spec.name}` tag so the cells join the stage above.",
                 notebook=notebook, cell=first.index, cell_id=first.cell_id,
             )
 
     shared_names: set[str] = set()
     for n in shared:
         shared_names.update(cell_names(n.tree).defines)
+    stage_imports = {name for cs in stage_cells.values() for c in cs if c.tree is not None
+                      for name in _import_names(c.tree)}
     for n in shared:
         # common.py is imported by every stage: it cannot see params or values stages produce.
-        foreign = sorted(set(cell_names(n.tree).uses) - shared_names)
+        # Modules imported in stage cells are hoisted into common.py, so a function may use them.
+        foreign = sorted(set(cell_names(n.tree).uses) - shared_names - stage_imports)
         if foreign:
             raise StageGraphError(
                 f"{_where(n.cell)} is shared (imports/functions) but reads {', '.join(f'`{v}`' for v in foreign)} "
@@ -487,6 +522,9 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
                 "or tag the cell as a stage.", notebook=notebook, cell=n.cell.index, cell_id=n.cell.cell_id,
             )
     hoisted: list[str] = []
+    if metric_stages:
+        shared_names.add(RECORD)
+        hoisted.append(RECORD_IMPORT)
     for spec in specs.values():
         for n in spec.cells:
             shared_names.update(_import_names(n.tree))
@@ -506,6 +544,7 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
             later_defs.setdefault(var, []).append((index, stage_of[index]))
 
     walk = _Walk(notebook, params, shared_names, skipped_defs, later_defs)
+    model_notes: list[str] = []
     gates = {name: spec.cells[-1].cell.index for name, spec in specs.items() if _is_gate(spec)}
     imports_of = {n.cell.index: _import_names(n.tree) for spec in specs.values() for n in spec.cells}
     for n in sorted((n for spec in specs.values() for n in spec.cells), key=lambda n: n.cell.index):
@@ -537,8 +576,12 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
                 if var not in spec.common:
                     spec.common.append(var)
         spec.cells = [share_imports(n) for n in spec.cells]
-    roles = _detect_roles(specs, walk)
+    roles = _detect_roles(specs, walk, metric_plan.model)
     _name_artifacts(specs, walk, roles, set(params) | shared_names)
+    _bind_metrics(specs, metric_stages, roles, walk)
+    roles = {**{k: roles[k] for k in ROLE_NAMES if k in roles}, **roles}  # stable order for people and JSON
+    if metric_plan.explanation and metric_stages:
+        model_notes.append(metric_plan.explanation)
     _check_serialisable(specs, notebook)
     for stage, upstream in prev.items():
         for name in upstream:
@@ -549,15 +592,19 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
     ordered = _toposort(specs, notebook)
     seed = _seed_from_cells(cells, params)
     return StagePlan(notebook, ordered, list(params.values()), parameters, shared, hoisted,
-                     [c.index for c in skipped], roles, seed, warnings)
+                     [c.index for c in skipped], roles, seed, warnings, model_notes=model_notes,
+                     metric_stages=metric_stages)
 
 
-def _detect_roles(specs: dict[str, StageSpec], walk: _Walk) -> dict[str, str]:
-    """Role → variable: by name first, then by what the cells do (``.fit`` receiver, score dicts)."""
+def _detect_roles(specs: dict[str, StageSpec], walk: _Walk, scored: str | None = None) -> dict[str, str]:
+    """Role → variable: the model is the estimator whose held-out predictions the metrics score;
+    without metric calls, a variable named ``model``, else the last ``.fit`` receiver."""
     roles: dict[str, str] = {}
     for role, var in ROLE_NAMES.items():
-        if var in walk.binding:
+        if var in walk.binding and role != "metrics":
             roles[role] = var
+    if scored is not None and scored in walk.binding:
+        roles["model"] = scored
     if "model" not in roles:
         fitted: list[str] = []
         for spec in specs.values():
@@ -574,20 +621,8 @@ def _detect_roles(specs: dict[str, StageSpec], walk: _Walk) -> dict[str, str]:
                         fitted.append(node.targets[0].id)  # model = Pipeline(...).fit(X, y)
         if fitted:
             roles["model"] = fitted[-1]
-    if "metrics" not in roles:
-        evaluate = specs.get("evaluate") or list(specs.values())[-1]
-        candidates = []
-        for n in evaluate.cells:
-            for stmt in n.tree.body:
-                if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-                        and isinstance(stmt.targets[0], ast.Name)
-                        and (isinstance(stmt.value, (ast.Dict, ast.DictComp))
-                             or (isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Name)
-                                 and stmt.value.func.id == "dict"))):
-                    candidates.append(stmt.targets[0].id)
-        preferred = [c for c in candidates if "metric" in c.lower() or "score" in c.lower()]
-        if preferred or candidates:
-            roles["metrics"] = (preferred or candidates)[-1]
+    if "metrics" in walk.binding:
+        roles["metrics"] = "metrics"  # a dict the notebook builds itself (used when no metric call is found)
     return roles
 
 
@@ -615,6 +650,45 @@ def _name_artifacts(specs: dict[str, StageSpec], walk: _Walk, roles: dict[str, s
     for role, var in list(roles.items()):
         if var in walk.binding:
             roles[role] = artifact[(walk.binding[var][0], var)]
+
+
+def _bind_metrics(specs: dict[str, StageSpec], metric_stages: list[str], roles: dict[str, str], walk: _Walk) -> None:
+    """The recorded metrics become outputs: ``metrics`` from the last stage that computes some,
+    which also takes every earlier metric stage's (``metrics_<stage>``) and merges them."""
+    if not metric_stages:
+        return
+    taken = {a for spec in specs.values() for a, _v in spec.outputs}
+    final_name = "metrics" if "metrics" not in taken else "recorded_metrics"
+    last = specs[metric_stages[-1]]
+    own = walk.binding.get("metrics")
+    merge = own is not None and own[0] == last.name and roles.get("metrics") == "metrics"
+    for name in metric_stages[:-1]:
+        spec = specs[name]
+        if last.name in _upstream_closure(specs, name):
+            continue  # would form a cycle; that stage's figures stay its own
+        artifact = f"metrics_{name}"
+        spec.outputs.append((artifact, METRICS_VAR))
+        last.inputs.append((artifact, f"{METRICS_VAR}_{name}"))
+        if name not in last.upstream:
+            last.upstream.append(name)
+    if merge:
+        # The notebook builds its own `metrics` dict in that stage (slices, counts …): it stays the
+        # metrics, and what the metric calls computed fills in the names it does not set.
+        last.merge_into = "metrics"
+        return
+    last.outputs.append((final_name, METRICS_VAR))
+    roles["metrics"] = final_name
+
+
+def _upstream_closure(specs: dict[str, StageSpec], name: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        for up in specs[todo.pop()].upstream:
+            if up in specs and up not in seen:
+                seen.add(up)
+                todo.append(up)
+    return seen
 
 
 def _bound_order(spec: StageSpec, walk: _Walk) -> list[str]:

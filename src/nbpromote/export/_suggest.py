@@ -35,6 +35,7 @@ import nbformat
 
 from ..errors import UsageError
 from ..notebook import CodeCell, code_cells, load_notebook, write_notebook
+from ._metrics import _found, _tables
 from ._neutralise import _notebook_only, plot_aliases
 from ._tags import is_owned_tag, parse_tags
 
@@ -105,7 +106,9 @@ def _classify(cell: CodeCell, plots: frozenset[str], seen_compute: bool) -> tupl
         isinstance(s, (ast.Assign, ast.AnnAssign)) and s.value is not None and _literal(s.value) for s in body
     ):
         return "parameters", "literal assignments at the top"
-    if all(_notebook_only(s, plots) for s in body):
+    # A printed accuracy_score(...) is the notebook's metric, not display: never `skip`.
+    metric_calls = [kind for stmt in body for _node, kind in _found(stmt, _tables())]
+    if not metric_calls and all(_notebook_only(s, plots) for s in body):
         return "skip", "only displays (or runs magics)"
     calls = _calls(tree)
     read = sorted(c for c in calls if c in _READERS or c.startswith(("read_", "load_", "fetch_")))
@@ -113,6 +116,8 @@ def _classify(cell: CodeCell, plots: frozenset[str], seen_compute: bool) -> tupl
         return "stage:ingest", f"reads data ({read[0]})"
     if "fit" in calls:
         return "stage:train", "fits an estimator (.fit)"
+    if metric_calls:
+        return "stage:evaluate", f"computes a metric ({metric_calls[0]})"
     scored = sorted(c for c in calls if c in _SCORERS or c.endswith(("_score", "_error", "_report")))
     if scored:
         return "stage:evaluate", f"predicts or scores ({scored[0]})"
@@ -124,6 +129,14 @@ def _classify(cell: CodeCell, plots: frozenset[str], seen_compute: bool) -> tupl
     if any(isinstance(s, ast.Assign) and any(isinstance(t, ast.Subscript) for t in s.targets) for s in body):
         return "stage:features", "adds or changes columns"
     return None, "continues the stage above"
+
+
+#: The order of the steps a person writes; a cell of an earlier kind continues the current stage.
+_RANK = {"prepare": -1, "ingest": 0, "validate": 1, "features": 2, "train": 3, "evaluate": 4}
+
+
+def _base(stage: str) -> str:
+    return stage.rstrip("0123456789").rstrip("_") or stage
 
 
 def _literal(node: ast.AST) -> bool:
@@ -163,6 +176,7 @@ def suggest_tags(source: Any) -> list[TagSuggestion]:
     used: set[str] = set()
     seen_compute = False
     have_parameters = any(parse_tags(c.tags).kind == "parameters" for c in cells)
+    user_stage = False  # the stage above was tagged by a person: untagged cells continue it
     for cell in cells:
         owned = [t for t in cell.tags if is_owned_tag(t)]
         if owned:
@@ -170,8 +184,15 @@ def suggest_tags(source: Any) -> list[TagSuggestion]:
             if tags.kind == "stage":
                 current = tags.stage
                 used.add(current or "")
+                user_stage = True
             seen_compute = seen_compute or tags.kind == "stage"
             out.append(TagSuggestion(cell.index, cell.cell_id, owned, "tagged by you (kept)", list(cell.tags)))
+            continue
+        if user_stage:
+            # A partly tagged notebook (Kale's steps): a continuation cell inherits the stage
+            # above, as the tag rules say; proposing new stages would split the person's.
+            out.append(TagSuggestion(cell.index, cell.cell_id, [], f"continues stage {current} (tagged by you)",
+                                     list(cell.tags)))
             continue
         kind, reason = _classify(cell, plots, seen_compute or have_parameters)
         if kind == "parameters":
@@ -187,8 +208,12 @@ def suggest_tags(source: Any) -> list[TagSuggestion]:
             continue
         seen_compute = True
         stage = kind.split(":", 1)[1]
-        if stage == current:
-            out.append(TagSuggestion(cell.index, cell.cell_id, [], f"{reason}; continues stage {stage}", list(cell.tags)))
+        if stage == current or (current is not None and _RANK.get(stage, 0) <= _RANK.get(_base(current), 0)):
+            # Same kind, or a kind that comes earlier in a pipeline (a second `fit` after the
+            # evaluation, a file read while building features): one stage per step, in the order a
+            # person writes them (ingest, features, train, evaluate), not one per cell.
+            out.append(TagSuggestion(cell.index, cell.cell_id, [], f"{reason}; continues stage {current}",
+                                     list(cell.tags)))
             continue
         base, n = stage, 2
         while stage in used:
@@ -197,6 +222,46 @@ def suggest_tags(source: Any) -> list[TagSuggestion]:
         current = stage
         out.append(TagSuggestion(cell.index, cell.cell_id, [f"stage:{stage}"], reason, list(cell.tags)))
     return out
+
+
+def _apply_to_script(target: Path, suggestions: list[TagSuggestion]) -> int:
+    """Write tags into a percent-format script's ``# %% tags=[…]`` markers, with jupytext.
+
+    Cells are matched to the suggestions in order by their code (the suggestions come from the same
+    script); everything jupytext keeps (header, markdown, other tags) is kept.
+    """
+    try:
+        import jupytext
+    except ImportError:
+        raise UsageError(f"{target}: writing tags into a script needs jupytext.",
+                         hint="pip install jupytext, or convert the script to a notebook.") from None
+    from .._io import atomic_write_text
+
+    ours = [c for c in load_notebook(target).cells if c.get("cell_type") == "code"]
+    theirs = jupytext.read(str(target), fmt="py:percent")
+    code = [c for c in theirs.cells if c.get("cell_type") == "code" and c.get("source", "").strip()]
+    ours = [c for c in ours if c.get("source", "").strip()]
+    if [c.source.strip() for c in ours] != [c.source.strip() for c in code]:
+        raise UsageError(f"{target}: the script's `# %%` cells could not be matched one to one with the cells "
+                         "nbpromote read, so tags were not written.", hint="Tag the `# %%` markers by hand.")
+    by_id = {cell.get("id"): match for cell, match in zip(ours, code, strict=True)}
+    changed = 0
+    for suggestion in suggestions:
+        cell = by_id.get(suggestion.cell_id)
+        if cell is None:
+            continue  # an empty cell: nothing to tag
+        current = list(cell.metadata.get("tags", []))
+        kept = [t for t in current if not is_owned_tag(t)]
+        new = kept + [t for t in suggestion.tags if t not in kept]
+        if new != current:
+            if new:
+                cell.metadata["tags"] = new
+            else:
+                cell.metadata.pop("tags", None)
+            changed += 1
+    if changed:
+        atomic_write_text(target, jupytext.writes(theirs, fmt="py:percent"))
+    return changed
 
 
 def apply_suggestions(path: str | Path, suggestions: list[TagSuggestion]) -> int:
@@ -223,9 +288,11 @@ def apply_suggestions(path: str | Path, suggestions: list[TagSuggestion]) -> int
         ``path`` is not an ``.ipynb`` file, or a suggestion's cell id is not in the notebook.
     """
     target = Path(path)
+    if target.suffix == ".py":
+        return _apply_to_script(target, suggestions)
     if target.suffix != ".ipynb":
-        raise UsageError(f"{target}: tags can only be written into an .ipynb notebook.",
-                         hint="Convert the script with jupytext first, or tag `# %%` markers by hand.")
+        raise UsageError(f"{target}: tags can only be written into an .ipynb notebook or a percent-format .py script.",
+                         hint="Convert it with jupytext first.")
     nb = load_notebook(target)
     by_id = {cell.get("id"): cell for cell in nb.cells}
     changed = 0

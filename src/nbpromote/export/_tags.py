@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["CellTags", "parse_tags", "is_owned_tag", "STAGE_NAME"]
+__all__ = ["CellTags", "parse_tags", "is_owned_tag", "STAGE_NAME", "KALE_KEPT", "stage_tag_word"]
 
 #: A stage name becomes a Python module name in the exported package.
 STAGE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -59,8 +59,24 @@ class CellTags:
 def _stage_name(tag: str) -> str | None:
     for prefix in _STAGE_PREFIXES:
         if tag.startswith(prefix):
-            return tag[len(prefix):].strip().replace("-", "_")
+            # Kale's rule: an empty `block:` leaves the cell untagged (it continues the step above).
+            return tag[len(prefix):].strip().replace("-", "_") or None
     return None
+
+
+#: Kale tags nbpromote keeps in the notebook but does not apply (resource limits, pod annotations
+#: and labels of a Kubeflow step); export notes them.
+KALE_KEPT = ("limit:", "annotation:", "label:")
+
+
+def stage_tag_word(tags: list[str]) -> str:
+    """The prefix the person used for the cell's stage (``stage:``, Kale's ``block:`` or ``step:``),
+    so messages speak the notebook's own vocabulary."""
+    for tag in tags:
+        for prefix in _STAGE_PREFIXES:
+            if tag.startswith(prefix) and tag[len(prefix):].strip():
+                return prefix
+    return "stage:"
 
 
 def is_owned_tag(tag: str) -> bool:

@@ -109,11 +109,24 @@ class Executor(ABC):
 
 def _import_func(func_ref: str) -> Callable[..., Any]:
     import importlib
+    import importlib.util
 
     module_name, _, qualname = func_ref.partition(":")
     try:
         target: Any = importlib.import_module(module_name)
     except ImportError as exc:
+        package = module_name.split(".")[0]
+        missing = (getattr(exc, "name", None) or "").split(".")[0]
+        if missing and missing != package:
+            requirement = _requirement_for(package, missing)
+            what = (f"it imports `{exc.name}`, which the installed {missing} does not have"
+                    if exc.name != missing and importlib.util.find_spec(missing) is not None
+                    else f"it imports `{missing}`, which is not installed")
+            raise PipelineError(
+                f"Cannot import stage module '{module_name}': {what} (distribution {requirement.split('==')[0]}).",
+                hint=f"Install the package with its pinned dependencies (pip install -e .), or just that one: "
+                f"pip install '{requirement}'.",
+            ) from None
         raise PipelineError(
             f"Cannot import stage module '{module_name}' ({exc}).",
             hint="Install the package (pip install -e .) or run from the directory holding it.",
@@ -121,6 +134,31 @@ def _import_func(func_ref: str) -> Callable[..., Any]:
     for part in qualname.split("."):
         target = getattr(target, part)
     return target
+
+
+def _requirement_for(package: str, module: str) -> str:
+    """The pinned requirement of the exported package that provides ``module`` (from its
+    requirements.lock, where each pin names the import that needs it), else the module's name."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(package)
+        roots = list(spec.submodule_search_locations or []) if spec else []
+    except (ImportError, ValueError):
+        roots = []
+    for root in roots:
+        lock = Path(root) / "requirements.lock"
+        try:
+            lines = lock.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            requirement, _, comment = line.partition("#")
+            note = comment.strip()
+            if requirement.strip() and (note.startswith(f"import {module} ") or note == f"import {module}"
+                                        or requirement.strip().startswith(f"{module}==")):
+                return requirement.strip()
+    return module
 
 
 def _apply_seed(seed: int | None) -> dict[str, Any] | None:

@@ -324,6 +324,7 @@ def _render(nodes: list[_Node], edges: Sequence[tuple[str, str, str]], title: st
         if label:
             shown = label if len(label) <= 36 else label[:35] + "…"
             box = len(shown) * 6.2 + 8
+            lx = min(max(lx, box / 2 + 2), width - box / 2 - 2)  # keep the label inside the picture
             out.append(f'<rect class="label-bg" x="{lx - box / 2:.1f}" y="{ly - 11:.1f}" width="{box:.1f}" '
                        f'height="15" rx="3"/><text class="label" x="{lx:.1f}" y="{ly:.1f}" '
                        f'text-anchor="middle">{escape(shown)}</text>')

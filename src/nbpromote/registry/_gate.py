@@ -59,11 +59,23 @@ def is_higher_better(metric: str, declared: bool | None = None) -> bool:
 
 
 def default_metric(metrics: Mapping[str, Any]) -> str | None:
-    """``roc_auc`` if present, else ``accuracy``, else None."""
-    for name in ("roc_auc", "accuracy"):
+    """``roc_auc`` if present, else ``accuracy``; for regression ``r2``, else lower-is-better ``rmse``;
+    else None. Cross-validation means (``cv_…``) are never the primary metric: the gate compares
+    holdout figures only."""
+    for name in ("roc_auc", "accuracy", "r2", "rmse"):
         if name in metrics:
             return name
     return None
+
+
+NO_METRIC_HINT = ("compute one on held-out data in the notebook (e.g. accuracy_score(y_test, y_pred) or "
+                  "model.score(X_test, y_test); exported metric calls are recorded automatically), or name the "
+                  "primary one with a `metric:NAME` cell tag or `%promote metric NAME`")
+
+
+def _numeric(metrics: Mapping[str, Any]) -> list[str]:
+    return sorted(k for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+                  and not k.startswith("n_") and k not in ("prevalence",))
 
 
 def slices(metrics: Mapping[str, Any], metric: str, attribute: str | None = None) -> dict[str, float]:
@@ -321,11 +333,18 @@ def evaluate_gate(challenger: Mapping[str, Any], champion: Mapping[str, Any] | N
     result = GateResult(passed=False, challenger={"version": version}, champion=None, metric=None)
     result.guardrails = [check_guardrail(cmetrics, spec, version=version) for spec in specs]
     result.failures += [f"guardrail {g['guardrail']}: {g['detail']}" for g in result.guardrails if not g["passed"]]
+    if not _numeric(cmetrics):
+        # A model nobody measured never reaches Production, the first of a slot included.
+        result.failures.append(f"no numeric metric: version {version} was registered without metrics; "
+                               + NO_METRIC_HINT)
     if champion is None:
         chosen = metric or default_metric(cmetrics)
         result.metric = chosen
         if chosen and chosen in cmetrics:
             result.challenger["value"] = float(cmetrics[chosen])
+        elif metric and _numeric(cmetrics):
+            result.failures.append(f"metric '{metric}' is not reported by version {version} "
+                                   f"(available: {', '.join(_numeric(cmetrics))})")
         result.higher_is_better = is_higher_better(chosen or "", higher_is_better)
         result.passed = not result.failures
         return result
@@ -349,7 +368,10 @@ def evaluate_gate(challenger: Mapping[str, Any], champion: Mapping[str, Any] | N
             f"different holdouts: challenger v{version} was evaluated on {c_hash}, champion "
             f"v{champion.get('version')} on {h_hash}; re-evaluate both on the same frozen holdout")
     if chosen is None:
-        result.failures.append("no primary metric: the challenger reports neither roc_auc nor accuracy; pass metric")
+        if _numeric(cmetrics):
+            result.failures.append("no primary metric: the challenger reports none of roc_auc, accuracy, r2, rmse "
+                                   f"(it reports {', '.join(_numeric(cmetrics))}); pass metric, or "
+                                   + NO_METRIC_HINT.split(", or ", 1)[1])
         return _finish(result)
     missing_in = [f"v{v}" for v, ms in ((version, cmetrics), (champion.get("version"), hmetrics)) if chosen not in ms]
     if missing_in:
