@@ -24,7 +24,7 @@ def test_export_writes_the_package_layout(credit_notebook, tmp_path):
     result = export_notebook(credit_notebook, tmp_path / "out")
     assert (result.name, result.version, result.previous_version) == ("credit", "0.1.0", None)
     expected = {
-        "pyproject.toml", "README.md", EXPORT_METADATA, ".gitignore", ".github/workflows/ci.yml",
+        "pyproject.toml", "README.md", "pipeline.svg", EXPORT_METADATA, ".gitignore", ".github/workflows/ci.yml",
         "notebook/credit.ipynb", "data/credit.csv", "tests/data/data/credit.csv", "tests/conftest.py",
         "tests/test_pipeline.py", "tests/test_notebook.py", "src/credit/__init__.py", "src/credit/__main__.py",
         "src/credit/pipeline.py", "src/credit/common.py", "src/credit/lineage.json", "src/credit/serving.json",

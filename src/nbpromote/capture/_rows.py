@@ -437,8 +437,8 @@ class RowTracer:
             def make_finalize(original: Any) -> Any:
                 def __finalize__(obj: Any, other: Any, method: Any = None, **kwargs: Any) -> Any:
                     result = original(obj, other, method, **kwargs)
-                    if tracer.active and method not in _NEW_ROWS:
-                        tracer._inherit(obj, other)
+                    if tracer.active and not tracer._depth and method not in _NEW_ROWS:
+                        tracer._inherit(obj, other)  # (inside a tracked call: the library's business)
                     return result
 
                 _copy_identity(__finalize__, original)
@@ -449,7 +449,7 @@ class RowTracer:
             def make_positional(original: Any) -> Any:
                 def positional(obj: Any, *args: Any, **kwargs: Any) -> Any:
                     result = original(obj, *args, **kwargs)
-                    if tracer.active and tracer._registry and result is not None and result is not obj:
+                    if tracer.active and not tracer._depth and result is not None and result is not obj:
                         tracer._same_rows(obj, result)
                     return result
 
@@ -476,7 +476,7 @@ class RowTracer:
 
         def __init__(obj: Any, data: Any = None, *args: Any, **kwargs: Any) -> None:
             frame_init(obj, data, *args, **kwargs)
-            if tracer.active and tracer._registry and data is not None and id(data) in tracer._registry:
+            if tracer.active and not tracer._depth and data is not None and id(data) in tracer._registry:
                 tracer._same_rows(data, obj)
 
         _copy_identity(__init__, frame_init)

@@ -21,11 +21,13 @@ __all__ = ["capture", "render_text"]
               help="Kernel working directory (default: the notebook's directory).")
 @click.option("-k", "--kernel", "kernel_name", default=None, help="Jupyter kernel name.")
 @click.option("--force", is_flag=True, help="Replace an existing output that is not an earlier capture.")
+@click.option("--no-rows", "no_rows", is_flag=True,
+              help="Do not track which rows reach each fit/predict/score call (the manifest's rows section).")
 @format_option()
 def capture(
     notebook: str, output: str | None, parameters: tuple[tuple[str, str], ...],
     parameters_raw: tuple[tuple[str, str], ...], parameters_yaml: tuple[str, ...], parameters_file: tuple[str, ...],
-    cwd: str | None, kernel_name: str | None, force: bool, output_format: str, json_flag: bool,
+    cwd: str | None, kernel_name: str | None, force: bool, no_rows: bool, output_format: str, json_flag: bool,
 ) -> None:
     """Execute NOTEBOOK headless (papermill) with provenance capture.
 
@@ -35,7 +37,8 @@ def capture(
     from ..capture import capture_notebook
 
     params = collect_parameters(parameters, parameters_raw, parameters_yaml, parameters_file)
-    result = capture_notebook(notebook, output, params, cwd=cwd, force=force, kernel_name=kernel_name)
+    result = capture_notebook(notebook, output, params, cwd=cwd, force=force, kernel_name=kernel_name,
+                              track_rows=not no_rows)
     if resolve_format(output_format, json_flag) == "json":
         emit_json(result.to_dict())
         return
@@ -56,6 +59,11 @@ def render_text(result: Any, notebook: str) -> str:
         lines.append(f"  data       {name}: {entry['kind']} {entry['hash']}")
     env = manifest["environment"]
     lines.append(f"  env        Python {env['python']}, {len(env['packages'])} packages, lock {env['lock_hash']}")
+    rows = manifest.get("rows") or {}
+    if rows.get("observed"):
+        leaks = [e for e in rows["evidence"] if e["kind"] == "shared-rows" and e["shared_rows"]]
+        lines.append(f"  rows       {len(rows['calls'])} tracked calls; {len(leaks)} learned from rows later "
+                     "evaluated (see `nbpromote lint` on the output)")
     git = manifest["git"]
     lines.append(
         f"  git        {git['commit'] or 'none'}{' (dirty)' if git['dirty'] else ''}"
