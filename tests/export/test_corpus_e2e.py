@@ -53,6 +53,7 @@ def _package(pkg, *args, home, python=sys.executable):
     return json.loads(done.stdout)
 
 
+@pytest.mark.timeout(3600)
 @pytest.mark.parametrize("local", NOTEBOOKS)
 def test_a_third_party_notebook_promotes_end_to_end(local, tmp_path):
     folder = tmp_path / Path(local).parts[0]
@@ -88,7 +89,7 @@ def test_a_third_party_notebook_promotes_end_to_end(local, tmp_path):
         before = {s["name"]: s for s in first["stages"]}
         ran = [name for name, s in statuses.items() if s["status"] == "ran"]
         assert ran, "editing a data file reran nothing"
-        for name, stage in statuses.items():
+        for stage in statuses.values():
             if stage["status"] == "cached":
                 continue
             changed_inputs = any(before.get(up, {}).get("outputs") != statuses.get(up, {}).get("outputs")

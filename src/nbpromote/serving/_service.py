@@ -187,6 +187,9 @@ class Service:
         if live is None or current is None or int(live.version) == current.version:
             return False
         new = load_slot(self.pipeline, self.store, self.config.db, live.version)  # hash verified here
+        if self.shadow is not None and self.shadow.version == new.version:
+            # The shadow run is the promoted version's evidence: keep it in the chain beside the switch.
+            self._event("shadow_evidence", evidence=self.shadow_evidence())
         with self._lock:
             old, self.champion = self.champion, new
             if self.config.fallback == "previous" and old is not None:
