@@ -2,7 +2,8 @@
 
 The corpus (``tests/corpus/lint_manifest.tsv``, fetched by ``scripts/corpus/fetch_corpus.py``)
 lives outside git; its labels are ``tests/corpus/lint_labels.csv``: one row per notebook, one
-column per leakage family (``pre``, ``overlap``, ``multi``, ``temporal``, ``target``) holding
+column per leakage family (``pre``, ``overlap``, ``multi``, ``temporal``, ``target``) and per
+notebook hazard judged (``absolute_path``, ``unpinned_install``; a missing column counts as ``?``) holding
 ``Y`` / ``N`` / ``?`` (``?`` = doubtful, left out of that family's figures), and for each ``Y`` the
 labelled places ``<family>_at`` (``cell:line;cell:line``, cell = index among all cells, 0-based,
 line 1-based, as the linter reports) and a reason ``<family>_why``.
@@ -12,7 +13,8 @@ on PATH, or ``python -m nbpromote`` with ``--python``), then times each notebook
 process (``nbpromote.lint.lint_notebook``, same interpreter and PYTHONPATH), and prints:
 
 * per family, at file level: TP / FP / FN, precision, recall (a family is *found* in a notebook
-  when any finding of one of its rules is there);
+  when a finding of the rule that names it is there, as in the shared ``score_leakage.py``;
+  ``fit-on-test`` is scored as a rule of the overlap family but not counted in the family);
 * per family, at cell level: a finding is a cell-level hit when its cell is one the label names;
   precision over the distinct (notebook, cell) findings in notebooks labelled Y or N, recall over
   the labelled (notebook, cell) places; and *located recall*, the share of Y notebooks with at
@@ -26,7 +28,8 @@ Markdown with a short code excerpt per place (for the engineer's eyes: the excer
 third-party code, never commit that file).
 
 usage: python scripts/corpus/score_lint.py [--corpus DIR] [--labels CSV] [--python PY]
-                                            [--json OUT] [--misses OUT.md] [--no-timing]
+                                            [--json OUT] [--misses OUT.md] [--markdown OUT.md]
+                                            [--no-timing]
 Exit code 0 when it scored, 2 when the corpus or labels are missing or lint gave no JSON.
 """
 from __future__ import annotations
@@ -48,7 +51,7 @@ REPO = HERE.parents[2]
 DEFAULT_LABELS = REPO / "tests" / "corpus" / "lint_labels.csv"
 DEFAULT_CORPUS = Path(os.environ.get("NBPROMOTE_CORPUS", "/work/corpus")) / "lint"
 
-FAMILIES = ("pre", "overlap", "multi", "temporal", "target")
+FAMILIES = ("pre", "overlap", "multi", "temporal", "target", "absolute_path", "unpinned_install")
 RULE_FAMILY = {
     "preprocessing-before-split": "pre",
     "overlap": "overlap",
@@ -56,9 +59,12 @@ RULE_FAMILY = {
     "multi-test": "multi",
     "temporal": "temporal",
     "target-leakage": "target",
+    "absolute-path": "absolute_path",
+    "unpinned-install": "unpinned_install",
 }
 
-# rules that report one kind of their family's leak: no recall of their own
+# rules reported per rule but not counted in their family's file-level figures (as in the shared
+# score_leakage.py, a family is found by the rule whose id names it); no recall of their own
 SECONDARY = {"fit-on-test"}
 
 _TIMER = r"""
@@ -91,7 +97,7 @@ def read_labels(path: Path) -> list[dict[str, str]]:
         rows = list(csv.DictReader(fh))
     for r in rows:
         for fam in FAMILIES:
-            if r.get(fam, "?") not in ("Y", "N", "?"):
+            if r.setdefault(fam, "?") not in ("Y", "N", "?"):
                 raise ValueError(f"{path}: {r['path']}: column {fam} must be Y, N or ?")
     return rows
 
@@ -141,8 +147,9 @@ def score(rows: list[dict[str, str]], corpus: Path, found: dict[str, list[dict[s
         findings = found[key]
         by_fam: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for f in findings:
-            fam = RULE_FAMILY.get(str(f.get("rule")))
-            if fam:
+            rule_id = str(f.get("rule"))
+            fam = RULE_FAMILY.get(rule_id)
+            if fam and rule_id not in SECONDARY:
                 by_fam[fam].append(f)
         for rule, fam in RULE_FAMILY.items():
             lab = r.get(fam, "?")
@@ -238,16 +245,30 @@ def write_misses(out: Path, result: dict[str, Any], corpus: Path, header: str) -
     out.write_text("\n".join(parts), encoding="utf-8")
 
 
+def markdown(result: dict[str, Any]) -> str:
+    """The per-family and per-rule figures as a Markdown table (for docs/lint.md)."""
+    rows = ["| family / rule | TP | FP | FN | precision | recall | cell precision | cell recall |",
+            "|---|---|---|---|---|---|---|---|"]
+    for fam, s in result["families"].items():
+        rows.append(f"| {fam} | {s['tp']} | {s['fp']} | {s['fn']} | {_fmt(s['precision']).strip()} | "
+                    f"{_fmt(s['recall']).strip()} | {_fmt(s['cell_precision']).strip()} | "
+                    f"{_fmt(s['cell_recall']).strip()} |")
+    for rule, s in result["rules"].items():
+        rows.append(f"| `{rule}` ({s['family']}) | {s['tp']} | {s['fp']} | {s['fn']} | "
+                    f"{_fmt(s['precision']).strip()} | {_fmt(s['recall']).strip()} | | |")
+    return "\n".join(rows)
+
+
 def report(result: dict[str, Any], timing: dict[str, dict[str, Any]], n: int) -> str:
     lines = [f"{n} labelled notebooks linted", "",
-             "family     tp  fp  fn  tn   P     R     cellP cellR locR"]
+             "family            tp  fp  fn  tn   P     R     cellP cellR locR"]
     for fam, s in result["families"].items():
-        lines.append(f"{fam:9s} {s['tp']:3d} {s['fp']:3d} {s['fn']:3d} {s['tn']:3d} {_fmt(s['precision'])} "
+        lines.append(f"{fam:16s} {s['tp']:3d} {s['fp']:3d} {s['fn']:3d} {s['tn']:3d} {_fmt(s['precision'])} "
                      f"{_fmt(s['recall'])} {_fmt(s['cell_precision'])} {_fmt(s['cell_recall'])} "
                      f"{_fmt(s['located_recall'])}")
-    lines += ["", "rule                        family  fired  tp  fp  fn   P     R"]
+    lines += ["", "rule                        family           fired  tp  fp  fn   P     R"]
     for rule, s in result["rules"].items():
-        lines.append(f"{rule:27s} {s['family']:7s} {s['fired']:5d} {s['tp']:3d} {s['fp']:3d} {s['fn']:3d} "
+        lines.append(f"{rule:27s} {s['family']:16s} {s['fired']:5d} {s['tp']:3d} {s['fp']:3d} {s['fn']:3d} "
                      f"{_fmt(s['precision'])} {_fmt(s['recall'])}")
     ms = sorted(v["ms"] for v in timing.values() if v.get("ms") is not None)
     errors = {p: v["error"] for p, v in timing.items() if v.get("error")}
@@ -267,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--python", default=None, help="run `PY -m nbpromote` instead of `nbpromote`")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--misses", type=Path, default=None)
+    ap.add_argument("--markdown", type=Path, default=None, help="write the table as Markdown")
     ap.add_argument("--no-timing", action="store_true")
     args = ap.parse_args(argv)
     if not args.corpus.is_dir():
@@ -296,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"(nbpromote lint CLI over all: {wall:.1f} s wall)")
     if args.json:
         args.json.write_text(json.dumps({**result, "timing_ms": timing}, indent=1, default=str))
+    if args.markdown:
+        args.markdown.write_text(markdown(result) + "\n", encoding="utf-8")
     if args.misses:
         write_misses(args.misses, result, args.corpus, "```\n" + text + "\n```\n")
     return 0

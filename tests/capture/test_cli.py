@@ -11,15 +11,6 @@ from nbpromote.cli import _capture as capture_cli
 from nbpromote.cli import cli
 
 
-@pytest.mark.parametrize("text, value", [
-    ("3", 3), ("0.5", 0.5), ("true", True), ("True", True), ("False", False), ("None", None),
-    ("[1, 2]", [1, 2]), ("{a: 1}", {"a": 1}), ("hello", "hello"), ("data/x.csv", "data/x.csv"),
-    ("'3'", "3"), ("2024-01-01", "2024-01-01"), ("{bad", "{bad"),
-])
-def test_parameter_values_are_yaml_literals(text, value):
-    assert capture_cli.parse_parameter(text) == value
-
-
 def test_cli_passes_its_arguments_to_capture_notebook(tmp_path, monkeypatch):
     calls = []
 
@@ -37,7 +28,7 @@ def test_cli_passes_its_arguments_to_capture_notebook(tmp_path, monkeypatch):
     )
     assert result.exit_code == 0, result.output
     assert calls == [("nb.ipynb", "o.ipynb", {"n": 5, "name": "x"},
-                      {"cwd": None, "force": True, "kernel_name": None})]
+                      {"cwd": None, "force": True, "kernel_name": None, "track_rows": True})]
     assert json.loads(result.output) == {"notebook": "out.ipynb"}
 
 
@@ -73,3 +64,27 @@ def test_a_failing_notebook_exits_non_zero_with_one_line(tmp_path, make_notebook
     assert exit_info.value.code == 2 and captured.out == ""
     assert captured.err.startswith(f"nbpromote: error: {path}, cell 1 raised KeyError: 'gone'.")
     assert captured.err.count("\n") == 1
+
+
+def test_capture_tracks_rows_and_lint_confirms_unless_no_rows(tmp_path, make_notebook):
+    pytest.importorskip("sklearn")
+    path = make_notebook(tmp_path / "leaky.ipynb", [
+        "import numpy as np\nfrom sklearn.preprocessing import StandardScaler\n"
+        "from sklearn.model_selection import train_test_split\nfrom sklearn.linear_model import LogisticRegression",
+        "rng = np.random.RandomState(0)\nX = rng.normal(size=(400, 3))\ny = (X[:, 0] > 0).astype(int)",
+        "X_scaled = StandardScaler().fit_transform(X)\n"
+        "X_train, X_test, y_train, y_test = train_test_split(X_scaled, y, random_state=0)\n"
+        "model = LogisticRegression().fit(X_train, y_train)\nprint(model.score(X_test, y_test))",
+    ])
+    result = CliRunner().invoke(cli, ["capture", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 learned from rows later evaluated" in result.output
+    manifest = json.loads((tmp_path / "leaky.captured.manifest.json").read_text())
+    [record] = [e for e in manifest["rows"]["evidence"] if e["learner"] == "StandardScaler"]
+    assert (record["learned_rows"], record["shared_rows"]) == (400, 100)
+    assert record["learned_at"] == {"cell": 2, "cell_id": manifest["execution"][2]["cell_id"],
+                                    "execution_count": manifest["execution"][2]["execution_count"], "line": 1}
+    untracked = CliRunner().invoke(cli, ["capture", str(path), "-o", str(tmp_path / "plain.ipynb"), "--no-rows",
+                                         "--format", "json"])
+    assert untracked.exit_code == 0, untracked.output
+    assert json.loads(untracked.output)["manifest"]["rows"]["observed"] is False

@@ -172,3 +172,14 @@ def test_nbdev_eval_false_cells_are_not_run_and_a_failing_skip_cell_does_not_sto
     assert executed.cells[2].source.startswith("from kale") and not executed.cells[2].outputs
     assert executed.cells[3].outputs[0]["text"] == "2\n"
     assert executed.cells[0].source.startswith("#| export")
+
+
+def test_a_percent_script_is_captured_and_papermill_metadata_names_real_paths(tmp_path):
+    script = tmp_path / "fit.py"
+    script.write_text('# %% tags=["parameters"]\nalpha = 0.5\n\n# %%\nprint(alpha * 2)\n')
+    result = capture_notebook(script, parameters={"alpha": 2})
+    executed = nbformat.read(str(result.notebook_path), as_version=4)
+    assert result.notebook_path == tmp_path / "fit.captured.ipynb"
+    assert executed.metadata.papermill["input_path"] == str(script)
+    assert executed.metadata.papermill["output_path"] == str(result.notebook_path)
+    assert any(o.get("text") == "4\n" for c in executed.cells for o in c.get("outputs", []))

@@ -25,7 +25,7 @@ def test_export_writes_the_package_layout(credit_notebook, tmp_path):
     result = export_notebook(credit_notebook, tmp_path / "out")
     assert (result.name, result.version, result.previous_version) == ("credit", "0.1.0", None)
     expected = {
-        "pyproject.toml", "README.md", EXPORT_METADATA, ".gitignore", ".github/workflows/ci.yml",
+        "pyproject.toml", "README.md", "pipeline.svg", EXPORT_METADATA, ".gitignore", ".github/workflows/ci.yml",
         "notebook/credit.ipynb", "data/credit.csv", "tests/data/data/credit.csv", "tests/conftest.py",
         "tests/test_pipeline.py", "tests/test_notebook.py", "src/credit/__init__.py", "src/credit/__main__.py",
         "src/credit/pipeline.py", "src/credit/common.py", "src/credit/lineage.json", "src/credit/serving.json",
@@ -268,7 +268,7 @@ def test_lint_errors_refuse_export_unless_allowed_and_the_card_lists_them(tmp_pa
     assert result.lint["available"] and result.lint["errors"] >= 1
     assert "lint error(s) (--allow-findings)" in result.warnings[0]
     card = (tmp_path / "out/README.md").read_text()
-    assert "`preprocessing-before-split` (error, cell 9)" in card  # 1-based, as JupyterLab shows
+    assert "`preprocessing-before-split` (error, cell 9)" in card
 
 
 def test_clean_notebook_exports_with_a_lint_summary(tmp_path):
@@ -371,8 +371,25 @@ def test_model_card_shows_metrics_of_a_papermill_run_with_injected_parameters(cr
     assert _package._captured_parameters(None) == ""
 
 
+def test_files_read_through_built_paths_ship_with_the_package(tmp_path):
+    # Kale's titanic example: path = "data/" then pd.read_csv(path + "train.csv")
+    from .conftest import notebook, write
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "train.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "data" / "test.csv").write_text("a,b\n3,4\n")
+    (tmp_path / "extra.csv").write_text("a\n1\n")
+    nb = write(notebook(
+        (["imports"], "import os\nimport pandas as pd"),
+        (["block:loaddata"], "path = 'data/'\ntrain_df = pd.read_csv(path + 'train.csv')\n"
+                             "test_df = pd.read_csv(os.path.join(path, 'test.csv'))\nname = 'extra'\n"
+                             "extra = pd.read_csv(f'{name}.csv')"),
+    ), tmp_path / "titanic.ipynb")
+    result = export_notebook(nb, tmp_path / "out")
+    assert {"data/train.csv", "data/test.csv", "extra.csv"} <= set(result.files)
+
+
 def test_the_package_directory_gets_the_users_normal_permissions(credit_notebook, tmp_path):
-    import os
     import stat
 
     umask = os.umask(0o022)

@@ -263,6 +263,25 @@ def test_cell_that_does_not_parse_is_named():
     ("f = lambda v: v + 1", "a lambda"),
     ("def f(v):\n    return v", "a function"),
     ("class f:\n    pass", "a class"),
+])
+def test_functions_and_classes_handed_between_stages_are_stored_with_cloudpickle(source, kind):
+    plan = plan_stages(notebook((["stage:a"], source), (["stage:b"], "y = f")))
+    assert _io(plan)["a"] == ([], ["f"])
+    assert any(f"`f` ({kind})" in w and "cloudpickle" in w for w in plan.warnings)
+
+
+def test_a_function_handed_to_a_later_stage_runs_there():
+    from nbpromote.pipeline._serializers import serialize
+
+    def scale(v):
+        return v * 3
+
+    serializer, data, _digest, meta = serialize(lambda v: scale(v) + 1)
+    assert serializer.name == "cloudpickle" and meta["format"] == "cloudpickle"
+    assert serializer.load(data, meta)(2) == 7
+
+
+@pytest.mark.parametrize("source, kind", [
     ("f = (v for v in range(3))", "a generator"),
     ("f = open('x.txt')", "an open file"),
 ])

@@ -114,11 +114,24 @@ def test_parameters_are_only_proposed_before_computing_cells_and_only_once():
     assert tags == [["parameters"], ["stage:prepare"], ["stage:ingest"], []]
 
 
-def test_apply_refuses_scripts_and_stale_suggestions(tmp_path):
-    script = tmp_path / "nb.py"
+def test_write_into_a_percent_script_tags_its_markers_and_keeps_the_rest(tmp_path):
+    # a Ploomber-style task script
+    script = tmp_path / "fit.py"
+    script.write_text('# %% [markdown]\n# Train a model\n\n# %%\nimport pandas as pd\n'
+                      'from sklearn.linear_model import LinearRegression\n\n# %% tags=["parameters"]\nalpha = 0.5\n\n'
+                      '# %%\ndf = pd.read_csv("data.csv")\n\n# %%\nmodel = LinearRegression().fit(df[["x"]], df.y)\n')
+    assert apply_suggestions(script, suggest_tags(script)) == 3
+    text = script.read_text()
+    assert '# %% tags=["stage:ingest"]\ndf = pd.read_csv("data.csv")' in text
+    assert '# %% tags=["parameters"]' in text and "# Train a model" in text
+    assert [s.name for s in plan_stages(script).stages] == ["ingest", "train"]
+
+
+def test_apply_refuses_other_files_and_stale_suggestions(tmp_path):
+    script = tmp_path / "nb.r"
     script.write_text("x = 1\n")
     with pytest.raises(UsageError, match="only be written into an .ipynb"):
-        apply_suggestions(script, suggest_tags(script))
+        apply_suggestions(script, [])
     path = write(notebook((None, "x = 1")), tmp_path / "nb.ipynb")
     stale = suggest_tags(notebook((None, "x = 1")))
     stale[0].cell_id = "gone"

@@ -184,7 +184,6 @@ def test_nbformat_3_notebooks_are_upgraded_and_linted(tmp_path):
 
 def test_json_report_is_byte_identical_across_runs():
     from corpus import CORPUS_DIR
-
     from nbpromote._io import canonical_json
 
     first = canonical_json(lint_paths([CORPUS_DIR]).to_dict())

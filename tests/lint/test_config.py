@@ -87,6 +87,7 @@ def test_config_from_mapping_defaults_are_empty():
 def test_a_line_comment_silences_exactly_that_finding_on_every_corpus_notebook():
     """For every finding of the corpus, the suppression comment on its line removes it and only it."""
     import nbformat
+
     from corpus import CORPUS_DIR
 
     checked = 0

@@ -385,3 +385,33 @@ def test_statsmodels_and_patsy_formulas():
              "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
              "LogisticRegression().fit(X_train, y_train)")
     assert rules(IMPORTS, "df = pd.read_csv('churn.csv')", patsy) == ["target-leakage"]
+
+
+def test_pytorch_training_and_evaluation_loops():
+    torch = ("import torch\nfrom torch import nn\nfrom torch.utils.data import TensorDataset, DataLoader\n"
+             "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+             "        self.fc = nn.Linear(10, 1)\n    def forward(self, x):\n        return self.fc(x)\n"
+             "model = Net()\nopt = torch.optim.Adam(model.parameters())\nloss_fn = nn.BCEWithLogitsLoss()\n"
+             "loader = DataLoader(TensorDataset(torch.tensor(X_train.values), torch.tensor(y_train.values)), batch_size=32)\n"
+             "for epoch in range(5):\n    for xb, yb in loader:\n        opt.zero_grad()\n"
+             "        loss = loss_fn(model(xb), yb)\n        loss.backward()\n        opt.step()")
+    evaluate = ("with torch.no_grad():\n    preds = model(torch.tensor({x}.values)) > 0\n"
+                "print(accuracy_score({y}, preds))")
+    assert rules(IMPORTS, LOAD, SPLIT, torch, evaluate.format(x="X_test", y="y_test")) == []
+    assert rules(IMPORTS, LOAD, SPLIT, torch, evaluate.format(x="X_train", y="y_train")) == []  # training score
+    scaled = "X = pd.DataFrame(StandardScaler().fit_transform(X))"
+    assert rules(IMPORTS, LOAD, scaled, SPLIT, torch, evaluate.format(x="X_test", y="y_test")) == [
+        "preprocessing-before-split"]
+
+
+def test_scoring_all_rows_with_the_last_folds_model_is_overlap():
+    # After a manual KFold loop, the last fold's model is scored on all of X: its training rows too.
+    cell = ("from sklearn.model_selection import StratifiedKFold\n"
+            "for tr, va in StratifiedKFold(5, shuffle=True, random_state=0).split(X, y):\n"
+            "    lr = LogisticRegression().fit(X.iloc[tr], y.iloc[tr])\n"
+            "    print(accuracy_score(y.iloc[va], lr.predict(X.iloc[va])))")
+    after = "print(classification_report(y, lr.predict(X)))"
+    assert rules(IMPORTS, LOAD, cell, after) == ["overlap"]
+    assert rules(IMPORTS, LOAD, cell) == []
+    assert rules(IMPORTS, LOAD, cell.replace("    print(accuracy_score(y.iloc[va], lr.predict(X.iloc[va])))", ""),
+                 after) == ["overlap"]

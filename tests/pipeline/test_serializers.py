@@ -138,7 +138,6 @@ def test_version_mismatch_warns_when_loading():
 
 @pytest.mark.parametrize("value, kind", [
     ((i for i in range(3)), "generator"),
-    (lambda x: x, "function"),
     (threading.Lock(), "lock"),
 ])
 def test_unserializable_value_names_stage_output_type_and_fix(value, kind):
@@ -164,7 +163,7 @@ def test_register_a_serializer_before_pickle():
     register_serializer(Serializer("point", ".pt", lambda v: isinstance(v, Point), dump,
                                    lambda data, meta: Point(int(data))), before="pickle")
     try:
-        assert list(SERIALIZERS)[-2:] == ["point", "pickle"]
+        assert list(SERIALIZERS)[-3:] == ["point", "pickle", "cloudpickle"]
         name, back, _, _ = roundtrip(Point(7))
         assert name == "point" and back.x == 7
     finally:

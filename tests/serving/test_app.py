@@ -100,6 +100,13 @@ def test_every_answer_is_in_the_prediction_log_chain_which_verifies(home_env):
     assert entry["inputs_hash"].startswith("sha256:") and len(entry["outputs"]) == 2
     assert entry["latency_ms"] > 0
     assert verified.ok
+    import os
+    import subprocess
+    import sys
+
+    audit = subprocess.run([sys.executable, "-m", "nbpromote", "audit", "verify", "--chain", "prediction", "--json"],
+                           env=dict(os.environ), capture_output=True, text=True, timeout=120)
+    assert audit.returncode == 0, audit.stdout + audit.stderr
 
 
 def test_fallback_answers_when_the_model_misses_its_budget_and_is_counted(home_env):

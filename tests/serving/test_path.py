@@ -121,3 +121,29 @@ def test_predict_and_serve_refuse_a_notebook_whose_features_need_other_rows(tmp_
     assert "stage 'features' computes across rows (mean()" in done.stderr and "Split that stage" in done.stderr
     served = _cli(package, home, "centred_srv", "serve", "--port", "0", "--stop-after", "1")
     assert served.returncode == 2 and "stage 'features'" in served.stderr
+
+
+def test_the_serve_command_announces_its_port_answers_and_stops_by_itself(rowwise):
+    import os
+    import re
+    import subprocess
+    import time
+
+    env = dict(os.environ, NBPROMOTE_HOME=str(rowwise["home"]),
+               PYTHONPATH=os.pathsep.join([str(rowwise["package"] / "src"), *sys.path]))
+    process = subprocess.Popen([sys.executable, "-m", "rowwise_srv", "serve", "--port", "0", "--stop-after", "60"],
+                               cwd=rowwise["package"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stderr.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+        assert match, line
+        url = f"http://127.0.0.1:{match.group(1)}"
+        deadline = time.monotonic() + 60
+        while call(url + "/ready")[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        status, body, _ = call(url + "/predict", "POST", [{"a": 5.0, "b": 2.0}])
+        assert status == 200 and body["version"] == 1 and len(body["predictions"]) == 1
+    finally:
+        process.send_signal(2)
+        assert process.wait(timeout=60) == 0
+        process.stderr.close()

@@ -27,6 +27,7 @@ worked out afterwards by :mod:`nbpromote.capture._evidence`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.abc
 import importlib.machinery
 import itertools
@@ -99,8 +100,9 @@ _token_counter = itertools.count(1)
 class RowIds:
     """The identity of ``n`` rows: ``origin`` and, per row, an id within it.
 
-    ``ids`` None means positions ``0 … n-1`` of the origin. ``content`` (uint64 per row, or None)
-    is the hash of the row's values where the rows entered tracking, for the content fallback.
+    ``ids`` None means positions ``0 … n-1`` of the origin. ``content`` (uint64 per row, a
+    :class:`LazyContent` computing it on first use, or None) is the hash of the row's values where
+    the rows entered tracking, for the content fallback; :meth:`content_hashes` resolves it.
     """
 
     origin: str
@@ -123,8 +125,49 @@ class RowIds:
         if not known.all():
             positions = positions[known]
         ids = self.id_array()[positions]
-        content = None if self.content is None else self.content[positions]
+        content = None if self.content is None else LazyContent(self.content, positions)
         return RowIds(self.origin, len(ids), ids, content, self.kind)
+
+    def content_hashes(self) -> Any:
+        """The uint64 content hash per row, or None (unknown, or the data is gone)."""
+        if isinstance(self.content, LazyContent):
+            return self.content()
+        return self.content
+
+
+class LazyContent:
+    """Content hashes computed when first needed (most runs never compare unrelated origins).
+
+    Holds a weak reference to the data (never a copy): if the data is gone by then, there is no
+    content fallback for these rows. ``LazyContent(parent, positions)`` is a subset of another.
+    """
+
+    def __init__(self, source: Any, positions: Any = None) -> None:
+        self._positions = positions
+        self._value: Any = None
+        self._done = False
+        if isinstance(source, LazyContent) or positions is not None:
+            self._parent: Any = source
+            self._ref: Any = None
+        else:
+            self._parent = None
+            try:
+                self._ref = weakref.ref(source)
+            except TypeError:
+                self._ref = None
+                self._value, self._done = _content(source), True
+
+    def __call__(self) -> Any:
+        if not self._done:
+            self._done = True
+            if self._parent is not None:
+                parent = self._parent() if isinstance(self._parent, LazyContent) else self._parent
+                self._value = None if parent is None else parent[self._positions]
+                self._parent = None
+            else:
+                data = self._ref() if self._ref is not None else None
+                self._value = None if data is None else _content(data)
+        return self._value
 
 
 @dataclass
@@ -394,8 +437,8 @@ class RowTracer:
             def make_finalize(original: Any) -> Any:
                 def __finalize__(obj: Any, other: Any, method: Any = None, **kwargs: Any) -> Any:
                     result = original(obj, other, method, **kwargs)
-                    if tracer.active and method not in _NEW_ROWS:
-                        tracer._inherit(obj, other)
+                    if tracer.active and not tracer._depth and method not in _NEW_ROWS:
+                        tracer._inherit(obj, other)  # (inside a tracked call: the library's business)
                     return result
 
                 _copy_identity(__finalize__, original)
@@ -406,7 +449,7 @@ class RowTracer:
             def make_positional(original: Any) -> Any:
                 def positional(obj: Any, *args: Any, **kwargs: Any) -> Any:
                     result = original(obj, *args, **kwargs)
-                    if tracer.active and tracer._registry and result is not None and result is not obj:
+                    if tracer.active and not tracer._depth and result is not None and result is not obj:
                         tracer._same_rows(obj, result)
                     return result
 
@@ -433,7 +476,7 @@ class RowTracer:
 
         def __init__(obj: Any, data: Any = None, *args: Any, **kwargs: Any) -> None:
             frame_init(obj, data, *args, **kwargs)
-            if tracer.active and tracer._registry and data is not None and id(data) in tracer._registry:
+            if tracer.active and not tracer._depth and data is not None and id(data) in tracer._registry:
                 tracer._same_rows(data, obj)
 
         _copy_identity(__init__, frame_init)
@@ -520,8 +563,13 @@ class RowTracer:
         else:
             self._remember(value, rows)
 
-    def rows_of(self, value: Any, *, register: bool = True) -> RowIds | None:
-        """The row identity of ``value`` (registering it as a new origin when it has none)."""
+    def rows_of(self, value: Any, *, register: bool = True, eager: bool = False) -> RowIds | None:
+        """The row identity of ``value`` (registering it as a new origin when it has none).
+
+        A new origin's content hashes are computed now with ``eager`` (a learning or scoring call
+        given data of no known lineage: content is then its only link, and the object may be a
+        temporary gone by the time evidence is drawn), else lazily.
+        """
         if value is None:
             return None
         entry = self._lookup(value)
@@ -548,10 +596,11 @@ class RowTracer:
         origin = f"data#{next(_token_counter)}"
         index = getattr(value, "index", None)
         if index is not None and hasattr(index, "get_indexer"):
-            rows = RowIds(origin, n, index.to_numpy() if index.is_unique else None, _content(value),
+            content = _content(value) if eager else LazyContent(value)
+            rows = RowIds(origin, n, index.to_numpy() if index.is_unique else None, content,
                           "label" if index.is_unique else "position")
         else:
-            rows = RowIds(origin, n, None, _content(value))
+            rows = RowIds(origin, n, None, _content(value) if eager else LazyContent(value))
         self._attach(value, rows)
         return rows
 
@@ -628,13 +677,16 @@ class RowTracer:
         X = args[0] if args else kwargs.get("X", kwargs.get("x"))
         y = args[1] if len(args) > 1 else kwargs.get("y")
         name = self._estimator_name(estimator)
-        rows = self.rows_of(X) if X is not None else None
+        eager = (LEARN in roles or SCORE in roles) and type(X).__module__ == "numpy"
+        rows = self.rows_of(X, eager=eager) if X is not None else None
         y_rows = self.rows_of(y) if y is not None and SCORE in roles else None
         via = self._via(X) if X is not None else ()
         cell, line = self.where()
         if rows is not None and rows.content is None and (LEARN in roles or SCORE in roles):
             # the values this call saw, for the content fallback across unrelated origins
-            rows = dataclasses.replace(rows, content=_content(X))
+            # (now for arrays, often temporaries such as X.values; frames are usually named and stay)
+            content = _content(X) if type(X).__module__ == "numpy" else LazyContent(X)
+            rows = dataclasses.replace(rows, content=content)
         kind = "model" if hasattr(estimator, "predict") or hasattr(estimator, "fit_predict") else "transformer"
         self._add_call(Call(next(self._seq), roles, f"{type(estimator).__name__}.{method}", name, cell, line,
                             rows, via, y_rows, {"kind": kind}))
@@ -757,19 +809,65 @@ def _length(value: Any) -> int | None:
     return None
 
 
+def _numeric_columns(value: Any) -> list[Any] | None:
+    """The columns of ``value`` as 1-D numeric arrays (views where possible), or None."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biuf" or value.ndim not in (1, 2):
+            return None
+        return [value] if value.ndim == 1 else [value[:, j] for j in range(value.shape[1])]
+    frame = value.to_frame() if hasattr(value, "to_frame") and getattr(value, "ndim", 2) == 1 else value
+    dtypes = getattr(frame, "dtypes", None)
+    if dtypes is None or not all(getattr(d, "kind", "O") in "biuf" for d in dtypes):
+        return None
+    return [frame.iloc[:, j].to_numpy() for j in range(frame.shape[1])]
+
+
+@functools.lru_cache(maxsize=64)
+def _weights(columns: int) -> Any:
+    import numpy as np
+
+    return np.random.default_rng(columns).uniform(0.5, 1.5, size=(2, columns))
+
+
 def _content(value: Any) -> Any:
-    """uint64 hash per row of ``value`` (pandas or NumPy), or None when too big or unhashable."""
+    """uint64 hash per row of ``value`` (pandas or NumPy), or None when too big or unhashable.
+
+    Numeric data (the usual model input) is hashed as two fixed random projections of each row's
+    values, column by column in a fixed order (microseconds for small inputs, the same result for
+    an int and a float column holding the same numbers, whatever the memory layout; rows holding
+    NaN get a unique hash each, so they never match); other data through
+    :func:`pandas.util.hash_pandas_object`.
+    """
     try:
         shape = value.shape
         cells = int(shape[0]) * (int(shape[1]) if len(shape) > 1 else 1)
         if cells > CONTENT_LIMIT:
             return None
+        import numpy as np
+
+        columns = _numeric_columns(value)
+        if columns is not None:
+            n = int(shape[0])
+            first = np.zeros(n)
+            second = np.zeros(n)
+            weights = _weights(len(columns))
+            for j, column in enumerate(columns):
+                column = column.astype(np.float64, copy=False)
+                first += column * weights[0, j]
+                second += column * weights[1, j]
+            first += 0.0  # -0.0 and 0.0 are the same value
+            second += 0.0
+            hashes = first.view(np.uint64) ^ (second.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+            missing = np.isnan(first) | np.isnan(second)
+            if missing.any():  # NaN never equals NaN: such rows match nothing
+                hashes[missing] = np.arange(int(missing.sum()), dtype=np.uint64) + np.uint64(id(value))
+            return hashes
         import pandas as pd
 
         if isinstance(value, (pd.DataFrame, pd.Series)):
             return pd.util.hash_pandas_object(value, index=False).to_numpy()
-        import numpy as np
-
         if isinstance(value, np.ndarray):
             if value.ndim == 1:
                 return pd.util.hash_array(value)

@@ -25,7 +25,7 @@ from typing import Any
 import nbformat
 
 from ..errors import CaptureError, NbpromoteError, OutputExistsError
-from ..notebook import notebook_hash, read_notebook, write_notebook
+from ..notebook import load_notebook, notebook_hash, read_notebook, write_notebook
 from ._environment import git_state
 from ._session import INJECTED_MARKER
 from .manifest import sidecar_path, validate_manifest
@@ -141,6 +141,15 @@ def _restore_cells(executed: nbformat.NotebookNode, original: nbformat.NotebookN
             cell["execution_count"] = source.get("execution_count")
 
 
+def _real_papermill_paths(nb: nbformat.NotebookNode, source: Path, target: Path) -> None:
+    """papermill records the paths it ran; capture ran a wrapped copy in a temporary directory that
+    is gone, so name the user's notebook and the output instead."""
+    papermill_meta = nb.metadata.get("papermill")
+    if isinstance(papermill_meta, dict):
+        papermill_meta["input_path"] = str(source)
+        papermill_meta["output_path"] = str(target)
+
+
 def _failed_cell(nb: nbformat.NotebookNode, original: nbformat.NotebookNode) -> tuple[int | None, str]:
     """(index in the input notebook, 'EName: value') of the first cell with an error output."""
     positions = {cell.get("id"): index for index, cell in enumerate(original.cells)}
@@ -222,7 +231,9 @@ def capture_notebook(
     from papermill.exceptions import PapermillExecutionError
 
     source = Path(path)
-    original = read_notebook(source)
+    # A percent-format script (`# %%` cells, jupytext's format) runs as the notebook export and
+    # lint read from it, so its notebook hash is the one export compares.
+    original = load_notebook(source) if source.suffix == ".py" else read_notebook(source)
     target = Path(output) if output is not None else default_output(source)
     _check_output(source, target, force)
     if not target.parent.is_dir():
@@ -261,7 +272,7 @@ def capture_notebook(
                 "_nbpromote_kernel.get_session(get_ipython()).to_manifest())\n"
                 "del _nbpromote_kernel, _nbpromote_write_json"
             ))
-            wrapped_tmp = Path(scratch) / source.name
+            wrapped_tmp = Path(scratch) / f"{source.stem}.ipynb"
             nbformat.write(wrapped, str(wrapped_tmp))
             try:
                 papermill.execute_notebook(
@@ -281,6 +292,7 @@ def capture_notebook(
                 _strip_injected(executed)
                 _restore_cells(executed, original, not_run)
                 executed.metadata.setdefault("nbpromote", {})["captured_from"] = str(source)
+                _real_papermill_paths(executed, source, target)
                 write_notebook(executed, target)
                 raise CaptureError(
                     f"{source}, cell {index + 1 if index is not None else '?'} raised {error}.",
@@ -331,6 +343,7 @@ def capture_notebook(
     manifest["git"] = git_state(source.resolve().parent)
     validate_manifest(manifest)
     executed.metadata.setdefault("nbpromote", {}).update({"manifest": manifest, "captured_from": str(source)})
+    _real_papermill_paths(executed, source, target)
     write_notebook(executed, target, overwrite=True)
     from .._io import write_json
 

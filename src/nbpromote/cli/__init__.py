@@ -113,6 +113,19 @@ def run_command(
         sys.exit(EXIT_USAGE if error.exit_code == 2 else error.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except OSError as error:
+        # A full disk, a quota or a read-only file system while writing: one line, never a
+        # traceback (the writes are atomic, so nothing is left half-written).
+        import errno
+
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG):
+            raise
+        where = f" writing {error.filename}" if error.filename else ""
+        reason = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded",
+                  errno.EROFS: "the file system is read-only", errno.EFBIG: "the file is too large"}[error.errno]
+        click.echo(f"{prog_name}: error: {reason}{where}; nothing was half-written. "
+                   "Free some space (or choose another output) and run the command again.", err=True)
+        sys.exit(EXIT_USAGE)
     sys.exit(0)
 
 

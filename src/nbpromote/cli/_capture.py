@@ -7,42 +7,27 @@ from typing import Any
 import click
 
 from ._output import emit_json, format_option, resolve_format
+from ._params import collect_parameters, parameter_options
 
-__all__ = ["capture", "parse_parameter", "render_text"]
-
-
-def parse_parameter(text: str) -> Any:
-    """A ``-p`` value as papermill reads it: a YAML literal (``3`` int, ``0.5`` float, ``true``,
-    ``[1, 2]``, ``{a: 1}``), ``None`` as None, anything else a string."""
-    if text in {"None", "none", "null", "~"}:
-        return None
-    if text in {"True", "False"}:
-        return text == "True"
-    import yaml
-
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
-    if isinstance(value, (str, int, float, bool, list, dict)) or value is None:
-        return value if value is not None else text
-    return text  # dates and other YAML types stay as the text the user typed
+__all__ = ["capture", "render_text"]
 
 
 @click.command(name="capture")
 @click.argument("notebook", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Executed notebook (default: <stem>.captured.ipynb beside NOTEBOOK).")
-@click.option("-p", "--parameter", "parameters", nargs=2, multiple=True, metavar="NAME VALUE",
-              help="A papermill parameter; VALUE is read as a YAML literal.")
+@parameter_options
 @click.option("--cwd", type=click.Path(file_okay=False), default=None,
               help="Kernel working directory (default: the notebook's directory).")
 @click.option("-k", "--kernel", "kernel_name", default=None, help="Jupyter kernel name.")
 @click.option("--force", is_flag=True, help="Replace an existing output that is not an earlier capture.")
+@click.option("--no-rows", "no_rows", is_flag=True,
+              help="Do not track which rows reach each fit/predict/score call (the manifest's rows section).")
 @format_option()
 def capture(
-    notebook: str, output: str | None, parameters: tuple[tuple[str, str], ...], cwd: str | None,
-    kernel_name: str | None, force: bool, output_format: str, json_flag: bool,
+    notebook: str, output: str | None, parameters: tuple[tuple[str, str], ...],
+    parameters_raw: tuple[tuple[str, str], ...], parameters_yaml: tuple[str, ...], parameters_file: tuple[str, ...],
+    cwd: str | None, kernel_name: str | None, force: bool, no_rows: bool, output_format: str, json_flag: bool,
 ) -> None:
     """Execute NOTEBOOK headless (papermill) with provenance capture.
 
@@ -51,8 +36,9 @@ def capture(
     """
     from ..capture import capture_notebook
 
-    params = {name: parse_parameter(value) for name, value in parameters}
-    result = capture_notebook(notebook, output, params, cwd=cwd, force=force, kernel_name=kernel_name)
+    params = collect_parameters(parameters, parameters_raw, parameters_yaml, parameters_file)
+    result = capture_notebook(notebook, output, params, cwd=cwd, force=force, kernel_name=kernel_name,
+                              track_rows=not no_rows)
     if resolve_format(output_format, json_flag) == "json":
         emit_json(result.to_dict())
         return
@@ -73,6 +59,11 @@ def render_text(result: Any, notebook: str) -> str:
         lines.append(f"  data       {name}: {entry['kind']} {entry['hash']}")
     env = manifest["environment"]
     lines.append(f"  env        Python {env['python']}, {len(env['packages'])} packages, lock {env['lock_hash']}")
+    rows = manifest.get("rows") or {}
+    if rows.get("observed"):
+        leaks = [e for e in rows["evidence"] if e["kind"] == "shared-rows" and e["shared_rows"]]
+        lines.append(f"  rows       {len(rows['calls'])} tracked calls; {len(leaks)} learned from rows later "
+                     "evaluated (see `nbpromote lint` on the output)")
     git = manifest["git"]
     lines.append(
         f"  git        {git['commit'] or 'none'}{' (dirty)' if git['dirty'] else ''}"

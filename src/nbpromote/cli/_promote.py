@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
 from ._output import emit_json, format_option, resolve_format
-
-
-def _parse_parameters(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    import yaml
-
-    # papermill's convention: values are YAML literals ("0.3" is a float, "abc" a string).
-    return {name: yaml.safe_load(value) for name, value in pairs}
+from ._params import collect_parameters, parameter_options
 
 
 @click.command(name="promote")
@@ -22,8 +15,7 @@ def _parse_parameters(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
 @click.option("-o", "--output", default="out", show_default=True, type=click.Path(file_okay=False),
               help="Directory for the captured notebook, the package and the reports.")
 @click.option("--name", default=None, help="Name of the exported package (default: from the notebook).")
-@click.option("-p", "--parameter", "parameters", nargs=2, multiple=True, metavar="NAME VALUE",
-              help="Papermill parameter for the capture run and the pipeline (repeatable).")
+@parameter_options
 @click.option("--current", type=click.Path(dir_okay=False, exists=True), default=None,
               help="A batch (CSV/Parquet) to monitor for drift against the run's reference.")
 @click.option("--db", "registry", type=click.Path(dir_okay=False), default=None, help="Registry database.")
@@ -34,6 +26,7 @@ def _parse_parameters(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
 @click.option("--actor", default=None, help="Who to record in the registry (default: the OS user).")
 @format_option()
 def promote(notebook: str, output: str, name: str | None, parameters: tuple[tuple[str, str], ...],
+            parameters_raw: tuple[tuple[str, str], ...], parameters_yaml: tuple[str, ...], parameters_file: tuple[str, ...],
             current: str | None, registry: str | None, allow_findings: bool, force: bool,
             approve: bool, actor: str | None, output_format: str, json_flag: bool) -> None:
     """Capture, lint, export, run, register and monitor NOTEBOOK in one go.
@@ -46,7 +39,7 @@ def promote(notebook: str, output: str, name: str | None, parameters: tuple[tupl
 
     as_json = resolve_format(output_format, json_flag) == "json"
     result = promote_notebook(
-        notebook, output=output, name=name, parameters=_parse_parameters(parameters), current=current,
+        notebook, output=output, name=name, parameters=collect_parameters(parameters, parameters_raw, parameters_yaml, parameters_file), current=current,
         registry=registry, allow_findings=allow_findings, force=force, approve=approve, actor=actor,
         echo=None if as_json else click.echo,
     )

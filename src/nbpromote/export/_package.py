@@ -299,16 +299,82 @@ class _DataFile:
     sample: str | None
 
 
-def _data_files(plan: StagePlan, base: Path | None, confine: Path | None = None) -> list[_DataFile]:
-    """Relative files named by string params or string literals in stage code that exist beside the notebook.
+def _recorded_reads(manifest: dict[str, Any] | None, base: Path) -> list[str]:
+    """Files the captured run read (recorded at run time, so built paths such as ``path + "test.csv"``
+    or ``os.path.join(…)`` are included), relative to the notebook's directory."""
+    found: list[str] = []
+    for section in ("reads", "data"):
+        entries = (manifest or {}).get(section) or {}
+        if not isinstance(entries, dict):
+            continue
+        for key, entry in entries.items():
+            if not isinstance(entry, dict) or entry.get("kind", "file") != "file":
+                continue
+            raw = str(entry.get("path") or key)
+            candidate = Path(raw)
+            if candidate.is_absolute():
+                try:
+                    raw = str(candidate.resolve().relative_to(base.resolve()))
+                except (ValueError, OSError):
+                    continue  # outside the notebook's directory: an external input, not shipped
+            if raw not in found:
+                found.append(raw)
+    return found
 
-    With ``confine`` (the Jupyter server's root), a file whose resolved path (symlinks followed)
-    leaves that directory is not copied."""
+
+def _built_paths(plan: StagePlan) -> list[str]:
+    """Paths the stage code builds from constants (``path + "test.csv"``, ``os.path.join(d, "x.csv")``,
+    f-strings, ``Path(d) / "x.csv"``), for a notebook exported without a capture manifest."""
+    constants: dict[str, str] = {p.name: p.default for p in plan.params if isinstance(p.default, str)}
+    trees = [n.tree for spec in plan.stages for n in spec.cells] + [n.tree for n in plan.shared]
+    for tree in trees:
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                    and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+                constants.setdefault(stmt.targets[0].id, stmt.value.value)
+
+    def value(node: ast.AST) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            return constants.get(node.id)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Div)):
+            left, right = value(node.left), value(node.right)
+            if left is None or right is None:
+                return None
+            return left + right if isinstance(node.op, ast.Add) else os.path.join(left, right)
+        if isinstance(node, ast.JoinedStr):
+            parts = [value(v.value) if isinstance(v, ast.FormattedValue) and v.format_spec is None else value(v)
+                     for v in node.values]
+            return None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
+        if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)) and node.args \
+                and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr) in ("join", "Path", "PurePath"):
+            args = [value(a) for a in node.args]
+            return None if any(a is None for a in args) else os.path.join(*args)  # type: ignore[arg-type]
+        return None
+
+    built: list[str] = []
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.BinOp, ast.JoinedStr, ast.Call)):
+                path = value(node)
+                if path and path not in built and len(path) < 300:
+                    built.append(path)
+    return built
+
+
+def _data_files(plan: StagePlan, base: Path | None, manifest: dict[str, Any] | None = None,
+                confine: Path | None = None) -> list[_DataFile]:
+    """Relative files the stages read that exist beside the notebook: those the capture recorded at
+    run time, string params, and string literals in stage code. With ``confine`` (the Jupyter
+    server's root), a file whose resolved path (symlinks followed) leaves it is not copied."""
     if base is None:
         return []
     candidates: list[tuple[str | None, str]] = [
         (p.name, p.default) for p in plan.params if isinstance(p.default, str)
     ]
+    candidates += [(None, relative) for relative in _recorded_reads(manifest, base)]
+    candidates += [(None, built) for built in _built_paths(plan)]
     for spec in plan.stages:
         for n in spec.cells:
             for node in ast.walk(n.tree):
@@ -651,7 +717,7 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
         frozenset({"environment"}): "the exporting environment's installed versions (no capture manifest)",
     }.get(frozenset(sources), "the capture manifest where it lists the package, else the exporting environment")
 
-    data = _data_files(plan, path.resolve().parent, confine)
+    data = _data_files(plan, path.resolve().parent, manifest, confine)
     sample_params: dict[str, Any] = {}
     data_files = []
     for item in data:
@@ -665,7 +731,16 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
             written.append(sample)
             if item.param:
                 sample_params[item.param] = sample
-        note = "copied" if item.copied else "too large to copy: provide it at this path"
+        if item.copied:
+            note = "copied"
+        else:
+            # An external input: not shipped, so the card names the content a run must find there.
+            recorded = (((manifest or {}).get("data") or {}).get(item.relative) or {}).get("hash")
+            if not recorded:
+                from ..capture.hashing import hash_file
+
+                recorded = hash_file(item.source)
+            note = f"external input, too large to ship: provide it at this path (content {recorded})"
         data_files.append({"path": item.relative, "note": note + (f"; param `{item.param}`" if item.param else "")})
         if not item.param:
             warnings.append(f"stage code reads the hard-coded path {item.relative!r}; a parameter would let "

@@ -582,7 +582,7 @@ def _plan(nb: nbformat.NotebookNode, notebook: str | None) -> StagePlan:
     roles = {**{k: roles[k] for k in ROLE_NAMES if k in roles}, **roles}  # stable order for people and JSON
     if metric_plan.explanation and metric_stages:
         model_notes.append(metric_plan.explanation)
-    _check_serialisable(specs, notebook)
+    warnings += _check_serialisable(specs, notebook)
     for stage, upstream in prev.items():
         for name in upstream:
             if name not in specs:
@@ -702,7 +702,8 @@ _UNSERIALISABLE = {
 }
 
 
-def _check_serialisable(specs: dict[str, StageSpec], notebook: str | None) -> None:
+def _check_serialisable(specs: dict[str, StageSpec], notebook: str | None) -> list[str]:
+    notes: list[str] = []
     for spec in specs.values():
         outputs = {var: art for art, var in spec.outputs}
         for n in spec.cells:
@@ -726,6 +727,11 @@ def _check_serialisable(specs: dict[str, StageSpec], notebook: str | None) -> No
                         if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id in outputs:
                             found.append((item.optional_vars.id, "an open file or context manager"))
                 for var, kind in found:
+                    if kind in ("a function", "a class", "a lambda"):
+                        # Stored by value with cloudpickle (the artifact's metadata says so).
+                        notes.append(f"stage '{spec.name}' hands `{var}` ({kind}) to a later stage; it is stored "
+                                     "with cloudpickle (by value), so the later stage runs the code as exported.")
+                        continue
                     readers = "a later stage"
                     raise SerializationError(
                         f"cell {n.cell.index + 1} (id {n.cell.cell_id}), line {stmt.lineno + n.cell.line_offset}: "
@@ -737,6 +743,7 @@ def _check_serialisable(specs: dict[str, StageSpec], notebook: str | None) -> No
                               "or create it inside the stage that uses it."),
                         notebook=notebook, cell=n.cell.index, cell_id=n.cell.cell_id, name=var,
                     )
+    return notes
 
 
 def _toposort(specs: dict[str, StageSpec], notebook: str | None) -> list[StageSpec]:

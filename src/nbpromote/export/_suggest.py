@@ -224,6 +224,52 @@ def suggest_tags(source: Any) -> list[TagSuggestion]:
     return out
 
 
+def _retag(cell: Any, suggestion: TagSuggestion) -> int:
+    """Replace the cell's nbpromote tags by the suggestion's, keeping every other tag; 1 if changed."""
+    current = list(cell.metadata.get("tags", []))
+    kept = [t for t in current if not is_owned_tag(t)]
+    new = kept + [t for t in suggestion.tags if t not in kept]
+    if new == current:
+        return 0
+    if new:
+        cell.metadata["tags"] = new
+    else:
+        cell.metadata.pop("tags", None)
+    return 1
+
+
+def _apply_to_script(target: Path, suggestions: list[TagSuggestion]) -> int:
+    """Write tags into a percent-format script's ``# %% tags=[…]`` markers, with jupytext.
+
+    Cells are matched to the suggestions in order by their code (the suggestions come from the same
+    script); everything jupytext keeps (header, markdown, other tags) is kept.
+    """
+    try:
+        import jupytext
+    except ImportError:
+        raise UsageError(f"{target}: writing tags into a script needs jupytext.",
+                         hint="pip install jupytext, or convert the script to a notebook.") from None
+    from .._io import atomic_write_text
+
+    ours = [c for c in load_notebook(target).cells if c.get("cell_type") == "code"]
+    theirs = jupytext.read(str(target), fmt="py:percent")
+    code = [c for c in theirs.cells if c.get("cell_type") == "code" and c.get("source", "").strip()]
+    ours = [c for c in ours if c.get("source", "").strip()]
+    if [c.source.strip() for c in ours] != [c.source.strip() for c in code]:
+        raise UsageError(f"{target}: the script's `# %%` cells could not be matched one to one with the cells "
+                         "nbpromote read, so tags were not written.", hint="Tag the `# %%` markers by hand.")
+    by_id = {cell.get("id"): match for cell, match in zip(ours, code, strict=True)}
+    changed = 0
+    for suggestion in suggestions:
+        cell = by_id.get(suggestion.cell_id)
+        if cell is None:
+            continue  # an empty cell: nothing to tag
+        changed += _retag(cell, suggestion)
+    if changed:
+        atomic_write_text(target, jupytext.writes(theirs, fmt="py:percent"))
+    return changed
+
+
 def apply_suggestions(path: str | Path, suggestions: list[TagSuggestion]) -> int:
     """Write suggested tags into the notebook at ``path`` (atomically).
 
@@ -248,9 +294,11 @@ def apply_suggestions(path: str | Path, suggestions: list[TagSuggestion]) -> int
         ``path`` is not an ``.ipynb`` file, or a suggestion's cell id is not in the notebook.
     """
     target = Path(path)
+    if target.suffix == ".py":
+        return _apply_to_script(target, suggestions)
     if target.suffix != ".ipynb":
-        raise UsageError(f"{target}: tags can only be written into an .ipynb notebook.",
-                         hint="Convert the script with jupytext first, or tag `# %%` markers by hand.")
+        raise UsageError(f"{target}: tags can only be written into an .ipynb notebook or a percent-format .py script.",
+                         hint="Convert it with jupytext first.")
     nb = load_notebook(target)
     by_id = {cell.get("id"): cell for cell in nb.cells}
     changed = 0
@@ -259,15 +307,7 @@ def apply_suggestions(path: str | Path, suggestions: list[TagSuggestion]) -> int
         if cell is None:
             raise UsageError(f"{target}: cell id {suggestion.cell_id} not found; the notebook changed since "
                              "the suggestions were made.", hint="Run suggest-tags again.")
-        current = list(cell.metadata.get("tags", []))
-        kept = [t for t in current if not is_owned_tag(t)]
-        new = kept + [t for t in suggestion.tags if t not in kept]
-        if new != current:
-            if new:
-                cell.metadata["tags"] = new
-            else:
-                cell.metadata.pop("tags", None)
-            changed += 1
+        changed += _retag(cell, suggestion)
     if changed:
         write_notebook(nb, target)
     return changed

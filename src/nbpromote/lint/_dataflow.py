@@ -269,6 +269,7 @@ class _Analyzer:
         self.frames: list[_Frame] = []
         self.active: set[int] = set()
         self.seed_numpy = self.seed_random = self.seed_all = seeded
+        self.training_loop = False  # inside a loop that calls backward() and step() (PyTorch training)
         self.scopes: list[_Scope] = []  # function scopes being analysed (their saved outer bindings)
         self.skipped = False  # the current cell is tagged `skip` (exploration the export drops)
         self.cuts: dict[tuple, list] = {}  # (cut split id, side) -> [(name, value bound, data before)]
@@ -361,6 +362,8 @@ class _Analyzer:
 
     def s_For(self, node: ast.For) -> None:
         iterable = self.expr(node.iter)
+        outer_training = self.training_loop
+        self.training_loop = outer_training or _trains(node)
         self.loop += 1
         try:
             if _carried(node):
@@ -374,6 +377,7 @@ class _Analyzer:
             self.body(node.body)
         finally:
             self.loop -= 1
+            self.training_loop = outer_training
         self.body(node.orelse)
 
     @contextmanager
@@ -932,10 +936,30 @@ class _Analyzer:
         if isinstance(callee, BoundMethod):
             return self.inline(callee.func, [callee.instance] + args, kwargs, node)
         if isinstance(callee, Instance):  # model(x): __call__ / forward
+            if any(b.rsplit(".", 1)[-1] in K.LIBRARIES["torch"].models for b in callee.cls.bases):
+                return self.module_call(callee, args, node)
             method = callee.cls.methods.get("__call__") or callee.cls.methods.get("forward")
             if method is not None:
                 return self.inline(method, [callee] + args, kwargs, node)
+        if isinstance(callee, Est) and callee.incremental and args:
+            return self.module_call(callee, args, node)
         return _merge(args + list(kwargs.values()))
+
+    def module_call(self, module: Any, args: list, node: ast.Call) -> Any:
+        """``out = model(xb)`` of a PyTorch module: inside a loop that calls ``backward()`` and
+        ``step()`` it trains on those rows (the model keeps what earlier batches taught it); anywhere
+        else it predicts."""
+        est = module if isinstance(module, Est) else module.attrs.get("__est__")
+        if est is None:
+            est = Est(cls=module.cls.name, kind="model", site=self.site(node), incremental=True)
+            module.attrs["__est__"] = est
+        X = next((a for a in args if isinstance(a, Data)), UNKNOWN)
+        if not isinstance(X, Data):
+            return UNKNOWN
+        if self.training_loop:
+            self.fit(est, X, UNKNOWN, "forward/backward/step", self.site(node), _unparse(node.args[0]) if node.args else "")
+            return X.evolve(cols=UNKNOWN_COLS, src=frozenset(), subset=False, fresh=False, cut=None)
+        return self.est_method(est, "predict", [X], {}, node)
 
     def instantiate(self, cls: ClassValue, args: list, kwargs: dict, node: ast.Call) -> Any:
         """``Model(...)`` of a notebook-defined class: run ``__init__`` with ``self`` bound."""
@@ -1796,6 +1820,13 @@ def _fold_compare(ops: list, values: list) -> Const | None:
         return Const(bool(result())) if result is not None else None
     except TypeError:
         return None
+
+
+def _trains(loop: ast.For) -> bool:
+    """A PyTorch training loop: its body calls ``.backward()`` and ``.step()``."""
+    called = {node.func.attr for node in ast.walk(loop) if isinstance(node, ast.Call)
+              and isinstance(node.func, ast.Attribute)}
+    return {"backward", "step"} <= called
 
 
 def _carried(loop: ast.For) -> bool:

@@ -8,6 +8,7 @@ memory (never on disk without asking), fills in missing cell ids, and writes ato
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,40 @@ from ..errors import (
 )
 
 __all__ = ["read_notebook", "write_notebook", "notebook_from_dict", "notebook_hash"]
+
+
+#: Deeper metadata than this is no notebook a tool wrote; refusing it keeps every reader's
+#: recursion (nbformat's schema validation, deep copies) away from Python's recursion limit.
+MAX_DEPTH = 64
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_shape(data: dict[str, Any], source: str) -> None:
+    """Refuse, naming the cell, what no reader can process: absurdly nested metadata and lone
+    surrogates (text that cannot be written back as UTF-8)."""
+    raw = data.get("cells")
+    cells: list[Any] = raw if isinstance(raw, list) else []
+    for where, node in [("the notebook's metadata", data.get("metadata"))] + [
+            (f"cell {index + 1}", cell) for index, cell in enumerate(cells)]:
+        stack: list[tuple[Any, int]] = [(node, 0)]
+        while stack:
+            value, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                raise NotebookFormatError(
+                    f"{source}: {where} is nested more than {MAX_DEPTH} levels deep, so it cannot be processed.",
+                    hint="Remove the offending metadata (e.g. with `jupyter nbconvert --ClearMetadataPreprocessor"
+                    ".enabled=True --inplace`) or re-save the notebook.", notebook=source,
+                )
+            if isinstance(value, dict):
+                stack.extend((item, depth + 1) for item in value.values())
+            elif isinstance(value, list):
+                stack.extend((item, depth + 1) for item in value)
+            elif isinstance(value, str) and _SURROGATE.search(value):
+                raise NotebookFormatError(
+                    f"{source}: {where} contains a lone surrogate (invalid Unicode, "
+                    f"{_SURROGATE.search(value).group()!a}), which cannot be written as UTF-8.",  # type: ignore[union-attr]
+                    hint="Replace the character in that cell and save the notebook again.", notebook=source,
+                )
 
 
 def notebook_from_dict(data: Any, *, source: str = "<notebook>") -> nbformat.NotebookNode:
@@ -42,6 +77,18 @@ def notebook_from_dict(data: Any, *, source: str = "<notebook>") -> nbformat.Not
             hint="Open and re-save it in JupyterLab, or run: jupyter nbconvert --to notebook --inplace FILE",
             notebook=source,
         )
+    _check_shape(data, source)
+    if major == 4 and (data.get("nbformat_minor") or 0) >= 5 and isinstance(data.get("cells"), list):
+        # A 4.5 notebook written without ids: nbformat would invent random ones on every read, so
+        # `suggest-tags --write` could not find the cells it read a moment before. Stable ids instead.
+        taken = {c.get("id") for c in data["cells"] if isinstance(c, dict) and c.get("id")}
+        for index, cell in enumerate(data["cells"]):
+            if isinstance(cell, dict) and not cell.get("id"):
+                cell_id = f"cell-{index}"
+                while cell_id in taken:
+                    cell_id += "x"
+                cell["id"] = cell_id
+                taken.add(cell_id)
     try:
         if major >= 4 and isinstance(data.get("cells"), list):
             # Saved notebooks store sources/outputs as lists of lines; join them as nbformat.reads does.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
@@ -45,7 +44,7 @@ def add_integration_commands(group: click.Group, pipeline: Pipeline, store_optio
                   help="Columns the reference profile does not know (ids, dates) are errors, not warnings.")
     @store_option
     @json_option
-    def validate(input_path: str, quarantine: str | None, policy: str, strict_columns: bool, store: Path | None,
+    def validate(input_path: str, quarantine: str | None, policy: str, strict_columns: bool, store: str | None,
                  as_json: bool) -> None:
         """Check a batch against the latest run's reference profile (exit 1 if it fails)."""
         report = api.validate_input(pipeline, ArtifactStore(store), input_path, quarantine=quarantine, policy=policy,
@@ -59,7 +58,7 @@ def add_integration_commands(group: click.Group, pipeline: Pipeline, store_optio
     @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write the report to a file.")
     @store_option
     @json_option
-    def monitor(current: str, output_format: str, output: str | None, store: Path | None, as_json: bool) -> None:
+    def monitor(current: str, output_format: str, output: str | None, store: str | None, as_json: bool) -> None:
         """Drift of a current batch against the latest run's reference (exit 1 if retraining is due)."""
         report = api.monitor_current(pipeline, ArtifactStore(store), current)
         fmt = "json" if as_json else output_format
@@ -81,7 +80,7 @@ def add_integration_commands(group: click.Group, pipeline: Pipeline, store_optio
     @_actor_option
     @store_option
     @json_option
-    def register(tags: tuple[str, ...], db: str | None, actor: str | None, store: Path | None, as_json: bool) -> None:
+    def register(tags: tuple[str, ...], db: str | None, actor: str | None, store: str | None, as_json: bool) -> None:
         """Register the latest run's model with its metrics, lineage and holdout."""
         from ._params import parse_param_args
 
@@ -154,7 +153,7 @@ def add_integration_commands(group: click.Group, pipeline: Pipeline, store_optio
     @store_option
     @json_option
     def predict(input_path: str, output: str | None, latest: bool, model_version: str | None, force: bool,
-                db: str | None, store: Path | None, as_json: bool) -> None:
+                db: str | None, store: str | None, as_json: bool) -> None:
         """Score a batch with the Production model (or --latest run's)."""
         frame, info = api.predict_file(pipeline, ArtifactStore(store), input_path, output=output, latest=latest,
                                        version=model_version, db=db, force=force)
@@ -188,7 +187,7 @@ def add_integration_commands(group: click.Group, pipeline: Pipeline, store_optio
     def serve(host: str, port: int, model_version: str | None, shadow: str | None, canary: str | None, share: float,
               timeout_ms: float, min_confidence: float | None, fallback: str, reload_interval: float, log_batch: int,
               log_flush_ms: int, log_inputs: bool, stop_after: float | None, db: str | None,
-              store: Path | None) -> None:
+              store: str | None) -> None:
         """Serve the Production model over HTTP (POST /predict; needs nbpromote[serve])."""
         from ..errors import MissingDependencyError
 

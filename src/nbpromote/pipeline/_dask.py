@@ -80,7 +80,7 @@ class DaskExecutor(Executor):
         from concurrent.futures import Future
 
         shipped = StageTask(**{**task.__dict__, "func": None})  # functions travel by import path
-        remote = self.client.submit(_run_on_worker, shipped, str(store.home.resolve()),
+        remote = self.client.submit(_run_on_worker, shipped, store.location,
                                     key=f"{task.stage}-{task.key}", pure=False)
         future: Future[StageResult] = Future()
 

@@ -309,7 +309,7 @@ class ProcessExecutor(Executor):
             task_path = Path(folder) / "task.pkl"
             result_path = Path(folder) / "result.json"
             shipped = StageTask(**{**task.__dict__, "func": None})
-            task_path.write_bytes(pickle.dumps((shipped, str(store.home.resolve())), protocol=5))
+            task_path.write_bytes(pickle.dumps((shipped, store.location), protocol=5))
             env = dict(os.environ)
             env["PYTHONPATH"] = os.pathsep.join(p for p in (task.sys_path or sys.path) if p)
             if task.seed is not None:

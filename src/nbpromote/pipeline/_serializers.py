@@ -532,3 +532,25 @@ register(Serializer("npy", ".npy", _is_array, _npy_dump, _npy_load, "NumPy array
 register(Serializer("skops", ".skops", _is_sklearn_estimator, _skops_dump, _skops_load,
                     "scikit-learn estimators (skops secure format)"))
 register(Serializer("pickle", ".pkl", lambda value: True, _pickle_dump, _pickle_load, "anything picklable"))
+
+
+# --- cloudpickle ------------------------------------------------------------------------------
+def _cloudpickle_dump(value: Any) -> tuple[bytes, str, dict[str, Any]]:
+    """Functions, lambdas and classes a notebook hands from one stage to the next (defined inside the
+    stage function, so plain pickle cannot name them) are stored by value with cloudpickle; the
+    artifact's metadata says so. The bytes are deterministic for the same code, so the id is too."""
+    try:
+        import cloudpickle
+    except ImportError:
+        raise TypeError("cloudpickle is not installed (pip install cloudpickle)") from None
+    try:
+        data = cloudpickle.dumps(value, protocol=5)
+    except Exception as exc:  # noqa: BLE001 - as for pickle
+        raise TypeError(f"cloudpickle failed: {exc}") from None
+    meta = {"python": ".".join(map(str, sys.version_info[:2])), "versions": _library_versions(value),
+            "format": "cloudpickle", "canonical": "as stored"}
+    return data, _hashing().hash_bytes(data), meta
+
+
+register(Serializer("cloudpickle", ".cloudpickle", lambda value: True, _cloudpickle_dump, _pickle_load,
+                    "functions and classes handed between stages, by value"))

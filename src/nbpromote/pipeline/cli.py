@@ -32,8 +32,9 @@ def _emit_json(document: Any) -> None:
 
 def _store_option(func: Any) -> Any:
     return click.option(
-        "--store", type=click.Path(file_okay=False, path_type=Path), default=None,
-        help="nbpromote home holding cache/ and runs/ (default: $NBPROMOTE_HOME or ./.nbpromote).",
+        "--store", default=None, metavar="PATH|URL",
+        help="nbpromote home holding cache/ and runs/ (default: $NBPROMOTE_HOME or ./.nbpromote); an "
+             "fsspec URL (s3://…, memory://…) keeps the cache on shared storage and run records local.",
     )(func)
 
 
@@ -99,7 +100,7 @@ def make_cli(pipeline: Pipeline) -> click.Group:
     @_store_option
     @_json_option
     def run(param_items: tuple[str, ...], params_file: Path | None, from_stage: str | None, only: str | None,
-            until: str | None, executor: str, scheduler: str | None, force: bool, events: bool, store: Path | None,
+            until: str | None, executor: str, scheduler: str | None, force: bool, events: bool, store: str | None,
             as_json: bool) -> None:
         """Run the pipeline; unchanged stages are cache hits.
 
@@ -127,7 +128,7 @@ def make_cli(pipeline: Pipeline) -> click.Group:
                   show_default=True, help="svg/html: the lineage as a picture (self-contained, no scripts).")
     @_store_option
     @_json_option
-    def lineage_cmd(artifact: str, output_format: str, store: Path | None, as_json: bool) -> None:
+    def lineage_cmd(artifact: str, output_format: str, store: str | None, as_json: bool) -> None:
         """Walk back from ARTIFACT (output name, role, hash or hash prefix) to code, data and seed."""
         from ._lineage import format_lineage, lineage
 
@@ -146,7 +147,7 @@ def make_cli(pipeline: Pipeline) -> click.Group:
                   show_default=True, help="svg/html: the stage graph coloured by the last run's status.")
     @_store_option
     @_json_option
-    def status_cmd(output_format: str, store: Path | None, as_json: bool) -> None:
+    def status_cmd(output_format: str, store: str | None, as_json: bool) -> None:
         """Last run, cache state of every stage, and the roles' artifacts."""
         from ._lineage import format_status, last_run_status, pipeline_status
         from ._store import ArtifactStore

@@ -20,8 +20,10 @@ ENV_ACTOR = "NBPROMOTE_ACTOR"
 
 
 def nbpromote_home() -> Path:
-    """``$NBPROMOTE_HOME`` or ``./.nbpromote`` (not created here)."""
-    return Path(os.environ.get(ENV_HOME) or ".nbpromote")
+    """``$NBPROMOTE_HOME`` or ``./.nbpromote`` (not created here; also when the former is the URL of
+    a shared artifact store, which holds no registry)."""
+    value = os.environ.get(ENV_HOME)
+    return Path(value) if value and ("://" not in value or value.startswith("file://")) else Path(".nbpromote")
 
 
 def _pyproject_setting(start: Path) -> Path | None:

@@ -41,8 +41,19 @@ class BadRequest(Exception):
         self.message, self.hint = message, hint
 
 
+def _plain_strings(frame: Any) -> Any:
+    """Text columns as Python objects: pandas 3's Arrow-backed ``str`` columns cost milliseconds per
+    column in value counts and scikit-learn's encoders on a one-row frame; the values are the same."""
+    text = [c for c, dtype in frame.dtypes.items() if str(dtype) in ("str", "string")]
+    return frame.astype(dict.fromkeys(text, object)) if text else frame
+
+
 def parse_frame(body: bytes, content_type: str) -> Any:
     """A DataFrame from a JSON or CSV request body (raises :class:`BadRequest`)."""
+    return _plain_strings(_parse(body, content_type))
+
+
+def _parse(body: bytes, content_type: str) -> Any:
     import pandas as pd
 
     if "csv" in content_type:

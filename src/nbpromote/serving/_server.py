@@ -20,6 +20,7 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(2048)  # connections made before uvicorn starts wait in the backlog
     except OSError as exc:
         sock.close()
         raise ServingError(f"Cannot listen on {host}:{port}: {exc.strerror}.",
@@ -55,7 +56,10 @@ def serve(pipeline: Any, config: ServeConfig, *, host: str = "127.0.0.1", port: 
             timer = threading.Timer(stop_after, lambda: setattr(server, "should_exit", True))
             timer.daemon = True
             timer.start()
-        server.run(sockets=[sock])
+        try:
+            server.run(sockets=[sock])
+        except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled: a clean stop, exit 0
+            pass
         if timer is not None:
             timer.cancel()
     finally:

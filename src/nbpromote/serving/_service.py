@@ -162,9 +162,9 @@ class Service:
             del self.events[:-200]
         if self.log is not None:
             champion = self.champion
-            self.log.record(model=self.pipeline.name, version=champion.version if champion else None,
-                            artifact_hash=champion.artifact_hash if champion else None, outputs=None,
-                            inputs_hash=None, inputs=None, latency_ms=None, extra={"role": "event", **event})
+            self.log.record(model=self.pipeline.name, version=champion.version if champion else 0,
+                            artifact_hash=champion.artifact_hash if champion else "", outputs=None,
+                            inputs=None, latency_ms=None, extra={"role": "event", **event})
 
     # --- hot reload --------------------------------------------------------------------------
     def _watch(self) -> None:
@@ -187,6 +187,9 @@ class Service:
         if live is None or current is None or int(live.version) == current.version:
             return False
         new = load_slot(self.pipeline, self.store, self.config.db, live.version)  # hash verified here
+        if self.shadow is not None and self.shadow.version == new.version:
+            # The shadow run is the promoted version's evidence: keep it in the chain beside the switch.
+            self._event("shadow_evidence", evidence=self.shadow_evidence())
         with self._lock:
             old, self.champion = self.champion, new
             if self.config.fallback == "previous" and old is not None:
@@ -389,7 +392,7 @@ class Service:
             shadow = self.shadow
             if shadow is not None and role == "champion" and scored_pred:
                 self._submit_shadow(shadow, frame, kept_rows, [results[r]["prediction"] for r in kept_rows],
-                                    request_id)
+                                    request_id, inputs_hash)
         body = {"request_id": request_id, "model": self.pipeline.name, "version": slot.version,
                 "artifact_sha256": slot.artifact_hash, "role": role, "predictions": rows,
                 "latency_ms": round(latency, 3), "timings_ms": {k: round(v, 3) for k, v in timings.items()}}
@@ -439,20 +442,21 @@ class Service:
         if self.log is None:
             return
         self.log.record(model=self.pipeline.name, version=slot.version, artifact_hash=slot.artifact_hash,
-                        outputs=rows, inputs_hash=inputs_hash or "none", request_id=request_id,
+                        outputs=rows, inputs_hash=inputs_hash, request_id=request_id,
                         latency_ms=round(latency, 3), extra={"role": role, "status": status, **extra})
 
     # --- shadow ------------------------------------------------------------------------------
     def _submit_shadow(self, shadow: ModelSlot, frame: Any, rows: list[int], champion: list[Any],
-                       request_id: str) -> None:
+                       request_id: str, inputs_hash: str | None) -> None:
         with self._lock:
             if self._shadow_pending >= 1000:
                 self.shadows.error(shadow.version)
                 return
             self._shadow_pending += 1
-        self._shadow_pool.submit(self._run_shadow, shadow, frame.iloc[rows], rows, champion, request_id)
+        self._shadow_pool.submit(self._run_shadow, shadow, frame.iloc[rows], rows, champion, request_id, inputs_hash)
 
-    def _run_shadow(self, shadow: ModelSlot, sub: Any, rows: list[int], champion: list[Any], request_id: str) -> None:
+    def _run_shadow(self, shadow: ModelSlot, sub: Any, rows: list[int], champion: list[Any], request_id: str,
+                    inputs_hash: str | None) -> None:
         t = time.perf_counter()
         try:
             X, _dropped = shadow.features(sub)
@@ -467,7 +471,7 @@ class Service:
                 outputs = [{"row": r, "prediction": p, **({"score": scores_out[i]} if scores_out else {})}
                            for i, (r, p) in enumerate(zip(rows, preds, strict=False))]
                 self.log.record(model=self.pipeline.name, version=shadow.version, artifact_hash=shadow.artifact_hash,
-                                outputs=outputs, inputs_hash="same-as-request", request_id=request_id,
+                                outputs=outputs, inputs_hash=inputs_hash, request_id=request_id,
                                 latency_ms=round((time.perf_counter() - t) * 1000, 3),
                                 extra={"role": "shadow", "disagreements": disagree})
         except Exception:  # a failing shadow never affects the service; it is counted  # noqa: BLE001
