@@ -267,6 +267,8 @@ async function activeCellIndex(page) {
 
 async function save(page) {
   const dirty = '.jp-NotebookPanel .jp-mod-dirty, .lm-TabBar-tab.jp-mod-dirty';
+  // A metadata change marks the notebook dirty a moment later: give it that moment.
+  await page.waitForSelector(dirty, { timeout: 1500 }).catch(() => {});
   if (!(await page.locator(dirty).count())) {
     return;
   }
@@ -1008,10 +1010,19 @@ async function main() {
         assert(low.length > 20, `only ${low.length} texts found`);
         assert(!failing.length, `below 4.5:1: ${JSON.stringify(failing.slice(0, 5))}`);
         await page.screenshot({ path: path.join(ARTIFACTS, `nbpromote-panel-${theme}.png`) });
-        const graph = page.locator('#nbpromote-panel .nbp-graph-box');
-        if (await graph.count()) {
-          await graph.scrollIntoViewIfNeeded();
-          await graph.screenshot({ path: path.join(ARTIFACTS, `nbpromote-stage-graph-${theme}.png`) });
+        // The panel re-renders when results arrive: retry a screenshot of a replaced element.
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const graph = page.locator('#nbpromote-panel .nbp-graph-box');
+          if (!(await graph.count())) {
+            break;
+          }
+          try {
+            await graph.scrollIntoViewIfNeeded();
+            await graph.screenshot({ path: path.join(ARTIFACTS, `nbpromote-stage-graph-${theme}.png`) });
+            break;
+          } catch {
+            await new Promise(resolve => setTimeout(resolve, 500));
+          }
         }
         if (theme === 'dark') {
           await page.locator('.lm-MenuBar-item', { hasText: /^Settings$/ }).click();
