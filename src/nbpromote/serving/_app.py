@@ -14,7 +14,7 @@ route              method  answer
 /feedback          POST    ``{"request_id", "label"}`` or ``{"request_id", "labels": […]}`` (or a list)
 /admin/shadow      GET     shadow evidence (agreement, label estimates); POST ``{"version"}`` starts
                            one, ``{"version": null}`` stops it
-/admin/shadow/     POST    ``{"reason", "actor"?, "approve"?}`` promotes the shadow version through the
+/admin/shadow/     POST    ``{"reason", "actor"?, "approve"?, "metric"?, "delta"?}`` promotes the shadow version through the
 promote                    registry's gate with the current shadow evidence attached (recorded in the
                            transition and the audit log); 200 with the transition, or the gate's
                            refusal as the error body (409, ``"gate"`` beside ``"error"``)
@@ -178,9 +178,14 @@ def create_app(service: Service) -> Any:
         if not isinstance(doc, dict) or not isinstance(doc.get("reason"), str) or not doc["reason"].strip():
             return respond(_error(400, "bad_request", "Say why the shadow version should be promoted.",
                                   '{"reason": "shadow agreed 98% and beat the champion on labels"}'))
+        delta = doc.get("delta")
+        if delta is not None and (isinstance(delta, bool) or not isinstance(delta, (int, float))):
+            return respond(_error(400, "bad_request", f"delta must be a number, got {delta!r}.", '{"delta": 0.01}'))
         try:
-            body = await run_in_threadpool(service.promote_shadow, reason=doc["reason"],
-                                           actor=str(doc.get("actor", "api")), approve=bool(doc.get("approve", False)))
+            body = await run_in_threadpool(
+                service.promote_shadow, reason=doc["reason"], actor=str(doc.get("actor", "api")),
+                approve=bool(doc.get("approve", False)), metric=doc.get("metric"),
+                delta=float(delta) if delta is not None else None)
         except NbpromoteError as exc:  # a gate refusal (or missing approval) carries the gate's numbers
             gate = getattr(exc, "gate", None)
             extra = {"gate": gate.to_dict()} if hasattr(gate, "to_dict") else {}

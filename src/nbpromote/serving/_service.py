@@ -217,7 +217,8 @@ class Service:
         self._event("shadow_started", version=slot.version, artifact_hash=slot.artifact_hash, actor=actor)
         return self.shadow_evidence()
 
-    def promote_shadow(self, *, reason: str, actor: str = "api", approve: bool = False) -> dict[str, Any]:
+    def promote_shadow(self, *, reason: str, actor: str = "api", approve: bool = False, metric: str | None = None,
+                       delta: float | None = None) -> dict[str, Any]:
         """Promote the shadow version through the registry's gate with the shadow evidence attached.
 
         The gate decides on holdout metrics as always; the evidence is recorded in the transition
@@ -234,7 +235,7 @@ class Service:
         registry = open_registry(self.config.db)
         try:
             transition = registry.promote(self.pipeline.name, shadow.version, reason=reason, actor=actor,
-                                          approve=approve, evidence=evidence)
+                                          approve=approve, metric=metric, delta=delta, evidence=evidence)
         finally:
             registry.close()
         self._event("shadow_promoted", version=shadow.version, actor=actor,
