@@ -187,7 +187,7 @@ def create_app(service: Service) -> Any:
                 approve=bool(doc.get("approve", False)), metric=doc.get("metric"),
                 delta=float(delta) if delta is not None else None)
         except NbpromoteError as exc:  # a gate refusal (or missing approval) carries the gate's numbers
-            gate = getattr(exc, "gate", None)
+            gate: Any = getattr(exc, "gate", None)
             extra = {"gate": gate.to_dict()} if hasattr(gate, "to_dict") else {}
             return respond(_error(400 if exc.exit_code == 2 else 409, type(exc).__name__, exc.message, exc.hint,
                                   **extra))
