@@ -40,7 +40,7 @@ def test_classes_also_inherit_the_matching_builtin():
 
 def test_message_names_the_place_and_adds_the_hint():
     error = NotebookFormatError("is not valid JSON.", hint="Restore it.", notebook="nb.ipynb", cell=3)
-    assert str(error) == "nb.ipynb, cell 3: is not valid JSON. Restore it."
+    assert str(error) == "nb.ipynb, cell 4: is not valid JSON. Restore it."  # cell=3 is the fourth cell
     assert error.notebook == "nb.ipynb" and error.cell == 3
     # The place is not repeated when the message already names it.
     assert str(NotebookFormatError("nb.ipynb is bad.", notebook="nb.ipynb")) == "nb.ipynb is bad."
@@ -48,7 +48,7 @@ def test_message_names_the_place_and_adds_the_hint():
 
 def test_to_dict_is_json_ready():
     error = CaptureError("boom.", path=Path("/x/y"), cell=2)
-    assert error.to_dict() == {"error": "CaptureError", "message": "cell 2: boom.", "path": "/x/y", "cell": 2}
+    assert error.to_dict() == {"error": "CaptureError", "message": "cell 3: boom.", "path": "/x/y", "cell": 2}
 
 
 def test_key_errors_are_not_quoted():

@@ -3,13 +3,14 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, InputDialog, showErrorMessage } from '@jupyterlab/apputils';
+import { Dialog, ICommandPalette, InputDialog, showDialog } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import {
   DEFAULT_VOCABULARY,
   IApplied,
+  isSkipped,
   ISuggestion,
   normalizeVocabulary,
   saveProblem,
@@ -18,7 +19,16 @@ import {
 } from './logic';
 import { PromotionPanel } from './panel';
 import { postAPI } from './request';
-import { applySuggestions, CUSTOM, renderStageMarkers, setCellStage, StageSelector } from './tagging';
+import {
+  applySuggestions,
+  cellTags,
+  CUSTOM,
+  renderStageMarkers,
+  revertSuggestions,
+  setCellStage,
+  setCellTags,
+  StageSelector
+} from './tagging';
 
 const TAGGING = 'nbpromote:tagging';
 const PANEL = 'nbpromote:panel';
@@ -76,20 +86,47 @@ const tagging: JupyterFrontEndPlugin<void> = {
       }
       let stage = value;
       if (value === CUSTOM) {
-        const answer = await InputDialog.getText({
-          title: 'Custom pipeline stage',
-          label: 'Stage name (written as the tag stage:<name>)',
-          placeholder: 'e.g. validate'
-        });
-        if (!answer.button.accept || answer.value === null) {
-          return;
-        }
-        const problem = stageNameProblem(answer.value);
-        if (problem) {
-          await showErrorMessage('Invalid stage name', problem);
-          return;
+        // An invalid name keeps the dialog up, with the reason and the name as typed.
+        let problem: string | null = null;
+        let typed = '';
+        let answer: Dialog.IResult<string>;
+        for (;;) {
+          answer = await InputDialog.getText({
+            title: 'Custom pipeline stage',
+            label: problem ?? 'Stage name (written as the tag stage:<name>)',
+            placeholder: 'e.g. report',
+            text: typed
+          });
+          if (!answer.button.accept || answer.value === null) {
+            selectors.get(panel)?.sync();
+            return;
+          }
+          typed = answer.value;
+          problem = stageNameProblem(typed);
+          if (problem === null) {
+            break;
+          }
         }
         stage = answer.value.trim();
+      }
+      const tags = cellTags(cell);
+      if (stage !== null && isSkipped(tags)) {
+        // skip wins over a stage tag (as in export): setting a stage alone would change nothing.
+        const result = await showDialog({
+          title: 'This cell is tagged skip',
+          body:
+            `Export leaves cells tagged skip out, even with a stage tag. Drop skip so the cell ` +
+            `joins stage "${stage}"?`,
+          buttons: [
+            Dialog.cancelButton(),
+            Dialog.okButton({ label: 'Drop skip and set stage' })
+          ]
+        });
+        if (!result.button.accept) {
+          selectors.get(panel)?.sync();
+          return;
+        }
+        setCellTags(cell, tags.filter(tag => tag !== 'skip'));
       }
       setCellStage(cell, stage);
       schedule(panel);
@@ -190,9 +227,14 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null,
     palette: ICommandPalette | null
   ) => {
-    const panel = new PromotionPanel(async () => {
-      return (await app.commands.execute(CommandIDs.suggestTags)) as IApplied[] | undefined;
-    });
+    const panel = new PromotionPanel(
+      async () => (await app.commands.execute(CommandIDs.suggestTags)) as IApplied[] | undefined,
+      applied => {
+        const notebook = tracker.currentWidget;
+        return notebook ? revertSuggestions(notebook, applied) : 0;
+      },
+      path => void app.commands.execute('filebrowser:go-to-path', { path, dontShowBrowser: false })
+    );
     shell.add(panel, 'right', { rank: 650 });
     tracker.currentChanged.connect((_, current) => panel.setNotebook(current));
     panel.setNotebook(tracker.currentWidget);

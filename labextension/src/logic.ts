@@ -32,7 +32,7 @@ export function isOwnedTag(tag: unknown): boolean {
 }
 
 /** The default stage vocabulary (overridable in the settings). */
-export const DEFAULT_VOCABULARY = ['ingest', 'features', 'train', 'evaluate'];
+export const DEFAULT_VOCABULARY = ['ingest', 'validate', 'features', 'train', 'evaluate'];
 
 /** Severities from least to most severe; the threshold keeps findings at or above it. */
 export const SEVERITIES = ['info', 'warning', 'error'];
@@ -112,9 +112,16 @@ export interface ICellStage {
   special: string | null;
 }
 
+/** True when a cell's tags include `skip` (which wins over a stage tag, as in the exporter). */
+export function isSkipped(tags: readonly string[] | null | undefined): boolean {
+  return (tags ?? []).includes('skip');
+}
+
 /**
- * The stage of every cell: tagged cells start a stage, untagged code cells inherit the stage above
- * them, special cells (`skip`, `parameters`, …) belong to none and do not break inheritance.
+ * The stage of every cell, by the exporter's rule (nbpromote.export's parse_tags): tagged cells
+ * start a stage, untagged code cells inherit the stage above them, special cells (`skip`,
+ * `parameters`, …) belong to none and do not break inheritance, and `skip` wins over a stage tag
+ * on the same cell (such a cell is left out and starts nothing).
  */
 export function cellStages(
   cells: readonly { tags?: readonly string[] | null; cellType?: string }[]
@@ -122,6 +129,9 @@ export function cellStages(
   let current: string | null = null;
   return cells.map(cell => {
     const tags = cell.tags ?? [];
+    if (isSkipped(tags)) {
+      return { stage: null, inherited: false, special: 'skip' };
+    }
     const special = SPECIAL_TAGS.find(tag => tags.includes(tag)) ?? null;
     const own = stageOf(tags);
     if (own !== null) {
@@ -294,6 +304,8 @@ export interface ISuggestion {
 /** What applying a suggestion does to one cell. */
 export interface IApplied {
   index: number;
+  /** The cell's id when it was applied (what "Revert suggestions" finds it by). */
+  id?: string | null;
   before: string[];
   after: string[];
   suggestion: ISuggestion;
@@ -334,7 +346,7 @@ export function planSuggestions(
       continue;
     }
     seen.add(index);
-    out.push({ index, before, after, suggestion });
+    out.push({ index, id: ids[index], before, after, suggestion });
   }
   return out.sort((a, b) => a.index - b.index);
 }
@@ -443,12 +455,56 @@ export function provenanceSummary(manifest: Record<string, any> | null | undefin
   return lines;
 }
 
-/** An error as the server sends it: `{error, message, ...fields}`. */
+/** The number a person reads for a 0-based cell index: 1-based, as JupyterLab's status bar shows. */
+export function cellNumber(index: number | null | undefined): string {
+  return typeof index === 'number' && Number.isFinite(index) ? String(index + 1) : '?';
+}
+
+/** An error as the server sends it (DESIGN decision 6): `{"error": {code, message, hint, override}}`. */
 export interface IServerError {
   status: number;
-  error?: string;
+  code: string;
   message: string;
-  findings?: IFinding[];
+  hint?: string | null;
+  override?: string | null;
+  details?: Record<string, any>;
+}
+
+/** The panel's names for the request options that override a refusal. */
+export const OVERRIDES: Record<string, string> = {
+  force: 'Overwrite an existing package',
+  allow_findings: 'Export despite lint errors'
+};
+
+/**
+ * A refusal from the server in the panel's words: what happened and which checkbox or button
+ * changes it. Command-line hints (`--force`, `nbpromote …`) are only shown when the panel has no
+ * way to act on them itself.
+ */
+export function refusalText(error: IServerError): string {
+  if (error.status === 0) {
+    return 'The Jupyter server cannot be reached.';
+  }
+  const override = error.override ? OVERRIDES[error.override] : undefined;
+  if (error.code === 'lint-errors') {
+    const count = Array.isArray(error.details?.findings) ? error.details!.findings.length : 0;
+    return (
+      `${count || 'Some'} lint error${count === 1 ? '' : 's'} block the export. Fix ` +
+      `${count === 1 ? 'it' : 'them'} (see Lint findings), or tick "${OVERRIDES.allow_findings}" and export again.`
+    );
+  }
+  if (error.code === 'output-exists' && override) {
+    const where = error.details?.path ? `"${error.details.path}"` : 'The package directory';
+    return `${where} already holds an export of this notebook. Tick "${override}" and export again to replace it.`;
+  }
+  const message = (error.message || `Request failed (${error.status}).`).trim();
+  // The panel's own button for what the command line calls `nbpromote suggest-tags`.
+  const hint = (error.hint || '').trim().replace(/\(?see `nbpromote suggest-tags[^`]*`\)?/g, '(or press Suggest tags)');
+  const cliOnly = /(^|\s)--[a-z]|\(force=|pass --/i.test(hint);
+  if (override) {
+    return `${message} Tick "${override}" and try again.`;
+  }
+  return hint && !cliOnly && !message.includes(hint) ? `${message} ${hint}` : message;
 }
 
 /**
@@ -465,5 +521,57 @@ export function statusProblem(status: number | null): string {
   if (status === 403) {
     return 'The Jupyter server refused the request (not authenticated): reload the page and log in again.';
   }
-  return 'The Jupyter server cannot be reached: check that it is running, then reload the page.';
+  return 'The Jupyter server cannot be reached. It may be restarting; press Retry once it is back.';
+}
+
+/** Cells of a stage that the last capture never ran (added after it), as 1-based numbers. */
+export interface IUncaptured {
+  stage: string;
+  cells: string[];
+}
+
+/**
+ * Stages that gained cells after the last recorded capture: cells of the stage plan whose ids the
+ * manifest's `execution` records never saw. Empty without a manifest or without execution records.
+ */
+export function uncapturedCells(
+  stages: readonly IStage[] | null,
+  manifest: Record<string, any> | null | undefined
+): IUncaptured[] {
+  const runs = manifest && Array.isArray(manifest.execution) ? manifest.execution : null;
+  if (!stages || !runs || !runs.length) {
+    return [];
+  }
+  const seen = new Set(runs.map((run: any) => run && run.cell_id).filter((id: unknown) => typeof id === 'string'));
+  if (!seen.size) {
+    return [];
+  }
+  const out: IUncaptured[] = [];
+  for (const stage of stages) {
+    const ids = stage.cell_ids ?? [];
+    const fresh = (stage.cells ?? []).filter((_, i) => typeof ids[i] === 'string' && !seen.has(ids[i]));
+    if (fresh.length) {
+      out.push({ stage: stage.name, cells: fresh.map(cellNumber) });
+    }
+  }
+  return out;
+}
+
+/** The WCAG relative luminance of a `#rrggbb` colour. */
+export function luminance(hex: string): number {
+  const value = hex.replace('#', '');
+  const channels = [0, 2, 4].map(i => parseInt(value.slice(i, i + 2), 16) / 255);
+  const [r, g, b] = channels.map(c => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** The WCAG contrast ratio of two `#rrggbb` colours (1 to 21). */
+export function contrastRatio(a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** Black or white, whichever reads better on `background` (a stage colour). */
+export function textColorOn(background: string): string {
+  return contrastRatio(background, '#000000') >= contrastRatio(background, '#ffffff') ? '#000000' : '#ffffff';
 }

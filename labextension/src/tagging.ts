@@ -5,10 +5,13 @@ import { Widget } from '@lumino/widgets';
 import {
   cellStages,
   IApplied,
+  isSkipped,
   ISuggestion,
+  locateCell,
   planSuggestions,
   stageColor,
   stageOf,
+  textColorOn,
   withStage
 } from './logic';
 
@@ -61,9 +64,12 @@ export function renderStageMarkers(panel: NotebookPanel, vocabulary: readonly st
     }
     node.dataset.nbpStage = shown;
     if (info.stage !== null) {
-      node.style.setProperty('--nbp-stage-color', stageColor(info.stage, vocabulary));
+      const color = stageColor(info.stage, vocabulary);
+      node.style.setProperty('--nbp-stage-color', color);
+      node.style.setProperty('--nbp-stage-text', textColorOn(color));
     } else {
       node.style.removeProperty('--nbp-stage-color');
+      node.style.removeProperty('--nbp-stage-text');
     }
     if (!label) {
       label = document.createElement('div');
@@ -71,17 +77,39 @@ export function renderStageMarkers(panel: NotebookPanel, vocabulary: readonly st
       node.appendChild(label);
     }
     label.textContent = info.inherited ? `↳ ${shown}` : info.stage !== null ? `stage: ${shown}` : shown;
+    const skippedStage = info.special === 'skip' ? stageOf(cellTags(cell)) : null;
     label.title = info.inherited
-      ? `Untagged: this cell joins stage "${shown}" from the cell above`
+      ? `Untagged: this cell joins stage "${shown}" from the cell above, and is exported with it. ` +
+        'Tag it skip (or give it its own stage) to keep it out.'
       : info.stage !== null
         ? `Tagged stage:${shown}`
-        : `Tagged ${shown}: not part of any stage`;
+        : skippedStage !== null
+          ? `Tagged skip and stage:${skippedStage}: skip wins, so export leaves this cell out`
+          : `Tagged ${shown}: not part of any stage`;
   });
 }
 
 /**
- * Apply tag suggestions to the open notebook (unsaved: the user reviews, then saves or undoes).
- * Returns what changed, cell by cell.
+ * Put back the tags a list of applied suggestions replaced, exactly as they were (found by cell id,
+ * else by index). Returns how many cells were restored.
+ */
+export function revertSuggestions(panel: NotebookPanel, applied: readonly IApplied[]): number {
+  const cells = panel.content.widgets;
+  const ids = cells.map(cell => cell.model.id);
+  let restored = 0;
+  for (const change of applied) {
+    const index = locateCell(ids, { cell: change.index, cell_id: change.id ?? null });
+    if (index >= 0) {
+      setCellTags(cells[index], [...change.before]);
+      restored += 1;
+    }
+  }
+  return restored;
+}
+
+/**
+ * Apply tag suggestions to the open notebook (unsaved: the user reviews, then saves or reverts
+ * them with "Revert suggestions"). Returns what changed, cell by cell.
  */
 export function applySuggestions(panel: NotebookPanel, suggestions: readonly ISuggestion[]): IApplied[] {
   const cells = panel.content.widgets;
@@ -129,13 +157,16 @@ export class StageSelector extends Widget {
   /** Show the active cell's stage. */
   sync(): void {
     const cell = this.panel.content.activeCell;
-    const current = cell ? stageOf(cellTags(cell)) : null;
+    const tags = cell ? cellTags(cell) : [];
+    // A skip cell is in no stage, whatever stage tag it also carries (skip wins, as in export).
+    const skipped = isSkipped(tags);
+    const current = cell && !skipped ? stageOf(tags) : null;
     const names = [...this.vocabulary];
     if (current !== null && !names.includes(current)) {
       names.push(current);
     }
     const options: [string, string][] = [
-      ['', current === null ? 'Stage…' : 'No stage'],
+      ['', skipped ? 'Skipped (skip tag)' : current === null ? 'Stage…' : 'No stage'],
       ...names.map(name => [name, `stage:${name}`] as [string, string]),
       [CUSTOM, 'Custom stage…']
     ];

@@ -1,5 +1,7 @@
 import {
+  cellNumber,
   cellStages,
+  contrastRatio,
   DEFAULT_VOCABULARY,
   editorLine,
   findingsOf,
@@ -19,6 +21,9 @@ import {
   stagesOf,
   STAGE_COLORS,
   statusProblem,
+  refusalText,
+  textColorOn,
+  uncapturedCells,
   withStage
 } from '../src/logic';
 
@@ -115,12 +120,99 @@ describe('cellStages', () => {
     expect(stages[2].special).toBe('skip');
     expect(stages[3].special).toBeNull();
   });
+  it('follows the exporter: skip wins over a stage tag on the same cell, which starts nothing', () => {
+    const stages = cellStages([
+      { tags: ['stage:ingest'], cellType: 'code' },
+      { tags: ['stage:train', 'skip'], cellType: 'code' },
+      { tags: [], cellType: 'code' }
+    ]);
+    expect(stages.map(s => s.stage)).toEqual(['ingest', null, 'ingest']);
+    expect(stages[1]).toEqual({ stage: null, inherited: false, special: 'skip' });
+  });
+});
+
+describe('cellNumber', () => {
+  it('is 1-based, as JupyterLab\'s status bar counts', () => {
+    expect(cellNumber(0)).toBe('1');
+    expect(cellNumber(16)).toBe('17');
+    expect(cellNumber(null)).toBe('?');
+  });
+});
+
+describe('refusalText', () => {
+  const base = { status: 422, code: 'x', message: 'm', hint: null, override: null };
+  it('names the checkbox for lint errors, not the command-line option', () => {
+    const text = refusalText({
+      ...base,
+      code: 'lint-errors',
+      override: 'allow_findings',
+      hint: 'pass --allow-findings',
+      details: { findings: [{}, {}] }
+    });
+    expect(text).toBe(
+      '2 lint errors block the export. Fix them (see Lint findings), or tick "Export despite lint errors" and export again.'
+    );
+    expect(text).not.toMatch(/--|force=/);
+  });
+  it('names the overwrite checkbox for an existing package', () => {
+    const text = refusalText({
+      ...base,
+      status: 409,
+      code: 'output-exists',
+      override: 'force',
+      hint: 'Pass --force (force=True) to replace it',
+      details: { path: 'credit_pipeline' }
+    });
+    expect(text).toMatch(/^"credit_pipeline" already holds an export of this notebook\. Tick "Overwrite an existing package"/);
+    expect(text).not.toMatch(/--force|force=True/);
+  });
+  it('keeps a useful hint and drops command-line-only ones', () => {
+    expect(refusalText({ ...base, message: 'Too big.', hint: 'Lint it from a terminal instead: nbpromote lint a.ipynb' }))
+      .toBe('Too big. Lint it from a terminal instead: nbpromote lint a.ipynb');
+    expect(refusalText({ ...base, message: 'No.', hint: 'pass --thing' })).toBe('No.');
+  });
+  it('names the panel\'s Suggest tags button instead of the command', () => {
+    const text = refusalText({
+      ...base,
+      code: 'stage-graph',
+      message: 'cells 1, 2 come before the first stage tag.',
+      hint: 'Tag them `stage:<name>` or `skip` (see `nbpromote suggest-tags`).'
+    });
+    expect(text).toBe('cells 1, 2 come before the first stage tag. Tag them `stage:<name>` or `skip` (or press Suggest tags).');
+  });
+  it('says plainly when the server cannot be reached', () => {
+    expect(refusalText({ ...base, status: 0, code: 'unreachable', message: 'TypeError: Failed to fetch' }))
+      .toBe('The Jupyter server cannot be reached.');
+  });
+});
+
+describe('uncapturedCells', () => {
+  const stages = [
+    { name: 'train', cells: [3, 4], cell_ids: ['t1', 't2'] },
+    { name: 'evaluate', cells: [5, 6, 7], cell_ids: ['e1', 'scratch1', 'scratch2'] }
+  ];
+  it('lists, per stage, the cells the last capture never ran (1-based)', () => {
+    const manifest = { execution: [{ cell_id: 't1' }, { cell_id: 't2' }, { cell_id: 'e1' }] };
+    expect(uncapturedCells(stages, manifest)).toEqual([{ stage: 'evaluate', cells: ['7', '8'] }]);
+  });
+  it('says nothing without a manifest or execution records', () => {
+    expect(uncapturedCells(stages, null)).toEqual([]);
+    expect(uncapturedCells(stages, { execution: [] })).toEqual([]);
+  });
+});
+
+describe('stage label colours', () => {
+  it('pick black or white text for WCAG AA (4.5:1) on every stage colour', () => {
+    for (const color of STAGE_COLORS) {
+      expect(contrastRatio(color, textColorOn(color))).toBeGreaterThanOrEqual(4.5);
+    }
+  });
 });
 
 describe('stageColor', () => {
   it('follows the vocabulary order', () => {
     expect(stageColor('ingest')).toBe(STAGE_COLORS[0]);
-    expect(stageColor('train')).toBe(STAGE_COLORS[2]);
+    expect(stageColor('train')).toBe(STAGE_COLORS[3]);
     expect(stageColor('train', ['train'])).toBe(STAGE_COLORS[0]);
   });
   it('gives a custom stage a stable colour from the palette', () => {

@@ -62,8 +62,38 @@ def _where(notebook: str | Path | None = None, cell: int | None = None) -> str:
     if notebook is not None:
         parts.append(str(notebook))
     if cell is not None:
-        parts.append(f"cell {cell}")
+        # 1-based, as JupyterLab's status bar counts cells; the ``cell`` field keeps the index.
+        parts.append(f"cell {cell + 1}" if isinstance(cell, int) else f"cell {cell}")
     return ", ".join(parts)
+
+
+def error_body(
+    code: str, message: str, *, hint: str | None = None, override: str | None = None, **details: Any
+) -> dict[str, Any]:
+    """``{"error": {"code", "message", "hint", "override"[, "details"]}}`` (DESIGN decision 6).
+
+    Parameters
+    ----------
+    code : str
+        A stable kebab-case identifier clients branch on (``output-exists``, ``lint-errors`` …).
+    message : str
+        What went wrong, for a person.
+    hint : str or None, default=None
+        The fix, when it is not part of ``message``.
+    override : str or None, default=None
+        The request option that overrides this refusal (``force``, ``allow_findings``), if any.
+    **details
+        Structured context (``path``, ``findings``, ``limit`` …), under ``details``.
+    """
+    error: dict[str, Any] = {"code": code, "message": message, "hint": hint, "override": override}
+    if details:
+        error["details"] = details
+    return {"error": error}
+
+
+def _kebab(name: str) -> str:
+    name = name.removesuffix("Error") or name
+    return "".join(f"-{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
 class NbpromoteError(Exception):
@@ -104,6 +134,22 @@ class NbpromoteError(Exception):
         for key, value in self.fields.items():
             out[key] = str(value) if isinstance(value, Path) else value
         return out
+
+    def to_error_body(self) -> dict[str, Any]:
+        """The one JSON error body (DESIGN decision 6) of the server and the CLI's ``--json`` errors.
+
+        ``{"error": {"code", "message", "hint", "override", "details"}}``: ``code`` is the
+        ``code`` field or the class name in kebab case (``OutputExistsError`` → ``output-exists``),
+        ``message`` the problem without the hint, ``override`` the option that overrides the
+        refusal (``force``, ``allow_findings``) or null, ``details`` the other fields.
+        """
+        fields = dict(self.fields)
+        code = fields.pop("code", None) or _kebab(type(self).__name__)
+        override = fields.pop("override", None)
+        where = _where(fields.get("notebook"), fields.get("cell"))
+        message = f"{where}: {self.message}" if where and where not in self.message else self.message
+        details = {k: str(v) if isinstance(v, Path) else v for k, v in fields.items()}
+        return error_body(code, message, hint=self.hint, override=override, **details)
 
 
 class UsageError(NbpromoteError, ValueError):

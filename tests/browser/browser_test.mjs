@@ -12,7 +12,7 @@
 //
 // Usage: node tests/browser/browser_test.mjs   (env: JUPYTER, CHROMIUM, ARTIFACTS, KEEP_TMP=1)
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -32,6 +32,7 @@ const ARTIFACTS = process.env.ARTIFACTS || path.join(repo, 'artifacts', 'screens
 const NOTEBOOK = 'credit_risk_leaky.ipynb';
 const TAGGED_CELL_ID = 'evaluate'; // its stage:evaluate tag is removed from the copy, then set in the UI
 const DRIFT_NOTEBOOK = 'drift_preview.ipynb'; // written into the temp root: %promote drift ref cur
+const STAGES_NOTEBOOK = 'stages_demo.ipynb'; // written into the temp root: skip + stage, a late cell
 const TIMEOUT = 60_000;
 const started = Date.now();
 
@@ -135,9 +136,9 @@ for (const name of ['SIGINT', 'SIGTERM']) {
 }
 
 /** Start JupyterLab in its own process group (so the whole group is ours to stop). */
-async function startLab(root, home, extraArgs = []) {
-  const port = await freePort();
-  const token = randomBytes(16).toString('hex');
+async function startLab(root, home, extraArgs = [], fixed = {}) {
+  const port = fixed.port ?? (await freePort());
+  const token = fixed.token ?? randomBytes(16).toString('hex');
   const env = {
     ...process.env,
     JUPYTER_CONFIG_DIR: path.join(home, 'config'),
@@ -202,6 +203,7 @@ async function startLab(root, home, extraArgs = []) {
   }
   return {
     base,
+    port,
     token,
     logFile,
     /** SIGTERM the server's process group; SIGKILL it if it has not exited within 10 s (a server
@@ -364,6 +366,30 @@ async function main() {
     nbformat_minor: 5
   };
   fs.writeFileSync(path.join(root, DRIFT_NOTEBOOK), JSON.stringify(driftNotebook, null, 1) + '\n');
+  // A small tagged notebook: a skip cell that also carries a stage tag, and a cell appended after
+  // the last capture (its sidecar manifest records runs of the first three cells only).
+  const tagged = (id, source, tags) => ({ ...code(id, source), metadata: tags ? { tags } : {} });
+  const stagesNotebook = {
+    cells: [
+      tagged('ing', 'a = [1, 2, 3]', ['stage:ingest']),
+      tagged('trn', 'b = sum(a)', ['stage:train']),
+      tagged('scr', 'c = 3', ['skip', 'stage:train']),
+      tagged('new1', 'd = b * 2', null)
+    ],
+    metadata: driftNotebook.metadata,
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+  fs.writeFileSync(path.join(root, STAGES_NOTEBOOK), JSON.stringify(stagesNotebook, null, 1) + '\n');
+  const python = path.join(path.dirname(JUPYTER), 'python');
+  const made = spawnSync(python, ['-c', [
+    'import sys, time',
+    'from nbpromote.capture import CaptureSession, save_manifest',
+    's = CaptureSession()',
+    's.execution = [(i, n + 1, time.time(), 0.01, True) for n, i in enumerate(["ing", "trn", "scr"])]',
+    'save_manifest(s.to_manifest(notebook=sys.argv[1]), sys.argv[1], into_notebook=False)'
+  ].join('\n'), path.join(root, STAGES_NOTEBOOK)], { encoding: 'utf8' });
+  assert(made.status === 0, `could not write the demo manifest: ${made.stderr}`);
 
   log(`root ${root}`);
   const lab = await startLab(root, home);
@@ -387,6 +413,12 @@ async function main() {
   page.setDefaultTimeout(TIMEOUT);
   currentPage = page;
   const consoleErrors = [];
+  const notFound = [];
+  page.on('response', response => {
+    if (response.status() === 404 && /\/nbpromote\//.test(response.url())) {
+      notFound.push(response.url());
+    }
+  });
   page.on('pageerror', error => consoleErrors.push(String(error)));
   page.on('console', message => {
     if (message.type() === 'error' && /nbpromote/i.test(message.text())) {
@@ -477,6 +509,35 @@ async function main() {
       await page.keyboard.press('Escape');
     });
 
+    await check('the stage graph is drawn above the stage list; clicking a box selects its first cell', async () => {
+      const headers = { Authorization: `token ${lab.token}`, 'Content-Type': 'application/json' };
+      const plan = await (await fetch(`${lab.base}/nbpromote/stages`, { method: 'POST', headers, body: JSON.stringify({ path: NOTEBOOK }) })).json();
+      if (plan.graph_svg === null) {
+        log('  (this build has no stage-graph renderer: nbpromote.pipeline.render_stage_graph_svg)');
+        assert(!(await page.locator('#nbpromote-panel .nbp-graph-box').count()), 'a graph without a renderer');
+        return;
+      }
+      const graph = page.locator('#nbpromote-panel .nbp-graph-box');
+      await graph.waitFor({ timeout: TIMEOUT });
+      const order = await page.evaluate(() => {
+        const section = document.querySelector('#nbpromote-panel .nbp-stages');
+        const kids = [...section.children];
+        return [kids.findIndex(n => n.classList.contains('nbp-graph-box')), kids.findIndex(n => n.classList.contains('nbp-stage-list'))];
+      });
+      assert(order[0] >= 0 && order[0] < order[1], `graph not above the list: ${order}`);
+      const titles = await graph.locator('[data-stage] title').count();
+      assert(titles >= 4, `${titles} node titles`);
+      assert(!(await graph.locator('script').count()), 'a script in the graph');
+      await graph.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-stage-graph-light.png') });
+      const wanted = Number(await page.locator('#nbpromote-panel .nbp-stage[data-stage="train"] .nbp-cell-link').first().getAttribute('data-cell'));
+      await graph.locator('[data-stage="train"]').first().click();
+      await page.waitForFunction(
+        i => document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i]?.classList.contains('jp-mod-active'),
+        wanted
+      );
+      await page.keyboard.press('Escape');
+    });
+
     await check('with unsaved changes, Lint says "save the notebook first" and offers "Save and lint"', async () => {
       await page.locator('.jp-NotebookPanel .jp-Notebook .jp-Cell').nth(targetIndex).locator('.jp-InputPrompt').click();
       await page.locator('.jp-NotebookPanel .nbp-stage-select').selectOption('train');
@@ -508,6 +569,30 @@ async function main() {
       const leaky = ['fillna', 'impute', 'target-feature', 'scale'].map(id => String(cellIndex(nbFile, id)));
       const hit = leaky.filter(index => cells.has(index));
       assert(hit.length >= 2, `expected findings on the leaky cells ${leaky}, got cells ${[...cells]}`);
+    });
+
+    await check('findings and stage cells are numbered as JupyterLab numbers cells (1-based)', async () => {
+      const groups = await page.locator('#nbpromote-panel .nbp-finding-group').evaluateAll(nodes =>
+        nodes.map(n => [n.querySelector('.nbp-finding-cell').textContent, n.querySelector('.nbp-finding')?.dataset.cell])
+      );
+      for (const [heading, index] of groups) {
+        if (index !== '') {
+          assert(heading === `Cell ${Number(index) + 1}`, `heading "${heading}" for cell index ${index}`);
+        }
+      }
+      const links = await page.locator('#nbpromote-panel .nbp-cell-link').evaluateAll(nodes =>
+        nodes.map(n => [n.textContent, n.dataset.cell])
+      );
+      assert(links.length && links.every(([text, index]) => text === String(Number(index) + 1)), JSON.stringify(links));
+    });
+
+    await check('after Lint the findings are scrolled into view', async () => {
+      const visible = await page.evaluate(() => {
+        const panel = document.querySelector('#nbpromote-panel').getBoundingClientRect();
+        const section = document.querySelector('#nbpromote-panel .nbp-findings').getBoundingClientRect();
+        return section.top >= panel.top - 1 && section.top < panel.bottom - 40;
+      });
+      assert(visible, 'the findings section is below the fold');
     });
 
     await check('clicking a finding activates its cell and puts the cursor on its line', async () => {
@@ -559,7 +644,11 @@ async function main() {
       const text = await note.textContent();
       log(`  export error: ${text.slice(0, 160)}`);
       assert(!/save the notebook first/.test(text), `refused before reaching the server: ${text}`);
-      assert(text.length > 10, 'empty error');
+      // Worded for the panel: the checkbox to tick, never a command-line option.
+      assert(/tick "Export despite lint errors"/.test(text), `refusal: ${text}`);
+      assert(!/--|force=True|`/.test(text), `command-line wording: ${text}`);
+      const action = await page.locator('#nbpromote-panel .nbp-export .nbp-note-action').textContent();
+      assert(action === 'Export despite lint errors', `offered: ${action}`);
       assert(sha256(nbFile) === before, 'the notebook file changed');
       assert(!(await page.locator('#nbpromote-panel .nbp-package-path').count()), 'a package path is shown');
     });
@@ -575,9 +664,49 @@ async function main() {
       packageDir = (await shown.textContent()).trim();
       log(`  package: ${packageDir}`);
       assert(fs.existsSync(path.join(root, packageDir)), `${packageDir} does not exist under the root`);
-      const lintNote = await page.locator('#nbpromote-panel .nbp-findings .nbp-note').textContent();
+      const lintNote = await page.locator('#nbpromote-panel .nbp-findings .nbp-note').first().textContent();
       assert(/Exported despite 4 lint error/.test(lintNote), lintNote);
       await page.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-panel.png') });
+    });
+
+    await check('the override checkboxes apply to one export: they are clear again afterwards', async () => {
+      for (const box of ['.nbp-allow input', '.nbp-force input']) {
+        assert(!(await page.locator(`#nbpromote-panel ${box}`).isChecked()), `${box} is still ticked`);
+      }
+    });
+
+    await check('a plain Export over an existing package is refused, worded for the panel, with a one-time override', async () => {
+      await page.locator('#nbpromote-panel .nbp-export-button').click();
+      const note = page.locator('#nbpromote-panel .nbp-export .nbp-note-error');
+      await note.waitFor({ timeout: TIMEOUT });
+      const text = await note.textContent();
+      log(`  refusal: ${text.slice(0, 160)}`);
+      assert(/already holds an export of this notebook\. Tick "Overwrite an existing package"/.test(text), text);
+      assert(!/--force|force=True/.test(text), text);
+      assert(!(await page.locator('#nbpromote-panel .nbp-package-path').count()), 'a stale package path is shown');
+      // "Exported despite …" belonged to the previous export: it must not stay.
+      const stale = await page.locator('#nbpromote-panel .nbp-findings').textContent();
+      assert(!/Exported despite/.test(stale), `stale export note: ${stale.slice(0, 120)}`);
+      await page.locator('#nbpromote-panel .nbp-export .nbp-note-action', { hasText: 'Overwrite and export' }).click();
+      // Still refused (lint errors), now offering that override: nothing was overwritten silently.
+      await page.locator('#nbpromote-panel .nbp-export .nbp-note-action', { hasText: 'Export despite lint errors' }).waitFor();
+      assert(!(await page.locator('#nbpromote-panel .nbp-force input').isChecked()), 'force stayed ticked');
+    });
+
+    await check('the package path opens in the file browser', async () => {
+      await page.locator('#nbpromote-panel .nbp-allow input').check();
+      await page.locator('#nbpromote-panel .nbp-force input').check();
+      await page.locator('#nbpromote-panel .nbp-export-button').click();
+      const link = page.locator('#nbpromote-panel .nbp-package-path');
+      await link.waitFor({ timeout: 2 * TIMEOUT });
+      const dir = (await link.textContent()).trim();
+      await link.click();
+      await page.waitForFunction(
+        name => [...document.querySelectorAll('.jp-FileBrowser .jp-BreadCrumbs-item')].some(n => n.textContent.trim() === name),
+        dir.split('/').pop(),
+        { timeout: TIMEOUT }
+      );
+      await openPanel(page);
     });
 
     await check('the panel shows the provenance section', async () => {
@@ -592,8 +721,11 @@ async function main() {
       await page.locator('.jp-NotebookPanel .nbp-stage-select').selectOption(' custom');
       await page.locator('.jp-Dialog input').fill('bad name');
       await page.locator('.jp-Dialog .jp-mod-accept').click();
-      await page.locator('.jp-Dialog', { hasText: 'Invalid stage name' }).waitFor();
-      await page.locator('.jp-Dialog-footer button').last().click();
+      // The dialog stays up with the reason and the name as typed.
+      await page.locator('.jp-Dialog', { hasText: 'not a valid stage name' }).waitFor();
+      const kept = await page.locator('.jp-Dialog input').inputValue();
+      assert(kept === 'bad name', `the dialog lost the typed name: "${kept}"`);
+      await page.locator('.jp-Dialog .jp-mod-reject').click();
       await page.locator('.jp-Dialog').waitFor({ state: 'detached' });
       let stage = await cell.evaluate(node => node.dataset.nbpStage);
       assert(stage === 'evaluate', `an invalid name changed the stage to ${stage}`);
@@ -625,7 +757,7 @@ async function main() {
       await page.locator('#nbpromote-panel .nbp-lint-button').click();
       await page.waitForFunction(() => {
         const button = document.querySelector('#nbpromote-panel .nbp-lint-button');
-        return button && button.textContent === 'Lint' && document.querySelector('#nbpromote-panel .nbp-finding');
+        return button && !button.disabled && document.querySelector('#nbpromote-panel .nbp-finding');
       });
       const note2 = await page.locator('#nbpromote-panel .nbp-findings .nbp-note').textContent();
       assert(/findings in/.test(note2), note2);
@@ -652,7 +784,34 @@ async function main() {
       assert(stages.length >= 2, `only ${stages.length} stage cells`);
       assert(await page.locator('#nbpromote-panel .nbp-suggestion').count(), 'no suggestion rows');
       assert(sha256(untaggedFile) === before, 'the file changed before the user saved');
+      assert(!/undo/i.test(note), `the note promises undo: ${note}`);
+      // Rows name cells as JupyterLab's status bar does (1-based).
+      const row = await page.locator('#nbpromote-panel .nbp-suggestion-tag').first().textContent();
+      assert(/^Cell [1-9]\d*:/.test(row), row);
       await page.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-suggested-tags.png') });
+    });
+
+    await check('"Revert suggestions" puts back the previous tags exactly', async () => {
+      const tagsNow = () =>
+        page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell').evaluateAll(nodes => nodes.map(n => n.dataset.nbpStage ?? null));
+      await page.locator('#nbpromote-panel .nbp-revert-button').click();
+      await page.waitForFunction(
+        () => !document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.nbp-staged')
+      );
+      const stages = await tagsNow();
+      assert(stages.every(stage => stage === null), `markers left: ${stages}`);
+      const note = await page.locator('#nbpromote-panel .nbp-suggestions .nbp-note').textContent();
+      assert(/Restored the previous tags of \d+ cell/.test(note), note);
+      // Saved, the file is byte-for-byte what it was: no tag left behind, no source touched.
+      const original = readNotebook(untaggedFile);
+      await save(page);
+      const after = readNotebook(untaggedFile);
+      assert(
+        JSON.stringify(after.cells.map(c => [c.source, c.metadata.tags ?? null])) ===
+          JSON.stringify(original.cells.map(c => [c.source, c.metadata.tags ?? null])),
+        'the cells differ after revert and save'
+      );
+      await page.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-suggestions-reverted.png') });
     });
 
     const driftShown = await check('%promote drift renders the ipywidgets drift-preview panel: features table with status badges', async () => {
@@ -715,9 +874,193 @@ async function main() {
       await page.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-drift-widget.png') });
     });
 
+    await check('a skip cell with a stage tag is marked skip (as export reads it); the cell below inherits across it', async () => {
+      await openNotebook(page, lab, STAGES_NOTEBOOK, { kernel: false });
+      const cells = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell');
+      await cells.nth(2).locator('.nbp-stage-label').waitFor();
+      const marks = await cells.evaluateAll(nodes =>
+        nodes.map(n => [n.dataset.nbpStage ?? null, n.querySelector('.nbp-stage-label')?.textContent ?? null, n.classList.contains('nbp-staged')])
+      );
+      log(`  markers: ${JSON.stringify(marks)}`);
+      assert(marks[2][0] === 'skip' && marks[2][1] === 'skip' && marks[2][2] === false, `skip cell: ${marks[2]}`);
+      assert(marks[3][1] === '↳ train', `the new cell's inherited stage is not shown: ${marks[3]}`);
+      const title = await cells.nth(3).locator('.nbp-stage-label').getAttribute('title');
+      assert(/joins stage "train"/.test(title), title);
+    });
+
+    await check('the panel warns that a stage gained cells after its last capture', async () => {
+      await openPanel(page);
+      const warn = page.locator('#nbpromote-panel .nbp-uncaptured');
+      await warn.waitFor({ timeout: TIMEOUT });
+      const text = await warn.textContent();
+      log(`  ${text}`);
+      assert(/Stage "train" gained cell 4 after the last capture/.test(text), text);
+    });
+
+    await check('choosing a stage on a skip cell asks to drop skip; Cancel keeps the tags, OK drops skip', async () => {
+      const cells = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell');
+      await cells.nth(2).locator('.jp-InputPrompt').click();
+      const select = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .nbp-stage-select');
+      const shown = await select.evaluate(node => node.options[node.selectedIndex].textContent);
+      assert(shown === 'Skipped (skip tag)', `selector shows "${shown}" on a skip cell`);
+      await select.selectOption('evaluate');
+      await page.locator('.jp-Dialog', { hasText: 'This cell is tagged skip' }).waitFor();
+      await page.locator('.jp-Dialog .jp-mod-reject').click();
+      await page.locator('.jp-Dialog').waitFor({ state: 'detached' });
+      assert((await cells.nth(2).evaluate(n => n.dataset.nbpStage)) === 'skip', 'Cancel changed the cell');
+      await select.selectOption('evaluate');
+      await page.locator('.jp-Dialog .jp-mod-accept', { hasText: 'Drop skip and set stage' }).click();
+      await page.waitForFunction(() => {
+        const cell = document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')[2];
+        return cell?.dataset.nbpStage === 'evaluate';
+      });
+      const label = await cells.nth(2).locator('.nbp-stage-label').textContent();
+      assert(label === 'stage: evaluate', label);
+      await save(page);
+      const tags = readNotebook(path.join(root, STAGES_NOTEBOOK)).cells[2].metadata.tags;
+      assert(JSON.stringify(tags) === '["stage:evaluate"]', `tags on disk: ${JSON.stringify(tags)}`);
+    });
+
+    await check('the active cell\'s stage label does not cover the cell toolbar', async () => {
+      const cell = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-mod-active');
+      const toolbar = cell.locator('.jp-cell-toolbar, .jp-cell-menu').first();
+      if (!(await toolbar.count())) {
+        log('  (no cell toolbar in this JupyterLab)');
+        return;
+      }
+      const [a, b] = [await cell.locator('.nbp-stage-label').boundingBox(), await toolbar.boundingBox()];
+      assert(a && b, 'no boxes');
+      const overlap = !(a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y);
+      assert(!overlap, `label ${JSON.stringify(a)} overlaps toolbar ${JSON.stringify(b)}`);
+    });
+
+    await check('after a rename the panel names the notebook by its new path', async () => {
+      await page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-current').click({ button: 'right' });
+      await page.locator('.lm-Menu-item', { hasText: /^Rename Notebook/ }).click();
+      const input = page.locator('.jp-Dialog input');
+      await input.fill('stages_renamed.ipynb');
+      await page.locator('.jp-Dialog .jp-mod-accept').click();
+      await page.waitForFunction(
+        () => document.querySelector('#nbpromote-panel .nbp-notebook')?.textContent === 'stages_renamed.ipynb',
+        null,
+        { timeout: TIMEOUT }
+      );
+    });
+
+    for (const theme of ['light', 'dark']) {
+      await check(`every text in the panel meets WCAG AA (4.5:1) in the ${theme} theme`, async () => {
+        if (theme === 'dark') {
+          await page.locator('.lm-MenuBar-item', { hasText: /^Settings$/ }).click();
+          await page.locator('.lm-Menu-item', { hasText: /^Theme$/ }).hover();
+          await page.locator('.lm-Menu-item', { hasText: /^JupyterLab Dark$/ }).click();
+          await page.waitForFunction(() => document.body.dataset.jpThemeLight === 'false', null, { timeout: TIMEOUT });
+          await new Promise(resolve => setTimeout(resolve, 500));
+        }
+        await openNotebook(page, lab, NOTEBOOK, { kernel: false });
+        await openPanel(page);
+        await page.locator('#nbpromote-panel .nbp-lint-button').click();
+        await page.waitForSelector('#nbpromote-panel .nbp-finding');
+        // An info note and an error note on screen as well (the refusal of a plain export).
+        await page.locator('#nbpromote-panel .nbp-export-button').click();
+        await page.locator('#nbpromote-panel .nbp-export .nbp-note-error').waitFor();
+        const low = await page.evaluate(() => {
+          const parse = text => {
+            const m = text.match(/rgba?\(([^)]+)\)/);
+            if (!m) return null;
+            const [r, g, b, a = 1] = m[1].split(',').map(Number);
+            return { r, g, b, a };
+          };
+          const lum = ({ r, g, b }) => {
+            const f = c => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+            return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+          };
+          const background = node => {
+            for (let n = node; n; n = n.parentElement) {
+              const c = parse(getComputedStyle(n).backgroundColor);
+              if (c && c.a > 0.5) return c;
+            }
+            return { r: 255, g: 255, b: 255, a: 1 };
+          };
+          const selectors = ['.nbp-note', '.nbp-empty', '.nbp-label', '.nbp-notebook', '.nbp-finding-message', '.nbp-finding-fix',
+            '.nbp-finding-cell', '.nbp-option', '.nbp-button-label', '.nbp-stage-name', '.nbp-section-title', '.nbp-cell-link'];
+          const out = [];
+          for (const selector of selectors) {
+            for (const node of document.querySelectorAll(`#nbpromote-panel ${selector}`)) {
+              if (node.closest('button:disabled')) continue;
+              const fg = parse(getComputedStyle(node).color);
+              const bg = background(node);
+              const [hi, lo] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+              const ratio = (hi + 0.05) / (lo + 0.05);
+              out.push({ selector, ratio: Math.round(ratio * 100) / 100 });
+            }
+          }
+          for (const node of document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .nbp-stage-label')) {
+            const fg = parse(getComputedStyle(node).color);
+            const bg = background(node);
+            const [hi, lo] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+            out.push({ selector: `stage label ${node.textContent}`, ratio: Math.round(((hi + 0.05) / (lo + 0.05)) * 100) / 100 });
+          }
+          return out;
+        });
+        const worst = low.reduce((a, b) => (b.ratio < a.ratio ? b : a), { ratio: 99 });
+        log(`  ${low.length} texts checked; lowest ${worst.ratio}:1 (${worst.selector})`);
+        const failing = low.filter(item => item.ratio < 4.5);
+        assert(low.length > 20, `only ${low.length} texts found`);
+        assert(!failing.length, `below 4.5:1: ${JSON.stringify(failing.slice(0, 5))}`);
+        await page.screenshot({ path: path.join(ARTIFACTS, `nbpromote-panel-${theme}.png`) });
+        const graph = page.locator('#nbpromote-panel .nbp-graph-box');
+        if (await graph.count()) {
+          await graph.scrollIntoViewIfNeeded();
+          await graph.screenshot({ path: path.join(ARTIFACTS, `nbpromote-stage-graph-${theme}.png`) });
+        }
+        if (theme === 'dark') {
+          await page.locator('.lm-MenuBar-item', { hasText: /^Settings$/ }).click();
+          await page.locator('.lm-Menu-item', { hasText: /^Theme$/ }).hover();
+          await page.locator('.lm-Menu-item', { hasText: /^JupyterLab Light$/ }).click();
+          await page.waitForFunction(() => document.body.dataset.jpThemeLight === 'true', null, { timeout: TIMEOUT });
+        }
+      });
+    }
+
+    await check('no 404 from the nbpromote endpoints (a notebook without a manifest is a 200)', async () => {
+      assert(!notFound.length, notFound.join(' | '));
+    });
+
     await check('no uncaught page errors from the extension', async () => {
       assert(consoleErrors.length === 0, consoleErrors.join(' | ').slice(0, 400));
     });
+
+    await check('server down: one plain message with Retry; back: Retry clears it and Lint works', async () => {
+      await lab.stop();
+      // JupyterLab's own "Server Connection Error" dialog: close it, as a user would.
+      const dialog = page.locator('.jp-Dialog', { hasText: 'Server Connection Error' });
+      await dialog.waitFor({ timeout: 20_000 }).catch(() => {});
+      if (await dialog.count()) {
+        await dialog.locator('input[type="checkbox"]').check().catch(() => {});
+        await dialog.locator('.jp-Dialog-footer button').last().click();
+        await dialog.waitFor({ state: 'detached' });
+      }
+      await page.locator('#nbpromote-panel .nbp-lint-button').click();
+      const problem = page.locator('#nbpromote-panel .nbp-server-problem');
+      await problem.waitFor({ timeout: TIMEOUT });
+      const text = await page.locator('#nbpromote-panel').textContent();
+      assert(!/TypeError|Failed to fetch/.test(text), `raw error shown: ${text.slice(0, 200)}`);
+      assert((await page.locator('#nbpromote-panel .nbp-server-problem').count()) === 1, 'more than one server message');
+      assert((text.match(/cannot be reached/g) || []).length === 1, 'the message is repeated');
+      assert(await page.locator('#nbpromote-panel .nbp-findings .nbp-stale-note').count(), 'old findings are not marked stale');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-server-down.png') });
+      const again = await startLab(root, home, [], { port: lab.port, token: lab.token });
+      Object.assign(lab, { stop: again.stop });
+      await page.locator('#nbpromote-panel .nbp-retry').click();
+      await problem.waitFor({ state: 'detached', timeout: TIMEOUT });
+      await page.locator('#nbpromote-panel .nbp-lint-button').click();
+      await page.waitForFunction(
+        () => document.querySelector('#nbpromote-panel .nbp-finding') && !document.querySelector('#nbpromote-panel .nbp-stale-note'),
+        null,
+        { timeout: TIMEOUT }
+      );
+    });
+
   } finally {
     await page.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-final.png') }).catch(() => {});
     await browser.close().catch(() => {});

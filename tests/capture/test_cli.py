@@ -62,7 +62,7 @@ def test_a_failing_notebook_exits_non_zero_with_one_line(tmp_path, make_notebook
         main(["capture", str(path), "--json"])
     captured = capsys.readouterr()
     assert exit_info.value.code == 2 and captured.out == ""
-    assert captured.err.startswith(f"nbpromote: error: {path}, cell 0 raised KeyError: 'gone'.")
+    assert captured.err.startswith(f"nbpromote: error: {path}, cell 1 raised KeyError: 'gone'.")
     assert captured.err.count("\n") == 1
 
 

@@ -88,7 +88,7 @@ def test_recapture_gives_the_same_hashes_and_identity(project, tmp_path, capture
 
 def test_a_failing_cell_names_the_cell_and_keeps_the_partial_notebook(tmp_path, make_notebook):
     path = make_notebook(tmp_path / "bad.ipynb", ["a = 1", "raise ValueError('boom')", "b = 2"])
-    with pytest.raises(CaptureError, match=r"bad.ipynb, cell 1 raised ValueError: boom.*written to .*bad.captured.ipynb") as info:
+    with pytest.raises(CaptureError, match=r"bad.ipynb, cell 2 raised ValueError: boom.*written to .*bad.captured.ipynb") as info:
         capture_notebook(path)
     assert info.value.cell == 1 and info.value.exit_code == 2
     partial = nbformat.read(str(tmp_path / "bad.captured.ipynb"), as_version=4)

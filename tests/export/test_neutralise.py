@@ -68,7 +68,8 @@ def test_statement_sharing_a_line_is_kept_rather_than_half_removed():
 def test_ipython_syntax_whose_value_is_used_is_an_error_naming_the_cell():
     with pytest.raises(ExportError) as info:
         neutralise(make_cell(5, "files = !ls", cell_id="abc"), notebook="nb.ipynb")
-    assert "cell 5 (id abc)" in str(info.value) and "files = !ls" in str(info.value)
+    # Index 5 is the sixth cell: people read it 1-based, as JupyterLab's status bar shows.
+    assert "cell 6 (id abc)" in str(info.value) and "files = !ls" in str(info.value)
 
 
 def test_cell_magic_header_keeps_the_body_mapped():

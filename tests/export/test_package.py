@@ -2,6 +2,7 @@
 
 import ast
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -261,13 +262,13 @@ def test_lint_errors_refuse_export_unless_allowed_and_the_card_lists_them(tmp_pa
     leaky = project / "credit_risk_leaky.ipynb"
     with pytest.raises(ExportError, match="--allow-findings") as info:
         export_notebook(leaky, tmp_path / "out")
-    assert "preprocessing-before-split in cell 8" in str(info.value)
+    assert "preprocessing-before-split in cell 9" in str(info.value)
     assert not (tmp_path / "out").exists()
     result = export_notebook(leaky, tmp_path / "out", allow_findings=True)
     assert result.lint["available"] and result.lint["errors"] >= 1
     assert "lint error(s) (--allow-findings)" in result.warnings[0]
     card = (tmp_path / "out/README.md").read_text()
-    assert "`preprocessing-before-split` (error, cell 8)" in card
+    assert "`preprocessing-before-split` (error, cell 9)" in card
 
 
 def test_clean_notebook_exports_with_a_lint_summary(tmp_path):
@@ -283,7 +284,7 @@ def test_cells_run_out_of_order_are_a_warning_with_the_linters_finding(tmp_path)
     for cell, count in zip(nb.cells, [3, 1, 2], strict=True):
         cell.execution_count = count
     result = export_notebook(write(nb, tmp_path / "nb.ipynb"), tmp_path / "out")
-    assert any(w.startswith("lint out-of-order (cell 1)") for w in result.warnings)
+    assert any(w.startswith("lint out-of-order (cell 2)") for w in result.warnings)
 
 
 def test_without_the_linter_export_says_the_notebook_was_not_linted(credit_notebook, tmp_path, monkeypatch):
@@ -386,3 +387,36 @@ def test_files_read_through_built_paths_ship_with_the_package(tmp_path):
     ), tmp_path / "titanic.ipynb")
     result = export_notebook(nb, tmp_path / "out")
     assert {"data/train.csv", "data/test.csv", "extra.csv"} <= set(result.files)
+
+
+def test_the_package_directory_gets_the_users_normal_permissions(credit_notebook, tmp_path):
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        result = export_notebook(credit_notebook, tmp_path / "out")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(result.package_dir.stat().st_mode) == 0o755  # not mkdtemp's 0700
+
+
+def test_the_swap_names_are_unique_per_export_not_per_process(tmp_path, monkeypatch):
+    from nbpromote.export import _package
+
+    out = tmp_path / "out"
+    names = []
+    real_rename = os.rename
+
+    def spy(src, dst):
+        names.append(Path(dst).name)
+        real_rename(src, dst)
+
+    monkeypatch.setattr(_package.os, "rename", spy)
+    for _ in range(2):
+        out.mkdir(exist_ok=True)
+        (out / "f").write_text("old")
+        staging = tmp_path / "staging"
+        staging.mkdir()
+        _package._swap(staging, out)
+    old = [name for name in names if ".old-" in name]
+    assert len(old) == 2 and old[0] != old[1]

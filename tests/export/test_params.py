@@ -42,5 +42,5 @@ def test_anything_but_literal_assignments_is_refused_naming_cell_and_line(source
     with pytest.raises(ParametersCellError) as info:
         parse_parameters(make_cell(4, source, cell_id="params"), notebook="nb.ipynb")
     message = str(info.value)
-    assert fragment in message and "cell 4" in message and "nb.ipynb" in message
+    assert fragment in message and "cell 5" in message and "nb.ipynb" in message  # index 4, 1-based
     assert info.value.exit_code == 2

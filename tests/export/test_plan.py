@@ -187,12 +187,12 @@ def test_untagged_notebook_points_to_suggest_tags():
 
 def test_computing_cells_before_the_first_stage_are_named():
     message = _error([(None, "x = 1"), (None, "y = 2"), (["stage:a"], "z = x")])
-    assert "cells 0, 1 come before the first stage tag" in message
+    assert "cells 1, 2 come before the first stage tag" in message
 
 
 def test_stage_with_no_code_names_its_cells():
     message = _error([(["stage:a"], "x = 1"), (["stage:empty"], "# nothing yet"), (["stage:b"], "y = x")])
-    assert "stage 'empty'" in message and "cell 1" in message and "no code" in message
+    assert "stage 'empty'" in message and "cell 2" in message and "no code" in message
 
 
 def test_stage_with_only_display_code_is_a_stage_with_no_code():
@@ -202,17 +202,17 @@ def test_stage_with_only_display_code_is_a_stage_with_no_code():
 
 def test_name_used_before_it_is_produced():
     message = _error([(["stage:a"], "y = x + 1"), (["stage:b"], "x = 1")])
-    assert "cell 0" in message and "before it is produced" in message and "cell 1 (stage 'b')" in message
+    assert "cell 1" in message and "before it is produced" in message and "cell 2 (stage 'b')" in message
 
 
 def test_name_bound_only_in_a_skipped_cell():
     message = _error([(["skip"], "lookup = {'a': 1}"), (["stage:a"], "v = lookup['a']")])
-    assert "only the skipped cell 0" in message and "Remove the `skip` tag" in message
+    assert "only the skipped cell 1" in message and "Remove the `skip` tag" in message
 
 
 def test_name_bound_nowhere_is_reported_with_the_line():
     message = _error([(["stage:a"], "x = 1\ny = ghost + x")])
-    assert "cell 0 (id cell-0), line 2" in message and "`ghost`" in message
+    assert "cell 1 (id cell-0), line 2" in message and "`ghost`" in message
 
 
 def test_a_stage_may_not_rebind_a_parameter():
@@ -222,7 +222,7 @@ def test_a_stage_may_not_rebind_a_parameter():
 
 def test_reader_between_two_bindings_of_one_stage_is_ambiguous():
     message = _error([(["stage:a"], "x = 1"), (["stage:b"], "y = x"), (["stage:a"], "x = 2")])
-    assert "`x` is bound by stage 'a' in cell 0" in message and "stage 'b' (cell 1" in message
+    assert "`x` is bound by stage 'a' in cell 1" in message and "stage 'b' (cell 2" in message
 
 
 def test_interleaved_stages_that_depend_on_each_other_are_a_cycle():
@@ -256,7 +256,7 @@ def test_parameters_cell_with_computation_is_refused():
 
 
 def test_cell_that_does_not_parse_is_named():
-    assert "cell 1 (id cell-1) does not parse" in _error([(["stage:a"], "x = 1"), (None, "y = (")], ExportError)
+    assert "cell 2 (id cell-1) does not parse" in _error([(["stage:a"], "x = 1"), (None, "y = (")], ExportError)
 
 
 @pytest.mark.parametrize("source, kind", [
@@ -287,7 +287,7 @@ def test_a_function_handed_to_a_later_stage_runs_there():
 ])
 def test_outputs_that_cannot_be_artifacts_are_named_with_a_fix(source, kind):
     message = _error([(["stage:a"], source), (["stage:b"], "y = f")], SerializationError)
-    assert f"`f` ({kind})" in message and "cell 0" in message
+    assert f"`f` ({kind})" in message and "cell 1" in message
     assert "functions" in message or "Materialise" in message
 
 
@@ -300,7 +300,7 @@ def test_shared_code_that_reads_params_or_stage_values_is_refused():
     message = _error([(["parameters"], "data_path = 'x.csv'"),
                       (["functions"], "def load():\n    return open(data_path).read()"),
                       (["stage:a"], "text = load()")])
-    assert "cell 1 (id cell-1) is shared" in message and "`data_path`" in message and "function arguments" in message
+    assert "cell 2 (id cell-1) is shared" in message and "`data_path`" in message and "function arguments" in message
 
 
 def test_shared_functions_may_use_each_other_and_imports():

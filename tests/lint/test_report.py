@@ -14,7 +14,7 @@ def test_text_lists_location_rule_excerpt_and_fix(write_nb):
     path = write_nb("import pandas as pd", 'df = pd.read_csv("/abs/data.csv")')
     text = to_text(lint_paths([path]))
     assert f"{path}:" in text
-    assert "cell 1, line 1: warning [absolute-path]" in text
+    assert "cell 2, line 1: warning [absolute-path]" in text
     assert '> df = pd.read_csv("/abs/data.csv")' in text and "fix: Use a path relative" in text
     assert text.endswith("1 finding(s): 0 error(s), 1 warning(s), 0 info in 1 notebook(s).")
 
@@ -38,7 +38,8 @@ def test_sarif_is_2_1_0_with_rules_results_and_cell_locations(write_nb):
     location = result["locations"][0]
     assert location["physicalLocation"]["artifactLocation"]["uri"] == Path(path).as_uri()
     assert location["physicalLocation"]["region"]["startLine"] == 1
-    assert location["logicalLocations"][0]["name"] == "cell 1"
+    assert location["logicalLocations"][0]["name"] == "cell 2"  # the second cell, 1-based for people
+    assert result["properties"]["cell"] == 1  # the 0-based index, for machines
     assert result["properties"]["cell_id"] == "c1" and "Fix:" in result["message"]["text"]
 
 

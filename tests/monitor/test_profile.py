@@ -72,7 +72,7 @@ def test_save_never_overwrites_other_content_without_force(tmp_path, reference):
     ({"kind": "something else"}, "not an nbpromote profile"),
     ({"kind": "nbpromote.profile", "schema_version": 99}, "Upgrade nbpromote"),
     ({"kind": "nbpromote.profile", "schema_version": 1, "columns": {"a": {}},
-      "column_order": ["a"], "rows": 1, "bins": 10}, "'grid_size' is a required property"),
+      "column_order": ["a"], "rows": 1, "bins": 10}, r"must contain \['grid_size'\]"),
     ({"kind": "nbpromote.profile", "schema_version": 1, "columns": {}, "column_order": ["a"],
       "rows": 1, "bins": 10, "grid_size": 100}, "do not match"),
 ])

@@ -67,3 +67,26 @@ def test_prometheus_escapes_label_values():
     ref = pd.DataFrame({'a"b\\c': np.arange(20.0)})
     text = drift_report(ref, ref).to_prometheus()
     assert 'column="a\\"b\\\\c"' in text
+
+
+def test_a_chart_of_50_categories_shows_the_top_ones_and_an_other_bar_with_full_names_on_hover():
+    from nbpromote.monitor._render import MAX_CATEGORY_BARS, histogram_svg
+
+    rng = np.random.default_rng(0)
+    names = [f"merchant_category_number_{i:02d}" for i in range(50)]
+    weights = np.linspace(1, 3, 50) ** 4
+    ref = pd.DataFrame({"c": rng.choice(names, 5000, p=weights / weights.sum())})
+    cur = pd.DataFrame({"c": rng.choice(names, 5000, p=weights[::-1] / weights.sum())})
+    feature = drift_report(ref, cur).features["c"]
+    svg = histogram_svg(feature)
+    labels = re.findall(r"<text [^>]*rotate[^>]*><title>([^<]*)</title>([^<]*)</text>", svg)
+    assert len(labels) == MAX_CATEGORY_BARS
+    other_title, other_text = labels[-1]
+    assert other_text == f"other ({50 - MAX_CATEGORY_BARS + 1})"
+    # The hidden categories are named on hover; every shortened label has its full name.
+    assert other_title.startswith(other_text + ": merchant_category_number_")
+    for title, text in labels[:-1]:
+        assert title.startswith("merchant_category_number_") and text.endswith("…")
+    # The shares still add up: nothing is dropped, only folded.
+    shares = [float(v) for v in re.findall(r"reference ([\d.]+)%", svg)]
+    assert abs(sum(shares[::2]) - 100) < 1.5

@@ -65,3 +65,15 @@ def test_plain_python_cells_skip_the_ipython_transformer_with_identical_results(
     manager = TransformerManager()
     for source in sources:
         assert python_source(source) == (manager.transform_cell(source), 0), source
+
+
+def test_the_parse_cache_is_bounded_by_source_size_not_entries():
+    from nbpromote.notebook import _cells
+
+    cache = _cells._SourceCache(8_000, len)
+    for i in range(500):
+        cache(f"x_{i} = {i}\n" * 5)
+    assert cache.size <= 8_000 and len(cache.items) < 500
+    big = "y = 1\n" * 1_000  # more than an eighth of the bound: computed, never kept
+    assert cache(big) == len(big) and big not in cache.items
+    assert _cells._parse.max_chars == _cells.PARSE_CACHE_CHARS

@@ -15,9 +15,35 @@ from pytest_jupyter.jupyter_server import *  # noqa: F403
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
+@pytest.fixture(scope="session")
+def core_pool():
+    """One pool of real worker processes for the whole session (each starts by importing the core)."""
+    from nbpromote.server import CorePool, _pool
+
+    pool = CorePool(workers=2, timeout=60)
+    pool.keep_alive = True
+    previous = _pool._SHARED
+    _pool.shared_pool(pool)
+    pool.start()
+    yield pool
+    pool.shutdown()
+    _pool._SHARED = previous
+
+
 @pytest.fixture
-def jp_server_config():
+def jp_server_config(core_pool):
     return {"ServerApp": {"jpserver_extensions": {"nbpromote": True}}}
+
+
+@pytest.fixture
+def inline(jp_serverapp):
+    """Run the analysis in a thread of the test process, so monkeypatched core functions apply."""
+    from nbpromote.server import CorePool
+
+    pool = CorePool(workers=0)
+    jp_serverapp.web_app.settings["nbpromote_pool"] = pool
+    yield pool
+    pool.shutdown()
 
 
 @pytest.fixture

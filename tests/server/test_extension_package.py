@@ -54,7 +54,11 @@ def test_every_settings_schema_is_closed_and_belongs_to_a_plugin():
     assert set(panel) == {"liveLint", "severityThreshold"}
     assert panel["severityThreshold"]["enum"] == ["info", "warning", "error"]
     tagging = json.loads((LABEXT / "schema" / "tagging.json").read_text())["properties"]
-    assert tagging["vocabulary"]["default"] == ["ingest", "features", "train", "evaluate"]
+    assert tagging["vocabulary"]["default"] == ["ingest", "validate", "features", "train", "evaluate"]
+    # The same default in the TypeScript (used before the settings load).
+    assert "['ingest', 'validate', 'features', 'train', 'evaluate']" in (
+        LABEXT / "src" / "logic.ts"
+    ).read_text()
 
 
 def test_the_wheel_ships_the_prebuilt_extension_and_the_server_config():

@@ -61,27 +61,27 @@ async def test_no_endpoint_is_reachable_without_the_servers_token(
     assert not (jp_root_dir / "credit_risk_pipeline").exists()
 
 
-async def test_a_missing_core_part_is_reported_by_status_and_answered_with_501(api, monkeypatch):
+async def test_a_missing_core_part_is_reported_by_status_and_answered_with_501(
+    api, inline, monkeypatch
+):
     monkeypatch.setitem(_handlers.CORE, "lint", ("nbpromote.lint", "no_such_function"))
     status, body = await api("status")
     assert body["parts"]["lint"] is False and body["parts"]["export"] is True
     status, body = await api("lint", {"path": LEAKY})
     assert status == 501
-    assert body["error"] == "NotAvailable"
-    assert (
-        "nbpromote.lint.no_such_function" in body["message"]
-        and "upgrade nbpromote" in body["message"]
-    )
+    assert body["error"]["code"] == "not-available"
+    assert "nbpromote.lint.no_such_function" in body["error"]["message"]
+    assert "upgrade nbpromote" in body["error"]["hint"]
 
 
-async def test_an_unexpected_core_failure_is_a_json_500_not_a_traceback(api, monkeypatch):
+async def test_an_unexpected_core_failure_is_a_json_500_not_a_traceback(api, inline, monkeypatch):
     # json.loads(<Path>) raises TypeError: a stand-in for a bug deep in the core.
     monkeypatch.setitem(_handlers.CORE, "stages", ("json", "loads"))
     status, body = await api("stages", {"path": CLEAN})
     assert status == 500
-    assert body["error"] == "TypeError"
-    assert body["message"].startswith("nbpromote failed unexpectedly")
-    assert "Traceback" not in json.dumps(body)
+    assert body["error"]["code"] == "internal"
+    assert body["error"]["message"].startswith("nbpromote failed unexpectedly (TypeError)")
+    assert "Traceback" not in json.dumps(body) and "/" not in body["error"]["message"]
 
 
 # --- request parsing and path confinement (shared by every POST endpoint) ---------------------
@@ -106,8 +106,9 @@ async def test_bad_requests_are_refused_with_a_status_and_a_message(
 ):
     got, reply = await api(endpoint, body)
     assert got == status
-    assert reply["error"] == "PathRefused"
-    assert words in reply["message"]
+    assert set(reply) == {"error"}
+    assert {"code", "message", "hint", "override"} <= reply["error"].keys()
+    assert words in reply["error"]["message"]
 
 
 async def test_an_absolute_path_inside_the_root_is_accepted(api, jp_root_dir):
@@ -118,7 +119,7 @@ async def test_an_absolute_path_inside_the_root_is_accepted(api, jp_root_dir):
 
 async def test_provenance_needs_a_path_query_parameter(api):
     status, body = await api("provenance")
-    assert status == 400 and "'path'" in body["message"]
+    assert status == 400 and "'path'" in body["error"]["message"]
     status, body = await api("provenance", params={"path": "../etc.ipynb"})
     assert status == 403
 
@@ -214,9 +215,9 @@ async def test_a_notebook_the_planner_refuses_is_a_422_naming_the_cell(api, jp_r
     nbformat.write(nb, path)
     status, body = await api("stages", {"path": CLEAN})
     assert status == 422
-    assert body["error"] == "ParametersCellError"
-    assert "parameters" in body["message"]
-    assert str(jp_root_dir) not in body["message"]
+    assert body["error"]["code"] == "parameters-cell"
+    assert "parameters" in body["error"]["message"]
+    assert str(jp_root_dir) not in json.dumps(body)
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -240,8 +241,9 @@ async def test_export_does_not_overwrite_without_force(api, jp_root_dir):
     assert (await api("export", {"path": CLEAN}))[0] == 200
     status, body = await api("export", {"path": CLEAN})
     assert status == 409
-    assert body["error"] == "OutputExistsError"
-    assert "force" in body["message"]
+    assert body["error"]["code"] == "output-exists"
+    assert body["error"]["override"] == "force"
+    assert body["error"]["details"]["path"] == "credit_risk_pipeline"
     status, body = await api("export", {"path": CLEAN, "force": True})
     assert status == 200 and body["package_dir"] == "credit_risk_pipeline"
 
@@ -260,9 +262,10 @@ async def test_export_refused_by_lint_errors_is_a_422_with_the_findings(api, jp_
     before = sha(jp_root_dir / LEAKY)
     status, body = await api("export", {"path": LEAKY})
     assert status == 422
-    assert body["error"] == "ExportError"
-    assert "allow-findings" in body["message"]
-    assert {f["rule"] for f in body["findings"]} >= {"preprocessing-before-split", "target-leakage"}
+    assert body["error"]["code"] == "lint-errors"
+    assert body["error"]["override"] == "allow_findings"
+    findings = body["error"]["details"]["findings"]
+    assert {f["rule"] for f in findings} >= {"preprocessing-before-split", "target-leakage"}
     assert sha(jp_root_dir / LEAKY) == before
     assert not (jp_root_dir / "credit_risk_leaky_pipeline").exists()
 
@@ -288,16 +291,16 @@ async def test_export_with_allow_findings_exports_and_lists_them(api, jp_root_di
 async def test_bad_export_options_are_refused(api, jp_root_dir, extra, status, words):
     got, body = await api("export", {"path": CLEAN, **extra})
     assert got == status
-    assert words in body["message"]
+    assert words in body["error"]["message"]
     assert not (jp_root_dir / "credit_risk_pipeline").exists()
 
 
 # --- provenance --------------------------------------------------------------------------------
-async def test_provenance_without_a_capture_is_a_404_saying_how_to_capture(api):
+async def test_provenance_without_a_capture_is_an_empty_200_not_an_error(api):
+    # The normal state of a notebook nobody captured yet: no 404 in the browser console.
     status, body = await api("provenance", params={"path": CLEAN})
-    assert status == 404
-    assert body["error"] == "ManifestError"
-    assert "capture" in body["message"].lower()
+    assert status == 200
+    assert body == {"path": CLEAN, "manifest": None, "reason": "none captured yet"}
 
 
 async def test_provenance_returns_the_captured_manifest(api, jp_root_dir):
@@ -314,7 +317,11 @@ async def test_provenance_returns_the_captured_manifest(api, jp_root_dir):
     status, body = await api("provenance", params={"path": CLEAN})
     assert status == 200
     assert body["path"] == CLEAN
-    assert body["manifest"] == json.loads(json.dumps(load_manifest(jp_root_dir / CLEAN)))
+    # The same manifest, with the server's absolute paths made root-relative.
+    text = json.dumps(load_manifest(jp_root_dir / CLEAN))
+    root = str(jp_root_dir)
+    assert body["manifest"] == json.loads(text.replace(root + "/", "").replace(root, "."))
+    assert root not in json.dumps(body)
     assert body["manifest"]["seeds"]["seed"] == 42
     assert body["manifest"]["data"]["df"]["hash"].startswith("xxh3_128:")
 
@@ -322,9 +329,9 @@ async def test_provenance_returns_the_captured_manifest(api, jp_root_dir):
 async def test_a_corrupt_manifest_is_reported_not_crashed_on(api, jp_root_dir):
     (jp_root_dir / "credit_risk.manifest.json").write_text('{"schema_version": "one"}')
     status, body = await api("provenance", params={"path": CLEAN})
-    assert status == 404
-    assert body["error"] == "ManifestError"
-    assert "schema_version" in body["message"]
+    assert status == 422
+    assert body["error"]["code"] == "manifest"
+    assert "schema_version" in body["error"]["message"]
 
 
 async def test_lint_reads_a_percent_format_script_too(api, jp_root_dir):
@@ -342,3 +349,28 @@ async def test_lint_reads_a_percent_format_script_too(api, jp_root_dir):
     assert ("unseeded-randomness", 2) in {
         (f["rule"], f["cell"]) for f in body["notebooks"][0]["findings"]
     }
+
+
+async def test_stages_carry_the_stage_graph_svg_when_the_runtime_can_draw_it(api):
+    import nbpromote.pipeline as pipeline
+
+    status, body = await api("stages", {"path": CLEAN})
+    assert status == 200
+    if not hasattr(pipeline, "render_stage_graph_svg"):
+        assert body["graph_svg"] is None
+        pytest.skip("this build has no stage-graph renderer")
+    svg = body["graph_svg"]
+    assert svg.startswith("<svg") and "<script" not in svg
+    for stage in body["stages"]:
+        assert f'data-stage="{stage["name"]}"' in svg
+
+
+async def test_stages_of_an_untagged_notebook_are_an_empty_200_not_a_refusal(api, jp_root_dir):
+    nb = nbformat.read(jp_root_dir / CLEAN, as_version=4)
+    for cell in nb.cells:
+        cell.metadata.pop("tags", None)
+    nbformat.write(nb, jp_root_dir / "untagged.ipynb")
+    status, body = await api("stages", {"path": "untagged.ipynb"})
+    assert status == 200
+    assert body == {"path": "untagged.ipynb", "stages": [], "graph_svg": None,
+                    "reason": "no stage tags yet"}

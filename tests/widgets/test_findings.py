@@ -24,7 +24,7 @@ def test_html_links_each_finding_to_its_cell_id_and_escapes_text():
 
 
 def test_text_fallback_and_empty_table():
-    assert "cell 4, line 2: error [overlap]" in repr(FindingsTable(result(LEAK)))
+    assert "cell 5, line 2: error [overlap]" in repr(FindingsTable(result(LEAK)))  # index 4, shown 1-based
     empty = FindingsTable(result())
     assert repr(empty).endswith("no findings.") and "no findings" in empty._repr_html_()
 

@@ -6,15 +6,20 @@ In a notebook, ``%load_ext nbpromote`` starts a :class:`CaptureSession` (see
 and its manifest (:mod:`nbpromote.capture.manifest`).
 """
 
-from typing import Any
+from .._fastimport import import_jsonschema_quickly
 
-from ._data import describe_file, describe_value, track_names
-from ._environment import environment, git_state, installed_packages, lock_text, write_lock
-from ._scan import CellScan, scan_cell
-from ._seeds import SeedRecord, parse_seed, set_seeds
-from ._session import CaptureSession
-from .hashing import ALGORITHM, hash_bytes, hash_file, hash_json, hash_value, supported_types
-from .manifest import (
+import_jsonschema_quickly()  # before nbformat (see nbpromote._fastimport)
+
+
+from typing import Any  # noqa: E402
+
+from ._data import describe_file, describe_value, track_names  # noqa: E402
+from ._environment import environment, git_state, installed_packages, lock_text, write_lock  # noqa: E402
+from ._scan import CellScan, scan_cell  # noqa: E402
+from ._seeds import SeedRecord, parse_seed, set_seeds  # noqa: E402
+from ._session import CaptureSession  # noqa: E402
+from .hashing import ALGORITHM, hash_bytes, hash_file, hash_json, hash_value, supported_types  # noqa: E402
+from .manifest import (  # noqa: E402
     SCHEMA_VERSION,
     load_manifest,
     manifest_identity,

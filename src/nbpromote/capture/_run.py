@@ -295,7 +295,7 @@ def capture_notebook(
                 _real_papermill_paths(executed, source, target)
                 write_notebook(executed, target)
                 raise CaptureError(
-                    f"{source}, cell {index if index is not None else '?'} raised {error}.",
+                    f"{source}, cell {index + 1 if index is not None else '?'} raised {error}.",
                     hint=f"The partial executed notebook was written to {target} for inspection; no manifest was written.",
                     notebook=str(source), cell=index, output=str(target),
                 ) from None

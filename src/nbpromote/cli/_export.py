@@ -63,7 +63,7 @@ def suggest_tags(notebook: Path, write: bool, output_format: str, json_flag: boo
         return
     for s in suggestions:
         tags = " ".join(s.tags) or "(inherits)"
-        click.echo(f"cell {s.cell:<4} {tags:<22} {s.reason}")
+        click.echo(f"cell {s.cell + 1 if s.cell is not None else '?':<4} {tags:<22} {s.reason}")
     if write:
         click.echo(f"wrote tags into {changed} cell(s) of {notebook}")
     else:

@@ -5,25 +5,30 @@ tags for an untagged notebook, and ``export_notebook`` renders the package from 
 runtime of the exported package is :mod:`nbpromote.pipeline`.
 """
 
-from ._orchestrators import (
+from .._fastimport import import_jsonschema_quickly
+
+import_jsonschema_quickly()  # before nbformat (see nbpromote._fastimport)
+
+
+from ._orchestrators import (  # noqa: E402
     TARGETS,
     OrchestratorGraph,
     TargetResult,
     orchestrator_graph,
     write_targets,
 )
-from ._package import (
+from ._package import (  # noqa: E402
     EXPORT_METADATA,
     ExportResult,
     check_export_target,
     export_notebook,
     package_name,
 )
-from ._params import Param, parse_parameters
-from ._plan import ROLE_NAMES, StagePlan, StageSpec, plan_stages
-from ._suggest import TagSuggestion, apply_suggestions, suggest_tags
-from ._tags import is_owned_tag, parse_tags
-from ._templates import templates_dir
+from ._params import Param, parse_parameters  # noqa: E402
+from ._plan import ROLE_NAMES, StagePlan, StageSpec, plan_stages  # noqa: E402
+from ._suggest import TagSuggestion, apply_suggestions, suggest_tags  # noqa: E402
+from ._tags import is_owned_tag, parse_tags  # noqa: E402
+from ._templates import templates_dir  # noqa: E402
 
 __all__ = [
     "EXPORT_METADATA",

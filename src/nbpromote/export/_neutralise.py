@@ -232,7 +232,7 @@ def neutralise(cell: CodeCell, plots: frozenset[str] = frozenset(), *, notebook:
             if ipython and _is_ipython(stmt) and not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
                     and not any(isinstance(getattr(stmt, k, None), list) for k in ("body",)):
                 raise ExportError(
-                    f"cell {cell.index} (id {cell.cell_id}), line {stmt.lineno + cell.line_offset}: "
+                    f"cell {cell.index + 1} (id {cell.cell_id}), line {stmt.lineno + cell.line_offset}: "
                     f"`{original(stmt.lineno)}` uses IPython-only syntax (a magic or `!` shell "
                     "escape) whose result the code uses, so it cannot run in a pipeline.",
                     hint="Rewrite it in Python (e.g. subprocess.run, pathlib) or move it to a cell "

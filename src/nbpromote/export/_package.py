@@ -45,7 +45,7 @@ import os
 import re
 import shutil
 import sys
-import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -185,8 +185,14 @@ def _check_target(out: Path, previous: dict[str, Any] | None, notebook: str, for
         raise OutputExistsError(
             f"{out} already holds an export of {notebook} (version {previous.get('version')}).",
             hint="Pass --force (force=True) to replace it; the version is bumped when the notebook changed.",
-            path=str(out),
+            path=str(out), override="force",
         )
+
+
+def _shown_cell(finding: dict[str, Any]) -> str:
+    """A finding's cell as people read it: 1-based, as JupyterLab's status bar (JSON keeps 0-based)."""
+    cell = finding.get("cell")
+    return str(cell + 1) if isinstance(cell, int) else "?"
 
 
 def _lint(source: Path | None, nb: Any, allow: bool, notebook: str) -> tuple[dict[str, Any], list[str]]:
@@ -199,14 +205,14 @@ def _lint(source: Path | None, nb: Any, allow: bool, notebook: str) -> tuple[dic
     result = lint_notebook(nb)
     findings = [f.to_dict() for f in result.findings]
     errors = [f for f in findings if f.get("severity") == "error"]
-    warnings = [f"lint {f['rule']} (cell {f['cell']}): {f['message']}" for f in findings if f.get("severity") != "error"]
+    warnings = [f"lint {f['rule']} (cell {_shown_cell(f)}): {f['message']}" for f in findings if f.get("severity") != "error"]
     summary = {"available": True, "errors": len(errors), "warnings": len(findings) - len(errors), "findings": findings}
     if errors and not allow:
-        listed = "; ".join(f"{f['rule']} in cell {f['cell']}: {f['message']}" for f in errors[:5])
+        listed = "; ".join(f"{f['rule']} in cell {_shown_cell(f)}: {f['message']}" for f in errors[:5])
         raise ExportError(
             f"{notebook}: the linter found {len(errors)} error(s), so the pipeline would inherit them: {listed}.",
             hint="Fix them (see `nbpromote lint`), or pass --allow-findings to export anyway; the model card lists them.",
-            notebook=notebook, findings=errors,
+            notebook=notebook, findings=errors, code="lint-errors", override="allow_findings",
         )
     if errors:
         warnings.insert(0, f"exported despite {len(errors)} lint error(s) (--allow-findings).")
@@ -357,9 +363,11 @@ def _built_paths(plan: StagePlan) -> list[str]:
     return built
 
 
-def _data_files(plan: StagePlan, base: Path | None, manifest: dict[str, Any] | None = None) -> list[_DataFile]:
+def _data_files(plan: StagePlan, base: Path | None, manifest: dict[str, Any] | None = None,
+                confine: Path | None = None) -> list[_DataFile]:
     """Relative files the stages read that exist beside the notebook: those the capture recorded at
-    run time, string params, and string literals in stage code."""
+    run time, string params, and string literals in stage code. With ``confine`` (the Jupyter
+    server's root), a file whose resolved path (symlinks followed) leaves it is not copied."""
     if base is None:
         return []
     candidates: list[tuple[str | None, str]] = [
@@ -382,6 +390,8 @@ def _data_files(plan: StagePlan, base: Path | None, manifest: dict[str, Any] | N
         try:
             source = base / normal
             if not source.is_file():
+                continue
+            if confine is not None and not source.resolve().is_relative_to(confine):
                 continue
         except OSError:
             continue
@@ -571,7 +581,7 @@ def check_export_target(out_dir: str | Path, notebook: str | Path, *, force: boo
 
 def export_notebook(
     notebook: Any, out_dir: str | Path | None = None, *, name: str | None = None, version: str | None = None,
-    force: bool = False, allow_findings: bool = False, manifest: Any = None,
+    force: bool = False, allow_findings: bool = False, manifest: Any = None, root: str | Path | None = None,
 ) -> ExportResult:
     """Export a tagged notebook as a pipeline package.
 
@@ -592,6 +602,9 @@ def export_notebook(
     manifest : dict, str, Path or None, default=None
         The capture manifest (a dict, a ``.manifest.json`` or a captured ``.ipynb``). Default: the
         notebook's own (sidecar or metadata), else ``<stem>.captured.manifest.json`` beside it.
+    root : str, Path or None, default=None
+        Confine the copied data files to this directory (the Jupyter server's root): a data file
+        whose resolved path (symlinks followed) leaves it is not copied into the package.
 
     Returns
     -------
@@ -630,10 +643,12 @@ def export_notebook(
     warnings = list(plan.warnings) + lint_warnings + manifest_warnings
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.export-", dir=out.parent))
+    # A unique name per call; os.mkdir (unlike mkdtemp's 0700) gives the user's normal permissions.
+    staging = out.parent / f".{out.name}.export-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    os.mkdir(staging)
     try:
         files = _render(staging, plan, _with_outputs(nb, path, nb_hash, executed), path, name, chosen, nb_hash,
-                        manifest, lint, warnings)
+                        manifest, lint, warnings, None if root is None else Path(root).resolve())
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -650,7 +665,8 @@ def _swap(staging: Path, out: Path) -> None:
     cache = out / ".nbpromote"
     if cache.is_dir():
         os.rename(cache, staging / ".nbpromote")
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    # Unique per call, not per process: two exports in one server process must never share it.
+    old = out.with_name(f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:12]}")
     os.rename(out, old)
     try:
         os.rename(staging, out)
@@ -661,7 +677,8 @@ def _swap(staging: Path, out: Path) -> None:
 
 
 def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version: str, nb_hash: str,
-            manifest: dict[str, Any] | None, lint: dict[str, Any], warnings: list[str]) -> list[str]:
+            manifest: dict[str, Any] | None, lint: dict[str, Any], warnings: list[str],
+            confine: Path | None = None) -> list[str]:
     env = environment()
     written: list[str] = []
 
@@ -700,7 +717,7 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
         frozenset({"environment"}): "the exporting environment's installed versions (no capture manifest)",
     }.get(frozenset(sources), "the capture manifest where it lists the package, else the exporting environment")
 
-    data = _data_files(plan, path.resolve().parent, manifest)
+    data = _data_files(plan, path.resolve().parent, manifest, confine)
     sample_params: dict[str, Any] = {}
     data_files = []
     for item in data:
@@ -738,7 +755,7 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
                               "source": entry.get("source", "") or ""})
     if lint.get("available"):
         lint_text = (f"{lint['errors']} error(s), {lint['warnings']} warning(s) at export."
-                     + "".join(f"\n- `{f['rule']}` ({f['severity']}, cell {f['cell']}): {f['message']}"
+                     + "".join(f"\n- `{f['rule']}` ({f['severity']}, cell {_shown_cell(f)}): {f['message']}"
                                for f in lint["findings"]))
     else:
         lint_text = "Not linted (the linter was not available at export); run `nbpromote lint notebook/`."

@@ -67,7 +67,7 @@ def parse_parameters(cell: CodeCell, *, notebook: str | None = None) -> list[Par
     >>> [p.to_dict()["type"] for p in parse_parameters(make_cell(0, "a = 1\\nb: float = -0.5"))]
     ['int', 'float']
     """
-    where = f"cell {cell.index} (id {cell.cell_id})"
+    where = f"cell {cell.index + 1} (id {cell.cell_id})"
     if cell.tree is None:
         raise ParametersCellError(
             f"{where}: the parameters cell does not parse ({cell.syntax_error}).",

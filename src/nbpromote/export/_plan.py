@@ -169,7 +169,7 @@ class StagePlan:
 
 
 def _where(cell: CodeCell) -> str:
-    return f"cell {cell.index} (id {cell.cell_id})"
+    return f"cell {cell.index + 1} (id {cell.cell_id})"
 
 
 def _located(cls: type, message: str, *, hint: str, notebook: str | None, cell: CodeCell, **fields: Any) -> Any:
@@ -275,15 +275,15 @@ class _Walk:
             raise self.error(
                 f"{where}: stage '{spec.name}' reads `{var}`, which only the skipped {_where(skip)} "
                 "binds, so the pipeline would fail with a NameError.", cell,
-                f"Remove the `skip` tag from cell {skip.index}, or compute `{var}` in a stage cell.",
+                f"Remove the `skip` tag from cell {skip.index + 1}, or compute `{var}` in a stage cell.",
             )
         later = [(index, stage) for index, stage in self.later_defs.get(var, []) if index > cell.index]
         if later:
             index, stage = later[0]
             raise self.error(
-                f"{where}: stage '{spec.name}' reads `{var}` before it is produced: cell {index} "
+                f"{where}: stage '{spec.name}' reads `{var}` before it is produced: cell {index + 1} "
                 f"(stage '{stage}') binds it later, so a top-to-bottom run fails here.", cell,
-                f"Move the cell that binds `{var}` above cell {cell.index}, or reorder the stages.",
+                f"Move the cell that binds `{var}` above cell {cell.index + 1}, or reorder the stages.",
             )
         raise self.error(
             f"{where}: stage '{spec.name}' reads `{var}`, but no exported cell binds it (it may exist "
@@ -309,7 +309,7 @@ class _Walk:
                     f"`{var}` is bound by stage '{spec.name}' in {_where(first)} and again in "
                     f"{_where(cell)}, and stage '{reader_stage}' ({_where(reader)}) reads it in between; "
                     f"a stage returns one value per name, so '{reader_stage}' would get the wrong one.",
-                    cell, f"Move cell {reader.index} after cell {cell.index}, or rename `{var}` in one of "
+                    cell, f"Move cell {reader.index + 1} after cell {cell.index + 1}, or rename `{var}` in one of "
                     "the bindings.",
                 )
             return
@@ -398,10 +398,10 @@ def _collect_cells(nb: nbformat.NotebookNode, notebook: str | None) -> tuple[
             f"{notebook or 'the notebook'} has no stage tags, so there is nothing to export.",
             hint="Run `nbpromote suggest-tags NOTEBOOK` to see proposed `stage:<name>` tags and "
             "`--write` to apply them (or tag cells in JupyterLab's property inspector).",
-            notebook=notebook,
+            notebook=notebook, code="no-stages",
         )
     if orphans:
-        listed = ", ".join(str(c.index) for c in orphans)
+        listed = ", ".join(str(c.index + 1) for c in orphans)
         raise StageGraphError(
             f"cells {listed} come before the first stage tag and are not imports or definitions, "
             "so they belong to no stage.",
@@ -734,7 +734,7 @@ def _check_serialisable(specs: dict[str, StageSpec], notebook: str | None) -> li
                         continue
                     readers = "a later stage"
                     raise SerializationError(
-                        f"cell {n.cell.index} (id {n.cell.cell_id}), line {stmt.lineno + n.cell.line_offset}: "
+                        f"cell {n.cell.index + 1} (id {n.cell.cell_id}), line {stmt.lineno + n.cell.line_offset}: "
                         f"stage '{spec.name}' hands `{var}` ({kind}) to {readers}, but stage outputs "
                         "are stored as artifacts and only data can be stored.",
                         hint=("Move the definition to a cell tagged `functions` (shared by every stage)."

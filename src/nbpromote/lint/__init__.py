@@ -8,8 +8,13 @@ Rules live in :mod:`nbpromote.lint.rules` (one module each) and are found throug
 the dataflow they query is :func:`analyze` (reusable by export).
 """
 
-from importlib import import_module
-from typing import Any
+from .._fastimport import import_jsonschema_quickly
+
+import_jsonschema_quickly()  # before nbformat (see nbpromote._fastimport)
+
+
+from importlib import import_module  # noqa: E402
+from typing import Any  # noqa: E402
 
 # Public name -> private module. Imported on first use, so the knowledge tables
 # (`nbpromote.knowledge`) stay importable without nbformat.

@@ -10,7 +10,8 @@ the JupyterLab extension read::
      "summary": {"notebooks": N, "findings": N, "errors": N, "warnings": N, "infos": N,
                  "by_rule": {ID: N}}}
 
-``cell`` is the index among *all* cells (what JupyterLab shows, 0-based) and ``line`` is 1-based
+``cell`` is the 0-based index among *all* cells (text for people shows it 1-based, as JupyterLab's
+status bar does) and ``line`` is 1-based
 within the cell's source; both are null for a finding about the whole file (a malformed notebook).
 ``runtime`` is null unless the notebook ran under capture with row tracking and the rule is about
 rows; then ``{"status": "confirmed"|"not-observed", "evidence": TEXT, …counts}``

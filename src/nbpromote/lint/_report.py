@@ -35,7 +35,9 @@ def to_text(report: LintReport) -> str:
             continue
         lines.append(f"{result.notebook}:")
         for f in result.findings:
-            where = "file" if f.cell is None else f"cell {f.cell}" + (f", line {f.line}" if f.line else "")
+            # People read cell numbers 1-based, as JupyterLab's status bar shows them; the JSON keeps
+            # the 0-based index (architecture.md, decision 8).
+            where = "file" if f.cell is None else f"cell {f.cell + 1}" + (f", line {f.line}" if f.line else "")
             lines.append(f"  {where}: {f.severity} [{f.rule}] {f.message}")
             if f.excerpt:
                 lines.append(f"      > {f.excerpt}")
@@ -76,7 +78,7 @@ def to_sarif(report: LintReport) -> dict[str, Any]:
                     region["snippet"] = {"text": f.excerpt}
                 location["physicalLocation"]["region"] = region
             if f.cell is not None:
-                location["logicalLocations"] = [{"name": f"cell {f.cell}", "kind": "module",
+                location["logicalLocations"] = [{"name": f"cell {f.cell + 1}", "kind": "module",
                                                  "fullyQualifiedName": f"{result.notebook}#cell={f.cell}"}]
             entry: dict[str, Any] = {
                 "ruleId": f.rule,

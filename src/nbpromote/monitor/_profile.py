@@ -126,19 +126,25 @@ _VALIDATOR: list[Any] = []  # built once per process
 
 
 def _check_schema(data: dict[str, Any], where: str, source: str | None) -> None:
-    """Validate against ``profile.schema.json`` (beside this module); never mutates."""
-    import jsonschema
+    """Validate against ``profile.schema.json`` (beside this module); never mutates.
+
+    With fastjsonschema (nbformat's own validator, so always installed beside it): it imports in
+    milliseconds, where ``import jsonschema`` costs seconds in a fresh process (issue 14).
+    """
+    import fastjsonschema
 
     if not _VALIDATOR:
         schema = json.loads((Path(__file__).parent / "profile.schema.json").read_text("utf-8"))
-        _VALIDATOR.append(jsonschema.Draft7Validator(schema))
-    error = jsonschema.exceptions.best_match(_VALIDATOR[0].iter_errors(data))
-    if error is not None:
-        at = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        _VALIDATOR.append(fastjsonschema.compile(schema))
+    try:
+        _VALIDATOR[0](data)
+    except fastjsonschema.JsonSchemaValueException as error:
+        at = "/".join(str(p) for p in (error.path or [])[1:]) or "(top level)"
+        message = error.message.removeprefix(error.name + " ") if error.name else error.message
         raise ManifestError(
-            f"{where} does not match the profile schema at {at}: {error.message}.",
+            f"{where} does not match the profile schema at {at}: {message}.",
             hint="Rebuild it with `nbpromote profile DATA -o profile.json`.", path=source,
-        )
+        ) from None
     # The histograms' numbers are checked with NumPy, not item by item by jsonschema (which
     # costs ~70 ms on a 25-column profile): edges finite and increasing, counts whole and ≥ 0,
     # one more count than edges (two more for a constant column).

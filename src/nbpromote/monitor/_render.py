@@ -86,10 +86,37 @@ def render_text(report: DriftReport) -> str:
     return "\n".join(lines)
 
 
+#: Most bars a categorical chart draws; the smaller categories share one "other" bar.
+MAX_CATEGORY_BARS = 12
+
+
+def top_categories(
+    labels: list[str], ref: list[float], cur: list[float], keep: int = MAX_CATEGORY_BARS
+) -> tuple[list[str], list[float], list[float], list[str]]:
+    """The ``keep - 1`` largest categories (by the larger of the two shares, in their original
+    order) and one ``other (N)`` bar summing the rest; also returns the folded names."""
+    if len(labels) <= keep:
+        return list(labels), list(ref), list(cur), []
+    order = sorted(range(len(labels)), key=lambda i: (-max(ref[i], cur[i]), i))
+    kept = sorted(order[: keep - 1])
+    folded = [i for i in range(len(labels)) if i not in set(kept)]
+    names = [labels[i] for i in kept] + [f"other ({len(folded)})"]
+    return (names, [ref[i] for i in kept] + [sum(ref[i] for i in folded)],
+            [cur[i] for i in kept] + [sum(cur[i] for i in folded)], [labels[i] for i in folded])
+
+
 def histogram_svg(feature: FeatureDrift, *, width: int = 440, height: int = 175) -> str:
-    """Overlaid reference/current histogram of one feature as inline SVG (proportions only)."""
+    """Overlaid reference/current histogram of one feature as inline SVG (proportions only).
+
+    A categorical feature with more than :data:`MAX_CATEGORY_BARS` categories shows the largest
+    ones and an "other" bar (its tooltip names what it holds), so the axis labels stay readable;
+    every shortened label carries its full name as a tooltip.
+    """
     hist = feature.histogram
     labels, ref, cur = hist["bins"], hist["reference"], hist["current"]
+    folded: list[str] = []
+    if feature.kind != "numeric":
+        labels, ref, cur, folded = top_categories(list(labels), list(ref), list(cur))
     n = max(1, len(labels))
     top = max([*ref, *cur, 1e-9])
     pad_left, pad_bottom, pad_top = 56, 56, 16
@@ -106,19 +133,23 @@ def histogram_svg(feature: FeatureDrift, *, width: int = 440, height: int = 175)
     ]
     for i, (label, r, c) in enumerate(zip(labels, ref, cur, strict=True)):
         x = pad_left + i * slot
+        full = label
+        if folded and i == len(labels) - 1:
+            shown = ", ".join(folded[:40]) + (", …" if len(folded) > 40 else "")
+            full = f"{label}: {shown}"
         for value, colour, offset, opacity in ((r, _REF_COLOUR, 0.1, 0.55), (c, _CUR_COLOUR, 0.3, 0.55)):
             h = plot_h * value / top
             parts.append(
                 f'<rect x="{x + slot * offset:.1f}" y="{pad_top + plot_h - h:.1f}" '
                 f'width="{slot * 0.6:.1f}" height="{h:.1f}" fill="{colour}" '
-                f'fill-opacity="{opacity}"><title>{html.escape(label)}: reference {r:.1%}, '
+                f'fill-opacity="{opacity}"><title>{html.escape(full)}: reference {r:.1%}, '
                 f'current {c:.1%}</title></rect>'
             )
         short = label if len(label) <= 14 else label[:13] + "…"
         parts.append(
             f'<text x="{x + slot / 2:.1f}" y="{pad_top + plot_h + 12}" font-size="8" '
             f'text-anchor="end" fill="#444" transform="rotate(-30 {x + slot / 2:.1f} '
-            f'{pad_top + plot_h + 12})">{html.escape(short)}</text>'
+            f'{pad_top + plot_h + 12})"><title>{html.escape(full)}</title>{html.escape(short)}</text>'
         )
     parts.append(
         f'<rect x="{width - 150}" y="2" width="9" height="9" fill="{_REF_COLOUR}" fill-opacity="0.7"/>'

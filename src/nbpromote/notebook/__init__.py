@@ -4,7 +4,11 @@ The shared layer under ``capture``, ``lint`` and ``export``: they all read noteb
 through here, once.
 """
 
-from ._cells import (
+from .._fastimport import import_jsonschema_quickly
+
+import_jsonschema_quickly()  # before nbformat: it imports jsonschema (see nbpromote._fastimport)
+
+from ._cells import (  # noqa: E402
     CodeCell,
     cells_from_script,
     code_cells,
@@ -13,8 +17,8 @@ from ._cells import (
     make_cell,
     python_source,
 )
-from ._io import notebook_from_dict, notebook_hash, read_notebook, write_notebook
-from ._names import BUILTINS, CellNames, cell_names
+from ._io import notebook_from_dict, notebook_hash, read_notebook, write_notebook  # noqa: E402
+from ._names import BUILTINS, CellNames, cell_names  # noqa: E402
 
 __all__ = [
     "BUILTINS",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +78,48 @@ class CodeCell:
         return lines[position].strip() if 0 <= position < len(lines) else ""
 
 
-@lru_cache(maxsize=4096)
-def _transform(source: str) -> tuple[str, int]:
+class _SourceCache:
+    """A least-recently-used cache keyed by source text, bounded by the total length of its keys.
+
+    Parsing is cached by source so re-linting an edited notebook re-parses only the changed cells;
+    the bound is in characters (an AST costs roughly ten times its source), not in entries, so a
+    few huge notebooks cannot pin gigabytes in a long-lived Jupyter server or kernel.
+    """
+
+    def __init__(self, max_chars: int, func: Any) -> None:
+        self.max_chars = max_chars
+        self.func = func
+        self.size = 0
+        self.items: OrderedDict[str, Any] = OrderedDict()
+
+    def __call__(self, source: str) -> Any:
+        try:
+            value = self.items[source]
+        except KeyError:
+            pass
+        else:
+            self.items.move_to_end(source)
+            return value
+        value = self.func(source)
+        cost = len(source) + 64
+        if cost <= self.max_chars // 8:  # one very large cell is parsed, never kept
+            self.items[source] = value
+            self.size += cost
+            while self.size > self.max_chars:
+                old, _ = self.items.popitem(last=False)
+                self.size -= len(old) + 64
+        return value
+
+    def cache_clear(self) -> None:
+        self.items.clear()
+        self.size = 0
+
+
+#: Characters of cell source kept parsed (and IPython-transformed): 16 MB of source each.
+PARSE_CACHE_CHARS = 16 * 1024 * 1024
+
+
+def _transform_uncached(source: str) -> tuple[str, int]:
     if source.strip() and source[:1] not in " \t" and not _MAYBE_IPYTHON.search(source):
         return (source if source.endswith("\n") else source + "\n"), 0
     stripped = source.lstrip("\n")
@@ -113,19 +153,24 @@ def _transformer(factory: Any) -> Any:
     return _TRANSFORMER
 
 
+
+
 def python_source(source: str) -> tuple[str, int]:
     """Turn a cell's IPython source into Python; returns ``(python, line_offset)``."""
     return _transform(source)
 
 
-@lru_cache(maxsize=4096)
-def _parse(python: str) -> tuple[ast.Module | None, SyntaxError | None]:
+def _parse_uncached(python: str) -> tuple[ast.Module | None, SyntaxError | None]:
     try:
         return ast.parse(python), None
     except SyntaxError as exc:
         return None, exc
     except (ValueError, RecursionError) as exc:  # null bytes, absurd nesting
         return None, SyntaxError(str(exc))
+
+
+_transform = _SourceCache(PARSE_CACHE_CHARS, _transform_uncached)
+_parse = _SourceCache(PARSE_CACHE_CHARS, _parse_uncached)
 
 
 def make_cell(

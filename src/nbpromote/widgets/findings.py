@@ -48,7 +48,8 @@ class FindingsTable:
             return "file" if finding.rule == "syntax-error" else "data"
         if self.cell_label == "In":
             return f"In [{finding.cell}]" + (f", line {finding.line}" if finding.line else "")
-        return f"{self.cell_label} {finding.cell}" + (f", line {finding.line}" if finding.line else "")
+        # 1-based, as JupyterLab's status bar counts cells (the finding keeps the 0-based index).
+        return f"{self.cell_label} {finding.cell + 1}" + (f", line {finding.line}" if finding.line else "")
 
     def to_text(self) -> str:
         if not self.findings:
