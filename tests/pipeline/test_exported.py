@@ -26,7 +26,8 @@ def exported(tmp_path_factory):
 
 
 def cli(package_dir: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, NBPROMOTE_HOME=str(home), PYTHONPATH=str(package_dir / "src"))
+    env = dict(os.environ, NBPROMOTE_HOME=str(home),  # the nbpromote under test, not another copy
+               PYTHONPATH=os.pathsep.join([str(package_dir / "src"), *sys.path]))
     return subprocess.run([sys.executable, "-m", "credit_risk_e2e", *args], cwd=package_dir, env=env,
                           capture_output=True, text=True)
 
@@ -67,9 +68,16 @@ def test_exported_credit_model_scores_raw_batches_and_validates_its_own_referenc
     home = tmp_path / "home"
     data = NOTEBOOK.parent / "data"
     assert cli(exported, home, "run").returncode == 0
-    for step in (("register",), ("promote", "1", "--reason", "first", "--approve")):
-        done = cli(exported, home, *step)
-        assert done.returncode == 0, done.stderr
+    review = tmp_path / "review.json"
+    review.write_text(json.dumps({"summary": "reviewed"}))
+    assert cli(exported, home, "register").returncode == 0
+    kindless = cli(exported, home, "promote", "1", "--reason", "first", "--approve", "--evidence", str(review))
+    assert kindless.returncode == 2 and "review.json" in kindless.stderr and '"kind"' in kindless.stderr
+    review.write_text(json.dumps({"kind": "manual_review", "reviewer": "bob", "summary": "reviewed"}))
+    done = cli(exported, home, "promote", "1", "--reason", "first", "--approve", "--evidence", str(review), "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["evidence"]["attached"] == {"kind": "manual_review", "reviewer": "bob",
+                                                               "summary": "reviewed"}
 
     reference = cli(exported, home, "validate", "--input", str(exported / "data" / "credit.csv"), "--json")
     assert reference.returncode == 0, reference.stdout

@@ -250,3 +250,36 @@ def test_migrate_refuses_a_tampered_source(run, files, trained, tmp_path, raw):
     raw(str(source))("UPDATE versions SET artifact_hash = 'sha256:00'")
     code, _, err = run("registry", "migrate", "--from", source, "--to", tmp_path / "dst.db")
     assert code == 1 and "Refusing to migrate" in err and "launder" in err
+
+
+def test_promote_with_an_evidence_file_records_and_shows_it(run, files, trained, db_url, tmp_path):
+    db = db_url
+    register(run, files, trained, "v1", db)
+    run("registry", "promote", "credit_risk", "1", "-m", "first", "--approve", "--db", db)
+    register(run, files, trained, "v3", db)
+    shadow = {"kind": "nbpromote.shadow_evidence", "schema_version": 1, "model": "credit_risk", "champion": 1,
+              "shadow": 2, "agreement": {"2": {"rows": 50, "agree": 45, "errors": 0, "agreement": 0.9}},
+              "feedback": {"1": {"labelled_rows": 50, "accuracy": 0.7}, "2": {"labelled_rows": 50, "accuracy": 0.8}}}
+    (tmp_path / "shadow.json").write_text(json.dumps(shadow))
+    (tmp_path / "kindless.json").write_text(json.dumps({"agreement": {}}))
+    (tmp_path / "broken.json").write_text("{")
+
+    code, _, err = run("registry", "promote", "credit_risk", "2", "-m", "x", "--evidence", tmp_path / "kindless.json",
+                       "--db", db)
+    assert code == 2 and "kindless.json" in err and '"kind"' in err
+    code, _, err = run("registry", "promote", "credit_risk", "2", "-m", "x", "--evidence", tmp_path / "broken.json",
+                       "--db", db)
+    assert code == 2 and "broken.json is not valid JSON" in err
+    code, _, err = run("registry", "promote", "credit_risk", "2", "-m", "x", "--evidence", tmp_path / "none.json",
+                       "--db", db)
+    assert code == 2 and "none.json does not exist" in err
+
+    code, out, _ = run("registry", "promote", "credit_risk", "2", "-m", "shadow agreed", "--evidence",
+                       tmp_path / "shadow.json", "--db", db, "--json")
+    assert code == 0 and json.loads(out)["evidence"]["attached"] == shadow
+    code, out, _ = run("registry", "history", "credit_risk", "--db", db)
+    assert code == 0
+    assert ("evidence: nbpromote.shadow_evidence (shadow v2 vs champion v1; agreement 90.0% over 50 rows; "
+            "shadow on 50 labelled rows: accuracy 0.8000; champion on 50 labelled rows: accuracy 0.7000)") in out
+    code, out, _ = run("audit", "verify", "--db", db)
+    assert code == 0

@@ -401,3 +401,46 @@ def test_holdout_rows_fall_back_to_n_holdout_and_hashless_lineage_holdout_is_unk
     assert (mv.holdout_hash, mv.holdout_rows) == ("xxh3_128:aa", 500)
     mv = reg.register(NAME, model_file, metrics={"accuracy": 0.7}, lineage={"holdout": {"X": None, "rows": None}})
     assert (mv.holdout_hash, mv.holdout_rows) == (None, None)
+
+
+# --- evidence attached to a promotion -----------------------------------------------------------
+SHADOW = {"kind": "nbpromote.shadow_evidence", "schema_version": 1, "model": NAME, "champion": 1, "shadow": 3,
+          "agreement": {"3": {"rows": 200, "agree": 188, "errors": 0, "agreement": 0.94}},
+          "feedback": {"1": {"labelled_rows": 200, "accuracy": 0.71}, "3": {"labelled_rows": 200, "accuracy": 0.83}}}
+
+
+def test_promotion_evidence_is_recorded_in_the_transition_history_and_audit_log(reg, trained):
+    register(reg, trained, "v1", actor="alice")
+    reg.promote(NAME, 1, reason="first model", actor="bob", approve=True)
+    register(reg, trained, "v2", actor="alice")
+    with pytest.raises(GateRejectedError):  # the gate still decides on holdout metrics, evidence or not
+        reg.promote(NAME, 2, reason="shadow looked fine", actor="alice", evidence={**SHADOW, "shadow": 2})
+    register(reg, trained, "v3", actor="alice")
+    t = reg.promote(NAME, 3, reason="shadow beat the champion on labels", actor="alice", evidence=SHADOW)
+
+    assert t.evidence["gate"]["passed"] and t.evidence["attached"] == SHADOW
+    history = reg.history(NAME)
+    promoted = [h for h in history if h.kind == "promote" and h.version == 3]
+    refused = [h for h in history if h.kind == "rejected" and h.version == 2]
+    assert promoted[0].evidence["attached"] == SHADOW
+    assert refused[0].evidence["attached"]["shadow"] == 2 and refused[0].evidence["gate"]["passed"] is False
+    record = reg.audit.tail(1, kind="registry.promote")[0]
+    assert record.seq == promoted[0].audit_seq and record.data["evidence"]["attached"] == SHADOW
+    assert reg.audit.verify().ok and reg.verify().ok
+    assert "attached" not in [h for h in history if h.kind == "promote" and h.version == 1][0].evidence
+
+
+@pytest.mark.parametrize(("evidence", "words"), [
+    (["not", "a", "dict"], "must be a JSON object, got list"),
+    ({"agreement": 0.9}, 'needs a non-empty string "kind"'),
+    ({"kind": "  "}, 'needs a non-empty string "kind"'),
+    ({"kind": "x", "model": object()}, "is not JSON-able"),
+    ({"kind": "x", "blob": "a" * 70_000}, "the limit is 65536 bytes"),
+])
+def test_bad_promotion_evidence_is_refused_before_anything_is_written(reg, trained, evidence, words):
+    register(reg, trained, "v1", actor="alice")
+    before = reg.audit.head()
+    with pytest.raises(UsageError, match=words) as refused:
+        reg.promote(NAME, 1, reason="first model", actor="bob", approve=True, evidence=evidence)
+    assert refused.value.exit_code == 2 and refused.value.hint
+    assert reg.audit.head() == before and reg.live(NAME) is None

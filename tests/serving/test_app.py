@@ -203,3 +203,58 @@ def test_hot_reload_follows_a_promotion_and_a_rollback(home_env):
         assert call(server.url + "/predict", "POST", rows)[1]["version"] == 1
         events = [e["event"] for e in server.service.events]
     assert events.count("reload") == 2
+
+
+def test_shadow_evidence_is_attached_to_a_promotion_through_the_gate(home_env):
+    """POST /admin/shadow/promote: the gate decides on holdout metrics, the shadow evidence is recorded."""
+    from nbpromote.registry import open_registry
+
+    registry = open_registry()
+    try:
+        if registry.get("credit_srv", 2).stage == "Archived":  # an earlier test promoted and rolled it back
+            registry.transition("credit_srv", 2, "Staging", reason="test: shadow it again")
+        v1, v2 = (registry.get("credit_srv", v).metrics for v in (1, 2))
+    finally:
+        registry.close()
+    metric = next(m for m in sorted(v2) if not m.startswith("n_") and v2[m] > v1.get(m, v2[m]))
+    rows = records(home_env["data"], 30)
+    labels = [r.pop("default") for r in rows]
+    with ServerThread(home_env["pipeline"], config()) as server:
+        status, body, _ = call(server.url + "/admin/shadow/promote", "POST", {"reason": "no shadow yet"})
+        assert status == 400 and body["error"]["code"] == "ServingError" and "/admin/shadow" in body["error"]["hint"]
+        call(server.url + "/admin/shadow", "POST", {"version": 2})
+        call(server.url + "/predict", "POST", rows, {"X-Request-Id": "evidence"})
+        server.service._shadow_pool.submit(lambda: None).result(timeout=30)
+        call(server.url + "/feedback", "POST", {"request_id": "evidence", "labels": labels})
+        _s, evidence, _ = call(server.url + "/admin/shadow")
+
+        status, body, _ = call(server.url + "/admin/shadow/promote", "POST", {})
+        assert status == 400 and body["error"]["code"] == "bad_request"
+        status, refused, _ = call(server.url + "/admin/shadow/promote", "POST",
+                                  {"reason": "test: too strict", "metric": metric, "delta": 1.0, "actor": "carol"})
+        assert status == 409 and refused["error"]["code"] == "GateRejectedError"
+        assert refused["gate"]["passed"] is False and refused["gate"]["delta"] == 1.0
+        assert server.service.champion.version == 1 and server.service.shadow.version == 2
+
+        status, done, _ = call(server.url + "/admin/shadow/promote", "POST",
+                               {"reason": "test: shadow agreed", "metric": metric, "delta": 0.0, "actor": "carol"})
+        assert status == 200 and done["promoted"] and done["switched"]
+        assert done["transition"]["version"] == 2 and done["transition"]["to_stage"] == "Production"
+        assert done["transition"]["evidence"]["gate"]["passed"]
+        attached = done["transition"]["evidence"]["attached"]
+        assert attached == evidence and attached["agreement"]["2"]["rows"] == 30
+        assert attached["feedback"]["2"]["labelled_rows"] == 30 and attached["feedback"]["1"]["labelled_rows"] == 30
+        assert server.service.champion.version == 2 and server.service.shadow is None
+        assert call(server.url + "/predict", "POST", rows[:1])[1]["version"] == 2
+
+    registry = open_registry()
+    try:
+        history = registry.history("credit_srv")
+        rejected = [t for t in history if t.kind == "rejected" and t.reason == "test: too strict"]
+        promoted = [t for t in history if t.kind == "promote" and t.reason == "test: shadow agreed"]
+        assert rejected[-1].evidence["attached"]["kind"] == "nbpromote.shadow_evidence"
+        assert promoted[-1].evidence["attached"] == evidence and promoted[-1].actor == "carol"
+        assert registry.audit.verify().ok
+        registry.rollback("credit_srv", reason="test: back to v1")  # leave the shared registry as found
+    finally:
+        registry.close()

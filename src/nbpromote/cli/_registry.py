@@ -95,7 +95,29 @@ def _transition_text(t: Any) -> str:
     margin = margin_text(t.evidence.get("gate")) if t.kind == "promote" and isinstance(t.evidence, dict) else None
     if margin:
         line += f"\n{'':<36}gate: {margin}"
+    attached = t.evidence.get("attached") if isinstance(t.evidence, dict) else None
+    if isinstance(attached, dict):
+        line += f"\n{'':<36}evidence: {evidence_text(attached)}"
     return line
+
+
+def evidence_text(doc: dict[str, Any]) -> str:
+    """One line for attached promotion evidence: its kind, and for shadow evidence the numbers."""
+    text = str(doc.get("kind"))
+    if doc.get("kind") == "nbpromote.shadow_evidence":
+        version = doc.get("shadow")
+        agreement = (doc.get("agreement") or {}).get(str(version)) or {}
+        parts = [f"shadow v{version} vs champion v{doc.get('champion')}"]
+        if agreement.get("rows"):
+            parts.append(f"agreement {agreement.get('agreement', 0):.1%} over {agreement['rows']} rows")
+        feedback = doc.get("feedback") or {}
+        for who, ver in (("shadow", version), ("champion", doc.get("champion"))):
+            est = feedback.get(str(ver)) or {}
+            if est:
+                nums = ", ".join(f"{k} {est[k]:.4f}" for k in ("accuracy", "roc_auc") if isinstance(est.get(k), float))
+                parts.append(f"{who} on {est.get('labelled_rows')} labelled rows: {nums}")
+        text += " (" + "; ".join(parts) + ")"
+    return text
 
 
 # --- registry ---------------------------------------------------------------------------------------
@@ -202,21 +224,25 @@ def register(model: str, artifact: str, metrics: str, lineage: str | None, holdo
               help="e.g. 'p99_latency_ms<=50', 'accuracy[sex=*]>=0.7', 'gap(accuracy[sex])<=0.05' (repeatable).")
 @click.option("--lower-is-better", is_flag=True, default=False, help="The metric is a loss/error.")
 @click.option("--approve", is_flag=True, default=False, help="Also approve (enough for a slot's first model).")
+@click.option("--evidence", "evidence_file", default=None, metavar="FILE.json",
+              help="Extra evidence recorded with the promotion (a JSON object with a \"kind\", e.g. the "
+                   "service's GET /admin/shadow document); the gate still decides on holdout metrics.")
 @_actor
 @_common
 def promote(model: str, version: str, reason: str, metric: str | None, delta: float | None,
-            guardrails: tuple[str, ...], lower_is_better: bool, approve: bool, actor: str | None, db: str | None,
-            output_format: str, json_flag: bool) -> None:
+            guardrails: tuple[str, ...], lower_is_better: bool, approve: bool, evidence_file: str | None,
+            actor: str | None, db: str | None, output_format: str, json_flag: bool) -> None:
     """Promote VERSION of MODEL to Production through the champion/challenger gate (exit 1 if refused)."""
     as_json = resolve_format(output_format, json_flag) == "json"
-    from ..registry import parse_guardrail
+    from ..registry import load_evidence, parse_guardrail
 
     for text in guardrails:  # bad usage is reported before the registry is opened
         parse_guardrail(text)
+    evidence = load_evidence(evidence_file) if evidence_file else None
     try:
         transition = _open(db).promote(model, version, metric=metric, delta=delta, guardrails=list(guardrails) or None,
                                        reason=reason, actor=actor, approve=approve,
-                                       higher_is_better=False if lower_is_better else None)
+                                       higher_is_better=False if lower_is_better else None, evidence=evidence)
     except GateRejectedError as error:
         if as_json:
             emit_json({"promoted": False, "model": model, "version": version, "message": str(error),

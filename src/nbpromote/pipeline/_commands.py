@@ -95,21 +95,26 @@ def add_integration_commands(group: click.Group, pipeline: Pipeline, store_optio
     @click.option("--delta", type=float, default=None, help="Required improvement (default: the holdout's noise).")
     @click.option("--guardrail", "guardrails", multiple=True, help="Extra guardrail, e.g. 'accuracy>=0.8' (repeatable).")
     @click.option("--approve", is_flag=True, help="Approve in the same step (when policy allows).")
+    @click.option("--evidence", "evidence_file", default=None, metavar="FILE.json",
+                  help="Extra evidence recorded with the promotion (a JSON object with a \"kind\", e.g. the "
+                       "service's GET /admin/shadow document); the gate still decides on holdout metrics.")
     @_db_option
     @_actor_option
     @json_option
     def promote(version: str | None, version_option: str | None, reason: str, metric: str | None, delta: float | None,
-                guardrails: tuple[str, ...], approve: bool, db: str | None, actor: str | None, as_json: bool) -> None:
+                guardrails: tuple[str, ...], approve: bool, evidence_file: str | None, db: str | None,
+                actor: str | None, as_json: bool) -> None:
         """Promote VERSION (default: the newest registered) through the champion/challenger gate.
 
         Exit 1 when the gate rejects it; the JSON error document then carries the gate's evidence.
         """
         from ..errors import UsageError
-        from ..registry import open_registry
+        from ..registry import load_evidence, open_registry
 
         if version and version_option and version != version_option:
             raise UsageError(f"Two versions given: {version} and --version {version_option}.", hint="Give one.")
         version = version or version_option
+        evidence = load_evidence(evidence_file) if evidence_file else None
         registry = open_registry(db)
         try:
             if version is None:
@@ -120,7 +125,7 @@ def add_integration_commands(group: click.Group, pipeline: Pipeline, store_optio
                 version = str(versions[-1].version)
             transition = registry.promote(pipeline.name, version, metric=metric, delta=delta,
                                           guardrails=list(guardrails) or None, reason=reason, actor=actor,
-                                          approve=approve)
+                                          approve=approve, **({"evidence": evidence} if evidence else {}))
         finally:
             registry.close()
         show(transition.to_dict(), as_json, f"{pipeline.name}: {_describe(transition)}")

@@ -25,13 +25,15 @@ from ._config import resolve_actor, resolve_db_path
 from ._gate import GateResult, evaluate_gate, holdout_noise, parse_guardrail
 from ._migrate import migrate_registry
 from ._models import STAGES, ModelVersion, Transition
-from ._registry import ALLOWED_TRANSITIONS, Registry, open_registry
+from ._registry import ALLOWED_TRANSITIONS, Registry, check_evidence, load_evidence, open_registry
 from ._store import VersionMismatchWarning
 from .audit import AuditLog, VerifyResult, open_audit_log
 from .predictions import PredictionLog, open_prediction_log
 
 __all__ = [
     "open_registry",
+    "check_evidence",
+    "load_evidence",
     "Registry",
     "RegistryBackend",
     "register_backend",

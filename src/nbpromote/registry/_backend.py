@@ -28,8 +28,9 @@ class RegistryBackend(abc.ABC):
 
     @abc.abstractmethod
     def promote(self, name: str, version: Any, *, metric: str | None = None, delta: float | None = None,
-                guardrails: Any = None, reason: str, actor: str | None = None, approve: bool = False) -> Any:
-        """Gate and promote a version to Production/champion."""
+                guardrails: Any = None, reason: str, actor: str | None = None, approve: bool = False,
+                evidence: Mapping[str, Any] | None = None) -> Any:
+        """Gate and promote a version to Production/champion (``evidence``: extra, recorded, not gated on)."""
 
     @abc.abstractmethod
     def live(self, name: str) -> Any:

@@ -289,10 +289,13 @@ class MlflowRegistry(RegistryBackend):
 
     def promote(self, name: str, version: Any, *, metric: str | None = None, delta: float | None = None,
                 guardrails: Any = None, reason: str, actor: str | None = None, approve: bool = False,
-                higher_is_better: bool | None = None) -> Transition:
+                higher_is_better: bool | None = None, evidence: Mapping[str, Any] | None = None) -> Transition:
         """Gate ``version`` against the ``champion`` and move the alias when it passes."""
         if not reason:
             raise UsageError("A promotion needs a reason.")
+        from ._registry import check_evidence
+
+        attached = check_evidence(evidence)
         who = resolve_actor(actor)
         challenger = self.get(name, version)
         champion = self.live(name)
@@ -327,15 +330,17 @@ class MlflowRegistry(RegistryBackend):
             raise GateRejectedError(gate.summary(), model=name, version=challenger.version, gate=gate)
         if approve and who not in [a["actor"] for a in challenger.approvals]:
             self.approve(name, challenger.version, actor=who, reason=reason)
-        evidence = {"gate": gate.to_dict(), "from_version": champion.version if champion else None}
+        recorded: dict[str, Any] = {"gate": gate.to_dict(), "from_version": champion.version if champion else None}
+        if attached is not None:
+            recorded["attached"] = attached
         self.client.set_model_version_tag(name, str(challenger.version), _TAG + "promoted",
                                           json.dumps({"actor": who, "at": utcnow(), "reason": reason})[:_MAX_TAG])
         result = self._move_alias(name, "champion", challenger.version, actor=who, reason=reason, kind="promote",
-                                  evidence={"from_version": evidence["from_version"]})
+                                  evidence={"from_version": recorded["from_version"]})
         if str(self._registered(name).aliases.get("challenger")) == str(challenger.version):
             self.client.delete_registered_model_alias(name, "challenger")
         # The full gate evidence is in the version's tag; the history keeps the decision's numbers.
-        return Transition(**{**result.to_dict(), "evidence": evidence})
+        return Transition(**{**result.to_dict(), "evidence": recorded})
 
     def rollback(self, name: str, *, reason: str, actor: str | None = None, to: Any = None) -> Transition:
         """Move ``champion`` back to the previous champion recorded in the alias history."""

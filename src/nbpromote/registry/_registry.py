@@ -39,7 +39,7 @@ from ._gate import GateResult, evaluate_gate, normalize_guardrails
 from ._models import STAGES, ModelVersion, Transition
 from .audit import AuditLog, VerifyResult, append_in_transaction, ensure_log_id
 
-__all__ = ["Registry", "open_registry", "ALLOWED_TRANSITIONS"]
+__all__ = ["Registry", "open_registry", "ALLOWED_TRANSITIONS", "check_evidence", "load_evidence"]
 
 ENV_ARTIFACTS = "NBPROMOTE_REGISTRY_ARTIFACTS"
 
@@ -70,6 +70,56 @@ def _check_reason(reason: Any, what: str) -> str:
         raise UsageError(f"{what} needs a reason (who reads the history later needs the why).",
                          hint="Pass reason='…' (CLI: --reason '…').")
     return reason.strip()
+
+
+_EVIDENCE_MAX_BYTES = 64 * 1024
+
+
+def check_evidence(evidence: Any) -> dict[str, Any] | None:
+    """Validate extra gate evidence attached to a promotion (None passes through).
+
+    It must be a JSON-able dict naming its ``kind`` (e.g. ``nbpromote.shadow_evidence``), at most
+    64 KiB as canonical JSON; the stored copy is that canonical form.
+    """
+    if evidence is None:
+        return None
+    hint = ('Pass a JSON object with a "kind", e.g. the service\'s GET /admin/shadow document '
+            '{"kind": "nbpromote.shadow_evidence", …}.')
+    if not isinstance(evidence, Mapping):
+        raise UsageError(f"Promotion evidence must be a JSON object, got {type(evidence).__name__}.", hint=hint)
+    kind = evidence.get("kind")
+    if not isinstance(kind, str) or not kind.strip():
+        raise UsageError("Promotion evidence needs a non-empty string \"kind\" naming what it is.", hint=hint)
+    try:
+        text = canonical_json(dict(evidence))
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"Promotion evidence of kind {kind!r} is not JSON-able: {exc}.", hint=hint) from None
+    size = len(text.encode("utf-8"))
+    if size > _EVIDENCE_MAX_BYTES:
+        raise UsageError(f"Promotion evidence of kind {kind!r} is {size} bytes; the limit is "
+                         f"{_EVIDENCE_MAX_BYTES} bytes.", hint="Attach a summary, and keep the raw data elsewhere.")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def load_evidence(path: str | Path) -> dict[str, Any]:
+    """Read and validate a promotion evidence file (``--evidence FILE.json``); errors name the file."""
+    from ..errors import ManifestError
+
+    try:
+        doc = read_json(path)
+    except ManifestError as exc:
+        raise UsageError(f"--evidence: {exc.message}", hint="Give a JSON file, e.g. saved from "
+                         "curl http://127.0.0.1:8000/admin/shadow > shadow.json") from None
+    try:
+        checked = check_evidence(doc if doc is not None else [])  # `null` is not an object either
+    except UsageError as exc:
+        raise UsageError(f"--evidence {path}: {exc.message}", hint=exc.hint) from None
+    return checked or {}
+
+
+def _with_attached(evidence: dict[str, Any], attached: dict[str, Any] | None) -> dict[str, Any]:
+    return evidence if attached is None else {**evidence, "attached": attached}
 
 
 def _check_metrics(metrics: Any) -> dict[str, float | int]:
@@ -523,7 +573,7 @@ class Registry(RegistryBackend):
 
     def promote(self, name: str, version: Any, *, metric: str | None = None, delta: float | None = None,
                 guardrails: Any = None, reason: str, actor: str | None = None, approve: bool = False,
-                higher_is_better: bool | None = None) -> Transition:
+                higher_is_better: bool | None = None, evidence: Mapping[str, Any] | None = None) -> Transition:
         """Promote ``version`` to Production through the champion/challenger gate.
 
         Parameters
@@ -542,6 +592,11 @@ class Registry(RegistryBackend):
         approve : bool, default=False
             The promoting actor also approves (enough for a slot's first model).
         higher_is_better : bool or None, default=None
+        evidence : dict or None, default=None
+            Extra evidence (a JSON-able dict with a ``kind``, ≤ 64 KiB), e.g. the service's shadow
+            evidence. It does not change the gate's decision (holdout metrics); it is recorded as
+            ``attached`` beside the gate's numbers in the transition and its audit record, also
+            when the gate refuses.
 
         Returns
         -------
@@ -559,6 +614,7 @@ class Registry(RegistryBackend):
             Another promotion changed the champion between this one's gate check and its commit.
         """
         reason = _check_reason(reason, "A promotion")
+        attached = check_evidence(evidence)
         extra_guardrails = normalize_guardrails(guardrails)  # bad input fails before any lookup
         who = resolve_actor(actor)
         with self._db.read("read the registry") as conn:
@@ -606,7 +662,7 @@ class Registry(RegistryBackend):
             if approval_problem:
                 gate.failures.append(approval_problem)
                 gate.passed = False
-            self._record_rejection(name, number, gate, who, reason)
+            self._record_rejection(name, number, gate, who, reason, attached)
             if approval_problem and len(gate.failures) == 1:
                 raise ApprovalError(approval_problem + ".",
                                     hint="Approve it (nbpromote registry approve, or promote --approve).",
@@ -638,7 +694,7 @@ class Registry(RegistryBackend):
                 self._set_stage(conn, model, now_champ, "Archived", "promote", actor=who,
                                 reason=f"replaced by v{number}: {reason}")
             result = self._set_stage(conn, model, row, "Production", "promote", actor=who, reason=reason,
-                                     evidence={"gate": gate.to_dict()})
+                                     evidence=_with_attached({"gate": gate.to_dict()}, attached))
             self._move_alias(conn, model, "champion", row, actor=who, reason=reason)
             challenger = conn.execute("SELECT version_id FROM aliases WHERE model_id = ? AND alias = 'challenger'",
                                       (model["id"],)).fetchone()
@@ -648,14 +704,16 @@ class Registry(RegistryBackend):
         self._checkpoint()
         return result
 
-    def _record_rejection(self, name: str, number: int, gate: GateResult, who: str, reason: str) -> None:
+    def _record_rejection(self, name: str, number: int, gate: GateResult, who: str, reason: str,
+                          attached: dict[str, Any] | None = None) -> None:
         if self._db.read_only:
             return
         with self._db.write("record a refused promotion") as conn:
             model = self._model(conn, name)
             row = conn.execute("SELECT * FROM versions WHERE model_id = ? AND version = ?",
                                (model["id"], number)).fetchone()
-            self._record(conn, model, row, "rejected", actor=who, reason=reason, evidence={"gate": gate.to_dict()})
+            self._record(conn, model, row, "rejected", actor=who, reason=reason,
+                         evidence=_with_attached({"gate": gate.to_dict()}, attached))
         self._checkpoint()
 
     def rollback(self, name: str, *, reason: str, actor: str | None = None, to: Any = None) -> Transition:

@@ -14,6 +14,10 @@ route              method  answer
 /feedback          POST    ``{"request_id", "label"}`` or ``{"request_id", "labels": […]}`` (or a list)
 /admin/shadow      GET     shadow evidence (agreement, label estimates); POST ``{"version"}`` starts
                            one, ``{"version": null}`` stops it
+/admin/shadow/     POST    ``{"reason", "actor"?, "approve"?, "metric"?, "delta"?}`` promotes the shadow version through the
+promote                    registry's gate with the current shadow evidence attached (recorded in the
+                           transition and the audit log); 200 with the transition, or the gate's
+                           refusal as the error body (409, ``"gate"`` beside ``"error"``)
 /admin/canary      GET     canary state; POST ``{"version", "share"}`` starts one, ``{"version": null}`` stops it
 /admin/reload      POST    check the registry's Production version now
 =================  ======  ==================================================================
@@ -166,6 +170,29 @@ def create_app(service: Service) -> Any:
             return respond(_error(400, "bad_request", "Say which version to shadow.", '{"version": 4} or {"version": null}'))
         return await guarded(lambda: Answer(200, service.set_shadow(doc["version"], actor=str(doc.get("actor", "api")))))
 
+    async def admin_shadow_promote(request: Request) -> Response:
+        try:
+            doc = await json_body(request)
+        except BadRequest as exc:
+            return respond(_error(400, "bad_request", exc.message, exc.hint))
+        if not isinstance(doc, dict) or not isinstance(doc.get("reason"), str) or not doc["reason"].strip():
+            return respond(_error(400, "bad_request", "Say why the shadow version should be promoted.",
+                                  '{"reason": "shadow agreed 98% and beat the champion on labels"}'))
+        delta = doc.get("delta")
+        if delta is not None and (isinstance(delta, bool) or not isinstance(delta, (int, float))):
+            return respond(_error(400, "bad_request", f"delta must be a number, got {delta!r}.", '{"delta": 0.01}'))
+        try:
+            body = await run_in_threadpool(
+                service.promote_shadow, reason=doc["reason"], actor=str(doc.get("actor", "api")),
+                approve=bool(doc.get("approve", False)), metric=doc.get("metric"),
+                delta=float(delta) if delta is not None else None)
+        except NbpromoteError as exc:  # a gate refusal (or missing approval) carries the gate's numbers
+            gate: Any = getattr(exc, "gate", None)
+            extra = {"gate": gate.to_dict()} if hasattr(gate, "to_dict") else {}
+            return respond(_error(400 if exc.exit_code == 2 else 409, type(exc).__name__, exc.message, exc.hint,
+                                  **extra))
+        return JSONResponse(body)
+
     async def admin_canary(request: Request) -> Response:
         if request.method == "GET":
             return JSONResponse(service.canary_state())
@@ -191,6 +218,7 @@ def create_app(service: Service) -> Any:
         Route("/metrics", metrics, methods=["GET"]),
         Route("/feedback", feedback, methods=["POST"]),
         Route("/admin/shadow", admin_shadow, methods=["GET", "POST"]),
+        Route("/admin/shadow/promote", admin_shadow_promote, methods=["POST"]),
         Route("/admin/canary", admin_canary, methods=["GET", "POST"]),
         Route("/admin/reload", admin_reload, methods=["POST"]),
     ]

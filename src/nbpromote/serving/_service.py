@@ -217,6 +217,32 @@ class Service:
         self._event("shadow_started", version=slot.version, artifact_hash=slot.artifact_hash, actor=actor)
         return self.shadow_evidence()
 
+    def promote_shadow(self, *, reason: str, actor: str = "api", approve: bool = False, metric: str | None = None,
+                       delta: float | None = None) -> dict[str, Any]:
+        """Promote the shadow version through the registry's gate with the shadow evidence attached.
+
+        The gate decides on holdout metrics as always; the evidence is recorded in the transition
+        (and its audit record). On success the service switches to the new champion at once.
+        Raises the registry's error (``GateRejectedError`` with ``.gate``) when refused.
+        """
+        from ..registry import open_registry
+
+        shadow = self.shadow
+        if shadow is None:
+            raise ServingError("No shadow version is running, so there is no shadow evidence to promote with.",
+                               hint='Start one first: POST /admin/shadow {"version": 4}.')
+        evidence = self.shadow_evidence()
+        registry = open_registry(self.config.db)
+        try:
+            transition = registry.promote(self.pipeline.name, shadow.version, reason=reason, actor=actor,
+                                          approve=approve, metric=metric, delta=delta, evidence=evidence)
+        finally:
+            registry.close()
+        self._event("shadow_promoted", version=shadow.version, actor=actor,
+                    transition_id=getattr(transition, "id", None))
+        switched = self.reload() if self.config.version is None else False
+        return {"promoted": True, "switched": switched, "transition": transition.to_dict()}
+
     def set_canary(self, version: Any, share: float, *, actor: str = "api") -> dict[str, Any]:
         if version is None:
             with self._lock:
