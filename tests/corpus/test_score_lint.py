@@ -16,7 +16,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 MANIFEST = REPO / "tests" / "corpus" / "lint_manifest.tsv"
 LABELS = REPO / "tests" / "corpus" / "lint_labels.csv"
-CORPUS = Path(os.environ.get("NBPROMOTE_CORPUS", "/work/corpus")) / "lint"
+# CI has no network to fetch the corpus: there it runs only when the variable names one explicitly.
+CORPUS = Path(os.environ.get("NBPROMOTE_CORPUS") or ("/nonexistent" if os.environ.get("CI") else "/work/corpus")) / "lint"
 FAMILIES = ("pre", "overlap", "multi", "temporal", "target")
 
 

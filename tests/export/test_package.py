@@ -205,7 +205,8 @@ def test_large_data_is_not_copied_and_the_readme_says_so(tmp_path):
                  project / "nb.ipynb")
     result = export_notebook(path, tmp_path / "out")
     assert "data/big.bin" not in result.files and not (tmp_path / "out/tests/data").exists()
-    assert "`data/big.bin` (too large to copy" in (tmp_path / "out/README.md").read_text()
+    card = (tmp_path / "out/README.md").read_text()
+    assert "`data/big.bin` (external input, too large to ship: provide it at this path (content xxh3_128:" in card
 
 
 def test_hard_coded_data_paths_are_copied_with_a_warning(tmp_path):

@@ -248,7 +248,7 @@ def _apply_to_script(target: Path, suggestions: list[TagSuggestion]) -> int:
         import jupytext
     except ImportError:
         raise UsageError(f"{target}: writing tags into a script needs jupytext.",
-                         hint="pip install jupytext, or convert the script to a notebook.") from None
+                         hint="pip install 'nbpromote[scripts]' (jupytext), or convert the script to a notebook.") from None
     from .._io import atomic_write_text
 
     ours = [c for c in load_notebook(target).cells if c.get("cell_type") == "code"]
