@@ -92,3 +92,11 @@ def test_label_of():
 def test_unused_levels_of_a_pandas_categorical_are_not_categories():
     series = pd.Series(pd.Categorical(["a", "a"], categories=["a", "b"]))
     assert category_counts(series)[0] == {"a": 2}
+
+
+def test_parse_dates_of_a_column_with_only_missing_values_is_all_nat():
+    from nbpromote.monitor._columns import parse_dates
+
+    for missing in ([None], [float("nan"), None]):
+        parsed = parse_dates(pd.Series(missing, dtype=object))
+        assert parsed.isna().all() and pd.api.types.is_datetime64_any_dtype(parsed.dtype)

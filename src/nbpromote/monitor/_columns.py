@@ -74,6 +74,8 @@ def parse_dates(series: Any) -> Any:
     import pandas as pd
 
     uniques = pd.Series(series.dropna().unique())
+    if uniques.empty:  # nothing to parse (all missing): mapping through an empty lookup cannot cast
+        return pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
     parsed = pd.to_datetime(uniques, errors="coerce", format="ISO8601")
     lookup = pd.Series(parsed.to_numpy(), index=uniques.astype(object).to_numpy())
     return pd.Series(series.astype(object).map(lookup).to_numpy(), index=series.index,

@@ -120,7 +120,11 @@ class PredictionLog:
                 self._cond.wait(0.05)
             self._queue.append((utcnow(), data, time.monotonic()))
             self._recorded += 1
-            self._cond.notify_all()
+            # Wake the writer only when it has something to do: a first record starts its flush_ms
+            # clock, a full batch is due now. Waking it for every record costs the caller a thread
+            # switch on the response path for nothing (it would only go back to waiting).
+            if len(self._queue) == 1 or len(self._queue) >= self.batch_size:
+                self._cond.notify_all()
         return rid
 
     # --- the writer thread --------------------------------------------------------------------------

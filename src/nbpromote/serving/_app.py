@@ -31,12 +31,13 @@ from __future__ import annotations
 import io
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import NbpromoteError
 from ._service import Answer, Service, _error, body_hash
 
-__all__ = ["create_app", "parse_frame"]
+__all__ = ["create_app", "parse_frame", "parse_request"]
 
 
 class BadRequest(Exception):
@@ -45,24 +46,25 @@ class BadRequest(Exception):
         self.message, self.hint = message, hint
 
 
-def _plain_strings(frame: Any) -> Any:
-    """Text columns as Python objects: pandas 3's Arrow-backed ``str`` columns cost milliseconds per
-    column in value counts and scikit-learn's encoders on a one-row frame; the values are the same."""
-    text = [c for c, dtype in frame.dtypes.items() if str(dtype) in ("str", "string")]
-    return frame.astype(dict.fromkeys(text, object)) if text else frame
+def parse_frame(body: bytes, content_type: str, order: Sequence[str] | None = None) -> Any:
+    """A DataFrame from a JSON or CSV request body (raises :class:`BadRequest`).
+
+    Values are read by pandas as batch ``predict`` reads them (text keeps pandas' default dtype,
+    the one ``read_csv`` gives), so both hand the model the same frame. JSON records are laid out
+    with the columns named in ``order`` first, in that order (the model's columns: the serving
+    path then need not copy them into that order), then any others as they come.
+    """
+    return parse_request(body, content_type, order)[0]
 
 
-def parse_frame(body: bytes, content_type: str) -> Any:
-    """A DataFrame from a JSON or CSV request body (raises :class:`BadRequest`)."""
-    return _plain_strings(_parse(body, content_type))
-
-
-def _parse(body: bytes, content_type: str) -> Any:
+def parse_request(body: bytes, content_type: str, order: Sequence[str] | None = None) -> tuple[Any, list[Any] | None]:
+    """``(frame, records)``: :func:`parse_frame`'s frame, and the JSON records it was built from
+    (None for CSV and column/data bodies), which the validation gate can look at cheaply."""
     import pandas as pd
 
     if "csv" in content_type:
         try:
-            return pd.read_csv(io.BytesIO(body))
+            return pd.read_csv(io.BytesIO(body)), None
         except (ValueError, pd.errors.ParserError) as exc:
             raise BadRequest(f"The CSV body cannot be read: {exc}.", "Send a header row, then one row per record.") from None
     try:
@@ -77,12 +79,17 @@ def _parse(body: bytes, content_type: str) -> Any:
         else:
             split = doc.get("dataframe_split", doc)
             if isinstance(split, dict) and isinstance(split.get("columns"), list) and isinstance(split.get("data"), list):
-                return pd.DataFrame(split["data"], columns=split["columns"])
+                return pd.DataFrame(split["data"], columns=split["columns"]), None
             doc = [doc]  # one record
     if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
         raise BadRequest("The body must be JSON records: a list of objects (one per row).",
                          'E.g. [{"age": 41, "income": 52000, …}] or {"records": […]}.')
-    return pd.DataFrame.from_records(doc)
+    if order:
+        keys = dict.fromkeys(key for record in doc for key in record)
+        first = [c for c in order if c in keys]
+        taken = set(first)
+        return pd.DataFrame.from_records(doc, columns=first + [k for k in keys if k not in taken]), doc
+    return pd.DataFrame.from_records(doc), doc
 
 
 def create_app(service: Service) -> Any:
@@ -109,13 +116,13 @@ def create_app(service: Service) -> Any:
         t0 = time.perf_counter()
         body = await request.body()
         try:
-            frame = parse_frame(body, request.headers.get("content-type", ""))
+            frame, rows = parse_request(body, request.headers.get("content-type", ""), service.column_order())
         except BadRequest as exc:
             return respond(_error(400, "bad_request", exc.message, exc.hint))
         partial = request.query_params.get("partial", "").lower() in ("1", "true", "yes")
         return await guarded(service.predict, frame, request_id=request.headers.get("x-request-id"),
                              routing_key=request.headers.get("x-routing-key"), partial=partial,
-                             inputs_hash=body_hash(body), started=t0)
+                             inputs_hash=body_hash(body), started=t0, records=rows)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "uptime_s": round(time.time() - service.started_at, 3)})

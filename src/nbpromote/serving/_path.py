@@ -115,7 +115,7 @@ class FeaturePath:
     def __call__(self, frame: Any) -> tuple[Any, list[int]]:
         import pandas as pd
 
-        frame = frame.reset_index(drop=True)
+        frame = frame.reset_index(drop=True)  # a frame of our own: stages that add columns leave the caller's alone
         value = frame
         for func, stage, values, params, consumes, produces in self._steps:
             args = [value if name == consumes else values[name] for name in stage.inputs]
@@ -125,15 +125,19 @@ class FeaturePath:
         if isinstance(value, pd.DataFrame) and len(value) != len(frame):
             kept = set(value.index.tolist())
             dropped = [i for i in range(len(frame)) if i not in kept]
-        if self.columns is not None and isinstance(value, pd.DataFrame):
-            missing = [c for c in self.columns if c not in value.columns]
-            if missing:
-                raise ServingError(
-                    f"the model needs columns missing from the batch: {', '.join(map(str, missing))}.",
-                    hint="Send the raw columns the model was trained on (the reference profile's features; "
-                         "GET /metadata lists them).")
-            value = value[self.columns]
-        return value, dropped
+        if self.columns is None or not isinstance(value, pd.DataFrame):
+            return value, dropped
+        present = list(value.columns)
+        width = len(self.columns)
+        if present[:width] == self.columns:  # the model's columns lead (a request parsed in their order)
+            return (value if len(present) == width else value.iloc[:, :width]), dropped
+        missing = [c for c in self.columns if c not in value.columns]
+        if missing:
+            raise ServingError(
+                f"the model needs columns missing from the batch: {', '.join(map(str, missing))}.",
+                hint="Send the raw columns the model was trained on (the reference profile's features; "
+                     "GET /metadata lists them).")
+        return value[self.columns], dropped
 
 
 @dataclass

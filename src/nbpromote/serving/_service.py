@@ -19,6 +19,7 @@ import hashlib
 import threading
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -27,13 +28,15 @@ from typing import Any
 
 from ..errors import NbpromoteError, ServingError
 from ._challengers import Canary, FeedbackBook, Guardrails, Outcomes, ShadowBook
-from ._gate import check_rows
+from ._gate import GateResult
 from ._log import LogSettings, open_log
 from ._metrics import DriftWindow, ServiceMetrics
 from ._path import score
 from ._slots import ModelSlot, load_fallback_rule, load_slot
 
 __all__ = ["ServeConfig", "Service", "Answer"]
+
+CLEAN_RECORDS_MAX = 32  # up to this many JSON records, a plain-value look first (beyond, numpy per column is cheaper)
 
 
 @dataclass
@@ -300,9 +303,20 @@ class Service:
         return Answer(200, {"request_id": request_id, "pairs": added, "estimates": self.feedback.estimates()})
 
     # --- predict -----------------------------------------------------------------------------
+    def column_order(self) -> list[str] | None:
+        """The champion's model columns, in its order: how the web layer lays out a request's frame."""
+        champion = self.champion
+        return champion.features.columns if champion is not None else None
+
     def predict(self, frame: Any, *, request_id: str | None = None, routing_key: str | None = None,
-                partial: bool = False, inputs_hash: str | None = None, started: float | None = None) -> Answer:
-        """Score ``frame`` (one row per record); see the module docstring for the path of a request."""
+                partial: bool = False, inputs_hash: str | None = None, started: float | None = None,
+                records: Sequence[Mapping[str, Any]] | None = None) -> Answer:
+        """Score ``frame`` (one row per record); see the module docstring for the path of a request.
+
+        ``records``, the JSON records ``frame`` was built from, let the gate pass a small clean
+        request without per-column pandas work (:meth:`RowGate.clean_records`); anything it is not
+        sure of is checked on the frame.
+        """
         t0 = started if started is not None else time.perf_counter()
         request_id = request_id or uuid.uuid4().hex
         champion = self.champion
@@ -320,7 +334,10 @@ class Service:
         frame = frame.reset_index(drop=True)
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        gate = check_rows(slot.profile, frame, slot.features.path.creates)
+        if records is not None and len(records) <= CLEAN_RECORDS_MAX and slot.gate.clean_records(records):
+            gate = GateResult(rows=len(frame))
+        else:
+            gate = slot.gate.check(frame)
         timings["validation_ms"] = (time.perf_counter() - t) * 1000
         for rule in gate.rules():
             self.metrics.validation.labels(rule).inc()

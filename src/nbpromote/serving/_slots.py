@@ -24,6 +24,13 @@ class ModelSlot:
     lineage: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     loaded_at: float = field(default_factory=time.time)
+    gate: Any = None  # the validation gate compiled from ``profile`` (a RowGate), built once at load
+
+    def __post_init__(self) -> None:
+        if self.gate is None:
+            from ._gate import RowGate
+
+            self.gate = RowGate(self.profile, self.features.path.creates)
 
     def lineage_summary(self) -> dict[str, Any]:
         lineage = self.lineage or {}
