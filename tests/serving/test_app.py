@@ -258,3 +258,22 @@ def test_shadow_evidence_is_attached_to_a_promotion_through_the_gate(home_env):
         registry.rollback("credit_srv", reason="test: back to v1")  # leave the shared registry as found
     finally:
         registry.close()
+
+
+def test_records_parsed_in_the_models_column_order_hold_the_same_values_and_dtypes():
+    import json
+
+    import pandas as pd
+
+    from nbpromote.serving._app import parse_request
+
+    records = [{"id": "a", "age": 30, "income": None, "colour": "red"},
+               {"age": 31.5, "colour": None, "income": 52_000, "extra": [1]},
+               {"id": "c", "age": None, "income": 48_000.25, "colour": "blue"}]
+    body = json.dumps(records).encode()
+    frame, rows = parse_request(body, "application/json", ["income", "colour", "age", "not_sent"])
+    plain, _ = parse_request(body, "application/json")
+    assert list(frame.columns) == ["income", "colour", "age", "id", "extra"]
+    pd.testing.assert_frame_equal(frame, plain[list(frame.columns)])
+    assert rows == records
+    assert parse_request(b"age\n1\n", "text/csv")[1] is None

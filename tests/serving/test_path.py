@@ -147,3 +147,57 @@ def test_the_serve_command_announces_its_port_answers_and_stops_by_itself(rowwis
         process.send_signal(2)
         assert process.wait(timeout=60) == 0
         process.stderr.close()
+
+
+def _plain_records(frame):
+    """Rows as JSON-ready records carrying the exact values (``to_json`` rounds floats to 10 digits)."""
+    import math
+
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+            for row in frame.to_dict(orient="records")]
+
+
+def _served_and_batch(package, home, pipeline, raw, tmp_path, name):
+    import pandas as pd
+
+    raw.to_csv(tmp_path / "raw.csv", index=False)
+    done = _cli(package, home, name, "predict", "--input", str(tmp_path / "raw.csv"), "--output",
+                str(tmp_path / "scored.csv"))
+    assert done.returncode == 0, done.stderr
+    batch = pd.read_csv(tmp_path / "scored.csv")
+    with ServerThread(pipeline, ServeConfig(reload_interval=0)) as server:
+        answers = [call(server.url + "/predict", "POST", _plain_records(raw.iloc[i:i + 1]))[1] for i in range(5)]
+        status, whole, _ = call(server.url + "/predict", "POST", _plain_records(raw))
+    assert status == 200, whole
+    return batch, [a["predictions"][0] for a in answers], whole["predictions"]
+
+
+def test_serve_answers_exactly_what_batch_predict_answers_for_the_same_rows(home_env, tmp_path):
+    """The credit-risk model (its Pipeline holds the features): the same rows in one request get
+    batch ``predict``'s predictions and scores to the last bit, including rows with missing values
+    and a column the model does not use. One row at a time, the scores may differ in the last bit
+    only: the model's own arithmetic (BLAS) sums a one-row batch in another order."""
+    import pandas as pd
+
+    raw = pd.read_csv(home_env["data"]).drop(columns=["default"]).head(60)
+    assert raw.isna().any().any() and "sex" in raw.columns
+    batch, singles, whole = _served_and_batch(home_env["package"], home_env["home"], home_env["pipeline"], raw,
+                                              tmp_path, "credit_srv")
+    assert [r["prediction"] for r in whole] == batch["prediction"].tolist()
+    assert [r["score"] for r in whole] == batch["score"].tolist()
+    assert [r["prediction"] for r in singles] == batch["prediction"].tolist()[:5]
+    assert [r["score"] for r in singles] == pytest.approx(batch["score"].tolist()[:5], rel=1e-12, abs=0)
+
+
+def test_serve_and_batch_predict_agree_through_the_notebooks_own_feature_stage(rowwise, monkeypatch, tmp_path):
+    monkeypatch.setenv("NBPROMOTE_HOME", str(rowwise["home"]))
+    monkeypatch.chdir(rowwise["package"])
+    monkeypatch.syspath_prepend(str(rowwise["package"] / "src"))
+    pipeline = importlib.import_module("rowwise_srv.pipeline").PIPELINE
+    raw = rowwise["frame"].drop(columns="label").head(30)
+    batch, singles, whole = _served_and_batch(rowwise["package"], rowwise["home"], pipeline, raw, tmp_path,
+                                              "rowwise_srv")
+    assert [r["prediction"] for r in whole] == batch["prediction"].tolist()
+    assert [r["score"] for r in whole] == batch["score"].tolist()
+    assert [r["prediction"] for r in singles] == batch["prediction"].tolist()[:5]
+    assert [r["score"] for r in singles] == pytest.approx(batch["score"].tolist()[:5], rel=1e-12, abs=0)

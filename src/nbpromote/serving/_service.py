@@ -331,7 +331,11 @@ class Service:
         slot, role = champion, "champion"
         if canary is not None and canary.takes(routing_key or request_id):
             slot, role = canary.slot, "canary"
-        frame = frame.reset_index(drop=True)
+        import pandas as pd
+
+        index = frame.index
+        if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+            frame = frame.reset_index(drop=True)  # rows are answered by position 0..n-1
         timings: dict[str, float] = {}
         t = time.perf_counter()
         if records is not None and len(records) <= CLEAN_RECORDS_MAX and slot.gate.clean_records(records):
