@@ -39,6 +39,8 @@ from ._service import Answer, Service, _error, body_hash
 
 __all__ = ["create_app", "parse_frame", "parse_request"]
 
+LOOP_ROWS = 100  # requests up to this many rows are validated and prepared on the event loop
+
 
 class BadRequest(Exception):
     def __init__(self, message: str, hint: str) -> None:
@@ -103,14 +105,18 @@ def create_app(service: Service) -> Any:
     def respond(answer: Answer) -> Response:
         return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
 
+    def failure(exc: Exception) -> Response:
+        if isinstance(exc, NbpromoteError):
+            return respond(_error(400 if exc.exit_code == 2 else 409, type(exc).__name__, exc.message, exc.hint))
+        # never a traceback to the client; the reason stays visible
+        return respond(_error(500, "internal_error", f"{type(exc).__name__}: {exc}",
+                              "This is a bug in the service; the request was not scored."))
+
     async def guarded(func: Any, *args: Any, **kwargs: Any) -> Response:
         try:
             return respond(await run_in_threadpool(func, *args, **kwargs))
-        except NbpromoteError as exc:
-            return respond(_error(400 if exc.exit_code == 2 else 409, type(exc).__name__, exc.message, exc.hint))
-        except Exception as exc:  # never a traceback to the client; the reason stays visible  # noqa: BLE001
-            return respond(_error(500, "internal_error", f"{type(exc).__name__}: {exc}",
-                                  "This is a bug in the service; the request was not scored."))
+        except Exception as exc:  # noqa: BLE001
+            return failure(exc)
 
     async def predict(request: Request) -> Response:
         t0 = time.perf_counter()
@@ -120,9 +126,14 @@ def create_app(service: Service) -> Any:
         except BadRequest as exc:
             return respond(_error(400, "bad_request", exc.message, exc.hint))
         partial = request.query_params.get("partial", "").lower() in ("1", "true", "yes")
-        return await guarded(service.predict, frame, request_id=request.headers.get("x-request-id"),
-                             routing_key=request.headers.get("x-routing-key"), partial=partial,
-                             inputs_hash=body_hash(body), started=t0, records=rows)
+        options = {"request_id": request.headers.get("x-request-id"), "routing_key": request.headers.get("x-routing-key"),
+                   "partial": partial, "inputs_hash": body_hash(body), "started": t0, "records": rows}
+        if len(frame) > LOOP_ROWS:  # the gate and feature steps of a big request run in a worker thread
+            return await guarded(service.predict, frame, **options)
+        try:  # a small request's steps cost less than a thread hand-over: on the loop, the model in the pool
+            return respond(await service.predict_async(frame, **options))
+        except Exception as exc:  # noqa: BLE001
+            return failure(exc)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "uptime_s": round(time.time() - service.started_at, 3)})

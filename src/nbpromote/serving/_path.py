@@ -115,7 +115,10 @@ class FeaturePath:
     def __call__(self, frame: Any) -> tuple[Any, list[int]]:
         import pandas as pd
 
-        frame = frame.reset_index(drop=True)  # a frame of our own: stages that add columns leave the caller's alone
+        given = frame
+        index = frame.index
+        if self._steps or not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+            frame = frame.reset_index(drop=True)  # a frame of our own: stages that add columns leave the caller's alone
         value = frame
         for func, stage, values, params, consumes, produces in self._steps:
             args = [value if name == consumes else values[name] for name in stage.inputs]
@@ -130,7 +133,9 @@ class FeaturePath:
         present = list(value.columns)
         width = len(self.columns)
         if present[:width] == self.columns:  # the model's columns lead (a request parsed in their order)
-            return (value if len(present) == width else value.iloc[:, :width]), dropped
+            if len(present) > width:
+                return value.iloc[:, :width], dropped
+            return (value.copy(deep=False) if value is given else value), dropped  # never the caller's own frame
         missing = [c for c in self.columns if c not in value.columns]
         if missing:
             raise ServingError(

@@ -19,7 +19,7 @@ import hashlib
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -308,15 +308,51 @@ class Service:
         champion = self.champion
         return champion.features.columns if champion is not None else None
 
-    def predict(self, frame: Any, *, request_id: str | None = None, routing_key: str | None = None,
-                partial: bool = False, inputs_hash: str | None = None, started: float | None = None,
-                records: Sequence[Mapping[str, Any]] | None = None) -> Answer:
+    def predict(self, frame: Any, **options: Any) -> Answer:
         """Score ``frame`` (one row per record); see the module docstring for the path of a request.
 
-        ``records``, the JSON records ``frame`` was built from, let the gate pass a small clean
-        request without per-column pandas work (:meth:`RowGate.clean_records`); anything it is not
-        sure of is checked on the frame.
+        Options: ``request_id``, ``routing_key``, ``partial`` (score the valid rows, report the
+        others), ``inputs_hash``, ``started`` (``perf_counter`` when the request arrived) and
+        ``records``: the JSON records ``frame`` was built from, which let the gate pass a small
+        clean request without per-column pandas work (:meth:`RowGate.clean_records`); anything it
+        is not sure of is checked on the frame. The model runs in the service's pool within the
+        per-request budget (``timeout_ms``).
         """
+        steps = self._predict(frame, **options)
+        try:
+            call = next(steps)
+            while True:
+                try:
+                    scores = self._score(*call)
+                except Exception as exc:  # noqa: BLE001 - handed to the request's own handling
+                    call = steps.throw(exc)
+                else:
+                    call = steps.send(scores)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+    async def predict_async(self, frame: Any, **options: Any) -> Answer:
+        """:meth:`predict` for an event loop: the same steps, run on the loop's thread, the model
+        in the service's pool (awaited, within the budget). The web layer uses it for small
+        requests, whose gate and feature steps cost less than a hand-over to a worker thread."""
+        steps = self._predict(frame, **options)
+        try:
+            call = next(steps)
+            while True:
+                try:
+                    scores = await self._score_async(*call)
+                except Exception as exc:  # noqa: BLE001 - handed to the request's own handling
+                    call = steps.throw(exc)
+                else:
+                    call = steps.send(scores)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+    def _predict(self, frame: Any, *, request_id: str | None = None, routing_key: str | None = None,
+                 partial: bool = False, inputs_hash: str | None = None, started: float | None = None,
+                 records: Sequence[Mapping[str, Any]] | None = None) -> Generator[Any, Any, Answer]:
+        """The steps of a request; yields ``(model, X, budgeted)`` where a model must score ``X`` and
+        receives its :class:`Scores` (or the exception it raised, thrown in)."""
         t0 = started if started is not None else time.perf_counter()
         request_id = request_id or uuid.uuid4().hex
         champion = self.champion
@@ -383,7 +419,7 @@ class Service:
                 for i in dropped:
                     results[valid[i]] = {"row": valid[i], "error": "row removed by the serving path's stages"}
                 try:
-                    scores = self._score(slot, X)
+                    scores = yield (slot.model, X, True)
                 except FutureTimeout:
                     reason = f"timeout ({self.config.timeout_ms:g} ms)"
                 except Exception as exc:  # the model raised: fall back, never a 500
@@ -413,7 +449,7 @@ class Service:
                 scored_pred = [results[r]["prediction"] for r in kept if r in results and "prediction" in results[r]]
                 scored_score = score_list
             if fallback_reason:
-                self._fall_back(frame, fallback_reason, results)
+                yield from self._fall_back(frame, fallback_reason, results)
         for row, problems in gate.errors.items():
             results[row] = {"row": row, "errors": problems}
         rows = [results[i] for i in range(len(frame))]
@@ -448,13 +484,26 @@ class Service:
                              "hint": "Configure --fallback (previous or rule:module:function).", "override": None}
         return Answer(status, body, {"X-Request-Id": request_id, "X-Model-Version": str(slot.version)})
 
-    def _score(self, slot: ModelSlot, X: Any) -> Any:
-        budget = self.config.timeout_ms
+    def _score(self, model: Any, X: Any, budgeted: bool) -> Any:
+        budget = self.config.timeout_ms if budgeted else None
         if not budget or budget <= 0:
-            return score(slot.model, X)
-        return self._pool.submit(score, slot.model, X).result(timeout=budget / 1000)
+            return score(model, X)
+        return self._pool.submit(score, model, X).result(timeout=budget / 1000)
 
-    def _fall_back(self, frame: Any, reasons: dict[int, str], results: dict[int, dict[str, Any]]) -> None:
+    async def _score_async(self, model: Any, X: Any, budgeted: bool) -> Any:
+        import asyncio
+
+        budget = self.config.timeout_ms if budgeted else None
+        future = asyncio.get_running_loop().run_in_executor(self._pool, score, model, X)
+        if not budget or budget <= 0:
+            return await future
+        try:
+            return await asyncio.wait_for(future, budget / 1000)
+        except asyncio.TimeoutError:
+            raise FutureTimeout() from None
+
+    def _fall_back(self, frame: Any, reasons: dict[int, str],
+                   results: dict[int, dict[str, Any]]) -> Generator[Any, Any, None]:
         rows = sorted(reasons)
         sub = frame.iloc[rows]
         by: str | None = None
@@ -465,7 +514,7 @@ class Service:
                 predictions, by = _plain_list(self.rule(sub.reset_index(drop=True))), "rule"
             elif self.previous is not None:
                 X, _dropped = self.previous.features(sub)
-                s = score(self.previous.model, X)
+                s = yield (self.previous.model, X, False)  # no budget: the fallback must answer
                 predictions = _plain_list(s.prediction)
                 scores_out = _plain_list(s.score) if s.score is not None else None
                 by = f"v{self.previous.version}"
