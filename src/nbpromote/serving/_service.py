@@ -36,7 +36,7 @@ from ._slots import ModelSlot, load_fallback_rule, load_slot
 
 __all__ = ["ServeConfig", "Service", "Answer"]
 
-CLEAN_RECORDS_MAX = 32  # up to this many JSON records, a plain-value look first (beyond, numpy per column is cheaper)
+CLEAN_RECORDS_MAX = 200  # up to this many JSON records a plain-value look comes first (beyond, numpy per column is cheaper)
 
 
 @dataclass
