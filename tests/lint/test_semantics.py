@@ -179,6 +179,44 @@ def test_kfold_inside_a_helper_through_enumerate_is_cross_validation():
     assert rules(IMPORTS, LOAD, helper) == []
 
 
+def test_scoring_a_kaggle_train_file_with_nothing_held_out_is_overlap():
+    # train.csv holds all the labelled rows; test.csv has no labels. A score on train.csv is memory.
+    kaggle = ("train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')\n"
+              "X, y = train.drop('Churn', axis=1), train['Churn']\n"
+              "lr = LogisticRegression().fit(X, y)\npred = lr.predict(X)\n"
+              "print(classification_report(y, pred))\nsub = lr.predict(test)")
+    assert rules(IMPORTS, kaggle) == ["overlap"]
+    # Beside a held-out estimate (a CV, or a validation split) it is training accuracy.
+    cv = "from sklearn.model_selection import cross_val_score\nprint(cross_val_score(LogisticRegression(), X, y))"
+    assert rules(IMPORTS, kaggle, cv) == []
+    val = ("X_tr, X_val, y_tr, y_val = train_test_split(X, y, random_state=0)\n"
+           "print(LogisticRegression().fit(X_tr, y_tr).score(X_val, y_val))")
+    assert rules(IMPORTS, kaggle, val) == []
+
+
+def test_a_concat_of_train_and_test_cut_back_at_len_train_gives_the_train_file_back():
+    cells = ("train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')\n"
+             "n_train = train.shape[0]\ndf = pd.concat([train, test])\ndf = pd.get_dummies(df)",
+             "X_train = df[:n_train].drop('y', axis=1)\nX_test = df[n_train:].drop('y', axis=1)\n"
+             "y_train = train['y']",
+             "m = RandomForestClassifier(random_state=0).fit(X_train, y_train)\n"
+             "print('train score', m.score(X_train, y_train))\nsub = m.predict(X_test)")
+    # The head is all of train.csv: its only score is on the rows it was fit on.
+    assert rules(IMPORTS, *cells) == ["overlap"]
+    with_len = [c.replace("train.shape[0]", "len(train)").replace("df[n_train:]", "df.iloc[n_train:]") for c in cells]
+    assert rules(IMPORTS, *with_len) == ["overlap"]
+
+
+def test_parts_of_a_frame_taken_by_masks_and_copied_are_two_sides():
+    cell = ("mask = df['year'] < 2020\ntrain_part = df.loc[mask].copy()\n"
+            "valid_part = df.loc[~mask].reset_index(drop=True)\n"
+            "m = LogisticRegression().fit(train_part[['x']], train_part['Churn'])\n"
+            "print(accuracy_score(valid_part['Churn'], m.predict(valid_part[['x']])))")
+    assert rules(IMPORTS, LOAD, cell) == []
+    scaled = "df['x'] = StandardScaler().fit_transform(df[['x']])"
+    assert rules(IMPORTS, LOAD, scaled, cell) == ["preprocessing-before-split"]
+
+
 # --- splits by what the code does -------------------------------------------------------------
 def test_positional_and_date_cuts_are_splits_whatever_the_names():
     cut = ("n = int(len(df) * 0.8)\na = df.iloc[:n]\nb = df.iloc[n:]\n"

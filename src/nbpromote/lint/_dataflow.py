@@ -44,6 +44,7 @@ from ._values import (
     Stat,
     contained,
     name_side,
+    split_label,
 )
 
 __all__ = [
@@ -573,7 +574,10 @@ class _Analyzer:
             pending.append((name, value, data))
             return value
         side = name_side(name)
-        if side is None or not (data.subset or data.fresh) or data.label == side or not data.rows:
+        # A part of train.csv named train_part (beside valid_part) is a split of it: the file's own
+        # name does not make the part the training side of anything.
+        same = data.label == side and not (data.subset and split_label(data.rows) is None)
+        if side is None or not (data.subset or data.fresh) or same or not data.rows:
             return data.evolve(subset=False, fresh=False, sampled=None) if (data.subset or data.fresh) else data
         if data.fresh:
             sid: tuple = ("file", tuple(sorted(r for r, _p in data.rows)))
@@ -687,7 +691,7 @@ class _Analyzer:
         return value
 
     def e_Slice(self, node: ast.Slice) -> Any:
-        parts = [self.expr(p) for p in (node.lower, node.upper, node.step)]
+        parts = [self.expr(p) if p is not None else Const(None) for p in (node.lower, node.upper, node.step)]
         full = node.lower is None and node.upper is None and node.step is None
         return Const(("slice", full, tuple(parts)))
 
@@ -806,6 +810,8 @@ class _Analyzer:
                 return Indexer(receiver, attr)
             if attr == "columns":
                 return Columns(receiver.cols)
+            if attr == "shape":
+                return Coll([Const(("nrows", receiver.rows)), UNKNOWN], "tuple")
             if (attr in K.DATA_ATTRIBUTES and attr not in _BUNCH_FIELDS) or attr.startswith("_"):
                 return UNKNOWN
             return self.column(receiver, attr)
@@ -875,6 +881,9 @@ class _Analyzer:
         if isinstance(key, Idx):
             return self.partition(data, key)
         if isinstance(key, Const) and isinstance(key.value, tuple) and key.value[:1] == ("slice",):
+            back = _piece_cut(data, key)
+            if back is not None:
+                return back
             return data if key.value[1] else data.evolve(subset=True, part=True, fresh=False)
         if isinstance(key, Data):
             # A boolean mask filters rows; statistics in the mask (outlier cut-offs such as
@@ -891,7 +900,10 @@ class _Analyzer:
         else:
             rows_key, cols_key = key, Const(("slice", True, ()))
         result: Any = data
-        if isinstance(rows_key, Idx):
+        back = _piece_cut(data, rows_key)
+        if back is not None:
+            result = back
+        elif isinstance(rows_key, Idx):
             result = self.partition(data, rows_key)
         elif isinstance(rows_key, Data):
             result = data.evolve(subset=True, part=True, fresh=False)
@@ -1098,6 +1110,8 @@ class _Analyzer:
             return Est(cls=original.cls, kind=original.kind, site=original.site, steps=list(original.steps),
                        shuffle=original.shuffle, multi=original.multi, incremental=original.incremental,
                        early_stopping=original.early_stopping)
+        if dotted == "len" and args and isinstance(args[0], Data):
+            return Const(("nrows", args[0].rows))  # a row count: a cut at it splits a concat back
         if dotted in _SCALAR_BUILTINS:
             return UNKNOWN
         if root in {"os", "pathlib", "posixpath"} or short == "Path":
@@ -1380,6 +1394,10 @@ class _Analyzer:
         side_by_side = short in {"hstack", "column_stack"} or (
             isinstance(axis, Const) and axis.value in (1, "columns"))
         result = _merge(datas)
+        roots = [frozenset(r for r, _p in d.rows) for d in datas]
+        if not side_by_side and len(datas) > 1 and all(roots) and sum(map(len, roots)) == len(frozenset().union(*roots)):
+            # Separate sources stacked (train.csv on test.csv): remember which rows came first.
+            result = result.evolve(pieces=tuple(d.rows for d in datas))
         if side_by_side:
             if all(d.cols.known and d.cols.selected is not None for d in datas):
                 derived: dict = {}
@@ -1725,6 +1743,10 @@ class _Analyzer:
         elif method in {"to_csv", "to_parquet", "to_excel", "to_json", "to_pickle", "to_sql", "plot", "hist",
                         "info", "to_string", "to_html", "to_markdown", "savefig"}:
             return UNKNOWN
+        if method in _ROW_KEEPING and isinstance(result, Data) and not _is_true(kwargs.get("inplace")):
+            # df.loc[mask].copy(), df[:n].reset_index(drop=True): the same row subset, still one side
+            # of a cut (or a split by name) once it is bound.
+            result = result.evolve(subset=data.subset, cut=data.cut, sampled=data.sampled, part=data.part)
         if _is_true(kwargs.get("inplace")) and isinstance(result, Data):
             if isinstance(receiver_node, ast.Name):
                 self.mutate(receiver_node.id, result.evolve(subset=False))
@@ -1787,6 +1809,8 @@ _UPPER = (ast.Gt, ast.GtE, ast.NotEq, ast.NotIn)
 
 
 _ABSENT = object()
+#: Methods that return the same rows in the same order (a row subset stays one).
+_ROW_KEEPING = frozenset({"copy", "reset_index", "rename", "astype", "infer_objects", "convert_dtypes"})
 _APPLYING = frozenset({"pipe", "apply", "map", "applymap", "transform", "agg", "aggregate"})
 
 
@@ -1878,6 +1902,25 @@ def _filter_columns(columns: Columns, generator: ast.comprehension, elt: ast.AST
         else:
             return None
     return Columns(cols)
+
+
+def _piece_cut(data: Data, key: Any) -> Data | None:
+    """``all_df[:len(train)]`` / ``all_df.iloc[ntrain:]`` of ``pd.concat([train, test])``: the first
+    piece back, or the rest. None unless the cut is at the first piece's row count."""
+    if not data.pieces or not (isinstance(key, Const) and isinstance(key.value, tuple) and key.value[:1] == ("slice",)):
+        return None
+    lower, upper, step = key.value[2]
+    absent = [isinstance(v, Const) and v.value is None for v in (lower, upper, step)]
+    if not absent[2] or absent[0] == absent[1]:
+        return None  # a step, or both bounds (or neither): not a head/tail cut
+    bound = upper if absent[0] else lower
+    if not (isinstance(bound, Const) and isinstance(bound.value, tuple) and bound.value[:1] == ("nrows",)):
+        return None
+    if bound.value[1] != data.pieces[0] or frozenset().union(*data.pieces) != data.rows:
+        return None
+    head = isinstance(lower, Const) and lower.value is None
+    rows = data.pieces[0] if head else frozenset().union(*data.pieces[1:])
+    return data.evolve(rows=rows, pieces=(), subset=False, fresh=False, cut=None, part=False)
 
 
 def _cut_rows(data: Data, sid: tuple, side: str) -> Data:

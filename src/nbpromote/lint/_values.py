@@ -17,6 +17,7 @@ from typing import Any
 __all__ = [
     "Site", "Stat", "Cols", "Data", "Const", "Coll", "Est", "Ref", "Idx", "SplitIter", "Func",
     "Indexer", "Columns", "ClassValue", "Instance", "BoundMethod", "Unknown", "UNKNOWN", "contained", "overlap", "label_of", "name_side",
+    "split_label",
 ]
 
 Site = tuple  # (cell index, line in the cell's source, 1-based)
@@ -117,6 +118,9 @@ class Data:
     preds: frozenset = frozenset()  # indices (in Facts.evals) of the predictions this value holds
     part: bool = False  # a filtered part of the rows its lineage names (a mask, a sample, loc[idx])
     cut: tuple | None = None  # (split id, side, source name) of a row cut (iloc[:n], a mask) not yet bound
+    #: The row sets a vertical concat stacked, in order (``pd.concat([train, test])``): a positional cut
+    #: at the first piece's length (``all_df[:len(train)]``) gives that piece back.
+    pieces: tuple = ()
 
     def evolve(self, **changes: Any) -> Data:
         return replace(self, **changes)
@@ -282,6 +286,17 @@ def overlap(a: Rows, b: Rows) -> bool:
 
 def label_of(rows: Rows) -> str | None:
     sides = {p[-1][1] if p else None for _r, p in rows}
+    return sides.pop() if len(sides) == 1 else None
+
+
+def split_label(rows: Rows) -> str | None:
+    """The side of the last split the notebook itself made ('train'/'test'), else None. A file's
+    name (``train.csv`` beside an unlabelled ``test.csv``) is not a split of the labelled rows: the
+    rows of ``train.csv`` are *all* the labelled data there is."""
+    sides = set()
+    for _r, path in rows:
+        own = [step for step in path if not (isinstance(step[0], tuple) and step[0][:1] == ("file",))]
+        sides.add(own[-1][1] if own else None)
     return sides.pop() if len(sides) == 1 else None
 
 
