@@ -114,6 +114,20 @@ def test_boosting_watch_lists_monitor_and_early_stopping_selects():
     assert rules(IMPORTS, LOAD, SPLIT, lgb) == ["multi-test"]
 
 
+def test_an_early_stopping_fold_that_is_the_only_estimate_is_held_out_data():
+    # xgb.train(params, dtrain, rounds, watchlist, early_stopping_rounds=...): the watch list by
+    # position; each fold's validation part stops training and its best_score is the CV estimate.
+    cells = ("import xgboost as xgb\nfrom sklearn.model_selection import StratifiedKFold",
+             LOAD.replace("\nX", "\ndf['tenure'] = df['tenure'].fillna(df['tenure'].mean())\nX"),
+             "def run_xgb(xtr, xvl, ytr, yvl):\n    dtrain = xgb.DMatrix(xtr, label=ytr)\n"
+             "    dvalid = xgb.DMatrix(xvl, label=yvl)\n    watchlist = [(dtrain, 'train'), (dvalid, 'valid')]\n"
+             "    return xgb.train({'eta': 0.1}, dtrain, 100, watchlist, early_stopping_rounds=10)",
+             "scores = []\nfor tr, vl in StratifiedKFold(3, shuffle=True, random_state=0).split(X, y):\n"
+             "    model = run_xgb(X.loc[tr], X.loc[vl], y.loc[tr], y.loc[vl])\n    scores.append(model.best_score)")
+    assert rules(IMPORTS, *cells) == ["preprocessing-before-split"]
+    assert rules(IMPORTS, LOAD, *cells[:1], *cells[2:]) == []
+
+
 def test_keras_validation_data_is_monitoring_unless_it_stops_training():
     keras = ("from tensorflow import keras\nmodel = keras.Sequential([keras.layers.Dense(1)])\n"
              "model.compile(loss='binary_crossentropy', metrics=['accuracy'])\n"
@@ -345,6 +359,25 @@ def test_a_helper_that_clips_outliers_in_place_taints_the_callers_frame():
                   "X, y = df.drop('strength', axis=1), df['strength']", SPLIT,
                   "X_train = treat_outliers_all(X_train, ['age', 'water'])", model)
     assert clean == []
+
+
+def test_a_helper_that_fills_columns_in_place_in_a_loop_taints_the_callers_frame():
+    helper = ("cols = ['city', 'age', 'gender']\n"
+              "def missing(df, columns):\n    for c in columns:\n        df[c].fillna(df[c].mode()[0], inplace=True)\n"
+              "missing(train, cols)\nmissing(test, cols)")
+    load = "train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')"
+    cv = ("from sklearn.model_selection import cross_val_score\nX, y = train.drop('churn', axis=1), train['churn']\n"
+          "print(cross_val_score(LogisticRegression(), X, y, cv=5).mean())")
+    assert rules(IMPORTS, load, helper, cv) == ["preprocessing-before-split"]
+    assert rules(IMPORTS, load, cv) == []
+
+
+def test_statistics_inside_a_replace_mapping_are_learned_from_all_rows():
+    fill = "df['glucose'] = df['glucose'].replace({0: df['glucose'].median()})"
+    model = "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))"
+    assert rules(IMPORTS, LOAD.replace("\nX", f"\n{fill}\nX"), SPLIT, model) == ["preprocessing-before-split"]
+    nan = "df['glucose'] = df['glucose'].replace({0: np.nan})"
+    assert rules(IMPORTS, LOAD.replace("\nX", f"\n{nan}\nX"), SPLIT, model) == []
 
 
 def test_a_helper_with_several_returns_under_branches_joins_them():

@@ -35,7 +35,7 @@ from ._torch import ROW_CONTAINERS, TORCH
 from ._yellowbrick import YELLOWBRICK
 
 __all__ = [
-    "Library", "Returns", "LIBRARIES", "library_of", "returns_count",
+    "Library", "Returns", "LIBRARIES", "library_of", "returns_count", "signature",
     "MODELS", "TRANSFORMERS", "STATELESS", "VOCABULARY", "COLUMN_CHANGING", "OVERSAMPLERS", "UNDERSAMPLERS", "CLUSTERERS",
     "SPLITTERS", "SHUFFLING_SPLITTERS", "SEARCHES", "PIPELINES", "WRAPPERS", "INCREMENTAL",
     "FIT_METHODS", "TRANSFORM_METHODS", "PREDICT_METHODS", "SCORE_METHODS", "EVAL_METHODS", "FIT_FUNCTIONS",
@@ -119,6 +119,12 @@ RETURNS: dict[str, Returns] = {}
 for _lib in LIBRARIES.values():
     for _name, _returns in _lib.returns.items():
         RETURNS.setdefault(_name, _returns)
+
+
+def signature(root: str, function: str) -> tuple[str, ...]:
+    """Positional parameter names of ``root``'s ``function`` when the tables know them, else ()."""
+    lib = _BY_ROOT.get(root)
+    return lib.signatures.get(function, ()) if lib is not None else ()
 
 
 def returns_count(name: str, true_keywords: set[str] | frozenset[str] = frozenset(), inputs: int = 1) -> int | None:

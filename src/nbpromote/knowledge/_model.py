@@ -114,6 +114,9 @@ class Library:
         Keywords (of the constructor or ``fit``) that make those data choose the model.
     early_stopping_callbacks : frozenset of str
         Callback classes with the same effect (``EarlyStopping``).
+    signatures : dict of str to tuple of str
+        Positional parameter names of fit functions whose data arguments are often passed by
+        position (``xgb.train(params, dtrain, 100, watchlist)``), so they read as keywords.
     """
 
     name: str
@@ -154,6 +157,7 @@ class Library:
     monitor_keywords: frozenset[str] = _EMPTY
     early_stopping_keywords: frozenset[str] = _EMPTY
     early_stopping_callbacks: frozenset[str] = _EMPTY
+    signatures: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def names(text: str) -> frozenset[str]:

@@ -1039,6 +1039,8 @@ class _Analyzer:
             # Native APIs: xgb.train(params, dtrain, evals=[(dvalid, "name")]), lgb.train(params, train_set,
             # valid_sets=[...]): a model fit, and the evaluation sets steer early stopping.
             est = Est(cls=f"{root}.train", kind="model", site=site)
+            # xgb.train(params, dtrain, 100, watchlist): positional arguments read as their keywords.
+            kwargs = {**dict(zip(K.signature(root, short), args, strict=False)), **kwargs}
             data = args[1] if len(args) > 1 else kwargs.get("dtrain", kwargs.get("train_set", UNKNOWN))
             self.fit(est, data, UNKNOWN, "train", site, _unparse(node.args[1]) if len(node.args) > 1 else "")
             self.monitored_fit(est, kwargs, site)
@@ -1660,7 +1662,9 @@ class _Analyzer:
             extra_stats = out.stats if isinstance(out, Data) else frozenset()
             return data.evolve(stats=data.stats | extra_stats, subset=False, fresh=False, grouped=False, cut=None,
                                src=data.src if method != "apply" or not by_row_apply(kwargs) else frozenset())
-        extra = [v for v in list(args) + list(kwargs.values()) if isinstance(v, Data)]
+        # Statistics inside a mapping or list argument count too: replace({0: df.x.median()}),
+        # fillna({'age': df.age.mean(), 'fare': df.fare.median()}).
+        extra = [v for v in _flatten_all(list(args) + list(kwargs.values())) if isinstance(v, Data)]
         stats = data.stats.union(*(d.stats for d in extra)) if extra else data.stats
         base = data.evolve(stats=stats, subset=False, fresh=False, bunch=False, grouped=False, windowed=False,
                            sampled=None)
@@ -1752,9 +1756,10 @@ class _Analyzer:
                 self.mutate(receiver_node.id, result.evolve(subset=False))
             elif isinstance(receiver_node, ast.Subscript) and isinstance(receiver_node.value, ast.Name):
                 # df["Age"].fillna(df["Age"].median(), inplace=True): the frame's column changes.
+                # With the column unknown (df[c] for c in a loop) the statistics still enter the frame.
                 frame = self.env.get(receiver_node.value.id)
                 columns = _strings(self.expr(receiver_node.slice))
-                if isinstance(frame, Data) and columns:
+                if isinstance(frame, Data):
                     self.mutate(receiver_node.value.id, self.set_columns(frame, columns, result))
             return UNKNOWN
         return result
