@@ -344,6 +344,34 @@ def test_a_target_encoding_over_all_rows_is_target_leakage():
     assert rules(IMPORTS, "df = pd.read_csv('churn.csv')", clean) == []
 
 
+def test_a_rolling_mean_of_the_target_without_a_shift_holds_the_rows_own_target():
+    load = "df = pd.read_csv('sales.csv', parse_dates=['date'])"
+    roll = "df['roll7'] = df.groupby(['store'])['sales'].transform(lambda x: x.rolling(window=7, min_periods=1).mean())"
+    feats = "X = df[['store', 'roll7']]\ny = df['sales']"
+    fit = "RandomForestClassifier(random_state=0).fit(X, y)"
+    assert "target-leakage" in rules(IMPORTS, load, roll, feats, fit)
+    lagged = roll.replace("x.rolling", "x.shift(1).rolling")
+    assert "target-leakage" not in rules(IMPORTS, load, lagged, feats, fit)
+    other = roll.replace("['sales'].transform", "['price'].transform")
+    assert "target-leakage" not in rules(IMPORTS, load, other, feats, fit)
+
+
+def test_group_aggregates_of_the_target_merged_or_mapped_back_are_target_leakage():
+    load = "train = pd.read_csv('train.csv')"
+    helper = ("def aggregate(df, columns, on):\n    agg = df.groupby(columns).agg({on: ['mean', 'std']})\n"
+              "    agg.columns = ['_'.join(c) for c in agg.columns.tolist()]\n"
+              "    return pd.merge(df, agg, how='left', on=columns)\n"
+              "train = aggregate(train, ['store', 'item'], 'sales')")
+    feats = "X = train.drop(['sales', 'date'], axis=1)\ny = train['sales']"
+    fit = "RandomForestClassifier(random_state=0).fit(X, y)"
+    found_ = rules(IMPORTS, load, helper, feats, fit)
+    assert "target-leakage" in found_
+    assert "target-leakage" not in rules(IMPORTS, load, helper.replace("'sales')", "'price')"), feats, fit)
+    mapped = "train['store_rate'] = train['store'].map(train.groupby('store')['sales'].mean())"
+    assert "target-leakage" in rules(IMPORTS, load, mapped, feats, fit)
+    assert "target-leakage" not in rules(IMPORTS, load, mapped.replace("['sales'].mean", "['price'].mean"), feats, fit)
+
+
 # --- user functions and aliasing --------------------------------------------------------------
 def test_a_helper_that_clips_outliers_in_place_taints_the_callers_frame():
     helpers = ("def remove_outlier(frame, col):\n    q1, q3 = frame[col].quantile(0.25), frame[col].quantile(0.75)\n"

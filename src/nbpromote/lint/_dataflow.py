@@ -749,7 +749,8 @@ class _Analyzer:
                 self.expr(node.body)
             finally:
                 self.loop -= 1
-        return UNKNOWN
+        # A function value: df.groupby(k)['y'].transform(lambda s: s.rolling(7).mean()) runs it.
+        return Func(node, self.cell, self.offset)
 
     def _comprehension(self, node: Any, elements: list[ast.AST]) -> Any:
         first_iter = self.expr(node.generators[0].iter)
@@ -1083,8 +1084,9 @@ class _Analyzer:
             # A join keeps the left frame's rows and adds columns looked up in the right one.
             left = args[0]
             others = [a for a in list(args[1:]) + list(kwargs.values()) if isinstance(a, Data)]
-            return left.evolve(stats=left.stats.union(*(o.stats for o in others)), subset=False, fresh=False,
-                               cut=None, cols=left.cols if left.cols.selected is None else UNKNOWN_COLS)
+            return _merged(left.evolve(stats=left.stats.union(*(o.stats for o in others)), subset=False, fresh=False,
+                                       cut=None, cols=left.cols if left.cols.selected is None else UNKNOWN_COLS),
+                           others, site)
         if short in {"concat", "hstack", "vstack", "concatenate", "column_stack", "row_stack"}:
             return self.concat(short, args, kwargs, site)
         if short == "resample" and root == "sklearn":
@@ -1451,7 +1453,8 @@ class _Analyzer:
         if fn.args.kwarg:
             bindings[fn.args.kwarg.arg] = UNKNOWN
         declared_global = {n for s in ast.walk(fn) if isinstance(s, ast.Global) for n in s.names}
-        local_names = (_assigned_names(fn.body) - declared_global) | set(bindings)
+        is_lambda = isinstance(fn, ast.Lambda)
+        local_names = ((set() if is_lambda else _assigned_names(fn.body)) - declared_global) | set(bindings)
         saved_cell = (self.cell, self.offset)
         call_site = self.site(node)
         first_eval = len(self.facts.evals)
@@ -1463,7 +1466,10 @@ class _Analyzer:
             self.active.add(key)
             self.frames.append(frame)
             try:
-                self.body(fn.body)
+                if is_lambda:
+                    frame.returns.append(self.expr(fn.body))
+                else:
+                    self.body(fn.body)
             finally:
                 self.scopes.pop()
                 self.frames.pop()
@@ -1660,8 +1666,18 @@ class _Analyzer:
             if method == "pipe":
                 return out
             extra_stats = out.stats if isinstance(out, Data) else frozenset()
+            if method == "transform" and data.grouped and data.rows:
+                # Each row gets a value computed from its group's rows (other rows included).
+                extra_stats = extra_stats | self.stat_of(data, ".groupby().transform()", site, rowwise=True).stats
+            src = data.src if method != "apply" or not by_row_apply(kwargs) else frozenset()
+            if isinstance(out, Data) and out.rows:
+                # The function's own result decides the lineage: s.rolling(7).mean() still holds the
+                # row's own value, s.shift(1).rolling(7).mean() does not.
+                src = out.src
+            elif isinstance(out, Data) and data.grouped and split_label(data.rows) == "train":
+                src = frozenset()  # an aggregate per group learned on the training split only
             return data.evolve(stats=data.stats | extra_stats, subset=False, fresh=False, grouped=False, cut=None,
-                               src=data.src if method != "apply" or not by_row_apply(kwargs) else frozenset())
+                               src=src)
         # Statistics inside a mapping or list argument count too: replace({0: df.x.median()}),
         # fillna({'age': df.age.mean(), 'fare': df.fare.median()}).
         extra = [v for v in _flatten_all(list(args) + list(kwargs.values())) if isinstance(v, Data)]
@@ -1675,12 +1691,23 @@ class _Analyzer:
             result = self.stat_of(data, f".{method}()", site, rowwise=False) if data.rows else base
             if isinstance(result, Data):
                 result = result.evolve(stats=result.stats | stats)
+            if isinstance(result, Data) and data.grouped and data.rows and split_label(data.rows) != "train":
+                # A per-group aggregate (df.groupby(k)['y'].mean(), .agg({'y': ['mean', 'std']})) looked
+                # up back into rows (map, merge) hands each row a statistic of its own label: the
+                # aggregated columns stay its lineage. Learned on a training split only, it does not.
+                keys = args[0].keys if args and isinstance(args[0], Coll) and args[0].kind == "dict" else None
+                named = {k.value for k in keys or [] if isinstance(k, Const) and isinstance(k.value, str)}
+                result = result.evolve(src=data.src | named)
         elif method in {"transform", "rank"} and data.grouped:
             result = self.stat_of(data, ".groupby().transform()", site, rowwise=True)
-            if data.src and data.label != "train":
+            if data.src and split_label(data.rows) != "train":
                 # A target encoding over all rows (df.groupby(k)[target].transform('mean') before the
                 # split): each row's feature holds its own label, and the test rows' labels too.
                 result = result.evolve(src=data.src)
+        elif method in {"map", "replace"} and any(not d.rows and d.src for d in extra):
+            result = base.evolve(src=data.src.union(*(d.src for d in extra if not d.rows)))
+        elif method in {"merge", "join"}:
+            result = _merged(base, extra, site)
         elif method == "groupby":
             result = base.evolve(grouped=True)
         elif method in {"rolling", "expanding", "ewm"}:
@@ -1907,6 +1934,18 @@ def _filter_columns(columns: Columns, generator: ast.comprehension, elt: ast.AST
         else:
             return None
     return Columns(cols)
+
+
+def _merged(left: Data, others: list, site: Site) -> Data:
+    """A join's result: the left frame plus the looked-up columns. An aggregate of columns (a
+    per-group mean of the target) joined back adds columns computed from those columns; their names
+    are built at run time, so one column stands for them, named after what was aggregated."""
+    cols = left.cols
+    for other in others:
+        if not other.rows and other.src and cols.known:
+            name = f"{'/'.join(sorted(other.src))} aggregates merged at cell {site[0] + 1}"
+            cols = cols.with_column(name, other.src, frozenset(), False)
+    return left.evolve(cols=cols)
 
 
 def _piece_cut(data: Data, key: Any) -> Data | None:
