@@ -293,6 +293,26 @@ def test_keras_tokenizer_learns_from_the_texts_it_is_fit_on():
     assert rules(IMPORTS, LOAD, clean) == []
 
 
+def test_a_vectorizer_fit_on_train_and_test_text_then_cut_back_leaks_into_out_of_fold_scores():
+    cells = ("from sklearn.feature_extraction.text import TfidfVectorizer\n"
+             "from sklearn.model_selection import KFold\nfrom sklearn.linear_model import Ridge\n"
+             "from sklearn.metrics import mean_squared_error",
+             "train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')\n"
+             "text = pd.concat([train['essay'], test['essay']], axis=0).reset_index(drop=True)\n"
+             "vec = TfidfVectorizer(min_df=2)\nmatrix = vec.fit_transform(text)\n"
+             "X_all = pd.DataFrame(matrix[:len(train)].toarray())\ny = train['score']",
+             "def rmse(y_true, y_pred):\n    return np.sqrt(mean_squared_error(y_true, y_pred))",
+             "def run_cv(X, y):\n    store = {'ridge': np.zeros(len(X))}\n"
+             "    for tr, va in KFold(5, shuffle=True, random_state=0).split(X):\n"
+             "        m = Ridge().fit(X.iloc[tr], y.iloc[tr])\n        store['ridge'][va] = m.predict(X.iloc[va])\n"
+             "    for name in store:\n        print(name, rmse(y, store[name]))\n    return store\n"
+             "oof = run_cv(X_all, y)")
+    assert rules(IMPORTS, *cells) == ["preprocessing-before-split"]
+    # The out-of-fold predictions are never scored: nothing leaks into a score.
+    unscored = cells[:3] + (cells[3].replace("        print(name, rmse(y, store[name]))\n", "        pass\n"),)
+    assert rules(IMPORTS, *unscored) == []
+
+
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():
     sources = (IMPORTS, "np.random.seed(0)", "noise = np.random.rand(10)")

@@ -243,6 +243,8 @@ _BUNCH_FIELDS = frozenset({"data", "target", "frame", "feature_names", "target_n
 _NOT_SCORING = frozenset({"matplotlib", "seaborn", "plotly", "bokeh", "altair", "plt", "sns", "px", "go", "pandas",
                           "numpy", "print", "display", "list", "dict", "zip", "len", "tuple", "range", "enumerate",
                           "str", "format", "round", "float", "int", "open", "json", "pickle", "joblib", "os"})
+#: NumPy functions that make an array of placeholders, filled later.
+_ARRAY_FACTORIES = frozenset({"zeros", "empty", "ones", "full", "zeros_like", "empty_like", "ones_like", "full_like"})
 #: The dotted prefix of a random generator object (``np.random.default_rng(0)``, ``RandomState(1)``).
 _RNG = "<rng>"
 
@@ -511,12 +513,21 @@ class _Analyzer:
             if isinstance(key, Coll) and key.kind == "tuple" and len(key.items) == 2:
                 columns = _strings(key.items[1])
             self.mutate(root, self.set_columns(current, columns, value))
+        elif isinstance(target.value, ast.Subscript):
+            # fold_preds['lgbm'][:, i] = model.predict(X_val): an array kept in a dict or list changes.
+            container = self.expr(target.value.value)
+            holder = self.expr(target.value)
+            if isinstance(container, Coll) and isinstance(holder, Data):
+                changed = self.set_columns(holder, None, value)
+                container.items[:] = [changed if item is holder else item for item in container.items]
 
     def set_columns(self, frame: Data, columns: list[str] | None, value: Any) -> Data:
         stats = frame.stats | (value.stats if isinstance(value, Data) else frozenset())
+        # oof[val_idx] = model.predict(X_val): the array holds those predictions from now on.
+        preds = frame.preds | (value.preds if isinstance(value, Data) else frozenset())
         cols = frame.cols
         if columns is None:
-            return frame.evolve(stats=stats)
+            return frame.evolve(stats=stats, preds=preds)
         for column in columns:
             if isinstance(value, Data):
                 sources = value.src | frozenset(
@@ -527,7 +538,7 @@ class _Analyzer:
             else:
                 cols = cols.with_column(column, frozenset(), frozenset(), False)
         oversampled = frame.oversampled or (value.oversampled if isinstance(value, Data) else None)
-        return frame.evolve(stats=stats, cols=cols, oversampled=oversampled)
+        return frame.evolve(stats=stats, cols=cols, oversampled=oversampled, preds=preds)
 
     def bind(self, name: str, value: Any) -> None:
         if isinstance(value, Data):
@@ -594,6 +605,8 @@ class _Analyzer:
             value: Any = Coll([Idx(iterable.sid, "train"), Idx(iterable.sid, "test")], "tuple")
             self.assign(target, value)
             return
+        if isinstance(iterable, Coll) and iterable.kind == "dict":
+            iterable = Coll(list(iterable.keys or []))  # iterating a dict gives its keys
         if isinstance(iterable, Coll) and iterable.items:
             if isinstance(target, (ast.Tuple, ast.List)):
                 for position, element in enumerate(target.elts):
@@ -619,7 +632,8 @@ class _Analyzer:
         if isinstance(iterable, SplitIter):
             return Coll([Idx(iterable.sid, "train"), Idx(iterable.sid, "test")], "tuple")
         if isinstance(iterable, Coll):
-            return self.combine(iterable.items) if iterable.items else UNKNOWN
+            items = list(iterable.keys or []) if iterable.kind == "dict" else iterable.items
+            return self.combine(items) if items else UNKNOWN
         if isinstance(iterable, Data):
             return iterable.evolve(subset=False, fresh=False, cut=None)
         return UNKNOWN
@@ -852,6 +866,8 @@ class _Analyzer:
                     return UNKNOWN
                 if isinstance(key.value, int) and -len(receiver.items) <= key.value < len(receiver.items):
                     return receiver.items[key.value]
+            elif receiver.kind == "dict" and receiver.items and all(isinstance(v, Data) for v in receiver.items):
+                return _merge(receiver.items)  # store[name] for a name the loop runs over: any of the arrays
             return UNKNOWN
         return UNKNOWN
 
@@ -1114,6 +1130,9 @@ class _Analyzer:
             return Est(cls=original.cls, kind=original.kind, site=original.site, steps=list(original.steps),
                        shuffle=original.shuffle, multi=original.multi, incremental=original.incremental,
                        early_stopping=original.early_stopping)
+        if root == "numpy" and short in _ARRAY_FACTORIES:
+            # oof = np.zeros(len(X)): an empty array to be filled (with out-of-fold predictions).
+            return Data(rows=frozenset(), cols=UNKNOWN_COLS)
         if dotted == "len" and args and isinstance(args[0], Data):
             return Const(("nrows", args[0].rows))  # a row count: a cut at it splits a concat back
         if dotted in _SCALAR_BUILTINS:
