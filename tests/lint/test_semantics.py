@@ -313,6 +313,28 @@ def test_a_vectorizer_fit_on_train_and_test_text_then_cut_back_leaks_into_out_of
     assert rules(IMPORTS, *unscored) == []
 
 
+def test_values_filled_in_by_a_model_fit_on_all_rows_are_learned_from_them():
+    impute = ("known = df[df['age'].notna()]\nmissing = df['age'].isna()\n"
+              "imp = RandomForestClassifier(random_state=0).fit(known[['tenure']], known['age'])\n"
+              "df.loc[missing, 'age'] = imp.predict(df.loc[missing, ['tenure']])")
+    model = "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))"
+    load = "df = pd.read_csv('churn.csv')"
+    feats = "X = df.drop('Churn', axis=1)\ny = df['Churn']"
+    assert rules(IMPORTS, load, impute, feats, SPLIT, model) == ["preprocessing-before-split"]
+    # A whole column of predictions (pseudo-labels, a submission) is not an imputation.
+    pseudo = "sub = df.copy()\nsub['pred'] = LogisticRegression().fit(df[['tenure']], df['Churn']).predict(df[['tenure']])"
+    assert rules(IMPORTS, load, pseudo, feats, SPLIT, model) == []
+
+
+def test_encoders_that_learn_only_the_categories_are_not_preprocessing_leakage():
+    from_all = ("from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder\n"
+                "X = OneHotEncoder(handle_unknown='ignore').fit_transform(df[['contract', 'region']])\ny = df['Churn']")
+    model = "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))"
+    assert rules(IMPORTS, "df = pd.read_csv('churn.csv')", from_all, SPLIT, model) == []
+    scaled = from_all.replace("OneHotEncoder(handle_unknown='ignore')", "StandardScaler()")
+    assert rules(IMPORTS, "df = pd.read_csv('churn.csv')", scaled, SPLIT, model) == ["preprocessing-before-split"]
+
+
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():
     sources = (IMPORTS, "np.random.seed(0)", "noise = np.random.rand(10)")

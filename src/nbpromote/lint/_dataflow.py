@@ -512,6 +512,8 @@ class _Analyzer:
             columns = None
             if isinstance(key, Coll) and key.kind == "tuple" and len(key.items) == 2:
                 columns = _strings(key.items[1])
+                if isinstance(value, Data) and value.preds:
+                    value = self.imputed(value, self.site(target))
             self.mutate(root, self.set_columns(current, columns, value))
         elif isinstance(target.value, ast.Subscript):
             # fold_preds['lgbm'][:, i] = model.predict(X_val): an array kept in a dict or list changes.
@@ -520,6 +522,18 @@ class _Analyzer:
             if isinstance(container, Coll) and isinstance(holder, Data):
                 changed = self.set_columns(holder, None, value)
                 container.items[:] = [changed if item is holder else item for item in container.items]
+
+    def imputed(self, value: Data, site: Site) -> Data:
+        """``df.loc[missing, 'age'] = model.predict(X_missing)``: values filled in by a model carry
+        what that model learned from the rows it was fit on (model-based imputation)."""
+        stats = set()
+        for index in value.preds:
+            event = self.facts.evals[index] if index < len(self.facts.evals) else None
+            if event is not None and event.trained:
+                stat = Stat(site, f"{event.est.cls}.fit", event.trained)
+                self.facts.stats.append(stat)
+                stats.add(stat)
+        return value.evolve(stats=value.stats | frozenset(stats))
 
     def set_columns(self, frame: Data, columns: list[str] | None, value: Any) -> Data:
         stats = frame.stats | (value.stats if isinstance(value, Data) else frozenset())
@@ -1657,7 +1671,9 @@ class _Analyzer:
             # Keras/PyTorch: a second fit continues training, so the model has seen both sets of rows.
             est.fit_rows = est.fit_rows | X.rows if continues else X.rows
             est._train_stats = X.stats  # type: ignore[attr-defined]
-            learns = est.kind in {"transformer", "cluster"}
+            # Encoders that learn only which categories occur (OneHotEncoder, OrdinalEncoder) learn no
+            # statistic of the rows' values: fitting them on all rows is not preprocessing leakage.
+            learns = est.kind in {"transformer", "cluster"} and not _vocabulary_only(est)
             est.stats = frozenset({Stat(site, f"{est.cls}.{method}", X.rows)}) if learns and X.rows else frozenset()
             if est.stats:
                 self.facts.stats.extend(est.stats)
@@ -1953,6 +1969,12 @@ def _filter_columns(columns: Columns, generator: ast.comprehension, elt: ast.AST
         else:
             return None
     return Columns(cols)
+
+
+def _vocabulary_only(est: Est) -> bool:
+    if est.cls in K.VOCABULARY:
+        return True
+    return bool(est.steps) and all(_vocabulary_only(step) or step.kind == "stateless" for step in est.steps)
 
 
 def _merged(left: Data, others: list, site: Site) -> Data:
