@@ -414,6 +414,21 @@ def test_group_aggregates_of_the_target_merged_or_mapped_back_are_target_leakage
     assert "target-leakage" not in rules(IMPORTS, load, mapped.replace("['sales'].mean", "['price'].mean"), feats, fit)
 
 
+def test_a_target_encoder_fit_on_rows_that_are_later_scored_is_target_leakage():
+    enc = ("import category_encoders as ce\nfrom sklearn.model_selection import cross_val_score\n"
+           "te = ce.TargetEncoder(cols=['city'])\nte.fit(X, y)\nX_enc = te.transform(X)")
+    cv = "print(cross_val_score(RandomForestClassifier(random_state=0), X_enc, y, cv=5))"
+    assert "target-leakage" in rules(IMPORTS, LOAD, enc, cv)
+    split_first = ("import category_encoders as ce\nte = ce.TargetEncoder(cols=['city']).fit(X_train, y_train)\n"
+                   "m = RandomForestClassifier(random_state=0).fit(te.transform(X_train), y_train)\n"
+                   "print(m.score(te.transform(X_test), y_test))")
+    assert rules(IMPORTS, LOAD, SPLIT, split_first) == []
+    # scikit-learn's TargetEncoder.fit_transform cross-fits: no row is encoded with its own label.
+    crossfit = ("from sklearn.preprocessing import TargetEncoder\nfrom sklearn.model_selection import cross_val_score\n"
+                "X_enc = TargetEncoder().fit_transform(X[['city']], y)")
+    assert "target-leakage" not in rules(IMPORTS, LOAD, crossfit, cv)
+
+
 # --- user functions and aliasing --------------------------------------------------------------
 def test_a_helper_that_clips_outliers_in_place_taints_the_callers_frame():
     helpers = ("def remove_outlier(frame, col):\n    q1, q3 = frame[col].quantile(0.25), frame[col].quantile(0.75)\n"

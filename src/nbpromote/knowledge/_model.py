@@ -59,6 +59,10 @@ class Library:
     vocabulary : frozenset of str
         Transformers that learn only which categories occur (one-hot, ordinal encoders): fitting
         them on all rows reveals no statistic of the held-out values.
+    target_encoders : frozenset of str
+        Transformers fit with the target that replace a category by a statistic of the target over
+        the rows they were fit on (target/WOE/leave-one-out encoders): rows they were fit on carry
+        their own label into their features.
     column_changing : frozenset of str
         Transformers whose output columns are not their input's.
     oversamplers, undersamplers : frozenset of str
@@ -125,6 +129,7 @@ class Library:
     transformers: frozenset[str] = _EMPTY
     stateless: frozenset[str] = _EMPTY
     vocabulary: frozenset[str] = _EMPTY
+    target_encoders: frozenset[str] = _EMPTY
     column_changing: frozenset[str] = _EMPTY
     oversamplers: frozenset[str] = _EMPTY
     undersamplers: frozenset[str] = _EMPTY

@@ -1284,6 +1284,7 @@ class _Analyzer:
             est = Est(cls=short, kind="model", site=site, steps=steps)
         est.incremental = short in K.INCREMENTAL
         est.early_stopping = _early_stopping(kwargs)
+        est.library = ref.root
         if ref.root == "statsmodels" and est.kind == "model":
             self.model_data(est, short, args, kwargs)
         needs_seed = short in K.RANDOM_STATE_CLASSES or (
@@ -1674,7 +1675,12 @@ class _Analyzer:
             # Encoders that learn only which categories occur (OneHotEncoder, OrdinalEncoder) learn no
             # statistic of the rows' values: fitting them on all rows is not preprocessing leakage.
             learns = est.kind in {"transformer", "cluster"} and not _vocabulary_only(est)
-            est.stats = frozenset({Stat(site, f"{est.cls}.{method}", X.rows)}) if learns and X.rows else frozenset()
+            # A target encoder fit with labels encodes them — except scikit-learn's fit_transform,
+            # which cross-fits (no row is encoded with its own label).
+            target = (est.cls in K.TARGET_ENCODERS and isinstance(y, Data)
+                      and not (est.library == "sklearn" and method == "fit_transform"))
+            est.stats = frozenset({Stat(site, f"{est.cls}.{method}", X.rows, target=target)}) if learns and X.rows \
+                else frozenset()
             if est.stats:
                 self.facts.stats.extend(est.stats)
         self.facts.fits.append(FitEvent(est, X, y, site, method, self.loop, x_text))

@@ -31,6 +31,9 @@ class Stat:
     site: Site
     what: str
     rows: Rows
+    #: Learned from the target (a target encoder's per-category means): the rows it was learned on
+    #: carry their own label into the features it makes.
+    target: bool = False
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,7 @@ class Est:
     n_splits: int | None = None  # a splitter's n_splits when it is a constant
     incremental: bool = False  # a second fit continues training (Keras, PyTorch)
     early_stopping: bool = False  # constructed with early stopping on its eval set
+    library: str | None = None  # the import root it was made from ('sklearn', 'category_encoders')
 
     @property
     def is_model(self) -> bool:

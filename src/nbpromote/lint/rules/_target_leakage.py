@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from .._findings import Finding
 from .._registry import Context, Rule, register
-from .._values import Data
+from .._values import Data, overlap
 
 
 def _closure(targets: set[str], derived: dict) -> set[str]:
@@ -60,7 +60,38 @@ def problems(X: Data, y: Data) -> list[str]:
     return out
 
 
+def _encoded_targets(ctx: Context) -> Iterator[tuple]:
+    """(target statistic, evaluation site, how) for target encoders whose fit rows include rows a
+    model is then scored on (or cross-validated over): those rows' features hold their own label."""
+    facts = ctx.facts
+    for ev in facts.evals:
+        if not ev.est.is_model or not ev.scored or not isinstance(ev.X, Data) or not ev.held_out \
+                or ev.method.startswith("fit("):
+            continue
+        for stat in ev.X.stats:
+            if stat.target and overlap(stat.rows, ev.X.rows):
+                yield stat, ev.site, f"{ev.x_text or 'the evaluation data'}, scored at"
+    for cv in facts.cvs:
+        if isinstance(cv.X, Data):
+            for stat in cv.X.stats:
+                if stat.target and overlap(stat.rows, cv.X.rows):
+                    yield stat, cv.site, f"the validation folds of {cv.func} at"
+
+
 def check(ctx: Context) -> Iterator[Finding]:
+    reported: set = set()
+    for stat, site, how in _encoded_targets(ctx):
+        if stat.site in reported:
+            continue
+        reported.add(stat.site)
+        cls = stat.what.split(".")[0]
+        yield ctx.finding(
+            stat.site[0], stat.site[1],
+            f"{cls} encodes categories with the target of the rows it is fit on, and some of them are the rows of "
+            f"{how} {ctx.where(site)}: their features hold their own label, so the score is inflated.",
+            f"Fit {cls} on the training rows only (inside each fold: make_pipeline({cls}(), model)), or use "
+            "sklearn's TargetEncoder.fit_transform, which cross-fits.",
+        )
     seen: set[str] = set()
     # After select_dtypes the analysis cannot tell whether a column survived: a warning, worded so.
     events = [(f.site, f.X, f.y, f.est) for f in ctx.facts.fits if f.est.is_model]
