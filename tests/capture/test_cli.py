@@ -27,8 +27,10 @@ def test_cli_passes_its_arguments_to_capture_notebook(tmp_path, monkeypatch):
         cli, ["capture", "nb.ipynb", "-o", "o.ipynb", "-p", "n", "5", "-p", "name", "x", "--force", "--json"]
     )
     assert result.exit_code == 0, result.output
+    progress = calls[0][3].pop("progress")
     assert calls == [("nb.ipynb", "o.ipynb", {"n": 5, "name": "x"},
                       {"cwd": None, "force": True, "kernel_name": None, "track_rows": True})]
+    assert callable(progress) and progress.mode == "lines"  # CliRunner's stderr is no terminal
     assert json.loads(result.output) == {"notebook": "out.ipynb"}
 
 
