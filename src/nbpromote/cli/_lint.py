@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -32,12 +31,12 @@ def lint(notebooks: tuple[Path, ...], output_format: str, json_flag: bool, fail_
     A file that is not a readable notebook is reported as a syntax-error finding (exit 1).
     """
     from ..lint import LintConfig, lint_paths, to_sarif, to_text
-    from ._progress import FileProgress, progress_mode
+    from ._progress import FileProgress, command_mode
 
     config = LintConfig.from_pyproject(config_path) if config_path else None
     output_format = "json" if json_flag else output_format
-    # Machine formats stay silent on stderr too; a log (not a terminal) gets no bar.
-    drawn = output_format == "text" and progress_mode(sys.stderr, progress) == "bar"
+    # A bar on a terminal only: a log gets no line per file, and machine formats stay silent.
+    drawn = command_mode(progress, output_format != "text") == "bar" and output_format == "text"
     with FileProgress(drawn) as bar:
         report = lint_paths(notebooks, config=config, progress=bar)
     if output_format == "json":

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["CaptureProgress", "FileProgress", "progress_mode"]
+__all__ = ["CaptureProgress", "FileProgress", "progress_mode", "command_mode"]
 
 #: the description column is padded to this width so the bar does not jump from cell to cell
 _DESC_WIDTH = 40
@@ -36,6 +36,14 @@ def progress_mode(stream: IO[str], enabled: bool = True) -> str:
         return "bar" if isatty is not None and isatty() else "lines"
     except ValueError:  # a closed stream
         return "off"
+
+
+def command_mode(enabled: bool, machine_output: bool, stream: IO[str] | None = None) -> str:
+    """The progress a command shows: a bar on a terminal; plain lines in a log when the output is
+    for people; nothing in a log under ``--json`` (a program reads both streams then), nothing with
+    ``--no-progress``."""
+    mode = progress_mode(stream if stream is not None else sys.stderr, enabled)
+    return "off" if mode == "lines" and machine_output else mode
 
 
 def _desc(text: str) -> str:

@@ -25,7 +25,8 @@ from ._params import collect_parameters, parameter_options
               help="Do not approve the first model of a slot (it then stays in Staging).")
 @click.option("--actor", default=None, help="Who to record in the registry (default: the OS user).")
 @click.option("--progress/--no-progress", default=True, show_default=True,
-              help="Progress on stderr (capture cells, run stages): a bar on a terminal, plain lines in a log.")
+              help="Progress on stderr (capture cells, run stages): a bar on a terminal, plain lines in a log "
+                   "(none there with --json).")
 @format_option()
 def promote(notebook: str, output: str, name: str | None, parameters: tuple[tuple[str, str], ...],
             parameters_raw: tuple[tuple[str, str], ...], parameters_yaml: tuple[str, ...], parameters_file: tuple[str, ...],
@@ -38,10 +39,10 @@ def promote(notebook: str, output: str, name: str | None, parameters: tuple[tupl
       nbpromote promote notebooks/credit_risk.ipynb --current notebooks/data/credit_drifted.csv
     """
     from .._promote import promote_notebook
-    from ._progress import CaptureProgress
+    from ._progress import CaptureProgress, command_mode
 
     as_json = resolve_format(output_format, json_flag) == "json"
-    with CaptureProgress(mode="auto" if progress else "off") as shown:
+    with CaptureProgress(mode=command_mode(progress, as_json)) as shown:
         result = promote_notebook(
             notebook, output=output, name=name,
             parameters=collect_parameters(parameters, parameters_raw, parameters_yaml, parameters_file),
