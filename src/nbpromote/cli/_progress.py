@@ -50,6 +50,12 @@ def _desc(text: str) -> str:
     return text[:_DESC_WIDTH - 1] + "…" if len(text) > _DESC_WIDTH else text.ljust(_DESC_WIDTH)
 
 
+def _name(path: Path | str | None, width: int = 32) -> str:
+    """A file name cut or padded to ``width``, so the bar keeps its place from file to file."""
+    name = Path(path).name if path is not None else ""
+    return name[: width - 1] + "…" if len(name) > width else name.ljust(width)
+
+
 def _clock(seconds: float) -> str:
     minutes, rest = divmod(int(round(max(seconds, 0.0))), 60)
     hours, minutes = divmod(minutes, 60)
@@ -233,5 +239,5 @@ class FileProgress:
 
             self._bar = tqdm(total=total, file=self.stream, desc=self.desc, unit="file", leave=False,
                              delay=self.delay, dynamic_ncols=True)
-        self._bar.set_postfix_str(Path(path).name if path is not None else "", refresh=False)
+        self._bar.set_postfix_str(_name(path), refresh=False)
         self._bar.update(done - self._bar.n)  # tqdm draws only after ``delay``, at most every 0.1 s
