@@ -8,7 +8,12 @@ import time
 import nbformat
 import pytest
 
-from nbpromote.capture._progress import CellEvents, cell_label, format_cell_event, previous_cell_durations
+from nbpromote.capture._progress import (
+    CellEvents,
+    cell_label,
+    format_cell_event,
+    previous_cell_durations,
+)
 
 
 def cell(cell_id, source="x = 1"):

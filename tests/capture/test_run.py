@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
@@ -113,7 +114,7 @@ def test_progress_names_each_cell_as_it_runs_and_the_next_capture_has_an_eta(pro
     started = [e for e in second if e["event"] == "cell_started"]
     assert [e["expected_seconds"] for e in started] == [r["duration_ms"] / 1000 for r in recorded]
     assert second[0]["eta_seconds"] == pytest.approx(sum(r["duration_ms"] for r in recorded) / 1000, abs=0.01)
-    assert all(a["eta_seconds"] >= b["eta_seconds"] for a, b in zip(started, started[1:]))
+    assert all(a["eta_seconds"] >= b["eta_seconds"] for a, b in itertools.pairwise(started))
 
 
 def test_output_policy(project, tmp_path):
