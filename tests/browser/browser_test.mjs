@@ -21,6 +21,8 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+import { checkModelCardGraph } from './model_card.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const require = createRequire(path.join(repo, 'labextension', 'package.json'));
@@ -669,6 +671,12 @@ async function main() {
       const lintNote = await page.locator('#nbpromote-panel .nbp-findings .nbp-note').first().textContent();
       assert(/Exported despite 4 lint error/.test(lintNote), lintNote);
       await page.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-panel.png') });
+    });
+
+    await check("the model card's pipeline.svg renders as the card's image, light and dark", async () => {
+      assert(packageDir, 'no package was exported');
+      const graph = await checkModelCardGraph({ context, base: lab.base, token: lab.token, root, packageDir, artifacts: ARTIFACTS });
+      log(`  model card graph: ${JSON.stringify(graph)}`);
     });
 
     await check('the override checkboxes apply to one export: they are clear again afterwards', async () => {
