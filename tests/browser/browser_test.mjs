@@ -503,13 +503,19 @@ async function main() {
       assert(names.indexOf('ingest') < names.indexOf('train'), 'ingest should come before train');
       assert(names.indexOf('train') < names.indexOf('evaluate'), 'train should come before evaluate');
       // A stage's cell numbers link to the cells.
-      const link = page.locator('#nbpromote-panel .nbp-stage[data-stage="ingest"] .nbp-cell-link').first();
-      const wanted = Number(await link.getAttribute('data-cell'));
-      await link.click();
-      await page.waitForFunction(
-        i => document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i]?.classList.contains('jp-mod-active'),
-        wanted
-      );
+      // The panel re-renders when the lint and provenance results arrive; a click that lands on a link
+      // being replaced is lost, so click again (a fresh locator) until the cell is active.
+      let active = false;
+      for (let attempt = 0; attempt < 4 && !active; attempt++) {
+        const link = page.locator('#nbpromote-panel .nbp-stage[data-stage="ingest"] .nbp-cell-link').first();
+        const wanted = Number(await link.getAttribute('data-cell'));
+        await link.click();
+        active = await page.waitForFunction(
+          i => document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i]?.classList.contains('jp-mod-active'),
+          wanted, { timeout: 15000 }
+        ).then(() => true, () => false);
+      }
+      assert(active, 'clicking the ingest cell link never activated its cell');
       await page.keyboard.press('Escape');
     });
 

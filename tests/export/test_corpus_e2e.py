@@ -35,6 +35,12 @@ def _runnable() -> list[str]:
     return [r["local"] for r in rows if r["kind"] == "notebook" and r["runs_offline"].startswith("yes")]
 
 
+def _without_model() -> set[str]:
+    """Notebooks that run but train nothing (an EDA notebook, Kale's toy steps): register must refuse."""
+    with MANIFEST.open(encoding="utf-8") as handle:
+        return {r["local"] for r in csv.DictReader(handle, delimiter="\t") if "no model" in r["runs_offline"]}
+
+
 NOTEBOOKS = _runnable()
 pytestmark = pytest.mark.skipif(not (str(CORPUS) != "." and NOTEBOOKS and (CORPUS / NOTEBOOKS[0]).is_file()),
                                 reason=f"the promote corpus is not at {CORPUS} (see tests/corpus/promote_manifest.tsv)")
@@ -76,9 +82,16 @@ def test_a_third_party_notebook_promotes_end_to_end(local, tmp_path):
     cold = [_package(pkg, "run", "--json", home=tmp_path / f"cold{i}") for i in (1, 2)]
     assert [s["outputs"] for s in cold[0]["stages"]] == [s["outputs"] for s in cold[1]["stages"]]
 
-    registered = _package(pkg, "register", "--json", home=home)
-    numbers = {k: v for k, v in registered["metrics"].items() if isinstance(v, (int, float)) and not k.startswith("n_")}
-    assert numbers, f"no numeric metric registered for {local}"
+    if local in _without_model():
+        refused = subprocess.run([sys.executable, "-m", "realpipe", "register"], cwd=pkg, capture_output=True,
+                                 text=True, env=dict(os.environ, NBPROMOTE_HOME=str(home),
+                                                     PYTHONPATH=os.pathsep.join([str(pkg / "src"), str(SRC)])))
+        assert refused.returncode == 2 and "no model artifact to register" in refused.stderr, refused.stderr
+    else:
+        registered = _package(pkg, "register", "--json", home=home)
+        numbers = {k: v for k, v in registered["metrics"].items()
+                   if isinstance(v, (int, float)) and not k.startswith("n_")}
+        assert numbers, f"no numeric metric registered for {local}"
 
     # Editing a shipped data file reruns the stages that read it; downstream reruns only where inputs changed.
     data = sorted(p for p in (pkg / "data").rglob("*") if p.is_file()) if (pkg / "data").is_dir() else []
