@@ -362,6 +362,24 @@ def test_all_columns_as_features_keeps_the_target():
         assert "target-leakage" not in rules(IMPORTS, LOAD, cell, SPLIT, "LogisticRegression().fit(X_train, y_train)")
 
 
+def test_features_and_label_chosen_by_position():
+    load = "df = pd.read_csv('diabetes.csv')"
+    fit = "LogisticRegression().fit(X_train, y_train)"
+    for features, label in [("df.iloc[:, 1:]", "df.iloc[:, -1]"), ("df.iloc[:, :].values", "df.iloc[:, -1].values"),
+                            ("df.iloc[:, 0:]", "df.iloc[:, 2]")]:
+        cell = f"X = {features}\ny = {label}"
+        assert "target-leakage" in rules(IMPORTS, load, cell, SPLIT, fit), cell
+    # X = iloc[:, :-1] with y = iloc[:, 1]: two columns, the label is the last (the count decides).
+    for features, label in [("df.iloc[:, :-1]", "df.iloc[:, -1]"), ("df.iloc[:, 1:]", "df.iloc[:, 0]"),
+                            ("df.iloc[:, :-1]", "df.iloc[:, 1]"),
+                            ("df.iloc[:, 0:8]", "df.iloc[:, 8]"), ("df.iloc[:, :5]", "df.iloc[:, -1]")]:
+        cell = f"X = {features}\ny = {label}"
+        assert "target-leakage" not in rules(IMPORTS, load, cell, SPLIT, fit), cell
+    arrays = "data = df.values\nX = data[:, 1:]\ny = data[:, -1]"
+    assert "target-leakage" in rules(IMPORTS, load, arrays, SPLIT, fit)
+    assert "target-leakage" not in rules(IMPORTS, load, arrays.replace("[:, 1:]", "[:, :-1]"), SPLIT, fit)
+
+
 def test_a_drop_that_keeps_the_label():
     cell = "X = df.drop(columns=['customerID', 'TotalCharges'])\ny = df['Churn']"
     assert "target-leakage" in rules(IMPORTS, "df = pd.read_csv('churn.csv')", cell, SPLIT,

@@ -922,6 +922,8 @@ class _Analyzer:
             return data.evolve(subset=True, part=True, fresh=False)
         if isinstance(key, Coll) and key.kind == "tuple" and key.items:  # numpy X[rows, cols]
             rows = self.index_data(data, key.items[0])
+            if isinstance(rows, Data) and len(key.items) == 2:
+                return _by_position(rows, data.cols, key.items[1])
             return rows.evolve(cols=UNKNOWN_COLS) if isinstance(rows, Data) else rows
         return data.evolve(cols=UNKNOWN_COLS, subset=False, fresh=False)
 
@@ -947,6 +949,8 @@ class _Analyzer:
             if isinstance(cols_key, Const):
                 return self.column(result, columns[0]).evolve(subset=result.subset)
             return result.evolve(cols=result.cols.select(set(columns)))
+        if kind in {"iloc", "iat"}:
+            return _by_position(result, data.cols, cols_key)
         return result.evolve(cols=UNKNOWN_COLS)
 
     def partition(self, data: Data, idx: Idx) -> Data:
@@ -1975,6 +1979,22 @@ def _filter_columns(columns: Columns, generator: ast.comprehension, elt: ast.AST
         else:
             return None
     return Columns(cols)
+
+
+def _by_position(rows: Data, layout: Cols, key: Any) -> Data:
+    """``df.iloc[:, :-1]`` / ``data[:, -1]``: columns chosen by position. Which names they are is
+    unknown, but two selections of the same layout can still be compared (is the label's position
+    among the features'?)."""
+    value = key.value if isinstance(key, Const) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        positions: tuple | None = (layout, value, None, True)
+    elif isinstance(value, tuple) and value[:1] == ("slice",) and len(value) == 3 and len(value[2]) == 3:
+        lower, upper, step = (v.value if isinstance(v, Const) else UNKNOWN for v in value[2])
+        bounds_known = all(v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in (lower, upper))
+        positions = (layout, lower, upper, False) if bounds_known and step is None else None
+    else:
+        positions = None
+    return rows.evolve(cols=Cols(known=False, positions=positions))
 
 
 def _vocabulary_only(est: Est) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 __all__ = [
     "Site", "Stat", "Cols", "Data", "Const", "Coll", "Est", "Ref", "Idx", "SplitIter", "Func",
     "Indexer", "Columns", "ClassValue", "Instance", "BoundMethod", "Unknown", "UNKNOWN", "contained", "overlap", "label_of", "name_side",
-    "split_label",
+    "split_label", "position_in",
 ]
 
 Site = tuple  # (cell index, line in the cell's source, 1-based)
@@ -52,6 +52,9 @@ class Cols:
     dates: frozenset = frozenset()
     date_index: bool = False
     dtype_filtered: bool = False  # select_dtypes(...) ran: a kept column may have been filtered out
+    #: A positional selection of another column layout: ``(layout, lower, upper)`` for
+    #: ``df.iloc[:, 1:]`` / ``data[:, :-1]``, ``(layout, k, None)`` with ``at`` True for one column.
+    positions: tuple | None = None
 
     def derived_map(self) -> dict[str, frozenset]:
         return dict(self.derived)
@@ -291,6 +294,26 @@ def overlap(a: Rows, b: Rows) -> bool:
 def label_of(rows: Rows) -> str | None:
     sides = {p[-1][1] if p else None for _r, p in rows}
     return sides.pop() if len(sides) == 1 else None
+
+
+def position_in(k: int, lower: int | None, upper: int | None) -> bool | None:
+    """Whether column position ``k`` falls in ``[lower:upper]`` for any column count large enough
+    to hold both (None when that depends on the count: ``k=-1`` in ``[:5]``)."""
+    if k >= 0:
+        low_ok = lower is None or 0 <= lower <= k
+        low_out = lower is not None and lower > k
+        high_ok = upper is None or upper > k  # [:-1] holds column k only if there are more than k + 1
+        high_out = upper is not None and 0 <= upper <= k
+    else:
+        low_ok = lower is None or lower >= 0 or lower <= k
+        low_out = lower is not None and k < lower < 0
+        high_ok = upper is None or (upper < 0 and upper > k)
+        high_out = upper is not None and upper < 0 and upper <= k
+    if low_out or high_out:
+        return False
+    if low_ok and high_ok:
+        return True
+    return None
 
 
 def split_label(rows: Rows) -> str | None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from .._findings import Finding
 from .._registry import Context, Rule, register
-from .._values import Data, overlap
+from .._values import Data, overlap, position_in
 
 
 def _closure(targets: set[str], derived: dict) -> set[str]:
@@ -33,6 +33,16 @@ def _words(name: str) -> set[str]:
 
 def problems(X: Data, y: Data) -> list[str]:
     """Human descriptions of how ``X`` carries the target ``y`` (empty when it does not)."""
+    xp, yp = X.cols.positions, y.cols.positions
+    shared = {r for r, _p in X.rows} & {r for r, _p in y.rows}
+    if yp and yp[3] and X.cols.known and X.cols == yp[0] and shared:
+        return [f"the target column (position {yp[1]}) is among the features (all the columns)"]
+    if xp and yp and not xp[3] and yp[3] and xp[0] == yp[0] and {r for r, _p in X.rows} & {r for r, _p in y.rows}:
+        # y = df.iloc[:, -1] with X = df.iloc[:, 1:]: the label's position is among the features'.
+        if position_in(yp[1], xp[1], xp[2]):
+            span = f"{'' if xp[1] is None else xp[1]}:{'' if xp[2] is None else xp[2]}"
+            return [f"the target column (position {yp[1]}) is among the features (columns [{span}])"]
+        return []
     if not y.src or not X.cols.known:
         return []
     if not {r for r, _p in X.rows} & {r for r, _p in y.rows}:
@@ -103,7 +113,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             if problem in seen:
                 continue
             seen.add(problem)
-            column = problem.split("'")[1]
+            column = problem.split("'")[1] if "'" in problem else None
             maybe = X.cols.dtype_filtered
             by_name = "named after the target" in problem  # a guess from the name: a warning
             yield ctx.finding(
@@ -113,8 +123,10 @@ def check(ctx: Context) -> Iterator[Finding]:
                  f"At this fit {problem}, so the model may learn the answer instead of predicting it; check it is "
                  "known before the outcome." if by_name else
                  f"At this fit {problem}, so the model learns the answer instead of predicting it."),
-                f"Drop '{column}' from the features before fitting (e.g. X = df.drop(columns=['{column}', target])), "
-                "and keep only columns known before the outcome.",
+                (f"Drop '{column}' from the features before fitting (e.g. X = df.drop(columns=['{column}', target])), "
+                 "and keep only columns known before the outcome." if column is not None else
+                 "Select the features without the label's position (e.g. X = df.iloc[:, :-1] when the label is the "
+                 "last column), or by name: X = df.drop(columns=[target])."),
                 severity="warning" if maybe or by_name else None,
             )
 
