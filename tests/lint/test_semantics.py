@@ -326,6 +326,19 @@ def test_values_filled_in_by_a_model_fit_on_all_rows_are_learned_from_them():
     assert rules(IMPORTS, load, pseudo, feats, SPLIT, model) == []
 
 
+def test_columns_chosen_by_their_correlation_with_the_target_on_all_rows():
+    select = ("top = df.corr().abs()['Churn'].sort_values(ascending=False).index[1:6]\n"
+              "X = df[top]\ny = df['Churn']")
+    model = "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))"
+    load = "df = pd.read_csv('churn.csv')"
+    assert rules(IMPORTS, load, select, SPLIT, model) == ["preprocessing-before-split"]
+    assert rules(IMPORTS, load, select.replace("df[top]", "df.loc[:, top]"), SPLIT, model) == [
+        "preprocessing-before-split"]
+    # Looking at the correlations (a heatmap) chooses nothing.
+    look = "import seaborn as sns\nsns.heatmap(df.corr())\nX = df[['tenure', 'charges']]\ny = df['Churn']"
+    assert rules(IMPORTS, load, look, SPLIT, model) == []
+
+
 def test_encoders_that_learn_only_the_categories_are_not_preprocessing_leakage():
     from_all = ("from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder\n"
                 "X = OneHotEncoder(handle_unknown='ignore').fit_transform(df[['contract', 'region']])\ny = df['Churn']")

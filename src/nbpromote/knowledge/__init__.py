@@ -146,4 +146,6 @@ DATE_NAME = re.compile(r"(^|_)(date|time|timestamp|datetime|dt|ts|day|month|year
 STAT_TRANSFORMERS = TRANSFORMERS - {"ImageDataGenerator"}
 STAT_FUNCTIONS_AGG = NUMPY.row_statistics | SCIPY.row_statistics - {"describe", "mode"}
 STAT_FUNCTIONS_ROWWISE = SKLEARN.rowwise_statistics - {"normalize"} | SCIPY.rowwise_statistics | {"qcut"}
-STAT_METHODS = PANDAS.row_statistics - {"sum", "prod", "cov", "corr"}
+#: ``corr``/``corrwith`` count: a frame indexed by what a correlation chose (feature selection by
+#: correlation with the target) has learned from every row the correlation saw.
+STAT_METHODS = PANDAS.row_statistics - {"sum", "prod", "cov"} | {"corrwith"}

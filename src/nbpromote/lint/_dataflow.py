@@ -835,7 +835,7 @@ class _Analyzer:
                 return receiver.evolve(subset=False, fresh=False)
             if attr == "index":
                 return receiver.evolve(cols=UNKNOWN_COLS, subset=False, fresh=False)
-            if attr in {"iloc", "loc", "at", "iat"}:
+            if attr in {"iloc", "loc", "at", "iat", "ix"}:
                 return Indexer(receiver, attr)
             if attr == "columns":
                 return Columns(receiver.cols)
@@ -916,6 +916,10 @@ class _Analyzer:
             if back is not None:
                 return back
             return data if key.value[1] else data.evolve(subset=True, part=True, fresh=False)
+        if isinstance(key, Data) and not key.rows and key.stats:
+            # Column labels a statistic chose (df[corr['y'].abs().sort_values().index[-8:]]): a
+            # feature selection learned from the rows the statistic saw.
+            return data.evolve(stats=data.stats | key.stats, cols=UNKNOWN_COLS, subset=False, fresh=False)
         if isinstance(key, Data):
             # A boolean mask filters rows; statistics in the mask (outlier cut-offs such as
             # df[df.p < df.p.quantile(.99)]) decide which rows stay but do not enter the values.
@@ -944,7 +948,9 @@ class _Analyzer:
             result = data.evolve(subset=True, part=True, fresh=False)
         if isinstance(cols_key, Const) and isinstance(cols_key.value, tuple) and cols_key.value[:2] == ("slice", True):
             return result
-        columns = _strings(cols_key) if kind in {"loc", "at"} else None
+        if isinstance(cols_key, Data) and not cols_key.rows and cols_key.stats and isinstance(result, Data):
+            return result.evolve(stats=result.stats | cols_key.stats, cols=UNKNOWN_COLS)  # columns a statistic chose
+        columns = _strings(cols_key) if kind in {"loc", "at", "ix"} else None
         if columns is not None:
             if isinstance(cols_key, Const):
                 return self.column(result, columns[0]).evolve(subset=result.subset)
