@@ -51,6 +51,10 @@ def test_a_pilot_goes_live_a_marginal_challenger_is_refused_and_a_clearly_better
     assert "credit_risk v2 registered; kept out of Production by the gate: v2 refused by the gate: " \
            "roc_auc improvement +0." in marginal.stdout
     assert "is not greater than δ = 0.0" in marginal.stdout
+    # in a log (stderr is no terminal) progress is plain lines: a line per cell, then the run's stages
+    assert "\r" not in marginal.stderr
+    assert "capture credit_risk.ipynb [1/" in marginal.stderr and "run: [4/5] train: ran in" in marginal.stderr
+    assert marginal.stderr.index("capture credit_risk.ipynb: ok after") < marginal.stderr.index("run: [1/5]")
 
     better = nbpromote(project, "promote", "credit_risk.ipynb", "--current", "data/credit_drifted.csv",
                        "--force", "--json")
@@ -84,3 +88,18 @@ def test_a_missing_notebook_is_one_line_and_exit_2(project):
     assert completed.returncode == 2
     assert completed.stderr.strip().splitlines()[-1].startswith("nbpromote: error:")
     assert "nope.ipynb" in completed.stderr and "Traceback" not in completed.stderr
+
+
+@pytest.mark.slow
+def test_on_a_terminal_promote_shows_the_cells_and_the_stages_and_stdout_stays_one_json_document(
+        project, stderr_on_pty):
+    env = {**os.environ, "NBPROMOTE_HOME": str(project / "home"), "NBPROMOTE_ACTOR": "alice"}
+    env.pop("NBPROMOTE_REGISTRY", None)
+    code, out, terminal = stderr_on_pty(
+        [sys.executable, "-m", "nbpromote", "promote", "credit_risk.ipynb", "-p", "train_rows", "100", "--json"],
+        cwd=str(project), env=env)
+    assert code == 0, terminal
+    assert [step["status"] for step in json.loads(out)["steps"]][:5] == ["ok"] * 5
+    frames = terminal.split("\r")
+    assert any(f.startswith("cell ") and "cells [" in f and "%|" in f for f in frames)  # the capture's bar
+    assert "run: [4/5] train: started" in terminal and "run: run succeeded in" in terminal

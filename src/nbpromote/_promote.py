@@ -27,6 +27,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,11 +106,18 @@ class _Job:
 
 
 def _package_command(
-    package_dir: Path, name: str, args: list[str], *, cwd: Path, env: dict[str, str]
+    package_dir: Path, name: str, args: list[str], *, cwd: Path, env: dict[str, str],
+    on_line: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Run ``python -m <name> ARGS --json`` of an exported package and parse its JSON."""
+    """Run ``python -m <name> ARGS --json`` of an exported package and parse its JSON.
+
+    ``on_line`` gets each line the command writes on stderr as it comes (a run's stage progress).
+    """
     command = [sys.executable, "-m", name, *args]
-    completed = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    if on_line is None:
+        completed = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    else:
+        completed = _streamed(command, cwd=cwd, env=env, on_line=on_line)
     stdout = completed.stdout.strip()
     document: dict[str, Any] = {}
     if stdout:
@@ -128,6 +136,30 @@ def _package_command(
     return document
 
 
+def _streamed(command: list[str], *, cwd: Path, env: dict[str, str],
+              on_line: Callable[[str], None]) -> subprocess.CompletedProcess[str]:
+    """``subprocess.run`` with stderr handed to ``on_line`` line by line while the command runs."""
+    import threading
+
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, bufsize=1)
+    lines: list[str] = []
+
+    def pump() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append(line)
+            on_line(line.rstrip("\n"))
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    assert process.stdout is not None
+    stdout = process.stdout.read()
+    process.wait()
+    reader.join()
+    return subprocess.CompletedProcess(command, process.returncode, stdout, "".join(lines))
+
+
 def promote_notebook(
     notebook: str | Path,
     *,
@@ -141,6 +173,7 @@ def promote_notebook(
     approve: bool = True,
     actor: str | None = None,
     echo: Any = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> PromoteResult:
     """Capture, lint, export, run, register, promote and monitor one notebook.
 
@@ -169,6 +202,10 @@ def promote_notebook(
         Who is recorded in the registry and audit log; default the OS user.
     echo : callable or None, default=None
         Called with one line per finished step (the CLI passes ``click.echo``).
+    progress : callable or None, default=None
+        Called with progress events while the long steps run: the capture's per-cell events
+        (:func:`~nbpromote.capture.capture_notebook`) and, during the run step, ``{"event":
+        "line", "text": ...}`` for each line the package's first ``run`` prints on stderr.
 
     Returns
     -------
@@ -202,7 +239,8 @@ def promote_notebook(
     started = time.perf_counter()
     try:
         captured = capture_notebook(
-            source, output=out_dir / f"{source.stem}.captured.ipynb", parameters=parameters, force=True
+            source, output=out_dir / f"{source.stem}.captured.ipynb", parameters=parameters, force=True,
+            progress=progress,
         )
     except NbpromoteError as error:
         job.record("capture", started, "failed", str(error))
@@ -259,9 +297,10 @@ def promote_notebook(
     # 4. run (twice: the second run proves the cache)
     started = time.perf_counter()
     try:
-        run = _package_command(package_dir, exported.name, run_args, cwd=cwd, env=env)
+        run = _package_command(package_dir, exported.name, run_args, cwd=cwd, env=env,
+                               on_line=_stage_lines(progress, "run"))
         cold = time.perf_counter() - started
-        again = _package_command(package_dir, exported.name, run_args, cwd=cwd, env=env)
+        again = _package_command(package_dir, exported.name, run_args, cwd=cwd, env=env)  # all cache hits
     except NbpromoteError as error:
         job.record("run", started, "failed", str(error))
         return result
@@ -325,6 +364,18 @@ def promote_notebook(
         report=report, html=str(html_path),
     )
     return result
+
+
+def _stage_lines(progress: Callable[[dict[str, Any]], None] | None, label: str) -> Callable[[str], None] | None:
+    """The ``on_line`` of a run step: each non-empty stderr line as a ``line`` progress event."""
+    if progress is None:
+        return None
+
+    def on_line(text: str) -> None:
+        if text.strip():
+            progress({"event": "line", "text": f"{label}: {text}"})
+
+    return on_line
 
 
 def _gate_margin(document: dict[str, Any]) -> str:

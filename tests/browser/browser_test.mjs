@@ -21,6 +21,8 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+import { checkModelCardGraph } from './model_card.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const require = createRequire(path.join(repo, 'labextension', 'package.json'));
@@ -501,13 +503,19 @@ async function main() {
       assert(names.indexOf('ingest') < names.indexOf('train'), 'ingest should come before train');
       assert(names.indexOf('train') < names.indexOf('evaluate'), 'train should come before evaluate');
       // A stage's cell numbers link to the cells.
-      const link = page.locator('#nbpromote-panel .nbp-stage[data-stage="ingest"] .nbp-cell-link').first();
-      const wanted = Number(await link.getAttribute('data-cell'));
-      await link.click();
-      await page.waitForFunction(
-        i => document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i]?.classList.contains('jp-mod-active'),
-        wanted
-      );
+      // The panel re-renders when the lint and provenance results arrive; a click that lands on a link
+      // being replaced is lost, so click again (a fresh locator) until the cell is active.
+      let active = false;
+      for (let attempt = 0; attempt < 4 && !active; attempt++) {
+        const link = page.locator('#nbpromote-panel .nbp-stage[data-stage="ingest"] .nbp-cell-link').first();
+        const wanted = Number(await link.getAttribute('data-cell'));
+        await link.click();
+        active = await page.waitForFunction(
+          i => document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i]?.classList.contains('jp-mod-active'),
+          wanted, { timeout: 15000 }
+        ).then(() => true, () => false);
+      }
+      assert(active, 'clicking the ingest cell link never activated its cell');
       await page.keyboard.press('Escape');
     });
 
@@ -669,6 +677,12 @@ async function main() {
       const lintNote = await page.locator('#nbpromote-panel .nbp-findings .nbp-note').first().textContent();
       assert(/Exported despite 4 lint error/.test(lintNote), lintNote);
       await page.screenshot({ path: path.join(ARTIFACTS, 'nbpromote-panel.png') });
+    });
+
+    await check("the model card's pipeline.svg renders as the card's image, light and dark", async () => {
+      assert(packageDir, 'no package was exported');
+      const graph = await checkModelCardGraph({ context, base: lab.base, token: lab.token, root, packageDir, artifacts: ARTIFACTS });
+      log(`  model card graph: ${JSON.stringify(graph)}`);
     });
 
     await check('the override checkboxes apply to one export: they are clear again afterwards', async () => {

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -27,8 +31,10 @@ def test_cli_passes_its_arguments_to_capture_notebook(tmp_path, monkeypatch):
         cli, ["capture", "nb.ipynb", "-o", "o.ipynb", "-p", "n", "5", "-p", "name", "x", "--force", "--json"]
     )
     assert result.exit_code == 0, result.output
+    progress = calls[0][3].pop("progress")
     assert calls == [("nb.ipynb", "o.ipynb", {"n": 5, "name": "x"},
                       {"cwd": None, "force": True, "kernel_name": None, "track_rows": True})]
+    assert callable(progress) and progress.mode == "off"  # --json in a log (CliRunner's stderr is no terminal)
     assert json.loads(result.output) == {"notebook": "out.ipynb"}
 
 
@@ -88,3 +94,44 @@ def test_capture_tracks_rows_and_lint_confirms_unless_no_rows(tmp_path, make_not
                                          "--format", "json"])
     assert untracked.exit_code == 0, untracked.output
     assert json.loads(untracked.output)["manifest"]["rows"]["observed"] is False
+
+
+@pytest.fixture
+def slow_notebook(tmp_path, make_notebook):
+    return make_notebook(tmp_path / "slow.ipynb", ["import time\nn = 2", "# train\ntime.sleep(1.5)\nx = n * 21",
+                                                   "print(x)"])
+
+
+@pytest.mark.slow
+def test_on_a_terminal_capture_draws_a_cell_bar_on_stderr_and_stdout_stays_one_json_document(
+        slow_notebook, stderr_on_pty):
+    command = [sys.executable, "-m", "nbpromote", "capture", str(slow_notebook), "--json"]
+    code, out, terminal = stderr_on_pty(command, cwd=str(slow_notebook.parent))
+    assert code == 0, terminal
+    assert json.loads(out)["manifest"]["notebook"] == str(slow_notebook)
+    frames = terminal.split("\r")
+    assert any("cell 2: time.sleep(1.5)" in f and "1/3 cells [00:0" in f for f in frames)
+    assert any(f.startswith("capture slow.ipynb") and "100%" in f and "3/3 cells" in f for f in frames)
+    assert "ETA" not in terminal  # the first capture has nothing to estimate from
+
+    code, out, terminal = stderr_on_pty(command, cwd=str(slow_notebook.parent))  # now the last capture's durations
+    assert code == 0 and json.loads(out)["notebook"].endswith("slow.captured.ipynb")
+    assert any("cell 2: time.sleep(1.5)" in f and re.search(r"ETA 00:0[2-9]\]", f) for f in terminal.split("\r"))
+
+
+@pytest.mark.slow
+def test_in_a_log_capture_prints_a_plain_line_per_cell_and_nothing_under_json(slow_notebook):
+    command = [sys.executable, "-m", "nbpromote", "capture", str(slow_notebook)]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    text = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert text.returncode == 0, text.stderr
+    lines = [line for line in text.stderr.splitlines() if line.startswith("capture slow.ipynb")]
+    assert "\r" not in text.stderr
+    assert lines[0] == "capture slow.ipynb: 3 code cells"
+    assert lines[2].startswith("capture slow.ipynb [2/3] cell 2 done in 1.") and lines[2].endswith(": time.sleep(1.5)")
+    assert lines[-1].startswith("capture slow.ipynb: ok after ") and lines[-1].endswith("(3/3 cells)")
+    assert text.stdout.startswith("Executed ")  # the summary on stdout, progress on stderr
+
+    machine = subprocess.run(command + ["--json"], capture_output=True, text=True, env=env, timeout=300)
+    assert machine.returncode == 0 and json.loads(machine.stdout)["identity"].startswith("xxh3_128:")
+    assert "capture slow.ipynb" not in machine.stderr

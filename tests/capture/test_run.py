@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
@@ -88,12 +89,32 @@ def test_recapture_gives_the_same_hashes_and_identity(project, tmp_path, capture
 
 def test_a_failing_cell_names_the_cell_and_keeps_the_partial_notebook(tmp_path, make_notebook):
     path = make_notebook(tmp_path / "bad.ipynb", ["a = 1", "raise ValueError('boom')", "b = 2"])
+    seen = []
     with pytest.raises(CaptureError, match=r"bad.ipynb, cell 2 raised ValueError: boom.*written to .*bad.captured.ipynb") as info:
-        capture_notebook(path)
+        capture_notebook(path, progress=seen.append)
     assert info.value.cell == 1 and info.value.exit_code == 2
+    assert [(e["event"], e.get("cell"), e.get("status")) for e in seen][-2:] == [
+        ("cell_finished", 1, "error"), ("capture_finished", None, "failed")]
     partial = nbformat.read(str(tmp_path / "bad.captured.ipynb"), as_version=4)
     assert any(o.get("ename") == "ValueError" for c in partial.cells if c.cell_type == "code" for o in c.outputs)
     assert not (tmp_path / "bad.captured.manifest.json").exists()
+
+
+def test_progress_names_each_cell_as_it_runs_and_the_next_capture_has_an_eta(project):
+    first, second = [], []
+    capture_notebook(project, progress=first.append)
+    finished = [e for e in first if e["event"] == "cell_finished"]
+    assert [(e["index"], e["cell"], e["status"]) for e in finished] == [(i + 1, i, "ok") for i in range(5)]
+    assert finished[2]["label"] == "import pandas as pd, numpy as…"
+    assert first[0] == {"event": "capture_started", "notebook": "nb.ipynb", "total": 5, "eta_seconds": None}
+    assert first[-1]["event"] == "capture_finished" and first[-1]["status"] == "ok"
+    recorded = json.loads(project.with_name("nb.captured.manifest.json").read_text())["execution"]
+
+    capture_notebook(project, progress=second.append)  # the same output: its manifest has durations
+    started = [e for e in second if e["event"] == "cell_started"]
+    assert [e["expected_seconds"] for e in started] == [r["duration_ms"] / 1000 for r in recorded]
+    assert second[0]["eta_seconds"] == pytest.approx(sum(r["duration_ms"] for r in recorded) / 1000, abs=0.01)
+    assert all(a["eta_seconds"] >= b["eta_seconds"] for a, b in itertools.pairwise(started))
 
 
 def test_output_policy(project, tmp_path):
@@ -166,7 +187,13 @@ def test_nbdev_eval_false_cells_are_not_run_and_a_failing_skip_cell_does_not_sto
     ])
     path = tmp_path / "nbdev_style.ipynb"
     nbformat.write(nb, str(path))
-    result = capture_notebook(path)
+    seen = []
+    result = capture_notebook(path, progress=seen.append)
+    # the first run stops at the failing skip cell; the second leaves it (and the eval: false cell) out
+    runs = [(e["event"], e.get("status"), e["total"]) for e in seen if e["event"].startswith("capture_")]
+    assert runs == [("capture_started", None, 3), ("capture_finished", "restarted", 3),
+                    ("capture_started", None, 2), ("capture_finished", "ok", 2)]
+    assert [e["cell"] for e in seen if e["event"] == "cell_finished"] == [0, 2, 0, 3]
     executed = nbformat.read(str(result.notebook_path), as_version=4)
     assert executed.cells[1].source.startswith("#| eval: false") and not executed.cells[1].outputs
     assert executed.cells[2].source.startswith("from kale") and not executed.cells[2].outputs

@@ -102,3 +102,41 @@ def test_console_script_end_to_end(broken):
     done = subprocess.run([sys.executable, "-m", "nbpromote", "lint", str(broken), "--json"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and json.loads(done.stdout)["summary"]["by_rule"] == {"hidden-state": 1}
+
+
+@pytest.fixture
+def many(tmp_path):
+    """Copies of the lint corpus: enough notebooks that linting them takes a visible while."""
+    import shutil
+    from pathlib import Path
+
+    corpus = Path(__file__).resolve().parents[1] / "lint" / "corpus"
+    for copy in range(3):
+        shutil.copytree(corpus, tmp_path / "many" / f"copy{copy}", ignore=shutil.ignore_patterns("*.py", "*.json"))
+    return tmp_path / "many"
+
+
+@pytest.mark.slow
+def test_on_a_terminal_lint_over_many_files_draws_a_bar_then_wipes_it(many, stderr_on_pty):
+    total = len(list(many.rglob("*.ipynb")))
+    code, out, terminal = stderr_on_pty([sys.executable, "-m", "nbpromote", "lint", str(many)])
+    assert code == 1 and out.rstrip().endswith(f"in {total} notebook(s).")
+    frames = terminal.split("\r")
+    assert any(f.startswith("lint: ") and f"/{total} [" in f and "file/s" in f for f in frames), terminal[:500]
+    assert terminal.endswith("\r") and frames[-1] == "" and not frames[-2].strip()  # wiped for the report
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("options", [["--format", "json"], ["--json"], ["--format", "sarif"], ["--no-progress"]])
+def test_lint_is_silent_on_a_terminal_under_machine_formats_and_no_progress(many, stderr_on_pty, options):
+    code, out, terminal = stderr_on_pty([sys.executable, "-m", "nbpromote", "lint", str(many), *options])
+    assert code == 1 and terminal == ""
+    if options != ["--no-progress"]:
+        json.loads(out)  # one JSON document
+
+
+@pytest.mark.slow
+def test_lint_in_a_log_writes_nothing_on_stderr(many):
+    completed = subprocess.run([sys.executable, "-m", "nbpromote", "lint", str(many)], capture_output=True, text=True,
+                               timeout=300)
+    assert completed.returncode == 1 and completed.stderr == ""

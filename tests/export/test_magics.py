@@ -64,3 +64,43 @@ def test_promote_export_in_a_real_ipython_shell(credit_notebook, tmp_path):
     finally:
         shell.run_line_magic("unload_ext", "nbpromote")
         InteractiveShell.clear_instance()
+
+
+def test_export_magic_shows_a_line_per_step_where_widgets_do_not_render(credit_notebook, tmp_path, capsys):
+    run_subcommand(Shell(), f"export {credit_notebook} -o {tmp_path / 'out'}")
+    lines = capsys.readouterr().out.splitlines()
+    name = credit_notebook.name
+    assert lines[:7] == [f"export {name} [{n}/7] {step}" for n, step in enumerate(
+        ["reading the notebook", "planning stages", "linting", "reading the capture manifest",
+         "copying data files", "writing the package", "putting the package in place"], start=1)]
+    assert lines[7] == f"export {name}: exported"
+    assert any(line.startswith("exported credit 0.1.0") for line in lines[8:])
+
+
+def test_export_magic_shows_a_progress_widget_where_widgets_render(credit_notebook, tmp_path, capsys, monkeypatch):
+    import ipywidgets
+    import tqdm.notebook
+
+    shown = []
+    monkeypatch.setattr("nbpromote.widgets.progress.widgets_available", lambda: True)
+    monkeypatch.setattr(tqdm.notebook, "display", shown.append)
+    result = run_subcommand(Shell(), f"export {credit_notebook} -o {tmp_path / 'out'}")
+    assert result is not None and "[1/7]" not in capsys.readouterr().out
+    [box] = shown
+    [label, bar, status] = box.children
+    assert isinstance(bar, ipywidgets.FloatProgress) and (bar.value, bar.max) == (7, 7)
+    assert bar.bar_style == "success" and credit_notebook.name in label.value
+    assert "7/7" in status.value and "exported" in status.value
+
+
+def test_a_failed_export_leaves_the_widget_red_at_its_step(credit_notebook, tmp_path, capsys, monkeypatch):
+    import tqdm.notebook
+
+    shown = []
+    monkeypatch.setattr("nbpromote.widgets.progress.widgets_available", lambda: True)
+    monkeypatch.setattr(tqdm.notebook, "display", shown.append)
+    run_subcommand(Shell(), f"export {credit_notebook} -o {tmp_path / 'out'}")
+    run_subcommand(Shell(), f"export {credit_notebook} -o {tmp_path / 'out'}")  # the output exists: refused
+    assert "--force" in capsys.readouterr().err
+    [_label, bar, status] = shown[-1].children
+    assert bar.bar_style == "danger" and bar.value < bar.max and "failed" in status.value

@@ -38,6 +38,19 @@ def test_export_writes_the_package_layout(credit_notebook, tmp_path):
             ast.parse((tmp_path / "out" / relative).read_text(), relative)
 
 
+def test_export_reports_each_step_as_it_starts(credit_notebook, tmp_path):
+    from nbpromote.export._package import EXPORT_STEPS
+
+    seen = []
+    export_notebook(credit_notebook, tmp_path / "out", progress=lambda *call: seen.append(call))
+    total = len(EXPORT_STEPS)
+    assert seen == [(step, done, total) for done, step in enumerate(EXPORT_STEPS)] + [("exported", total, total)]
+    seen.clear()
+    with pytest.raises(OutputExistsError):  # a refused export stops at the step that refused
+        export_notebook(credit_notebook, tmp_path / "out", progress=lambda *call: seen.append(call))
+    assert seen[-1] == ("planning stages", 1, total)
+
+
 def test_stage_modules_keep_cell_code_line_for_line_with_cell_ids(credit_notebook, tmp_path):
     export_notebook(credit_notebook, tmp_path / "out")
     train = (tmp_path / "out/src/credit/stages/train.py").read_text()

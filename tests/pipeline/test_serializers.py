@@ -241,3 +241,34 @@ def test_a_cross_validate_result_has_an_id_without_its_timings():
     second = cross_validate(LogisticRegression(), X, y, cv=3)
     second["fit_time"] = second["fit_time"] + 1.0
     assert serialize(first)[2] == serialize(second)[2]
+
+
+@pytest.mark.parametrize("make", ["CountVectorizer", "TfidfVectorizer", "Pipeline(CountVectorizer, NB)"])
+def test_text_vectorizers_have_one_id_whatever_address_their_stop_words_live_at(make):
+    # Each vectorizer caches id(self.stop_words); two identical fits (here, two lists at two addresses)
+    # must still give one id, as two processes fitting the same notebook do.
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+    from sklearn.naive_bayes import MultinomialNB
+    from sklearn.pipeline import make_pipeline
+
+    texts, labels = ["free money now", "meeting at noon", "win money", "lunch at noon"], [1, 0, 1, 0]
+    build = {"CountVectorizer": lambda: CountVectorizer(stop_words=["at"]),
+             "TfidfVectorizer": lambda: TfidfVectorizer(stop_words=["at"]),
+             "Pipeline(CountVectorizer, NB)": lambda: make_pipeline(CountVectorizer(stop_words=["at"]),
+                                                                    MultinomialNB())}[make]
+    first, second = build(), build()
+    for model in (first, second):
+        model.fit(texts, labels) if make.startswith("Pipeline") else model.fit(texts)
+    assert serialize(first)[2] == serialize(second)[2]
+
+
+def test_an_xgboost_dmatrix_is_stored_in_xgboosts_binary_buffer_and_round_trips():
+    xgboost = pytest.importorskip("xgboost")
+    X = np.arange(24, dtype=float).reshape(8, 3)
+    matrix = xgboost.DMatrix(X, label=np.arange(8) % 2, feature_names=["a", "b", "c"])
+    name, back, digest, data = roundtrip(matrix)
+    assert name == "xgboost-dmatrix" and isinstance(back, xgboost.DMatrix)
+    assert back.num_row() == 8 and back.feature_names == ["a", "b", "c"]
+    assert list(back.get_label()) == [0, 1, 0, 1, 0, 1, 0, 1]
+    again = xgboost.DMatrix(X, label=np.arange(8) % 2, feature_names=["a", "b", "c"])
+    assert serialize(again)[2] == digest

@@ -18,6 +18,7 @@ import copy
 import json
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ import nbformat
 from ..errors import CaptureError, NbpromoteError, OutputExistsError
 from ..notebook import load_notebook, notebook_hash, read_notebook, write_notebook
 from ._environment import git_state
+from ._progress import CellEvents, previous_cell_durations
 from ._session import INJECTED_MARKER
 from .manifest import sidecar_path, validate_manifest
 
@@ -141,6 +143,19 @@ def _restore_cells(executed: nbformat.NotebookNode, original: nbformat.NotebookN
             cell["execution_count"] = source.get("execution_count")
 
 
+def _counted_cells(original: nbformat.NotebookNode, not_run: list[int]) -> dict[str, tuple[int, str]]:
+    """Cell id → (position, source) of the cells nbclient will run (progress counts these): code
+    cells with code, not left out, not tagged for nbclient to skip."""
+    counted: dict[str, tuple[int, str]] = {}
+    for position, cell in enumerate(original.cells):
+        source = cell.get("source", "")
+        source = source if isinstance(source, str) else "".join(source)
+        if (cell.get("cell_type") == "code" and cell.get("id") and source.strip() and position not in not_run
+                and "skip-execution" not in cell.get("metadata", {}).get("tags", [])):
+            counted[str(cell["id"])] = (position, source)
+    return counted
+
+
 def _real_papermill_paths(nb: nbformat.NotebookNode, source: Path, target: Path) -> None:
     """papermill records the paths it ran; capture ran a wrapped copy in a temporary directory that
     is gone, so name the user's notebook and the output instead."""
@@ -181,6 +196,7 @@ def capture_notebook(
     kernel_name: str | None = None,
     start_timeout: int = 60,
     track_rows: bool = True,
+    progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> CaptureResult:
     """Execute ``path`` headless with provenance capture and write the result and its manifest.
 
@@ -204,6 +220,10 @@ def capture_notebook(
     track_rows : bool, default=True
         Record which rows reach each learning/predicting/scoring call (the manifest's ``rows``
         section, :mod:`nbpromote.capture._rows`); False leaves the libraries unwrapped.
+    progress : callable or None, default=None
+        Called with each progress event (a cell starts or ends, with an ETA from the last capture
+        written to ``output``; see :mod:`nbpromote.capture._progress`). The command line renders
+        them as a progress bar or as plain lines.
 
     Returns
     -------
@@ -250,6 +270,8 @@ def capture_notebook(
         or original.metadata.get("language_info", {}).get("name") or "python"
     )
 
+    durations = previous_cell_durations(target) if progress is not None else {}
+
     with tempfile.TemporaryDirectory(prefix="nbpromote-capture-") as scratch:
         manifest_tmp = Path(scratch) / "manifest.json"
         executed_tmp = Path(scratch) / "executed.ipynb"
@@ -274,12 +296,21 @@ def capture_notebook(
             ))
             wrapped_tmp = Path(scratch) / f"{source.stem}.ipynb"
             nbformat.write(wrapped, str(wrapped_tmp))
+            events = None if progress is None else CellEvents(
+                source.name, _counted_cells(original, not_run), durations, progress)
+            hooks: dict[str, Any] = {}
+            if events is not None:
+                hooks = events.hooks()
+                events.started()
             try:
                 papermill.execute_notebook(
                     str(wrapped_tmp), str(executed_tmp), parameters=params, kernel_name=kernel, language=language,
                     cwd=str(cwd if cwd is not None else source.resolve().parent), progress_bar=False,
                     log_output=False, request_save_on_cell_execute=False, start_timeout=start_timeout,
+                    **hooks,
                 )
+                if events is not None:
+                    events.finished("ok")
                 break
             except PapermillExecutionError:
                 executed = nbformat.read(str(executed_tmp), as_version=4)
@@ -288,7 +319,11 @@ def capture_notebook(
                     # An exploration cell the pipeline never runs failed headless (a Kale example's
                     # serving client): run again without it rather than fail the capture.
                     leave_out.add(index)
+                    if events is not None:
+                        events.finished("restarted")
                     continue
+                if events is not None:
+                    events.finished("failed")
                 _strip_injected(executed)
                 _restore_cells(executed, original, not_run)
                 executed.metadata.setdefault("nbpromote", {})["captured_from"] = str(source)
@@ -302,6 +337,8 @@ def capture_notebook(
             except NbpromoteError:
                 raise
             except Exception as exc:  # kernel missing or dead, papermill refusing the notebook …
+                if events is not None:
+                    events.finished("failed")
                 raise CaptureError(
                     f"{source}: papermill could not run the notebook with kernel '{kernel}' ({type(exc).__name__}: {exc}).",
                     hint="Check `jupyter kernelspec list`, or pass kernel_name / --kernel.", notebook=str(source),

@@ -23,11 +23,14 @@ __all__ = ["capture", "render_text"]
 @click.option("--force", is_flag=True, help="Replace an existing output that is not an earlier capture.")
 @click.option("--no-rows", "no_rows", is_flag=True,
               help="Do not track which rows reach each fit/predict/score call (the manifest's rows section).")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Per-cell progress on stderr: a bar on a terminal, plain lines in a log (none there with --json).")
 @format_option()
 def capture(
     notebook: str, output: str | None, parameters: tuple[tuple[str, str], ...],
     parameters_raw: tuple[tuple[str, str], ...], parameters_yaml: tuple[str, ...], parameters_file: tuple[str, ...],
-    cwd: str | None, kernel_name: str | None, force: bool, no_rows: bool, output_format: str, json_flag: bool,
+    cwd: str | None, kernel_name: str | None, force: bool, no_rows: bool, progress: bool, output_format: str,
+    json_flag: bool,
 ) -> None:
     """Execute NOTEBOOK headless (papermill) with provenance capture.
 
@@ -35,11 +38,14 @@ def capture(
     manifest beside it as <OUT stem>.manifest.json. This is how CI runs notebooks.
     """
     from ..capture import capture_notebook
+    from ._progress import CaptureProgress, command_mode
 
     params = collect_parameters(parameters, parameters_raw, parameters_yaml, parameters_file)
-    result = capture_notebook(notebook, output, params, cwd=cwd, force=force, kernel_name=kernel_name,
-                              track_rows=not no_rows)
-    if resolve_format(output_format, json_flag) == "json":
+    as_json = resolve_format(output_format, json_flag) == "json"
+    with CaptureProgress(mode=command_mode(progress, as_json)) as shown:
+        result = capture_notebook(notebook, output, params, cwd=cwd, force=force, kernel_name=kernel_name,
+                                  track_rows=not no_rows, progress=shown)
+    if as_json:
         emit_json(result.to_dict())
         return
     click.echo(render_text(result, notebook))

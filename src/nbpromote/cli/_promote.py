@@ -24,11 +24,14 @@ from ._params import collect_parameters, parameter_options
 @click.option("--no-approve", "approve", flag_value=False, default=True,
               help="Do not approve the first model of a slot (it then stays in Staging).")
 @click.option("--actor", default=None, help="Who to record in the registry (default: the OS user).")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Progress on stderr (capture cells, run stages): a bar on a terminal, plain lines in a log "
+                   "(none there with --json).")
 @format_option()
 def promote(notebook: str, output: str, name: str | None, parameters: tuple[tuple[str, str], ...],
             parameters_raw: tuple[tuple[str, str], ...], parameters_yaml: tuple[str, ...], parameters_file: tuple[str, ...],
             current: str | None, registry: str | None, allow_findings: bool, force: bool,
-            approve: bool, actor: str | None, output_format: str, json_flag: bool) -> None:
+            approve: bool, actor: str | None, progress: bool, output_format: str, json_flag: bool) -> None:
     """Capture, lint, export, run, register and monitor NOTEBOOK in one go.
 
     \b
@@ -36,13 +39,16 @@ def promote(notebook: str, output: str, name: str | None, parameters: tuple[tupl
       nbpromote promote notebooks/credit_risk.ipynb --current notebooks/data/credit_drifted.csv
     """
     from .._promote import promote_notebook
+    from ._progress import CaptureProgress, command_mode
 
     as_json = resolve_format(output_format, json_flag) == "json"
-    result = promote_notebook(
-        notebook, output=output, name=name, parameters=collect_parameters(parameters, parameters_raw, parameters_yaml, parameters_file), current=current,
-        registry=registry, allow_findings=allow_findings, force=force, approve=approve, actor=actor,
-        echo=None if as_json else click.echo,
-    )
+    with CaptureProgress(mode=command_mode(progress, as_json)) as shown:
+        result = promote_notebook(
+            notebook, output=output, name=name,
+            parameters=collect_parameters(parameters, parameters_raw, parameters_yaml, parameters_file),
+            current=current, registry=registry, allow_findings=allow_findings, force=force, approve=approve,
+            actor=actor, echo=None if as_json else click.echo, progress=shown,
+        )
     if as_json:
         emit_json(result.to_dict())
     elif result.package_dir:

@@ -46,6 +46,7 @@ import re
 import shutil
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -582,6 +583,7 @@ def check_export_target(out_dir: str | Path, notebook: str | Path, *, force: boo
 def export_notebook(
     notebook: Any, out_dir: str | Path | None = None, *, name: str | None = None, version: str | None = None,
     force: bool = False, allow_findings: bool = False, manifest: Any = None, root: str | Path | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ExportResult:
     """Export a tagged notebook as a pipeline package.
 
@@ -605,6 +607,9 @@ def export_notebook(
     root : str, Path or None, default=None
         Confine the copied data files to this directory (the Jupyter server's root): a data file
         whose resolved path (symlinks followed) leaves it is not copied into the package.
+    progress : callable or None, default=None
+        Called with ``(step, steps done, steps in all)`` as each step of :data:`EXPORT_STEPS` starts
+        (``%promote export`` draws its progress widget from it).
 
     Returns
     -------
@@ -621,6 +626,8 @@ def export_notebook(
     UsageError
         A bad ``name`` or ``version``.
     """
+    step = _Steps(progress)
+    step("reading the notebook")
     path = Path(notebook)
     nb = load_notebook(path)
     stem = path.stem.removesuffix(".captured")  # exporting `nbpromote capture`'s output names it like the source
@@ -630,12 +637,15 @@ def export_notebook(
                          hint=f"Use letters, digits and underscores, e.g. {package_name(name)!r}.")
     out = Path(out_dir) if out_dir is not None else path.resolve().parent / f"{name}_pipeline"
     nb_hash = notebook_hash(nb)
+    step("planning stages")
     plan = plan_stages(nb, notebook=path.name)
     previous = _previous(out)
     _check_target(out, previous, path.name, force)
     chosen = _decide_version(version, previous, nb_hash)
+    step("linting")
     lint, lint_warnings = _lint(path, nb, allow_findings, path.name)
     executed: Path | None = None
+    step("reading the capture manifest")
     if manifest is not None:
         manifest, manifest_warnings, executed = _given_manifest(manifest, nb_hash, path.name)
     else:
@@ -648,13 +658,36 @@ def export_notebook(
     os.mkdir(staging)
     try:
         files = _render(staging, plan, _with_outputs(nb, path, nb_hash, executed), path, name, chosen, nb_hash,
-                        manifest, lint, warnings, None if root is None else Path(root).resolve())
+                        manifest, lint, warnings, None if root is None else Path(root).resolve(), step)
+        step("putting the package in place")
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    step(None)
     return ExportResult(out, name, chosen, None if previous is None else previous.get("version"), nb_hash,
                         files, plan, warnings, lint)
+
+
+#: The steps ``export_notebook`` reports to its ``progress`` callback, in order.
+EXPORT_STEPS = ("reading the notebook", "planning stages", "linting", "reading the capture manifest",
+                "copying data files", "writing the package", "putting the package in place")
+
+
+class _Steps:
+    """Calls ``progress(step, done, total)`` as each of :data:`EXPORT_STEPS` starts; ``None`` ends."""
+
+    def __init__(self, progress: Callable[[str, int, int], None] | None) -> None:
+        self.progress = progress
+
+    def __call__(self, name: str | None) -> None:
+        if self.progress is None:
+            return
+        total = len(EXPORT_STEPS)
+        if name is None:
+            self.progress("exported", total, total)
+        else:
+            self.progress(name, EXPORT_STEPS.index(name), total)
 
 
 def _swap(staging: Path, out: Path) -> None:
@@ -678,7 +711,7 @@ def _swap(staging: Path, out: Path) -> None:
 
 def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version: str, nb_hash: str,
             manifest: dict[str, Any] | None, lint: dict[str, Any], warnings: list[str],
-            confine: Path | None = None) -> list[str]:
+            confine: Path | None = None, step: Callable[[str], None] = lambda _name: None) -> list[str]:
     env = environment()
     written: list[str] = []
 
@@ -717,6 +750,7 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
         frozenset({"environment"}): "the exporting environment's installed versions (no capture manifest)",
     }.get(frozenset(sources), "the capture manifest where it lists the package, else the exporting environment")
 
+    step("copying data files")
     data = _data_files(plan, path.resolve().parent, manifest, confine)
     sample_params: dict[str, Any] = {}
     data_files = []
@@ -771,6 +805,7 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
         "sample_params": sample_params,
     }
     pkg = f"src/{name}"
+    step("writing the package")
     svg_written = _write_graph_svg(root, plan, name)
     if svg_written:
         written.append("pipeline.svg")

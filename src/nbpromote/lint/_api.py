@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -214,7 +214,8 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def lint_paths(paths: Iterable[str | Path], *, config: LintConfig | None = None) -> LintReport:
+def lint_paths(paths: Iterable[str | Path], *, config: LintConfig | None = None,
+               progress: Callable[[int, int, Path | None], None] | None = None) -> LintReport:
     """Lint notebooks and scripts (directories are searched for .ipynb files).
 
     A file that is not a readable notebook (invalid JSON, wrong schema) is reported as a
@@ -226,6 +227,9 @@ def lint_paths(paths: Iterable[str | Path], *, config: LintConfig | None = None)
     paths : iterable of str or Path
     config : LintConfig or None, default=None
         None reads the nearest pyproject.toml of each notebook.
+    progress : callable or None, default=None
+        Called with ``(files done, files in all, path)`` before each file, and with ``path`` None
+        once all are done (``nbpromote lint`` draws its progress bar from it).
 
     Returns
     -------
@@ -234,7 +238,10 @@ def lint_paths(paths: Iterable[str | Path], *, config: LintConfig | None = None)
     """
     report = LintReport()
     configs: dict[Path | None, LintConfig] = {}
-    for path in _expand(paths):
+    expanded = _expand(paths)
+    for done, path in enumerate(expanded):
+        if progress is not None:
+            progress(done, len(expanded), path)
         cfg = config
         if cfg is None:
             found = find_pyproject(path)
@@ -250,4 +257,6 @@ def lint_paths(paths: Iterable[str | Path], *, config: LintConfig | None = None)
                 message=f"The file cannot be read as a notebook: {message}",
                 fix="Re-save it from JupyterLab (File > Save Notebook), or restore it from version control.",
             )]))
+    if progress is not None:
+        progress(len(expanded), len(expanded), None)
     return report

@@ -45,8 +45,12 @@ def stages(shell: Any, args: list[str]) -> Any:
 
 
 def export(shell: Any, args: list[str]) -> Any:
-    """``%promote export [NOTEBOOK] [-o DIR] [--name N] [--version X.Y.Z] [--force] [--allow-findings]``."""
+    """``%promote export [NOTEBOOK] [-o DIR] [--name N] [--version X.Y.Z] [--force] [--allow-findings]``.
+
+    Shows its progress as a widget where widgets render, a line per step otherwise.
+    """
     from ..export import export_notebook
+    from ..widgets.progress import StepProgress
 
     parser = _Parser(prog="export", add_help=False)
     parser.add_argument("notebook", nargs="?")
@@ -56,9 +60,10 @@ def export(shell: Any, args: list[str]) -> Any:
     parser.add_argument("--force", action="store_true")
     parser.add_argument("--allow-findings", action="store_true")
     options = parser.parse_args(args)
-    result = export_notebook(_notebook(shell, options.notebook), options.output, name=options.name,
-                             version=options.version, force=options.force,
-                             allow_findings=options.allow_findings)
+    notebook = _notebook(shell, options.notebook)
+    with StepProgress(f"export {notebook.name}") as progress:
+        result = export_notebook(notebook, options.output, name=options.name, version=options.version,
+                                 force=options.force, allow_findings=options.allow_findings, progress=progress)
     for warning in result.warnings:
         print(f"warning: {warning}")
     print(f"exported {result.name} {result.version} → {result.package_dir}")

@@ -360,6 +360,11 @@ def _library_versions(value: Any) -> dict[str, str]:
 #: wall-clock measurement (``refit_time_``, ``fit_time_``, ``elapsed_seconds_``): left out of the id.
 TIMING_WORDS = frozenset({"time", "times", "seconds", "duration", "elapsed", "timestamp"})
 
+#: Private attributes that hold a value of this process only, left out of the id like timings:
+#: ``CountVectorizer``/``TfidfVectorizer`` cache ``id(self.stop_words)`` (a memory address) to know
+#: when their stop-word list changed, so two identical fits in two processes pickle differently.
+PROCESS_LOCAL_FIELDS = frozenset({"_stop_words_id"})
+
 
 def is_timing_field(name: Any) -> bool:
     """True for a fitted attribute holding wall-clock time, which the artifact id leaves out.
@@ -377,13 +382,14 @@ def canonical_state(state: dict[Any, Any]) -> tuple[dict[Any, Any], bool]:
 
     The rule (docs/architecture.md, decision 1): drop fitted attributes named by
     :func:`is_timing_field`; inside ``cv_results_`` (every ``*SearchCV``, ``Halving*``) drop the
-    ``*_time`` columns (``mean_fit_time``, ``std_score_time``, ``split0_fit_time`` …); write sets
+    ``*_time`` columns (``mean_fit_time``, ``std_score_time``, ``split0_fit_time`` …); drop the
+    process-local caches of :data:`PROCESS_LOCAL_FIELDS` (memory addresses); write sets
     as sorted lists (their iteration order follows the process's string-hash seed).
     """
     out: dict[Any, Any] = {}
     changed = False
     for key, value in state.items():
-        if is_timing_field(key):
+        if is_timing_field(key) or key in PROCESS_LOCAL_FIELDS:
             changed = True
             continue
         if key == "cv_results_" and isinstance(value, dict):
@@ -532,6 +538,45 @@ register(Serializer("npy", ".npy", _is_array, _npy_dump, _npy_load, "NumPy array
 register(Serializer("skops", ".skops", _is_sklearn_estimator, _skops_dump, _skops_load,
                     "scikit-learn estimators (skops secure format)"))
 register(Serializer("pickle", ".pkl", lambda value: True, _pickle_dump, _pickle_load, "anything picklable"))
+
+
+# --- XGBoost DMatrix --------------------------------------------------------------------------
+def _is_xgboost_dmatrix(value: Any) -> bool:
+    # Checked by name so that storing anything else never imports xgboost.
+    kind = type(value)
+    return kind.__name__ == "DMatrix" and kind.__module__.startswith("xgboost")
+
+
+def _dmatrix_dump(value: Any) -> tuple[bytes, str, dict[str, Any]]:
+    """A ``DMatrix`` holds a C pointer (no pickle); XGBoost's own binary buffer stores it, labels, weights
+    and feature names included, and the same matrix always writes the same bytes."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="nbpromote-dmatrix-") as folder:
+        path = f"{folder}/matrix.buffer"
+        value.save_binary(path, silent=True)
+        with open(path, "rb") as handle:
+            data = handle.read()
+    meta = {"python": ".".join(map(str, sys.version_info[:2])), "versions": _library_versions(value),
+            "format": "xgboost-dmatrix", "canonical": "as stored"}
+    return data, _hashing().hash_bytes(data), meta
+
+
+def _dmatrix_load(data: bytes, meta: dict[str, Any]) -> Any:
+    import tempfile
+
+    import xgboost
+
+    _warn_versions(meta)
+    with tempfile.TemporaryDirectory(prefix="nbpromote-dmatrix-") as folder:
+        path = f"{folder}/matrix.buffer"
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return xgboost.DMatrix(path, silent=True)
+
+
+register(Serializer("xgboost-dmatrix", ".buffer", _is_xgboost_dmatrix, _dmatrix_dump, _dmatrix_load,
+                    "XGBoost DMatrix (XGBoost's binary buffer)"), before="pickle")
 
 
 # --- cloudpickle ------------------------------------------------------------------------------
