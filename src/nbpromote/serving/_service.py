@@ -318,35 +318,25 @@ class Service:
         is not sure of is checked on the frame. The model runs in the service's pool within the
         per-request budget (``timeout_ms``).
         """
-        steps = self._predict(frame, **options)
-        try:
-            call = next(steps)
-            while True:
-                try:
-                    scores = self._score(*call)
-                except Exception as exc:  # noqa: BLE001 - handed to the request's own handling
-                    call = steps.throw(exc)
-                else:
-                    call = steps.send(scores)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+        steps, outcome = _Steps(self._predict(frame, **options)), None
+        while (call := _resume(steps, outcome)) is not None:
+            try:
+                outcome = self._score(*call)
+            except Exception as exc:  # noqa: BLE001 - handed to the request's own handling
+                outcome = _Raised(exc)
+        return steps.result()
 
     async def predict_async(self, frame: Any, **options: Any) -> Answer:
         """:meth:`predict` for an event loop: the same steps, run on the loop's thread, the model
         in the service's pool (awaited, within the budget). The web layer uses it for small
         requests, whose gate and feature steps cost less than a hand-over to a worker thread."""
-        steps = self._predict(frame, **options)
-        try:
-            call = next(steps)
-            while True:
-                try:
-                    scores = await self._score_async(*call)
-                except Exception as exc:  # noqa: BLE001 - handed to the request's own handling
-                    call = steps.throw(exc)
-                else:
-                    call = steps.send(scores)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+        steps, outcome = _Steps(self._predict(frame, **options)), None
+        while (call := _resume(steps, outcome)) is not None:
+            try:
+                outcome = await self._score_async(*call)
+            except Exception as exc:  # noqa: BLE001 - handed to the request's own handling
+                outcome = _Raised(exc)
+        return steps.result()
 
     def _predict(self, frame: Any, *, request_id: str | None = None, routing_key: str | None = None,
                  partial: bool = False, inputs_hash: str | None = None, started: float | None = None,
@@ -606,6 +596,37 @@ class Service:
                 drift = None
         stats = self.log.stats() if self.log is not None else None
         return self.metrics.render(drift=drift, window_rows=self.window.rows, log_stats=stats)
+
+
+@dataclass
+class _Raised:
+    """What a model call raised, to be thrown into the request's steps."""
+
+    error: Exception
+
+
+class _Steps:
+    """A request's steps (a generator) and, once they finish, their answer."""
+
+    def __init__(self, generator: Generator[Any, Any, Answer]) -> None:
+        self.generator = generator
+        self.answer: Answer | None = None
+
+    def result(self) -> Answer:
+        assert self.answer is not None, "the steps have not finished"
+        return self.answer
+
+
+def _resume(steps: _Steps, outcome: Any) -> Any:
+    """Hand ``outcome`` (the model's scores, or what it raised) to the steps; the next model call
+    they need, or None when they are done (their answer is then ``steps.answer``)."""
+    try:
+        if isinstance(outcome, _Raised):
+            return steps.generator.throw(outcome.error)
+        return steps.generator.send(outcome)
+    except StopIteration as done:
+        steps.answer = done.value
+        return None
 
 
 def body_hash(data: bytes) -> str:
