@@ -69,3 +69,55 @@ def test_a_full_disk_during_suggest_tags_write_is_one_line(tmp_path, capsys, mon
     code, _out, err = _run(capsys, "suggest-tags", str(nb), "--write")
     assert code == 2 and "no space left on the device" in err and "Traceback" not in err
     assert nb.read_bytes() == before
+
+
+def _disk_fills_up(monkeypatch):
+    """Every atomic write (notebooks, packages, reports, registry artifacts) fails as on a full disk."""
+    import nbpromote._io
+
+    def full(fd, *_args, **_kwargs):
+        import os
+
+        os.close(fd)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(nbpromote._io.os, "fdopen", full)
+
+
+def test_a_full_disk_during_export_is_one_line_and_leaves_no_package(tmp_path, capsys, monkeypatch):
+    nb = _nb(tmp_path / "nb.ipynb", [("x = 1", {"tags": ["stage:a"]}), ("y = x + 1", {"tags": ["stage:b"]})])
+    _disk_fills_up(monkeypatch)
+    code, _out, err = _run(capsys, "export", str(nb), "-o", str(tmp_path / "pkg"), "--allow-findings")
+    assert code == 2 and "no space left on the device" in err and "Traceback" not in err
+    assert not (tmp_path / "pkg").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "a temporary was left behind"
+
+
+def test_a_full_disk_during_monitor_output_is_one_line(tmp_path, capsys, monkeypatch):
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": [float(i) for i in range(50)], "b": ["x", "y"] * 25})
+    frame.to_csv(tmp_path / "ref.csv", index=False)
+    frame.to_csv(tmp_path / "cur.csv", index=False)
+    _disk_fills_up(monkeypatch)
+    code, _out, err = _run(capsys, "monitor", str(tmp_path / "ref.csv"), str(tmp_path / "cur.csv"),
+                           "--format", "html", "-o", str(tmp_path / "report.html"))
+    assert code == 2 and "no space left on the device" in err and "Traceback" not in err
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_a_full_disk_during_registry_register_is_one_line_and_registers_nothing(tmp_path, capsys, monkeypatch):
+    import pickle
+
+    from sklearn.linear_model import LogisticRegression
+
+    model = tmp_path / "model.pkl"
+    model.write_bytes(pickle.dumps(LogisticRegression().fit([[0.0], [1.0]], [0, 1])))
+    db = str(tmp_path / "registry.db")
+    _disk_fills_up(monkeypatch)
+    code, _out, err = _run(capsys, "registry", "register", "m", str(model), "--metrics", '{"accuracy": 0.9}',
+                           "--db", db)
+    assert code == 2 and "no space left on the device" in err and "Traceback" not in err
+    monkeypatch.undo()
+    code, out, _err = _run(capsys, "registry", "list", "--db", db)
+    assert code == 0 and "No models registered." in out

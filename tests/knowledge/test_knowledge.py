@@ -31,12 +31,20 @@ def test_every_table_is_well_formed(name):
         value = getattr(lib, f.name)
         if f.name == "returns":
             assert all(isinstance(k, str) and isinstance(v, Returns) and v.arity >= 1 for k, v in value.items())
+        elif f.name == "signatures":
+            assert all(k in lib.fit_functions and v and all(p.isidentifier() for p in v) for k, v in value.items())
         elif f.name not in {"name", "roots"}:
             assert isinstance(value, frozenset), f.name
             assert all(isinstance(v, str) and v.isidentifier() for v in value), f.name
     # A class is either a model, a stateful transformer or stateless — never two of them.
     assert not lib.models & lib.transformers
     assert not lib.transformers & lib.stateless
+
+
+def test_native_boosting_train_reads_the_watch_list_by_position():
+    assert K.signature("xgboost", "train")[3] == "evals"
+    assert K.signature("lightgbm", "train")[3] == "valid_sets"
+    assert K.signature("sklearn", "train") == () and K.signature("nosuchlib", "train") == ()
 
 
 def test_the_libraries_the_issue_names_each_have_a_table():

@@ -654,11 +654,13 @@ case("wild4_polynomial_features_before_split_clean", set(), W4,
      'y = df["outcome"]',
      "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=2)\n"
      "rf = RandomForestClassifier(random_state=2).fit(X_train, y_train)\nprint(rf.score(X_test, y_test))")
-case("wild4_ordinal_encoder_before_split", {"preprocessing-before-split"}, W4,
+case("wild4_ordinal_encoder_before_split", set(), W4,
      "from sklearn.preprocessing import OrdinalEncoder",
      'cars = pd.read_csv("data/cars.csv")\ncats = ["make", "fuel"]\ncars[cats] = OrdinalEncoder().fit_transform(cars[cats])',
      'X, y = cars.drop(columns="sold"), cars["sold"]\nX_train, X_test, y_train, y_test = train_test_split(X, y, random_state=5)\n'
-     "rf = RandomForestClassifier(random_state=5).fit(X_train, y_train)\nprint(rf.score(X_test, y_test))")
+     "rf = RandomForestClassifier(random_state=5).fit(X_train, y_train)\nprint(rf.score(X_test, y_test))",
+     note="relabelled N: an ordinal encoder learns only which categories occur, no statistic of the held-out "
+          "values (the third-party labelling protocol, docs/lint.md)")
 case("wild4_sample_split_clean", set(), W4,
      'df = pd.read_csv("data/cars.csv")\ndf_train = df.sample(frac=0.8, random_state=1)\ndf_test = df.drop(df_train.index)\n'
      'cols = ["age", "km"]',

@@ -114,6 +114,20 @@ def test_boosting_watch_lists_monitor_and_early_stopping_selects():
     assert rules(IMPORTS, LOAD, SPLIT, lgb) == ["multi-test"]
 
 
+def test_an_early_stopping_fold_that_is_the_only_estimate_is_held_out_data():
+    # xgb.train(params, dtrain, rounds, watchlist, early_stopping_rounds=...): the watch list by
+    # position; each fold's validation part stops training and its best_score is the CV estimate.
+    cells = ("import xgboost as xgb\nfrom sklearn.model_selection import StratifiedKFold",
+             LOAD.replace("\nX", "\ndf['tenure'] = df['tenure'].fillna(df['tenure'].mean())\nX"),
+             "def run_xgb(xtr, xvl, ytr, yvl):\n    dtrain = xgb.DMatrix(xtr, label=ytr)\n"
+             "    dvalid = xgb.DMatrix(xvl, label=yvl)\n    watchlist = [(dtrain, 'train'), (dvalid, 'valid')]\n"
+             "    return xgb.train({'eta': 0.1}, dtrain, 100, watchlist, early_stopping_rounds=10)",
+             "scores = []\nfor tr, vl in StratifiedKFold(3, shuffle=True, random_state=0).split(X, y):\n"
+             "    model = run_xgb(X.loc[tr], X.loc[vl], y.loc[tr], y.loc[vl])\n    scores.append(model.best_score)")
+    assert rules(IMPORTS, *cells) == ["preprocessing-before-split"]
+    assert rules(IMPORTS, LOAD, *cells[:1], *cells[2:]) == []
+
+
 def test_keras_validation_data_is_monitoring_unless_it_stops_training():
     keras = ("from tensorflow import keras\nmodel = keras.Sequential([keras.layers.Dense(1)])\n"
              "model.compile(loss='binary_crossentropy', metrics=['accuracy'])\n"
@@ -179,6 +193,44 @@ def test_kfold_inside_a_helper_through_enumerate_is_cross_validation():
     assert rules(IMPORTS, LOAD, helper) == []
 
 
+def test_scoring_a_kaggle_train_file_with_nothing_held_out_is_overlap():
+    # train.csv holds all the labelled rows; test.csv has no labels. A score on train.csv is memory.
+    kaggle = ("train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')\n"
+              "X, y = train.drop('Churn', axis=1), train['Churn']\n"
+              "lr = LogisticRegression().fit(X, y)\npred = lr.predict(X)\n"
+              "print(classification_report(y, pred))\nsub = lr.predict(test)")
+    assert rules(IMPORTS, kaggle) == ["overlap"]
+    # Beside a held-out estimate (a CV, or a validation split) it is training accuracy.
+    cv = "from sklearn.model_selection import cross_val_score\nprint(cross_val_score(LogisticRegression(), X, y))"
+    assert rules(IMPORTS, kaggle, cv) == []
+    val = ("X_tr, X_val, y_tr, y_val = train_test_split(X, y, random_state=0)\n"
+           "print(LogisticRegression().fit(X_tr, y_tr).score(X_val, y_val))")
+    assert rules(IMPORTS, kaggle, val) == []
+
+
+def test_a_concat_of_train_and_test_cut_back_at_len_train_gives_the_train_file_back():
+    cells = ("train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')\n"
+             "n_train = train.shape[0]\ndf = pd.concat([train, test])\ndf = pd.get_dummies(df)",
+             "X_train = df[:n_train].drop('y', axis=1)\nX_test = df[n_train:].drop('y', axis=1)\n"
+             "y_train = train['y']",
+             "m = RandomForestClassifier(random_state=0).fit(X_train, y_train)\n"
+             "print('train score', m.score(X_train, y_train))\nsub = m.predict(X_test)")
+    # The head is all of train.csv: its only score is on the rows it was fit on.
+    assert rules(IMPORTS, *cells) == ["overlap"]
+    with_len = [c.replace("train.shape[0]", "len(train)").replace("df[n_train:]", "df.iloc[n_train:]") for c in cells]
+    assert rules(IMPORTS, *with_len) == ["overlap"]
+
+
+def test_parts_of_a_frame_taken_by_masks_and_copied_are_two_sides():
+    cell = ("mask = df['year'] < 2020\ntrain_part = df.loc[mask].copy()\n"
+            "valid_part = df.loc[~mask].reset_index(drop=True)\n"
+            "m = LogisticRegression().fit(train_part[['x']], train_part['Churn'])\n"
+            "print(accuracy_score(valid_part['Churn'], m.predict(valid_part[['x']])))")
+    assert rules(IMPORTS, LOAD, cell) == []
+    scaled = "df['x'] = StandardScaler().fit_transform(df[['x']])"
+    assert rules(IMPORTS, LOAD, scaled, cell) == ["preprocessing-before-split"]
+
+
 # --- splits by what the code does -------------------------------------------------------------
 def test_positional_and_date_cuts_are_splits_whatever_the_names():
     cut = ("n = int(len(df) * 0.8)\na = df.iloc[:n]\nb = df.iloc[n:]\n"
@@ -241,6 +293,61 @@ def test_keras_tokenizer_learns_from_the_texts_it_is_fit_on():
     assert rules(IMPORTS, LOAD, clean) == []
 
 
+def test_a_vectorizer_fit_on_train_and_test_text_then_cut_back_leaks_into_out_of_fold_scores():
+    cells = ("from sklearn.feature_extraction.text import TfidfVectorizer\n"
+             "from sklearn.model_selection import KFold\nfrom sklearn.linear_model import Ridge\n"
+             "from sklearn.metrics import mean_squared_error",
+             "train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')\n"
+             "text = pd.concat([train['essay'], test['essay']], axis=0).reset_index(drop=True)\n"
+             "vec = TfidfVectorizer(min_df=2)\nmatrix = vec.fit_transform(text)\n"
+             "X_all = pd.DataFrame(matrix[:len(train)].toarray())\ny = train['score']",
+             "def rmse(y_true, y_pred):\n    return np.sqrt(mean_squared_error(y_true, y_pred))",
+             "def run_cv(X, y):\n    store = {'ridge': np.zeros(len(X))}\n"
+             "    for tr, va in KFold(5, shuffle=True, random_state=0).split(X):\n"
+             "        m = Ridge().fit(X.iloc[tr], y.iloc[tr])\n        store['ridge'][va] = m.predict(X.iloc[va])\n"
+             "    for name in store:\n        print(name, rmse(y, store[name]))\n    return store\n"
+             "oof = run_cv(X_all, y)")
+    assert rules(IMPORTS, *cells) == ["preprocessing-before-split"]
+    # The out-of-fold predictions are never scored: nothing leaks into a score.
+    unscored = cells[:3] + (cells[3].replace("        print(name, rmse(y, store[name]))\n", "        pass\n"),)
+    assert rules(IMPORTS, *unscored) == []
+
+
+def test_values_filled_in_by_a_model_fit_on_all_rows_are_learned_from_them():
+    impute = ("known = df[df['age'].notna()]\nmissing = df['age'].isna()\n"
+              "imp = RandomForestClassifier(random_state=0).fit(known[['tenure']], known['age'])\n"
+              "df.loc[missing, 'age'] = imp.predict(df.loc[missing, ['tenure']])")
+    model = "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))"
+    load = "df = pd.read_csv('churn.csv')"
+    feats = "X = df.drop('Churn', axis=1)\ny = df['Churn']"
+    assert rules(IMPORTS, load, impute, feats, SPLIT, model) == ["preprocessing-before-split"]
+    # A whole column of predictions (pseudo-labels, a submission) is not an imputation.
+    pseudo = "sub = df.copy()\nsub['pred'] = LogisticRegression().fit(df[['tenure']], df['Churn']).predict(df[['tenure']])"
+    assert rules(IMPORTS, load, pseudo, feats, SPLIT, model) == []
+
+
+def test_columns_chosen_by_their_correlation_with_the_target_on_all_rows():
+    select = ("top = df.corr().abs()['Churn'].sort_values(ascending=False).index[1:6]\n"
+              "X = df[top]\ny = df['Churn']")
+    model = "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))"
+    load = "df = pd.read_csv('churn.csv')"
+    assert rules(IMPORTS, load, select, SPLIT, model) == ["preprocessing-before-split"]
+    assert rules(IMPORTS, load, select.replace("df[top]", "df.loc[:, top]"), SPLIT, model) == [
+        "preprocessing-before-split"]
+    # Looking at the correlations (a heatmap) chooses nothing.
+    look = "import seaborn as sns\nsns.heatmap(df.corr())\nX = df[['tenure', 'charges']]\ny = df['Churn']"
+    assert rules(IMPORTS, load, look, SPLIT, model) == []
+
+
+def test_encoders_that_learn_only_the_categories_are_not_preprocessing_leakage():
+    from_all = ("from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder\n"
+                "X = OneHotEncoder(handle_unknown='ignore').fit_transform(df[['contract', 'region']])\ny = df['Churn']")
+    model = "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))"
+    assert rules(IMPORTS, "df = pd.read_csv('churn.csv')", from_all, SPLIT, model) == []
+    scaled = from_all.replace("OneHotEncoder(handle_unknown='ignore')", "StandardScaler()")
+    assert rules(IMPORTS, "df = pd.read_csv('churn.csv')", scaled, SPLIT, model) == ["preprocessing-before-split"]
+
+
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():
     sources = (IMPORTS, "np.random.seed(0)", "noise = np.random.rand(10)")
@@ -268,6 +375,24 @@ def test_all_columns_as_features_keeps_the_target():
         assert "target-leakage" not in rules(IMPORTS, LOAD, cell, SPLIT, "LogisticRegression().fit(X_train, y_train)")
 
 
+def test_features_and_label_chosen_by_position():
+    load = "df = pd.read_csv('diabetes.csv')"
+    fit = "LogisticRegression().fit(X_train, y_train)"
+    for features, label in [("df.iloc[:, 1:]", "df.iloc[:, -1]"), ("df.iloc[:, :].values", "df.iloc[:, -1].values"),
+                            ("df.iloc[:, 0:]", "df.iloc[:, 2]")]:
+        cell = f"X = {features}\ny = {label}"
+        assert "target-leakage" in rules(IMPORTS, load, cell, SPLIT, fit), cell
+    # X = iloc[:, :-1] with y = iloc[:, 1]: two columns, the label is the last (the count decides).
+    for features, label in [("df.iloc[:, :-1]", "df.iloc[:, -1]"), ("df.iloc[:, 1:]", "df.iloc[:, 0]"),
+                            ("df.iloc[:, :-1]", "df.iloc[:, 1]"),
+                            ("df.iloc[:, 0:8]", "df.iloc[:, 8]"), ("df.iloc[:, :5]", "df.iloc[:, -1]")]:
+        cell = f"X = {features}\ny = {label}"
+        assert "target-leakage" not in rules(IMPORTS, load, cell, SPLIT, fit), cell
+    arrays = "data = df.values\nX = data[:, 1:]\ny = data[:, -1]"
+    assert "target-leakage" in rules(IMPORTS, load, arrays, SPLIT, fit)
+    assert "target-leakage" not in rules(IMPORTS, load, arrays.replace("[:, 1:]", "[:, :-1]"), SPLIT, fit)
+
+
 def test_a_drop_that_keeps_the_label():
     cell = "X = df.drop(columns=['customerID', 'TotalCharges'])\ny = df['Churn']"
     assert "target-leakage" in rules(IMPORTS, "df = pd.read_csv('churn.csv')", cell, SPLIT,
@@ -292,6 +417,49 @@ def test_a_target_encoding_over_all_rows_is_target_leakage():
     assert rules(IMPORTS, "df = pd.read_csv('churn.csv')", clean) == []
 
 
+def test_a_rolling_mean_of_the_target_without_a_shift_holds_the_rows_own_target():
+    load = "df = pd.read_csv('sales.csv', parse_dates=['date'])"
+    roll = "df['roll7'] = df.groupby(['store'])['sales'].transform(lambda x: x.rolling(window=7, min_periods=1).mean())"
+    feats = "X = df[['store', 'roll7']]\ny = df['sales']"
+    fit = "RandomForestClassifier(random_state=0).fit(X, y)"
+    assert "target-leakage" in rules(IMPORTS, load, roll, feats, fit)
+    lagged = roll.replace("x.rolling", "x.shift(1).rolling")
+    assert "target-leakage" not in rules(IMPORTS, load, lagged, feats, fit)
+    other = roll.replace("['sales'].transform", "['price'].transform")
+    assert "target-leakage" not in rules(IMPORTS, load, other, feats, fit)
+
+
+def test_group_aggregates_of_the_target_merged_or_mapped_back_are_target_leakage():
+    load = "train = pd.read_csv('train.csv')"
+    helper = ("def aggregate(df, columns, on):\n    agg = df.groupby(columns).agg({on: ['mean', 'std']})\n"
+              "    agg.columns = ['_'.join(c) for c in agg.columns.tolist()]\n"
+              "    return pd.merge(df, agg, how='left', on=columns)\n"
+              "train = aggregate(train, ['store', 'item'], 'sales')")
+    feats = "X = train.drop(['sales', 'date'], axis=1)\ny = train['sales']"
+    fit = "RandomForestClassifier(random_state=0).fit(X, y)"
+    found_ = rules(IMPORTS, load, helper, feats, fit)
+    assert "target-leakage" in found_
+    assert "target-leakage" not in rules(IMPORTS, load, helper.replace("'sales')", "'price')"), feats, fit)
+    mapped = "train['store_rate'] = train['store'].map(train.groupby('store')['sales'].mean())"
+    assert "target-leakage" in rules(IMPORTS, load, mapped, feats, fit)
+    assert "target-leakage" not in rules(IMPORTS, load, mapped.replace("['sales'].mean", "['price'].mean"), feats, fit)
+
+
+def test_a_target_encoder_fit_on_rows_that_are_later_scored_is_target_leakage():
+    enc = ("import category_encoders as ce\nfrom sklearn.model_selection import cross_val_score\n"
+           "te = ce.TargetEncoder(cols=['city'])\nte.fit(X, y)\nX_enc = te.transform(X)")
+    cv = "print(cross_val_score(RandomForestClassifier(random_state=0), X_enc, y, cv=5))"
+    assert "target-leakage" in rules(IMPORTS, LOAD, enc, cv)
+    split_first = ("import category_encoders as ce\nte = ce.TargetEncoder(cols=['city']).fit(X_train, y_train)\n"
+                   "m = RandomForestClassifier(random_state=0).fit(te.transform(X_train), y_train)\n"
+                   "print(m.score(te.transform(X_test), y_test))")
+    assert rules(IMPORTS, LOAD, SPLIT, split_first) == []
+    # scikit-learn's TargetEncoder.fit_transform cross-fits: no row is encoded with its own label.
+    crossfit = ("from sklearn.preprocessing import TargetEncoder\nfrom sklearn.model_selection import cross_val_score\n"
+                "X_enc = TargetEncoder().fit_transform(X[['city']], y)")
+    assert "target-leakage" not in rules(IMPORTS, LOAD, crossfit, cv)
+
+
 # --- user functions and aliasing --------------------------------------------------------------
 def test_a_helper_that_clips_outliers_in_place_taints_the_callers_frame():
     helpers = ("def remove_outlier(frame, col):\n    q1, q3 = frame[col].quantile(0.25), frame[col].quantile(0.75)\n"
@@ -307,6 +475,25 @@ def test_a_helper_that_clips_outliers_in_place_taints_the_callers_frame():
                   "X, y = df.drop('strength', axis=1), df['strength']", SPLIT,
                   "X_train = treat_outliers_all(X_train, ['age', 'water'])", model)
     assert clean == []
+
+
+def test_a_helper_that_fills_columns_in_place_in_a_loop_taints_the_callers_frame():
+    helper = ("cols = ['city', 'age', 'gender']\n"
+              "def missing(df, columns):\n    for c in columns:\n        df[c].fillna(df[c].mode()[0], inplace=True)\n"
+              "missing(train, cols)\nmissing(test, cols)")
+    load = "train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')"
+    cv = ("from sklearn.model_selection import cross_val_score\nX, y = train.drop('churn', axis=1), train['churn']\n"
+          "print(cross_val_score(LogisticRegression(), X, y, cv=5).mean())")
+    assert rules(IMPORTS, load, helper, cv) == ["preprocessing-before-split"]
+    assert rules(IMPORTS, load, cv) == []
+
+
+def test_statistics_inside_a_replace_mapping_are_learned_from_all_rows():
+    fill = "df['glucose'] = df['glucose'].replace({0: df['glucose'].median()})"
+    model = "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))"
+    assert rules(IMPORTS, LOAD.replace("\nX", f"\n{fill}\nX"), SPLIT, model) == ["preprocessing-before-split"]
+    nan = "df['glucose'] = df['glucose'].replace({0: np.nan})"
+    assert rules(IMPORTS, LOAD.replace("\nX", f"\n{nan}\nX"), SPLIT, model) == []
 
 
 def test_a_helper_with_several_returns_under_branches_joins_them():

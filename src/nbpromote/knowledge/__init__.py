@@ -35,7 +35,7 @@ from ._torch import ROW_CONTAINERS, TORCH
 from ._yellowbrick import YELLOWBRICK
 
 __all__ = [
-    "Library", "Returns", "LIBRARIES", "library_of", "returns_count",
+    "Library", "Returns", "LIBRARIES", "library_of", "returns_count", "signature",
     "MODELS", "TRANSFORMERS", "STATELESS", "VOCABULARY", "COLUMN_CHANGING", "OVERSAMPLERS", "UNDERSAMPLERS", "CLUSTERERS",
     "SPLITTERS", "SHUFFLING_SPLITTERS", "SEARCHES", "PIPELINES", "WRAPPERS", "INCREMENTAL",
     "FIT_METHODS", "TRANSFORM_METHODS", "PREDICT_METHODS", "SCORE_METHODS", "EVAL_METHODS", "FIT_FUNCTIONS",
@@ -44,7 +44,7 @@ __all__ = [
     "RANDOM_DRAWS", "NUMPY_DRAWS", "PY_RANDOM_DRAWS", "RNG_FACTORIES", "RANDOM_STATE_CLASSES",
     "RANDOM_STATE_FUNCTIONS", "SEEDERS", "ROW_STATISTICS", "ROWWISE_STATISTICS", "DATASETS", "RETURNS",
     "MONITOR_KEYWORDS", "EARLY_STOPPING_KEYWORDS", "EARLY_STOPPING_CALLBACKS",
-    "ROW_SUBSET_METHODS", "DATA_ATTRIBUTES", "ROW_CONTAINERS", "FORMULA_FUNCTIONS", "FORMULA_MODELS",
+    "ROW_SUBSET_METHODS", "DATA_ATTRIBUTES", "TARGET_ENCODERS", "ROW_CONTAINERS", "FORMULA_FUNCTIONS", "FORMULA_MODELS",
     "ML_ROOTS", "MODEL_NAME", "DATE_NAME",
     # names kept from nbpromote.lint._knowledge
     "STAT_TRANSFORMERS", "STAT_FUNCTIONS_AGG", "STAT_FUNCTIONS_ROWWISE", "STAT_METHODS",
@@ -72,6 +72,7 @@ MODELS = _union("models")
 TRANSFORMERS = _union("transformers")
 STATELESS = _union("stateless")
 VOCABULARY = _union("vocabulary")
+TARGET_ENCODERS = _union("target_encoders")
 COLUMN_CHANGING = _union("column_changing")
 OVERSAMPLERS = _union("oversamplers")
 UNDERSAMPLERS = _union("undersamplers")
@@ -121,6 +122,12 @@ for _lib in LIBRARIES.values():
         RETURNS.setdefault(_name, _returns)
 
 
+def signature(root: str, function: str) -> tuple[str, ...]:
+    """Positional parameter names of ``root``'s ``function`` when the tables know them, else ()."""
+    lib = _BY_ROOT.get(root)
+    return lib.signatures.get(function, ()) if lib is not None else ()
+
+
 def returns_count(name: str, true_keywords: set[str] | frozenset[str] = frozenset(), inputs: int = 1) -> int | None:
     """How many values ``name(...)`` returns when unpacked, or None when it is not a known multi-return."""
     returns = RETURNS.get(name)
@@ -139,4 +146,6 @@ DATE_NAME = re.compile(r"(^|_)(date|time|timestamp|datetime|dt|ts|day|month|year
 STAT_TRANSFORMERS = TRANSFORMERS - {"ImageDataGenerator"}
 STAT_FUNCTIONS_AGG = NUMPY.row_statistics | SCIPY.row_statistics - {"describe", "mode"}
 STAT_FUNCTIONS_ROWWISE = SKLEARN.rowwise_statistics - {"normalize"} | SCIPY.rowwise_statistics | {"qcut"}
-STAT_METHODS = PANDAS.row_statistics - {"sum", "prod", "cov", "corr"}
+#: ``corr``/``corrwith`` count: a frame indexed by what a correlation chose (feature selection by
+#: correlation with the target) has learned from every row the correlation saw.
+STAT_METHODS = PANDAS.row_statistics - {"sum", "prod", "cov"} | {"corrwith"}

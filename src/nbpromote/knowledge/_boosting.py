@@ -15,6 +15,8 @@ XGBOOST = Library(
     monitor_keywords=names("eval_set evals"),
     early_stopping_keywords=names("early_stopping_rounds"),
     early_stopping_callbacks=names("EarlyStopping"),
+    signatures={"train": ("params", "dtrain", "num_boost_round", "evals", "obj", "feval", "maximize",
+                          "early_stopping_rounds")},
 )
 
 LIGHTGBM = Library(
@@ -27,6 +29,8 @@ LIGHTGBM = Library(
     monitor_keywords=names("eval_set valid_sets"),
     early_stopping_keywords=names("early_stopping_rounds early_stopping_round"),
     early_stopping_callbacks=names("early_stopping EarlyStopping"),
+    signatures={"train": ("params", "train_set", "num_boost_round", "valid_sets", "valid_names", "feval",
+                          "init_model", "feature_name", "categorical_feature", "early_stopping_rounds")},
 )
 
 CATBOOST = Library(

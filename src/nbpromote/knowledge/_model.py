@@ -59,6 +59,10 @@ class Library:
     vocabulary : frozenset of str
         Transformers that learn only which categories occur (one-hot, ordinal encoders): fitting
         them on all rows reveals no statistic of the held-out values.
+    target_encoders : frozenset of str
+        Transformers fit with the target that replace a category by a statistic of the target over
+        the rows they were fit on (target/WOE/leave-one-out encoders): rows they were fit on carry
+        their own label into their features.
     column_changing : frozenset of str
         Transformers whose output columns are not their input's.
     oversamplers, undersamplers : frozenset of str
@@ -114,6 +118,9 @@ class Library:
         Keywords (of the constructor or ``fit``) that make those data choose the model.
     early_stopping_callbacks : frozenset of str
         Callback classes with the same effect (``EarlyStopping``).
+    signatures : dict of str to tuple of str
+        Positional parameter names of fit functions whose data arguments are often passed by
+        position (``xgb.train(params, dtrain, 100, watchlist)``), so they read as keywords.
     """
 
     name: str
@@ -122,6 +129,7 @@ class Library:
     transformers: frozenset[str] = _EMPTY
     stateless: frozenset[str] = _EMPTY
     vocabulary: frozenset[str] = _EMPTY
+    target_encoders: frozenset[str] = _EMPTY
     column_changing: frozenset[str] = _EMPTY
     oversamplers: frozenset[str] = _EMPTY
     undersamplers: frozenset[str] = _EMPTY
@@ -154,6 +162,7 @@ class Library:
     monitor_keywords: frozenset[str] = _EMPTY
     early_stopping_keywords: frozenset[str] = _EMPTY
     early_stopping_callbacks: frozenset[str] = _EMPTY
+    signatures: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def names(text: str) -> frozenset[str]:

@@ -14,6 +14,12 @@ CATEGORY_ENCODERS = Library(
     """),
     column_changing=names("OneHotEncoder BinaryEncoder HashingEncoder BaseNEncoder HelmertEncoder SumEncoder "
                           "BackwardDifferenceEncoder PolynomialEncoder"),
+    vocabulary=names("OrdinalEncoder OneHotEncoder BinaryEncoder BaseNEncoder HelmertEncoder SumEncoder "
+                     "BackwardDifferenceEncoder PolynomialEncoder"),
+    target_encoders=names("""
+        TargetEncoder CatBoostEncoder WOEEncoder MEstimateEncoder LeaveOneOutEncoder JamesSteinEncoder
+        GLMMEncoder QuantileEncoder SummaryEncoder
+    """),
 )
 
 UMAP = Library(name="umap", roots=frozenset({"umap"}), transformers=names("UMAP"),

@@ -97,6 +97,9 @@ SKLEARN = Library(
     transformers=_TRANSFORMERS,
     stateless=_STATELESS,
     vocabulary=_VOCABULARY,
+    # TargetEncoder.fit_transform cross-fits (each row encoded without its own label); fit().transform()
+    # does not: the engine tells the two apart.
+    target_encoders=names("TargetEncoder"),
     column_changing=_COLUMN_CHANGING,
     clusterers=_CLUSTERERS,
     splitters=_SPLITTERS,

@@ -44,6 +44,7 @@ from ._values import (
     Stat,
     contained,
     name_side,
+    split_label,
 )
 
 __all__ = [
@@ -242,6 +243,8 @@ _BUNCH_FIELDS = frozenset({"data", "target", "frame", "feature_names", "target_n
 _NOT_SCORING = frozenset({"matplotlib", "seaborn", "plotly", "bokeh", "altair", "plt", "sns", "px", "go", "pandas",
                           "numpy", "print", "display", "list", "dict", "zip", "len", "tuple", "range", "enumerate",
                           "str", "format", "round", "float", "int", "open", "json", "pickle", "joblib", "os"})
+#: NumPy functions that make an array of placeholders, filled later.
+_ARRAY_FACTORIES = frozenset({"zeros", "empty", "ones", "full", "zeros_like", "empty_like", "ones_like", "full_like"})
 #: The dotted prefix of a random generator object (``np.random.default_rng(0)``, ``RandomState(1)``).
 _RNG = "<rng>"
 
@@ -509,13 +512,36 @@ class _Analyzer:
             columns = None
             if isinstance(key, Coll) and key.kind == "tuple" and len(key.items) == 2:
                 columns = _strings(key.items[1])
+                if isinstance(value, Data) and value.preds:
+                    value = self.imputed(value, self.site(target))
             self.mutate(root, self.set_columns(current, columns, value))
+        elif isinstance(target.value, ast.Subscript):
+            # fold_preds['lgbm'][:, i] = model.predict(X_val): an array kept in a dict or list changes.
+            container = self.expr(target.value.value)
+            holder = self.expr(target.value)
+            if isinstance(container, Coll) and isinstance(holder, Data):
+                changed = self.set_columns(holder, None, value)
+                container.items[:] = [changed if item is holder else item for item in container.items]
+
+    def imputed(self, value: Data, site: Site) -> Data:
+        """``df.loc[missing, 'age'] = model.predict(X_missing)``: values filled in by a model carry
+        what that model learned from the rows it was fit on (model-based imputation)."""
+        stats = set()
+        for index in value.preds:
+            event = self.facts.evals[index] if index < len(self.facts.evals) else None
+            if event is not None and event.trained:
+                stat = Stat(site, f"{event.est.cls}.fit", event.trained)
+                self.facts.stats.append(stat)
+                stats.add(stat)
+        return value.evolve(stats=value.stats | frozenset(stats))
 
     def set_columns(self, frame: Data, columns: list[str] | None, value: Any) -> Data:
         stats = frame.stats | (value.stats if isinstance(value, Data) else frozenset())
+        # oof[val_idx] = model.predict(X_val): the array holds those predictions from now on.
+        preds = frame.preds | (value.preds if isinstance(value, Data) else frozenset())
         cols = frame.cols
         if columns is None:
-            return frame.evolve(stats=stats)
+            return frame.evolve(stats=stats, preds=preds)
         for column in columns:
             if isinstance(value, Data):
                 sources = value.src | frozenset(
@@ -526,7 +552,7 @@ class _Analyzer:
             else:
                 cols = cols.with_column(column, frozenset(), frozenset(), False)
         oversampled = frame.oversampled or (value.oversampled if isinstance(value, Data) else None)
-        return frame.evolve(stats=stats, cols=cols, oversampled=oversampled)
+        return frame.evolve(stats=stats, cols=cols, oversampled=oversampled, preds=preds)
 
     def bind(self, name: str, value: Any) -> None:
         if isinstance(value, Data):
@@ -573,7 +599,10 @@ class _Analyzer:
             pending.append((name, value, data))
             return value
         side = name_side(name)
-        if side is None or not (data.subset or data.fresh) or data.label == side or not data.rows:
+        # A part of train.csv named train_part (beside valid_part) is a split of it: the file's own
+        # name does not make the part the training side of anything.
+        same = data.label == side and not (data.subset and split_label(data.rows) is None)
+        if side is None or not (data.subset or data.fresh) or same or not data.rows:
             return data.evolve(subset=False, fresh=False, sampled=None) if (data.subset or data.fresh) else data
         if data.fresh:
             sid: tuple = ("file", tuple(sorted(r for r, _p in data.rows)))
@@ -590,6 +619,8 @@ class _Analyzer:
             value: Any = Coll([Idx(iterable.sid, "train"), Idx(iterable.sid, "test")], "tuple")
             self.assign(target, value)
             return
+        if isinstance(iterable, Coll) and iterable.kind == "dict":
+            iterable = Coll(list(iterable.keys or []))  # iterating a dict gives its keys
         if isinstance(iterable, Coll) and iterable.items:
             if isinstance(target, (ast.Tuple, ast.List)):
                 for position, element in enumerate(target.elts):
@@ -615,7 +646,8 @@ class _Analyzer:
         if isinstance(iterable, SplitIter):
             return Coll([Idx(iterable.sid, "train"), Idx(iterable.sid, "test")], "tuple")
         if isinstance(iterable, Coll):
-            return self.combine(iterable.items) if iterable.items else UNKNOWN
+            items = list(iterable.keys or []) if iterable.kind == "dict" else iterable.items
+            return self.combine(items) if items else UNKNOWN
         if isinstance(iterable, Data):
             return iterable.evolve(subset=False, fresh=False, cut=None)
         return UNKNOWN
@@ -687,7 +719,7 @@ class _Analyzer:
         return value
 
     def e_Slice(self, node: ast.Slice) -> Any:
-        parts = [self.expr(p) for p in (node.lower, node.upper, node.step)]
+        parts = [self.expr(p) if p is not None else Const(None) for p in (node.lower, node.upper, node.step)]
         full = node.lower is None and node.upper is None and node.step is None
         return Const(("slice", full, tuple(parts)))
 
@@ -745,7 +777,8 @@ class _Analyzer:
                 self.expr(node.body)
             finally:
                 self.loop -= 1
-        return UNKNOWN
+        # A function value: df.groupby(k)['y'].transform(lambda s: s.rolling(7).mean()) runs it.
+        return Func(node, self.cell, self.offset)
 
     def _comprehension(self, node: Any, elements: list[ast.AST]) -> Any:
         first_iter = self.expr(node.generators[0].iter)
@@ -802,10 +835,12 @@ class _Analyzer:
                 return receiver.evolve(subset=False, fresh=False)
             if attr == "index":
                 return receiver.evolve(cols=UNKNOWN_COLS, subset=False, fresh=False)
-            if attr in {"iloc", "loc", "at", "iat"}:
+            if attr in {"iloc", "loc", "at", "iat", "ix"}:
                 return Indexer(receiver, attr)
             if attr == "columns":
                 return Columns(receiver.cols)
+            if attr == "shape":
+                return Coll([Const(("nrows", receiver.rows)), UNKNOWN], "tuple")
             if (attr in K.DATA_ATTRIBUTES and attr not in _BUNCH_FIELDS) or attr.startswith("_"):
                 return UNKNOWN
             return self.column(receiver, attr)
@@ -845,6 +880,8 @@ class _Analyzer:
                     return UNKNOWN
                 if isinstance(key.value, int) and -len(receiver.items) <= key.value < len(receiver.items):
                     return receiver.items[key.value]
+            elif receiver.kind == "dict" and receiver.items and all(isinstance(v, Data) for v in receiver.items):
+                return _merge(receiver.items)  # store[name] for a name the loop runs over: any of the arrays
             return UNKNOWN
         return UNKNOWN
 
@@ -875,13 +912,22 @@ class _Analyzer:
         if isinstance(key, Idx):
             return self.partition(data, key)
         if isinstance(key, Const) and isinstance(key.value, tuple) and key.value[:1] == ("slice",):
+            back = _piece_cut(data, key)
+            if back is not None:
+                return back
             return data if key.value[1] else data.evolve(subset=True, part=True, fresh=False)
+        if isinstance(key, Data) and not key.rows and key.stats:
+            # Column labels a statistic chose (df[corr['y'].abs().sort_values().index[-8:]]): a
+            # feature selection learned from the rows the statistic saw.
+            return data.evolve(stats=data.stats | key.stats, cols=UNKNOWN_COLS, subset=False, fresh=False)
         if isinstance(key, Data):
             # A boolean mask filters rows; statistics in the mask (outlier cut-offs such as
             # df[df.p < df.p.quantile(.99)]) decide which rows stay but do not enter the values.
             return data.evolve(subset=True, part=True, fresh=False)
         if isinstance(key, Coll) and key.kind == "tuple" and key.items:  # numpy X[rows, cols]
             rows = self.index_data(data, key.items[0])
+            if isinstance(rows, Data) and len(key.items) == 2:
+                return _by_position(rows, data.cols, key.items[1])
             return rows.evolve(cols=UNKNOWN_COLS) if isinstance(rows, Data) else rows
         return data.evolve(cols=UNKNOWN_COLS, subset=False, fresh=False)
 
@@ -891,7 +937,10 @@ class _Analyzer:
         else:
             rows_key, cols_key = key, Const(("slice", True, ()))
         result: Any = data
-        if isinstance(rows_key, Idx):
+        back = _piece_cut(data, rows_key)
+        if back is not None:
+            result = back
+        elif isinstance(rows_key, Idx):
             result = self.partition(data, rows_key)
         elif isinstance(rows_key, Data):
             result = data.evolve(subset=True, part=True, fresh=False)
@@ -899,11 +948,15 @@ class _Analyzer:
             result = data.evolve(subset=True, part=True, fresh=False)
         if isinstance(cols_key, Const) and isinstance(cols_key.value, tuple) and cols_key.value[:2] == ("slice", True):
             return result
-        columns = _strings(cols_key) if kind in {"loc", "at"} else None
+        if isinstance(cols_key, Data) and not cols_key.rows and cols_key.stats and isinstance(result, Data):
+            return result.evolve(stats=result.stats | cols_key.stats, cols=UNKNOWN_COLS)  # columns a statistic chose
+        columns = _strings(cols_key) if kind in {"loc", "at", "ix"} else None
         if columns is not None:
             if isinstance(cols_key, Const):
                 return self.column(result, columns[0]).evolve(subset=result.subset)
             return result.evolve(cols=result.cols.select(set(columns)))
+        if kind in {"iloc", "iat"}:
+            return _by_position(result, data.cols, cols_key)
         return result.evolve(cols=UNKNOWN_COLS)
 
     def partition(self, data: Data, idx: Idx) -> Data:
@@ -1027,6 +1080,8 @@ class _Analyzer:
             # Native APIs: xgb.train(params, dtrain, evals=[(dvalid, "name")]), lgb.train(params, train_set,
             # valid_sets=[...]): a model fit, and the evaluation sets steer early stopping.
             est = Est(cls=f"{root}.train", kind="model", site=site)
+            # xgb.train(params, dtrain, 100, watchlist): positional arguments read as their keywords.
+            kwargs = {**dict(zip(K.signature(root, short), args, strict=False)), **kwargs}
             data = args[1] if len(args) > 1 else kwargs.get("dtrain", kwargs.get("train_set", UNKNOWN))
             self.fit(est, data, UNKNOWN, "train", site, _unparse(node.args[1]) if len(node.args) > 1 else "")
             self.monitored_fit(est, kwargs, site)
@@ -1069,8 +1124,9 @@ class _Analyzer:
             # A join keeps the left frame's rows and adds columns looked up in the right one.
             left = args[0]
             others = [a for a in list(args[1:]) + list(kwargs.values()) if isinstance(a, Data)]
-            return left.evolve(stats=left.stats.union(*(o.stats for o in others)), subset=False, fresh=False,
-                               cut=None, cols=left.cols if left.cols.selected is None else UNKNOWN_COLS)
+            return _merged(left.evolve(stats=left.stats.union(*(o.stats for o in others)), subset=False, fresh=False,
+                                       cut=None, cols=left.cols if left.cols.selected is None else UNKNOWN_COLS),
+                           others, site)
         if short in {"concat", "hstack", "vstack", "concatenate", "column_stack", "row_stack"}:
             return self.concat(short, args, kwargs, site)
         if short == "resample" and root == "sklearn":
@@ -1098,6 +1154,11 @@ class _Analyzer:
             return Est(cls=original.cls, kind=original.kind, site=original.site, steps=list(original.steps),
                        shuffle=original.shuffle, multi=original.multi, incremental=original.incremental,
                        early_stopping=original.early_stopping)
+        if root == "numpy" and short in _ARRAY_FACTORIES:
+            # oof = np.zeros(len(X)): an empty array to be filled (with out-of-fold predictions).
+            return Data(rows=frozenset(), cols=UNKNOWN_COLS)
+        if dotted == "len" and args and isinstance(args[0], Data):
+            return Const(("nrows", args[0].rows))  # a row count: a cut at it splits a concat back
         if dotted in _SCALAR_BUILTINS:
             return UNKNOWN
         if root in {"os", "pathlib", "posixpath"} or short == "Path":
@@ -1233,6 +1294,7 @@ class _Analyzer:
             est = Est(cls=short, kind="model", site=site, steps=steps)
         est.incremental = short in K.INCREMENTAL
         est.early_stopping = _early_stopping(kwargs)
+        est.library = ref.root
         if ref.root == "statsmodels" and est.kind == "model":
             self.model_data(est, short, args, kwargs)
         needs_seed = short in K.RANDOM_STATE_CLASSES or (
@@ -1380,6 +1442,10 @@ class _Analyzer:
         side_by_side = short in {"hstack", "column_stack"} or (
             isinstance(axis, Const) and axis.value in (1, "columns"))
         result = _merge(datas)
+        roots = [frozenset(r for r, _p in d.rows) for d in datas]
+        if not side_by_side and len(datas) > 1 and all(roots) and sum(map(len, roots)) == len(frozenset().union(*roots)):
+            # Separate sources stacked (train.csv on test.csv): remember which rows came first.
+            result = result.evolve(pieces=tuple(d.rows for d in datas))
         if side_by_side:
             if all(d.cols.known and d.cols.selected is not None for d in datas):
                 derived: dict = {}
@@ -1431,7 +1497,8 @@ class _Analyzer:
         if fn.args.kwarg:
             bindings[fn.args.kwarg.arg] = UNKNOWN
         declared_global = {n for s in ast.walk(fn) if isinstance(s, ast.Global) for n in s.names}
-        local_names = (_assigned_names(fn.body) - declared_global) | set(bindings)
+        is_lambda = isinstance(fn, ast.Lambda)
+        local_names = ((set() if is_lambda else _assigned_names(fn.body)) - declared_global) | set(bindings)
         saved_cell = (self.cell, self.offset)
         call_site = self.site(node)
         first_eval = len(self.facts.evals)
@@ -1443,7 +1510,10 @@ class _Analyzer:
             self.active.add(key)
             self.frames.append(frame)
             try:
-                self.body(fn.body)
+                if is_lambda:
+                    frame.returns.append(self.expr(fn.body))
+                else:
+                    self.body(fn.body)
             finally:
                 self.scopes.pop()
                 self.frames.pop()
@@ -1612,8 +1682,15 @@ class _Analyzer:
             # Keras/PyTorch: a second fit continues training, so the model has seen both sets of rows.
             est.fit_rows = est.fit_rows | X.rows if continues else X.rows
             est._train_stats = X.stats  # type: ignore[attr-defined]
-            learns = est.kind in {"transformer", "cluster"}
-            est.stats = frozenset({Stat(site, f"{est.cls}.{method}", X.rows)}) if learns and X.rows else frozenset()
+            # Encoders that learn only which categories occur (OneHotEncoder, OrdinalEncoder) learn no
+            # statistic of the rows' values: fitting them on all rows is not preprocessing leakage.
+            learns = est.kind in {"transformer", "cluster"} and not _vocabulary_only(est)
+            # A target encoder fit with labels encodes them — except scikit-learn's fit_transform,
+            # which cross-fits (no row is encoded with its own label).
+            target = (est.cls in K.TARGET_ENCODERS and isinstance(y, Data)
+                      and not (est.library == "sklearn" and method == "fit_transform"))
+            est.stats = frozenset({Stat(site, f"{est.cls}.{method}", X.rows, target=target)}) if learns and X.rows \
+                else frozenset()
             if est.stats:
                 self.facts.stats.extend(est.stats)
         self.facts.fits.append(FitEvent(est, X, y, site, method, self.loop, x_text))
@@ -1640,9 +1717,21 @@ class _Analyzer:
             if method == "pipe":
                 return out
             extra_stats = out.stats if isinstance(out, Data) else frozenset()
+            if method == "transform" and data.grouped and data.rows:
+                # Each row gets a value computed from its group's rows (other rows included).
+                extra_stats = extra_stats | self.stat_of(data, ".groupby().transform()", site, rowwise=True).stats
+            src = data.src if method != "apply" or not by_row_apply(kwargs) else frozenset()
+            if isinstance(out, Data) and out.rows:
+                # The function's own result decides the lineage: s.rolling(7).mean() still holds the
+                # row's own value, s.shift(1).rolling(7).mean() does not.
+                src = out.src
+            elif isinstance(out, Data) and data.grouped and split_label(data.rows) == "train":
+                src = frozenset()  # an aggregate per group learned on the training split only
             return data.evolve(stats=data.stats | extra_stats, subset=False, fresh=False, grouped=False, cut=None,
-                               src=data.src if method != "apply" or not by_row_apply(kwargs) else frozenset())
-        extra = [v for v in list(args) + list(kwargs.values()) if isinstance(v, Data)]
+                               src=src)
+        # Statistics inside a mapping or list argument count too: replace({0: df.x.median()}),
+        # fillna({'age': df.age.mean(), 'fare': df.fare.median()}).
+        extra = [v for v in _flatten_all(list(args) + list(kwargs.values())) if isinstance(v, Data)]
         stats = data.stats.union(*(d.stats for d in extra)) if extra else data.stats
         base = data.evolve(stats=stats, subset=False, fresh=False, bunch=False, grouped=False, windowed=False,
                            sampled=None)
@@ -1653,12 +1742,23 @@ class _Analyzer:
             result = self.stat_of(data, f".{method}()", site, rowwise=False) if data.rows else base
             if isinstance(result, Data):
                 result = result.evolve(stats=result.stats | stats)
+            if isinstance(result, Data) and data.grouped and data.rows and split_label(data.rows) != "train":
+                # A per-group aggregate (df.groupby(k)['y'].mean(), .agg({'y': ['mean', 'std']})) looked
+                # up back into rows (map, merge) hands each row a statistic of its own label: the
+                # aggregated columns stay its lineage. Learned on a training split only, it does not.
+                keys = args[0].keys if args and isinstance(args[0], Coll) and args[0].kind == "dict" else None
+                named = {k.value for k in keys or [] if isinstance(k, Const) and isinstance(k.value, str)}
+                result = result.evolve(src=data.src | named)
         elif method in {"transform", "rank"} and data.grouped:
             result = self.stat_of(data, ".groupby().transform()", site, rowwise=True)
-            if data.src and data.label != "train":
+            if data.src and split_label(data.rows) != "train":
                 # A target encoding over all rows (df.groupby(k)[target].transform('mean') before the
                 # split): each row's feature holds its own label, and the test rows' labels too.
                 result = result.evolve(src=data.src)
+        elif method in {"map", "replace"} and any(not d.rows and d.src for d in extra):
+            result = base.evolve(src=data.src.union(*(d.src for d in extra if not d.rows)))
+        elif method in {"merge", "join"}:
+            result = _merged(base, extra, site)
         elif method == "groupby":
             result = base.evolve(grouped=True)
         elif method in {"rolling", "expanding", "ewm"}:
@@ -1725,14 +1825,19 @@ class _Analyzer:
         elif method in {"to_csv", "to_parquet", "to_excel", "to_json", "to_pickle", "to_sql", "plot", "hist",
                         "info", "to_string", "to_html", "to_markdown", "savefig"}:
             return UNKNOWN
+        if method in _ROW_KEEPING and isinstance(result, Data) and not _is_true(kwargs.get("inplace")):
+            # df.loc[mask].copy(), df[:n].reset_index(drop=True): the same row subset, still one side
+            # of a cut (or a split by name) once it is bound.
+            result = result.evolve(subset=data.subset, cut=data.cut, sampled=data.sampled, part=data.part)
         if _is_true(kwargs.get("inplace")) and isinstance(result, Data):
             if isinstance(receiver_node, ast.Name):
                 self.mutate(receiver_node.id, result.evolve(subset=False))
             elif isinstance(receiver_node, ast.Subscript) and isinstance(receiver_node.value, ast.Name):
                 # df["Age"].fillna(df["Age"].median(), inplace=True): the frame's column changes.
+                # With the column unknown (df[c] for c in a loop) the statistics still enter the frame.
                 frame = self.env.get(receiver_node.value.id)
                 columns = _strings(self.expr(receiver_node.slice))
-                if isinstance(frame, Data) and columns:
+                if isinstance(frame, Data):
                     self.mutate(receiver_node.value.id, self.set_columns(frame, columns, result))
             return UNKNOWN
         return result
@@ -1787,6 +1892,8 @@ _UPPER = (ast.Gt, ast.GtE, ast.NotEq, ast.NotIn)
 
 
 _ABSENT = object()
+#: Methods that return the same rows in the same order (a row subset stays one).
+_ROW_KEEPING = frozenset({"copy", "reset_index", "rename", "astype", "infer_objects", "convert_dtypes"})
 _APPLYING = frozenset({"pipe", "apply", "map", "applymap", "transform", "agg", "aggregate"})
 
 
@@ -1878,6 +1985,59 @@ def _filter_columns(columns: Columns, generator: ast.comprehension, elt: ast.AST
         else:
             return None
     return Columns(cols)
+
+
+def _by_position(rows: Data, layout: Cols, key: Any) -> Data:
+    """``df.iloc[:, :-1]`` / ``data[:, -1]``: columns chosen by position. Which names they are is
+    unknown, but two selections of the same layout can still be compared (is the label's position
+    among the features'?)."""
+    value = key.value if isinstance(key, Const) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        positions: tuple | None = (layout, value, None, True)
+    elif isinstance(value, tuple) and value[:1] == ("slice",) and len(value) == 3 and len(value[2]) == 3:
+        lower, upper, step = (v.value if isinstance(v, Const) else UNKNOWN for v in value[2])
+        bounds_known = all(v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in (lower, upper))
+        positions = (layout, lower, upper, False) if bounds_known and step is None else None
+    else:
+        positions = None
+    return rows.evolve(cols=Cols(known=False, positions=positions))
+
+
+def _vocabulary_only(est: Est) -> bool:
+    if est.cls in K.VOCABULARY:
+        return True
+    return bool(est.steps) and all(_vocabulary_only(step) or step.kind == "stateless" for step in est.steps)
+
+
+def _merged(left: Data, others: list, site: Site) -> Data:
+    """A join's result: the left frame plus the looked-up columns. An aggregate of columns (a
+    per-group mean of the target) joined back adds columns computed from those columns; their names
+    are built at run time, so one column stands for them, named after what was aggregated."""
+    cols = left.cols
+    for other in others:
+        if not other.rows and other.src and cols.known:
+            name = f"{'/'.join(sorted(other.src))} aggregates merged at cell {site[0] + 1}"
+            cols = cols.with_column(name, other.src, frozenset(), False)
+    return left.evolve(cols=cols)
+
+
+def _piece_cut(data: Data, key: Any) -> Data | None:
+    """``all_df[:len(train)]`` / ``all_df.iloc[ntrain:]`` of ``pd.concat([train, test])``: the first
+    piece back, or the rest. None unless the cut is at the first piece's row count."""
+    if not data.pieces or not (isinstance(key, Const) and isinstance(key.value, tuple) and key.value[:1] == ("slice",)):
+        return None
+    lower, upper, step = key.value[2]
+    absent = [isinstance(v, Const) and v.value is None for v in (lower, upper, step)]
+    if not absent[2] or absent[0] == absent[1]:
+        return None  # a step, or both bounds (or neither): not a head/tail cut
+    bound = upper if absent[0] else lower
+    if not (isinstance(bound, Const) and isinstance(bound.value, tuple) and bound.value[:1] == ("nrows",)):
+        return None
+    if bound.value[1] != data.pieces[0] or frozenset().union(*data.pieces) != data.rows:
+        return None
+    head = isinstance(lower, Const) and lower.value is None
+    rows = data.pieces[0] if head else frozenset().union(*data.pieces[1:])
+    return data.evolve(rows=rows, pieces=(), subset=False, fresh=False, cut=None, part=False)
 
 
 def _cut_rows(data: Data, sid: tuple, side: str) -> Data:

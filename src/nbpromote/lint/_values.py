@@ -17,6 +17,7 @@ from typing import Any
 __all__ = [
     "Site", "Stat", "Cols", "Data", "Const", "Coll", "Est", "Ref", "Idx", "SplitIter", "Func",
     "Indexer", "Columns", "ClassValue", "Instance", "BoundMethod", "Unknown", "UNKNOWN", "contained", "overlap", "label_of", "name_side",
+    "split_label", "position_in",
 ]
 
 Site = tuple  # (cell index, line in the cell's source, 1-based)
@@ -30,6 +31,9 @@ class Stat:
     site: Site
     what: str
     rows: Rows
+    #: Learned from the target (a target encoder's per-category means): the rows it was learned on
+    #: carry their own label into the features it makes.
+    target: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,9 @@ class Cols:
     dates: frozenset = frozenset()
     date_index: bool = False
     dtype_filtered: bool = False  # select_dtypes(...) ran: a kept column may have been filtered out
+    #: A positional selection of another column layout: ``(layout, lower, upper)`` for
+    #: ``df.iloc[:, 1:]`` / ``data[:, :-1]``, ``(layout, k, None)`` with ``at`` True for one column.
+    positions: tuple | None = None
 
     def derived_map(self) -> dict[str, frozenset]:
         return dict(self.derived)
@@ -117,6 +124,9 @@ class Data:
     preds: frozenset = frozenset()  # indices (in Facts.evals) of the predictions this value holds
     part: bool = False  # a filtered part of the rows its lineage names (a mask, a sample, loc[idx])
     cut: tuple | None = None  # (split id, side, source name) of a row cut (iloc[:n], a mask) not yet bound
+    #: The row sets a vertical concat stacked, in order (``pd.concat([train, test])``): a positional cut
+    #: at the first piece's length (``all_df[:len(train)]``) gives that piece back.
+    pieces: tuple = ()
 
     def evolve(self, **changes: Any) -> Data:
         return replace(self, **changes)
@@ -166,6 +176,7 @@ class Est:
     n_splits: int | None = None  # a splitter's n_splits when it is a constant
     incremental: bool = False  # a second fit continues training (Keras, PyTorch)
     early_stopping: bool = False  # constructed with early stopping on its eval set
+    library: str | None = None  # the import root it was made from ('sklearn', 'category_encoders')
 
     @property
     def is_model(self) -> bool:
@@ -282,6 +293,37 @@ def overlap(a: Rows, b: Rows) -> bool:
 
 def label_of(rows: Rows) -> str | None:
     sides = {p[-1][1] if p else None for _r, p in rows}
+    return sides.pop() if len(sides) == 1 else None
+
+
+def position_in(k: int, lower: int | None, upper: int | None) -> bool | None:
+    """Whether column position ``k`` falls in ``[lower:upper]`` for any column count large enough
+    to hold both (None when that depends on the count: ``k=-1`` in ``[:5]``)."""
+    if k >= 0:
+        low_ok = lower is None or 0 <= lower <= k
+        low_out = lower is not None and lower > k
+        high_ok = upper is None or upper > k  # [:-1] holds column k only if there are more than k + 1
+        high_out = upper is not None and 0 <= upper <= k
+    else:
+        low_ok = lower is None or lower >= 0 or lower <= k
+        low_out = lower is not None and k < lower < 0
+        high_ok = upper is None or (upper < 0 and upper > k)
+        high_out = upper is not None and upper < 0 and upper <= k
+    if low_out or high_out:
+        return False
+    if low_ok and high_ok:
+        return True
+    return None
+
+
+def split_label(rows: Rows) -> str | None:
+    """The side of the last split the notebook itself made ('train'/'test'), else None. A file's
+    name (``train.csv`` beside an unlabelled ``test.csv``) is not a split of the labelled rows: the
+    rows of ``train.csv`` are *all* the labelled data there is."""
+    sides = set()
+    for _r, path in rows:
+        own = [step for step in path if not (isinstance(step[0], tuple) and step[0][:1] == ("file",))]
+        sides.add(own[-1][1] if own else None)
     return sides.pop() if len(sides) == 1 else None
 
 

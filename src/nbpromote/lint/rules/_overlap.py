@@ -12,15 +12,37 @@ from collections.abc import Iterator
 
 from .._findings import Finding
 from .._registry import Context, Rule, register
-from .._values import Data, contained
+from .._values import Data, contained, split_label
 
 
 def _on_training_rows(ev) -> bool:
     return bool(ev.trained) and (contained(ev.X.rows, ev.trained) or contained(ev.trained, ev.X.rows))
 
 
+def _training_side(ev, unsplit: bool) -> bool:
+    """The evaluation is on a training split (training accuracy printed beside a held-out score).
+    The rows of a file named train.csv count as one only when the notebook holds something out
+    somewhere (a split, a cross-validation): with no split at all they are all the labelled data."""
+    if unsplit:
+        return split_label(ev.X.rows) == "train"
+    return ev.X.label == "train"
+
+
+def _both_sides_used(facts) -> bool:
+    """Some split (a cut, a split by name) had both its sides reach a fit or an evaluation."""
+    seen: dict = {}
+    for event in [*facts.evals, *facts.fits]:
+        if isinstance(event.X, Data):
+            for _r, path in event.X.rows:
+                for sid, side in path:
+                    if not (isinstance(sid, tuple) and sid[:1] == ("file",)):
+                        seen.setdefault(sid, set()).add(side)
+    return any(len(sides) > 1 for sides in seen.values())
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     facts = ctx.facts
+    unsplit = not facts.splits and not facts.cvs and not _both_sides_used(facts)
     by_model: dict[int, list] = {}
     for ev in facts.evals:
         if ev.est.is_model and ev.scored and isinstance(ev.X, Data) and ev.X.rows:
@@ -29,8 +51,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         # Every score of the model is on rows it was trained on: the training rows themselves, a
         # part of them, or a superset of them (all of X after fitting on a fold of it). Scoring the
         # training *split* is reporting training accuracy, not leakage.
-        if all(_on_training_rows(ev) for ev in evs) and any(ev.X.label != "train" for ev in evs):
-            first = next(ev for ev in evs if ev.X.label != "train")
+        if all(_on_training_rows(ev) for ev in evs) and any(not _training_side(ev, unsplit) for ev in evs):
+            first = next(ev for ev in evs if not _training_side(ev, unsplit))
             name = first.est.name or first.est.cls
             yield ctx.finding(
                 first.site[0], first.site[1],
@@ -39,7 +61,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f"Fit {name} on the training split only (e.g. X_train, y_train) and evaluate it on the held-out split.",
             )
     reported = {id(evs[0].est) for evs in by_model.values()
-                if all(_on_training_rows(ev) for ev in evs) and any(ev.X.label != "train" for ev in evs)}
+                if all(_on_training_rows(ev) for ev in evs) and any(not _training_side(ev, unsplit) for ev in evs)}
     for evs in by_model.values():
         for ev in evs:
             # Scored on a set that holds all its training rows and more (all of X, after fitting on a

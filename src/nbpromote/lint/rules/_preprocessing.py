@@ -19,11 +19,14 @@ def leaks(ctx: Context) -> dict:
     """Stat -> (evidence site, how) for every statistic that leaks."""
     facts = ctx.facts
     found: dict = {}
+    # An early-stopping watch set is validation data, not the test set — unless it is the only
+    # estimate the model has (each CV fold's validation part stops training and gives the score).
+    tested = {id(ev.est) for ev in facts.evals if ev.scored and ev.held_out and not ev.method.startswith("fit(")}
     for ev in facts.evals:
         # Held-out evaluation means a score from labels: predicting an unlabelled submission frame
-        # is not one, and an early-stopping watch set is validation data, not the test set.
+        # is not one.
         if not ev.est.is_model or not isinstance(ev.X, Data) or not ev.held_out or not ev.scored \
-                or ev.method.startswith("fit("):
+                or (ev.method.startswith("fit(") and id(ev.est) in tested):
             continue
         for stat in ev.X.stats | ev.train_stats:
             if stat not in found and overlap(stat.rows, ev.X.rows):

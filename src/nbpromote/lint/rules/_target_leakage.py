@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from .._findings import Finding
 from .._registry import Context, Rule, register
-from .._values import Data
+from .._values import Data, overlap, position_in
 
 
 def _closure(targets: set[str], derived: dict) -> set[str]:
@@ -33,6 +33,16 @@ def _words(name: str) -> set[str]:
 
 def problems(X: Data, y: Data) -> list[str]:
     """Human descriptions of how ``X`` carries the target ``y`` (empty when it does not)."""
+    xp, yp = X.cols.positions, y.cols.positions
+    shared = {r for r, _p in X.rows} & {r for r, _p in y.rows}
+    if yp and yp[3] and X.cols.known and X.cols == yp[0] and shared:
+        return [f"the target column (position {yp[1]}) is among the features (all the columns)"]
+    if xp and yp and not xp[3] and yp[3] and xp[0] == yp[0] and {r for r, _p in X.rows} & {r for r, _p in y.rows}:
+        # y = df.iloc[:, -1] with X = df.iloc[:, 1:]: the label's position is among the features'.
+        if position_in(yp[1], xp[1], xp[2]):
+            span = f"{'' if xp[1] is None else xp[1]}:{'' if xp[2] is None else xp[2]}"
+            return [f"the target column (position {yp[1]}) is among the features (columns [{span}])"]
+        return []
     if not y.src or not X.cols.known:
         return []
     if not {r for r, _p in X.rows} & {r for r, _p in y.rows}:
@@ -60,7 +70,38 @@ def problems(X: Data, y: Data) -> list[str]:
     return out
 
 
+def _encoded_targets(ctx: Context) -> Iterator[tuple]:
+    """(target statistic, evaluation site, how) for target encoders whose fit rows include rows a
+    model is then scored on (or cross-validated over): those rows' features hold their own label."""
+    facts = ctx.facts
+    for ev in facts.evals:
+        if not ev.est.is_model or not ev.scored or not isinstance(ev.X, Data) or not ev.held_out \
+                or ev.method.startswith("fit("):
+            continue
+        for stat in ev.X.stats:
+            if stat.target and overlap(stat.rows, ev.X.rows):
+                yield stat, ev.site, f"{ev.x_text or 'the evaluation data'}, scored at"
+    for cv in facts.cvs:
+        if isinstance(cv.X, Data):
+            for stat in cv.X.stats:
+                if stat.target and overlap(stat.rows, cv.X.rows):
+                    yield stat, cv.site, f"the validation folds of {cv.func} at"
+
+
 def check(ctx: Context) -> Iterator[Finding]:
+    reported: set = set()
+    for stat, site, how in _encoded_targets(ctx):
+        if stat.site in reported:
+            continue
+        reported.add(stat.site)
+        cls = stat.what.split(".")[0]
+        yield ctx.finding(
+            stat.site[0], stat.site[1],
+            f"{cls} encodes categories with the target of the rows it is fit on, and some of them are the rows of "
+            f"{how} {ctx.where(site)}: their features hold their own label, so the score is inflated.",
+            f"Fit {cls} on the training rows only (inside each fold: make_pipeline({cls}(), model)), or use "
+            "sklearn's TargetEncoder.fit_transform, which cross-fits.",
+        )
     seen: set[str] = set()
     # After select_dtypes the analysis cannot tell whether a column survived: a warning, worded so.
     events = [(f.site, f.X, f.y, f.est) for f in ctx.facts.fits if f.est.is_model]
@@ -72,7 +113,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             if problem in seen:
                 continue
             seen.add(problem)
-            column = problem.split("'")[1]
+            column = problem.split("'")[1] if "'" in problem else None
             maybe = X.cols.dtype_filtered
             by_name = "named after the target" in problem  # a guess from the name: a warning
             yield ctx.finding(
@@ -82,8 +123,10 @@ def check(ctx: Context) -> Iterator[Finding]:
                  f"At this fit {problem}, so the model may learn the answer instead of predicting it; check it is "
                  "known before the outcome." if by_name else
                  f"At this fit {problem}, so the model learns the answer instead of predicting it."),
-                f"Drop '{column}' from the features before fitting (e.g. X = df.drop(columns=['{column}', target])), "
-                "and keep only columns known before the outcome.",
+                (f"Drop '{column}' from the features before fitting (e.g. X = df.drop(columns=['{column}', target])), "
+                 "and keep only columns known before the outcome." if column is not None else
+                 "Select the features without the label's position (e.g. X = df.iloc[:, :-1] when the label is the "
+                 "last column), or by name: X = df.drop(columns=[target])."),
                 severity="warning" if maybe or by_name else None,
             )
 
