@@ -307,7 +307,7 @@ def capture_notebook(
                     str(wrapped_tmp), str(executed_tmp), parameters=params, kernel_name=kernel, language=language,
                     cwd=str(cwd if cwd is not None else source.resolve().parent), progress_bar=False,
                     log_output=False, request_save_on_cell_execute=False, start_timeout=start_timeout,
-                    **hooks,
+                    extra_arguments=_quiet_kernel_arguments(kernel), **hooks,
                 )
                 if events is not None:
                     events.finished("ok")
@@ -386,3 +386,21 @@ def capture_notebook(
 
     sidecar = write_json(sidecar_path(target), manifest)
     return CaptureResult(notebook_path=target, manifest_path=sidecar, manifest=manifest)
+
+
+def _quiet_kernel_arguments(kernel: str) -> list[str]:
+    """Keep ipykernel's start-up warning about unencrypted TCP off the user's stderr.
+
+    The kernel listens on loopback only, for this one capture, and papermill offers no other
+    transport; the warning is noise on every capture. Other kernels get no extra argument (they
+    may not accept ipykernel's options).
+    """
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        argv = KernelSpecManager().get_kernel_spec(kernel).argv
+    except Exception:  # noqa: BLE001 - an unknown kernel is reported by papermill itself
+        return []
+    if any("ipykernel" in part for part in argv):
+        return ["--IPKernelApp.log_level=ERROR"]
+    return []

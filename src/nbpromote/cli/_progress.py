@@ -13,6 +13,7 @@ half a second, then cleared so the report reads as before.
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 import time
@@ -57,7 +58,8 @@ def _name(path: Path | str | None, width: int = 32) -> str:
 
 
 def _clock(seconds: float) -> str:
-    minutes, rest = divmod(int(round(max(seconds, 0.0))), 60)
+    """``mm:ss`` (``h:mm:ss`` from an hour), rounded up: a countdown reads 00:01 until it is done."""
+    minutes, rest = divmod(math.ceil(max(seconds, 0.0)), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{rest:02d}" if hours else f"{minutes:02d}:{rest:02d}"
 
