@@ -247,6 +247,21 @@ def test_stage_prints_can_be_sent_elsewhere(tmp_path, capsys):
     assert "loaded" not in capsys.readouterr().out
 
 
+def test_what_a_stage_s_child_processes_print_goes_where_the_stage_prints_go(tmp_path, capfd):
+    # joblib workers (GridSearchCV(verbose=2, n_jobs=-1)) and subprocesses write to descriptor 1 itself:
+    # under `run --json` they must not land inside the one JSON document on stdout.
+    package = make_package(tmp_path, stages=None)
+    package.edit("stages/ingest.py", "raw = pd.read_csv(data_path)",
+                 "raw = pd.read_csv(data_path)\n    import subprocess, sys\n"
+                 "    subprocess.run([sys.executable, '-c', 'print(\"from a child process\")'], check=True)")
+    with open(tmp_path / "stages.log", "w", encoding="utf-8") as sink:
+        run_pipeline(package.load(), store=tmp_path / "h", stage_stdout=sink)
+    assert "from a child process" in (tmp_path / "stages.log").read_text(encoding="utf-8")
+    assert "from a child process" not in capfd.readouterr().out
+    print("stdout is back")
+    assert "stdout is back" in capfd.readouterr().out
+
+
 
 def test_lazy_stages_make_a_cached_run_import_no_stage_module(tmp_path):
     import subprocess

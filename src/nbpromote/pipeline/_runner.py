@@ -108,8 +108,38 @@ def _stdout_to(stream: Any) -> Iterator[None]:
     if stream is None:
         yield
         return
-    with contextlib.redirect_stdout(stream):
+    with contextlib.redirect_stdout(stream), _descriptor_1_to(stream):
         yield
+
+
+@contextlib.contextmanager
+def _descriptor_1_to(stream: Any) -> Iterator[None]:
+    """Point file descriptor 1 at ``stream``'s descriptor too, while stages run.
+
+    ``redirect_stdout`` moves Python's ``print``; a process a stage starts (joblib's loky workers of
+    ``GridSearchCV(n_jobs=-1, verbose=2)``, ``subprocess.run``) writes to descriptor 1 directly, and
+    would put its lines in the middle of ``run --json``'s one document.
+    """
+    try:
+        target = stream.fileno()
+        sys.stdout.flush()
+    except (AttributeError, OSError, ValueError):  # a StringIO, a closed or detached stream
+        yield
+        return
+    if target == 1:
+        yield
+        return
+    saved = os.dup(1)
+    try:
+        os.dup2(target, 1)
+        yield
+    finally:
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _selection(pipeline: Pipeline, from_stage: str | None, only: str | None, force: bool,
