@@ -40,7 +40,7 @@ def _marked(word: str) -> set[str]:
 
     "no model": an EDA notebook or Kale's toy steps train nothing, so register must refuse; "no metric":
     nothing is scored, so the version is registered but kept out of Production; "nondeterministic":
-    unseeded estimators fit in joblib workers, so cold runs differ and lint must say why.
+    unseeded estimators and no seed anywhere, so cold runs differ and lint must say why.
     """
     with MANIFEST.open(encoding="utf-8") as handle:
         return {r["local"] for r in csv.DictReader(handle, delimiter="\t") if word in r["runs_offline"]}
