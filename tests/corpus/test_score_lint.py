@@ -16,8 +16,13 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 MANIFEST = REPO / "tests" / "corpus" / "lint_manifest.tsv"
 LABELS = REPO / "tests" / "corpus" / "lint_labels.csv"
+# the held-out set: labelled before the linter was run on it, scored but never developed against
+HELDOUT_MANIFEST = REPO / "tests" / "corpus" / "lint_heldout_manifest.tsv"
+HELDOUT_LABELS = REPO / "tests" / "corpus" / "lint_heldout_labels.csv"
 # CI has no network to fetch the corpus: there it runs only when the variable names one explicitly.
-CORPUS = Path(os.environ.get("NBPROMOTE_CORPUS") or ("/nonexistent" if os.environ.get("CI") else "/work/corpus")) / "lint"
+CORPUS_ROOT = Path(os.environ.get("NBPROMOTE_CORPUS") or ("/nonexistent" if os.environ.get("CI") else "/work/corpus"))
+CORPUS = CORPUS_ROOT / "lint"
+HELDOUT_CORPUS = CORPUS_ROOT / "lint-heldout"
 FAMILIES = ("pre", "overlap", "multi", "temporal", "target")
 
 
@@ -38,9 +43,20 @@ def test_every_labelled_notebook_is_in_the_manifest_with_a_pinned_commit():
     assert {r["path"] for r in labels} <= local
 
 
-def test_every_yes_label_names_its_cell_and_line_and_a_reason():
+def test_every_heldout_notebook_is_labelled_once_and_pinned_in_the_heldout_manifest():
+    manifest = _load("fetch_corpus").read_manifest(HELDOUT_MANIFEST)
+    local = [row["local"] for row in manifest]
+    labelled = [r["path"] for r in csv.DictReader(HELDOUT_LABELS.open(newline="", encoding="utf-8"))]
+    assert len(labelled) >= 40
+    assert len(labelled) == len(set(labelled)) and sorted(labelled) == sorted(local)
+    dev = {row["local"] for row in _load("fetch_corpus").read_manifest(MANIFEST)}
+    assert not dev & set(local), "a held-out notebook is also in the development corpus"
+
+
+@pytest.mark.parametrize("labels", [LABELS, HELDOUT_LABELS], ids=["dev", "heldout"])
+def test_every_yes_label_names_its_cell_and_line_and_a_reason(labels):
     score = _load("score_lint")
-    for r in csv.DictReader(LABELS.open(newline="", encoding="utf-8")):
+    for r in csv.DictReader(labels.open(newline="", encoding="utf-8")):
         for fam in FAMILIES:
             assert r[fam] in ("Y", "N", "?"), (r["path"], fam)
             if r[fam] == "Y":
@@ -84,3 +100,16 @@ def test_scoring_the_corpus_reports_every_family_and_rule(tmp_path, capsys):
     doc = json.loads(out.read_text())
     pre = doc["families"]["pre"]
     assert pre["tp"] + pre["fn"] > 0
+
+
+@pytest.mark.skipif(not HELDOUT_CORPUS.is_dir(), reason=f"held-out corpus absent ({HELDOUT_CORPUS})")
+def test_scoring_the_heldout_corpus_reads_every_labelled_notebook(tmp_path):
+    score = _load("score_lint")
+    out = tmp_path / "heldout.json"
+    assert score.main(["--corpus", str(HELDOUT_CORPUS), "--labels", str(HELDOUT_LABELS),
+                       "--python", sys.executable, "--json", str(out), "--no-timing"]) == 0
+    import json
+
+    doc = json.loads(out.read_text())
+    multi = doc["families"]["multi"]
+    assert multi["tp"] + multi["fn"] > 0

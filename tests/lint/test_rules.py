@@ -24,7 +24,7 @@ def test_preprocessing_points_at_the_fit_and_names_the_evaluation():
     (f,) = findings(HEAD, LOAD, "sc = StandardScaler()\nsc.fit(X)", SPLIT,
                     "m = LogisticRegression().fit(sc.transform(X_train), y_train)\nm.score(sc.transform(X_test), y_test)")
     assert (f.rule, f.cell, f.line, f.excerpt) == ("preprocessing-before-split", 2, 2, "sc.fit(X)")
-    assert "StandardScaler.fit" in f.message and "cell 4, line 2" in f.message
+    assert "StandardScaler.fit" in f.message and "cell 5, line 2" in f.message  # counted from 1
 
 
 def test_preprocessing_statistic_that_never_reaches_a_model_is_fine():
@@ -69,7 +69,7 @@ def test_temporal_random_split_is_a_warning_and_lookahead_an_error():
     sort = "df = pd.read_csv('d.csv', parse_dates=['when']).sort_values('when')\nX = df[['a']]\ny = df['y']"
     (split,) = findings(HEAD, sort, SPLIT, "LogisticRegression().fit(X_train, y_train)")
     assert (split.rule, split.severity, split.cell) == ("temporal", "warning", 2)
-    assert "cell 1, line 1" in split.message
+    assert "cell 2, line 1" in split.message  # cells are named from 1, as the report shows them
     ahead = findings(HEAD, "df = pd.read_csv('d.csv')\ndf['nxt'] = df['a'].shift(periods=-2)\nX = df[['a', 'nxt']]\n"
                      "y = df['y']\nLogisticRegression().fit(X, y)")
     assert [(f.rule, f.severity, f.line) for f in ahead] == [("temporal", "error", 2)]
@@ -78,15 +78,40 @@ def test_temporal_random_split_is_a_warning_and_lookahead_an_error():
 
 def test_out_of_order_from_execution_counts_names_both_cells():
     (f,) = findings("a = 1", "b = 2", "c = 3", counts=[2, 5, 3])
-    assert (f.rule, f.cell) == ("out-of-order", 2) and "[3]" in f.message and "cell 1" in f.message
+    assert (f.rule, f.cell) == ("out-of-order", 2)
+    assert f.message.startswith("This cell ran as [3], before cell 2 above it ([5])")
+
+
+def test_out_of_order_reports_the_cells_rerun_late_once_not_every_cell_below_them():
+    # The first three cells were re-run at the end, after the ten below them: one finding, at the
+    # first of them, naming the span; not ten findings about the cells that ran in order.
+    cells = [f"v{i} = {i}" for i in range(13)]
+    (f,) = findings(*cells, counts=[40, 41, 42] + list(range(10, 20)))
+    assert (f.rule, f.cell) == ("out-of-order", 0)
+    assert f.message.startswith("Cells 1–3 ran as [40]–[42], after cell 13 below them ([19])")
+
+
+def test_out_of_order_reports_each_separate_late_run():
+    (early, late) = findings(*[f"v{i} = {i}" for i in range(6)], counts=[5, 9, 6, 7, 8, 2])
+    assert (early.cell, late.cell) == (1, 5)
+    assert "ran as [9], after cell 5 below it ([8])" in early.message
+    assert "ran as [2], before cell 5 above it ([8])" in late.message
+
+
+def test_out_of_order_in_a_recorded_run_groups_the_cells_run_late():
+    manifest = {"execution": [{"cell_id": f"c{i}", "execution_count": n}
+                              for n, i in enumerate([2, 3, 4, 0, 1], start=1)]}
+    notebook = make_nb("a = 1", "b = 2", "c = 3", "d = 4", "e = 5")
+    (f,) = [x for x in lint_notebook(notebook, manifest=manifest).findings if x.rule == "out-of-order"]
+    assert f.cell == 0 and "executed cells 1–2 after cell 5, which comes below" in f.message
 
 
 def test_hidden_state_variants():
     later, never, deleted = (findings("print(a)", "a = 1"), findings("print(nope)"),
                              findings("a = 1", "del a", "print(a)"))
-    assert "only defined in cell 1" in later[0].message and later[0].cell == 0
+    assert "only defined in cell 2" in later[0].message and later[0].cell == 0
     assert "never defined" in never[0].message
-    assert "deleted in cell 1" in deleted[0].message and deleted[0].cell == 2
+    assert "deleted in cell 2" in deleted[0].message and deleted[0].cell == 2
 
 
 def test_hidden_state_skips_ipython_names_and_opaque_definers():

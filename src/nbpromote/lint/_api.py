@@ -13,7 +13,7 @@ from ..notebook import cell_names, code_cells, load_notebook
 from . import rules as _rules  # noqa: F401  (registers the built-in rules)
 from ._config import ALL, LintConfig, find_pyproject, suppressions
 from ._dataflow import analyze
-from ._findings import Finding, LintReport, LintResult
+from ._findings import Finding, LintReport, LintResult, cell_name
 from ._registry import RULES, Context
 
 __all__ = ["lint_notebook", "lint_paths", "lint_cells"]
@@ -63,7 +63,7 @@ def lint_cells(cells: list[Any], *, notebook: str = "<cells>", config: LintConfi
             continue
         findings += found
     findings += _recorded_view(cells, manifest, ctx, skip, result)
-    result.errors += [f"cell {site[0]}, line {site[1]}: {text}" for site, text in facts.errors]
+    result.errors += [f"{cell_name(site[0])}, line {site[1]}: {text}" for site, text in facts.errors]
     result.findings = _postprocess(findings, cells, config)
     if manifest and manifest.get("rows"):  # run-time evidence of a tracked run (lint/_confirm.py)
         from ._confirm import confirm_findings

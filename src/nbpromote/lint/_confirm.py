@@ -24,7 +24,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from ._findings import Finding
+from ._findings import Finding, cell_name
 
 __all__ = ["confirm_findings", "ROW_RULES"]
 
@@ -43,7 +43,7 @@ def _where(site: Mapping[str, Any]) -> str:
     if cell is None and site.get("execution_count") is not None:
         label = f"In [{site['execution_count']}]"
     else:
-        label = f"cell {cell + 1}" if cell is not None else "an unknown cell"
+        label = cell_name(cell) if cell is not None else "an unknown cell"
     return f"{label}, line {site['line']}" if site.get("line") else label
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import knowledge as K
+from ._findings import cell_name
 from ._values import (
     UNKNOWN,
     UNKNOWN_COLS,
@@ -2111,7 +2112,7 @@ def _merged(left: Data, others: list, site: Site) -> Data:
     cols = left.cols
     for other in others:
         if not other.rows and other.src and cols.known:
-            name = f"{'/'.join(sorted(other.src))} aggregates merged at cell {site[0] + 1}"
+            name = f"{'/'.join(sorted(other.src))} aggregates merged at {cell_name(site[0])}"
             cols = cols.with_column(name, other.src, frozenset(), False)
     return left.evolve(cols=cols)
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Finding", "LintResult", "LintReport", "SEVERITIES", "SCHEMA_VERSION", "severity_rank"]
+__all__ = ["Finding", "LintResult", "LintReport", "SEVERITIES", "SCHEMA_VERSION", "cell_name", "severity_rank"]
 
 #: Version of the JSON document produced by :meth:`LintReport.to_dict`.
 SCHEMA_VERSION = 1
@@ -33,6 +33,12 @@ SEVERITIES = ("info", "warning", "error")
 def severity_rank(severity: str) -> int:
     """0 for info, 1 for warning, 2 for error."""
     return SEVERITIES.index(severity)
+
+
+def cell_name(index: int) -> str:
+    """How a message names a cell: counted from 1, as the text report and the JupyterLab panel show
+    its location (the JSON ``cell`` field stays the 0-based index among all cells)."""
+    return f"cell {index + 1}"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._findings import SEVERITIES, Finding
+from ._findings import SEVERITIES, Finding, cell_name
 
 __all__ = ["Rule", "RULES", "register", "Context"]
 
@@ -96,5 +96,9 @@ class Context:
         )
 
     def where(self, site: tuple) -> str:
-        """``cell 4, line 2`` for messages."""
-        return f"cell {site[0]}, line {site[1]}"
+        """``cell 5, line 2`` for messages: the cell counted from 1, as the report shows it."""
+        return f"{cell_name(site[0])}, line {site[1]}"
+
+    def cell(self, index: int) -> str:
+        """``cell 5`` for messages: the cell counted from 1, as the report shows it."""
+        return cell_name(index)

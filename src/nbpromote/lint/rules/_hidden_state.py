@@ -122,9 +122,9 @@ def _calls_before_definition(ctx: Context, cells, defined_later) -> Iterator[Fin
                 if later is not None and later > cell.index:
                     yield ctx.finding(
                         cell.index, line + cell.line_offset,
-                        f"{name}() (cell {def_cell}) reads '{read}', which is only defined in cell {later}, below "
+                        f"{name}() ({ctx.cell(def_cell)}) reads '{read}', which is only defined in {ctx.cell(later)}, below "
                         "this call, so a restart-and-run-all fails here with a NameError.",
-                        f"Move the cell that defines '{read}' (cell {later}) above this call, or pass it to "
+                        f"Move the cell that defines '{read}' ({ctx.cell(later)}) above this call, or pass it to "
                         f"{name}() as an argument.",
                     )
         for name, reads in _function_globals(cell).items():
@@ -154,10 +154,10 @@ def check(ctx: Context) -> Iterator[Finding]:
             if name in skip_only and not skipped:
                 yield ctx.finding(
                     cell.index, line + cell.line_offset,
-                    f"'{name}' is defined only in cell {skip_only[name]}, which is tagged 'skip', so the exported "
+                    f"'{name}' is defined only in {ctx.cell(skip_only[name])}, which is tagged 'skip', so the exported "
                     "pipeline (which drops skipped cells) fails here with a NameError.",
-                    f"Move the definition of '{name}' into an exported cell, or remove the 'skip' tag from cell "
-                    f"{skip_only[name]}.",
+                    f"Move the definition of '{name}' into an exported cell, or remove the 'skip' tag from "
+                    f"{ctx.cell(skip_only[name])}.",
                 )
                 skip_only.pop(name)
                 continue
@@ -168,14 +168,14 @@ def check(ctx: Context) -> Iterator[Finding]:
             nested_only = name not in immediate
             later = defined_later.get(name)
             if name in deleted:
-                message = f"'{name}' is used here but was deleted in cell {deleted[name]}, so this only works in a kernel that still remembers it."
-                fix = f"Remove `del {name}` in cell {deleted[name]} or stop using '{name}' after it."
+                message = f"'{name}' is used here but was deleted in {ctx.cell(deleted[name])}, so this only works in a kernel that still remembers it."
+                fix = f"Remove `del {name}` in {ctx.cell(deleted[name])} or stop using '{name}' after it."
             elif later is not None and later > cell.index:
                 if nested_only:
                     continue  # a function body reading a later global is fine if called later
-                message = (f"'{name}' is only defined in cell {later}, below this one, so a restart-and-run-all "
+                message = (f"'{name}' is only defined in {ctx.cell(later)}, below this one, so a restart-and-run-all "
                            "fails here with a NameError.")
-                fix = f"Move the cell that defines '{name}' (cell {later}) above this one."
+                fix = f"Move the cell that defines '{name}' ({ctx.cell(later)}) above this one."
             elif name not in ever and not opaque:
                 message = f"'{name}' is never defined in this notebook; it only exists in the kernel's hidden state."
                 fix = f"Define or import '{name}' in a cell above this one."
