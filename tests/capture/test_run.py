@@ -141,6 +141,26 @@ def test_unreadable_notebooks_fail_before_any_kernel_starts(tmp_path):
     assert not (tmp_path / "bad.captured.ipynb").exists()
 
 
+def test_a_missing_file_whose_path_differs_only_in_case_is_named(tmp_path, make_notebook):
+    # Written on a case-insensitive file system: the folder is `Dataset`, the notebook reads `dataset`.
+    (tmp_path / "Dataset").mkdir()
+    (tmp_path / "Dataset" / "sugar.csv").write_text("a\n1\n")
+    (tmp_path / "notebooks").mkdir()
+    path = make_notebook(tmp_path / "notebooks" / "nb.ipynb",
+                         ["import pandas as pd", "df = pd.read_csv('../dataset/sugar.csv')"])
+    with pytest.raises(CaptureError, match=r"cell 2 raised FileNotFoundError.*'../Dataset/sugar.csv' exists: "
+                                           r"the path differs only in letter case"):
+        capture_notebook(path)
+
+
+def test_a_missing_file_found_elsewhere_near_the_notebook_is_named(tmp_path, make_notebook):
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "sugar.csv").write_text("a\n1\n")
+    path = make_notebook(tmp_path / "nb.ipynb", ["import pandas as pd", "df = pd.read_csv('sugar.csv')"])
+    with pytest.raises(CaptureError, match=r"A file named sugar.csv is at 'raw/sugar.csv'"):
+        capture_notebook(path)
+
+
 def test_unknown_kernel_is_a_capture_error(project):
     with pytest.raises(CaptureError, match="kernel 'no-such-kernel'"):
         capture_notebook(project, kernel_name="no-such-kernel")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import tempfile
 from collections.abc import Callable
@@ -177,6 +178,74 @@ def _failed_cell(nb: nbformat.NotebookNode, original: nbformat.NotebookNode) -> 
     return None, "unknown error"
 
 
+_MISSING_FILE = re.compile(r"^FileNotFoundError: \[Errno 2\] No such file or directory: '(?P<path>[^']+)'")
+
+
+def _files_named(name: str, root: Path, depth: int = 3, budget: int = 2000) -> list[Path]:
+    """Up to three files called ``name`` within ``depth`` folders of ``root``, breadth first.
+
+    Bounded by ``budget`` directory entries, so a notebook beside a home folder or a
+    node_modules tree costs milliseconds, not a crawl; hidden folders are not entered.
+    """
+    found: list[Path] = []
+    level = [root]
+    for _ in range(depth + 1):
+        below: list[Path] = []
+        for folder in level:
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                continue
+            for entry in entries:
+                budget -= 1
+                if budget < 0:
+                    return found
+                if entry.name == name and entry.is_file():
+                    found.append(Path(entry.path))
+                    if len(found) == 3:
+                        return found
+                elif not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
+                    below.append(Path(entry.path))
+        level = below
+    return found
+
+
+def _missing_file_hint(error: str, cwd: Path) -> str:
+    """Where the file a failed cell could not open probably is, or ``""``.
+
+    Notebooks written on Windows or macOS (file systems that ignore case) often read
+    ``../dataset/x.csv`` from a folder named ``Dataset``: that works there and fails here. A path whose
+    every part exists in another case, or a file of the same name a level or two around the notebook,
+    is named so the user can fix the path instead of hunting for it.
+    """
+    found = _MISSING_FILE.match(error)
+    if not found:
+        return ""
+    wanted = Path(found["path"])
+    start = wanted if wanted.is_absolute() else cwd / wanted
+    here = Path(start.anchor) if wanted.is_absolute() else cwd
+    for part in (wanted.parts[1:] if wanted.is_absolute() else wanted.parts):
+        if part in (".", ".."):
+            here = here / part
+            continue
+        try:
+            same = [p for p in here.iterdir() if p.name.lower() == part.lower()]
+        except OSError:
+            same = []
+        if len(same) != 1:
+            break
+        here = same[0]
+    else:
+        if here.exists():
+            shown = os.path.relpath(here, cwd) if not wanted.is_absolute() else str(here)
+            return f" '{shown}' exists: the path differs only in letter case, which a case-insensitive file system hides."
+    matches = _files_named(wanted.name, cwd.parent if cwd.parent != cwd else cwd)
+    if matches:
+        listed = ", ".join(f"'{os.path.relpath(m, cwd)}'" for m in matches)
+        return f" A file named {wanted.name} is at {listed} (relative to the notebook's folder)."
+    return ""
+
+
 def _sites(rows: dict[str, Any]) -> list[dict[str, Any]]:
     """Every site dict of a manifest's ``rows`` section (to fill in cell indices and ids)."""
     sites = [call["site"] for call in rows.get("calls", [])]
@@ -329,8 +398,10 @@ def capture_notebook(
                 executed.metadata.setdefault("nbpromote", {})["captured_from"] = str(source)
                 _real_papermill_paths(executed, source, target)
                 write_notebook(executed, target)
+                where = cwd if cwd is not None else source.resolve().parent
                 raise CaptureError(
-                    f"{source}, cell {index + 1 if index is not None else '?'} raised {error}.",
+                    f"{source}, cell {index + 1 if index is not None else '?'} raised {error}."
+                    + _missing_file_hint(error, Path(where)),
                     hint=f"The partial executed notebook was written to {target} for inspection; no manifest was written.",
                     notebook=str(source), cell=index, output=str(target),
                 ) from None
