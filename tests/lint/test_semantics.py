@@ -149,6 +149,113 @@ def test_keras_fit_continues_training():
     assert "overlap" not in rules(IMPORTS, LOAD, SPLIT, sk)
 
 
+
+def test_a_final_score_against_the_same_test_labels_is_not_an_untouched_test_set():
+    # Base models compared on X_test, then a stacked model whose features are rebuilt in a fresh
+    # frame: its score against y_test is about the same rows, so no untouched test set remains.
+    compare = ("from sklearn.tree import DecisionTreeRegressor\nfrom sklearn.metrics import mean_squared_error\n"
+               "base = [LinearRegression(), DecisionTreeRegressor(random_state=0)]\nfor m in base:\n"
+               "    m.fit(X_train, y_train)\n    print(mean_squared_error(y_test, m.predict(X_test)) ** 0.5)")
+    stack = ("def stack_features(models, X_part):\n    out = pd.DataFrame()\n"
+             "    for i, m in enumerate(models):\n        out[f'm{{i}}'] = m.predict(X_part)\n    return out\n"
+             "meta = LinearRegression().fit(stack_features(base, X_train), y_train)\n"
+             "stacked = stack_features(base, {rows})\nprint(mean_squared_error({labels}, meta.predict(stacked)) ** 0.5)")
+    same = stack.format(rows="X_test", labels="y_test")
+    assert rules(IMPORTS, LOAD, SPLIT, compare, same) == ["multi-test"]
+    # A labelled hold-out file kept apart and scored once at the end is an untouched test set.
+    holdout = stack.format(rows="hold.drop('Churn', axis=1)", labels="hold['Churn']")
+    assert rules(IMPORTS, LOAD, SPLIT, compare, "hold = pd.read_csv('churn_holdout.csv')\n" + holdout) == []
+
+
+MONTHLY = ("sales = pd.read_csv('monthly_sales.csv')\nsupervised = sales[['sales_diff']].copy()\n"
+           "for i in range(1, 13):\n    supervised[f'lag_{i}'] = supervised['sales_diff'].shift(i)\n"
+           "supervised = supervised.dropna().reset_index(drop=True)")
+CUT = ("if len(supervised) > 24:\n    train_data = supervised[:-12]\n    test_data = supervised[-12:]\n"
+       "else:\n    train_data = supervised[:-6]\n    test_data = supervised[-6:]\n"
+       "scaler = MinMaxScaler(feature_range=(-1, 1)).fit(train_data)\n"
+       "x_train, y_train = scaler.transform(train_data)[:, 1:], scaler.transform(train_data)[:, 0]\n"
+       "x_test, y_test = scaler.transform(test_data)[:, 1:], scaler.transform(test_data)[:, 0]")
+
+
+def test_a_name_rebound_to_another_model_and_scored_through_a_results_frame():
+    # The same name holds a linear model, then a forest; the forest's predictions reach the metric
+    # through a results frame (predictions joined in, then read back as a column).
+    linear = ("from sklearn.metrics import mean_squared_error\nmodel = LinearRegression()\n"
+              "model.fit(x_train, y_train)\npred = model.predict(x_test)\n"
+              "print('LR RMSE', np.sqrt(mean_squared_error(y_test, pred)))")
+    forest = ("from sklearn.metrics import mean_absolute_error\nfrom sklearn.ensemble import RandomForestRegressor\nresults = pd.DataFrame({'month': range(len(y_test))})\n"
+              "model = RandomForestRegressor(n_estimators=30, max_depth=3, random_state=42)\n"
+              "model.fit(x_train, y_train)\nrf_pred = pd.Series(model.predict(x_test), name='rf_prediction')\n"
+              "results = results.merge(rf_pred, left_index=True, right_index=True)\n"
+              "print('RF MAE', mean_absolute_error(y_test, results['rf_prediction']))")
+    assert rules(IMPORTS, MONTHLY, CUT, linear, forest) == ["multi-test"]
+    assert rules(IMPORTS, MONTHLY, CUT, forest) == []
+
+
+def test_a_split_made_on_either_branch_keeps_its_sides_apart():
+    # Whichever branch runs, the scaler learns from the training months only.
+    score = "lr = LinearRegression().fit(x_train, y_train)\nprint(r2_score(y_test, lr.predict(x_test)))"
+    assert rules(IMPORTS, MONTHLY, CUT, score) == []
+    leaky = CUT.replace("fit(train_data)", "fit(supervised)")
+    assert rules(IMPORTS, MONTHLY, leaky, score) == ["preprocessing-before-split"]
+
+
+def test_a_frame_written_and_read_back_is_the_same_rows():
+    # Models compared on X_test; the training frame is saved for another tool, read back and split
+    # again with the same seed: the "final" test set is the same rows, not an untouched one.
+    compare = ("for m in [LogisticRegression(max_iter=500), RandomForestClassifier(random_state=0)]:\n"
+               "    m.fit(X_train, y_train)\n    print(type(m).__name__, accuracy_score(y_test, m.predict(X_test)))")
+    save = "df.to_parquet('churn-ag.parquet', index=False)"
+    final = ("df2 = pd.read_parquet('{path}')\nX2, y2 = df2.drop('Churn', axis=1), df2['Churn']\n"
+             "X_tr, X_te, y_tr, y_te = train_test_split(X2, y2, test_size=0.2, random_state=42)\n"
+             "best = RandomForestClassifier(n_estimators=500, random_state=0).fit(X_tr, y_tr)\n"
+             "print(accuracy_score(y_te, best.predict(X_te)))")
+    assert rules(IMPORTS, LOAD, SPLIT, compare, save, final.format(path="churn-ag.parquet")) == ["multi-test"]
+    # A labelled hold-out file the notebook did not write is another set of rows.
+    assert rules(IMPORTS, LOAD, SPLIT, compare, save, final.format(path="churn_holdout.parquet")) == []
+
+
+def test_keras_early_stopping_on_each_fold_then_scored_on_that_fold():
+    net = ("from tensorflow import keras\nfrom sklearn.model_selection import KFold\n"
+           "stopper = keras.callbacks.EarlyStopping(monitor='val_loss', patience=5, restore_best_weights=True)\n"
+           "net = keras.Sequential([keras.layers.Dense(32, activation='relu'), keras.layers.Dense(1)])\n"
+           "net.compile(optimizer='adam', loss='mse', metrics=['mae'])")
+    folds = ("scores = []\nfor fold, (tr, va) in enumerate(KFold(n_splits=5, shuffle=True, random_state=0).split(X)):\n"
+             "    X_tr, X_va = X.iloc[tr], X.iloc[va]\n    y_tr, y_va = y.iloc[tr], y.iloc[va]\n"
+             "    {stop}\n"
+             "    net.fit({fit}, epochs=200, batch_size=32, callbacks=[stopper], validation_data={watch}, verbose=0)\n"
+             "    loss, mae = net.evaluate(X_va, y_va, verbose=0)\n    scores.append(r2_score(y_va, net.predict(X_va)))\n"
+             "print(np.mean(scores))")
+    leaky = folds.format(stop="pass", fit="X_tr, y_tr", watch="(X_va, y_va)")
+    assert rules(IMPORTS, LOAD, net, leaky) == ["multi-test"]
+    carved = folds.format(stop="X_fit, X_es, y_fit, y_es = train_test_split(X_tr, y_tr, test_size=0.1, random_state=0)",
+                          fit="X_fit, y_fit", watch="(X_es, y_es)")
+    assert rules(IMPORTS, LOAD, net, carved) == []
+
+
+def test_arrays_only_the_kernel_defines_are_still_rows_when_split():
+    # features_df was built in a cell since deleted: the split still cuts rows, and two models
+    # compared on its test part is a multi-test.
+    split = ("y = df['Churn']\n"
+             "X_train, X_test, y_train, y_test = train_test_split(features_df, y, test_size=0.3, random_state=234)")
+    lin = "lin = LinearRegression()\nlin.fit(X_train, y_train)\nprint(lin.score(X_test, y_test))"
+    forest = ("from sklearn.ensemble import RandomForestRegressor\nrf = RandomForestRegressor(random_state=0)\n"
+              "rf.fit(X_train, y_train)\nprint(rf.score(X_test, y_test))")
+    cells = (IMPORTS, "df = pd.read_csv('churn.csv')", split)
+    assert rules(*cells, lin, forest) == ["hidden-state", "multi-test"]
+    assert rules(*cells, forest) == ["hidden-state"]
+
+
+def test_a_per_row_decision_on_predictions_is_not_a_score():
+    # Hand-made AdaBoost: predictions on the training rows decide each row's new weight.
+    setup = ("from sklearn.tree import DecisionTreeClassifier\ndf = pd.read_csv('toy.csv')\n"
+             "X, y = df[['x1', 'x2']].values, df['label'].values\nstump = DecisionTreeClassifier(max_depth=1).fit(X, y)\n"
+             "pred = stump.predict(X)")
+    reweight = ("weights = np.ones(len(y)) / len(y)\nfor i in range(len(y)):\n"
+                "    if pred[i] == y[i]:\n        weights[i] *= 0.6\n    else:\n        weights[i] *= 1.6")
+    assert rules(IMPORTS, setup, reweight) == []
+    assert rules(IMPORTS, setup, "print('accuracy', (pred == y).mean())") == ["overlap"]
+
 # --- overlap ----------------------------------------------------------------------------------
 def test_evaluating_on_the_fit_rows_when_features_are_built_by_a_comprehension():
     cell = ("import numpy as np\nfrom tensorflow.keras.preprocessing.text import one_hot\n"
@@ -347,6 +454,16 @@ def test_encoders_that_learn_only_the_categories_are_not_preprocessing_leakage()
     scaled = from_all.replace("OneHotEncoder(handle_unknown='ignore')", "StandardScaler()")
     assert rules(IMPORTS, "df = pd.read_csv('churn.csv')", scaled, SPLIT, model) == ["preprocessing-before-split"]
 
+
+
+def test_a_loop_over_train_and_test_frames_changes_each_frame():
+    # Kaggle style: the same cleaning applied to train.csv and test.csv in a loop.
+    load = "train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')"
+    clean = "for frame in [train, test]:\n    frame['Age'] = frame['Age'].fillna({fill})\n    frame['Fare'] = frame['Fare'] / 10"
+    fit = ("X = train.drop('Survived', axis=1)\ny = train['Survived']\n" + SPLIT + "\n"
+           "lr = LogisticRegression().fit(X_train, y_train)\nprint(lr.score(X_test, y_test))")
+    assert rules(IMPORTS, load, clean.format(fill="frame['Age'].median()"), fit) == ["preprocessing-before-split"]
+    assert rules(IMPORTS, load, clean.format(fill="-1"), fit) == []
 
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():
@@ -602,3 +719,17 @@ def test_scoring_all_rows_with_the_last_folds_model_is_overlap():
     assert rules(IMPORTS, LOAD, cell) == []
     assert rules(IMPORTS, LOAD, cell.replace("    print(accuracy_score(y.iloc[va], lr.predict(X.iloc[va])))", ""),
                  after) == ["overlap"]
+
+
+# --- hazards ----------------------------------------------------------------------------------
+def test_an_absolute_path_kept_in_a_configuration_class_is_read_from():
+    config = ("class Config:\n    SEED = 7\n    INPUT_DIR = '/kaggle/input/churn-prediction'\n"
+              "    TRAIN_FILE = INPUT_DIR + '/train.csv'\n    TEST_FILE = 'data/test.csv'\n    TARGET = 'Churn'")
+    cells = (IMPORTS, config, "train = pd.read_csv(Config.TRAIN_FILE)\ntrain[Config.TARGET].value_counts()")
+    hits = [f for f in found(*cells) if f.rule == "absolute-path"]
+    assert [(f.cell, "/kaggle/input/churn-prediction/train.csv" in f.message) for f in hits] == [(2, True)]
+    # An instance of the configuration reads its class attributes too.
+    via_instance = (IMPORTS, config, "cfg = Config()\ntrain = pd.read_csv(cfg.TRAIN_FILE)")
+    assert [f.cell for f in found(*via_instance) if f.rule == "absolute-path"] == [2]
+    relative = (IMPORTS, config, "test = pd.read_csv(Config.TEST_FILE)\ntest.head()")
+    assert [f for f in found(*relative) if f.rule == "absolute-path"] == []

@@ -88,6 +88,10 @@ class EvalEvent:
     #: Where the notebook's own cell made this happen: the outermost call of a user function that
     #: evaluated inside (``log_reg(X_train, y_train, X_test, y_test)``), else ``site``.
     origin: Site = (0, 0)
+    #: The rows of the labels the predictions were scored against (``y_test`` in
+    #: ``mean_squared_error(pred, y_test)``): which held-out rows the score is about, even when the
+    #: features were rebuilt (stacked predictions) and lost their lineage.
+    labels: frozenset = frozenset()
 
     def __post_init__(self) -> None:
         if self.origin == (0, 0):
@@ -277,6 +281,8 @@ class _Analyzer:
         self.scopes: list[_Scope] = []  # function scopes being analysed (their saved outer bindings)
         self.skipped = False  # the current cell is tagged `skip` (exploration the export drops)
         self.cuts: dict[tuple, list] = {}  # (cut split id, side) -> [(name, value bound, data before)]
+        self.deciding = 0  # inside an ``if`` condition
+        self.written: dict[str, Data] = {}  # path -> the data the notebook wrote there (to_csv, to_parquet)
         self._ids = itertools.count(1)
 
     # -- driver ---------------------------------------------------------------------------------
@@ -362,7 +368,21 @@ class _Analyzer:
         methods = {stmt.name: Func(stmt, self.cell, self.offset) for stmt in node.body
                    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
         bases = tuple(_unparse(b) for b in node.bases)
-        self.env[node.name] = ClassValue(node.name, methods, bases)
+        # The class body runs once, at definition: its assignments are class attributes, visible
+        # to later statements of the body by their bare names (DATA = '/in'; TRAIN = DATA + '/t.csv').
+        stored = [stmt for stmt in node.body if isinstance(stmt, (ast.Assign, ast.AnnAssign))]
+        names = {n for stmt in stored for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
+                 for n in ([t.id] if isinstance(t, ast.Name) else [])}
+        attrs: dict[str, Any] = {}
+        with _Scope(self.env, {n: self.env.get(n, Ref(n)) for n in names}):
+            for stmt in stored:
+                if stmt.value is None:
+                    continue
+                value = self.expr(stmt.value)
+                for target in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
+                    if isinstance(target, ast.Name):
+                        self.env[target.id] = attrs[target.id] = value
+        self.env[node.name] = ClassValue(node.name, methods, bases, attrs)
 
     def s_For(self, node: ast.For) -> None:
         iterable = self.expr(node.iter)
@@ -370,15 +390,23 @@ class _Analyzer:
         self.training_loop = outer_training or _trains(node)
         self.loop += 1
         try:
-            if _carried(node):
-                # A value made late in one iteration and read early in the next (best = …, X = f(X)):
-                # one silent pass reaches the fixed point the abstract values can take, then the
-                # recorded pass sees them.
-                with self.silent():
-                    self.bind_iter(node.target, iterable)
+            frames = _unrolled(node.target, iterable)
+            if frames is not None:
+                # for df in [train, test]: df['ratio'] = …: each frame in turn, as itself, so what
+                # the body does to ``df`` happens to ``train`` and to ``test``.
+                for frame in frames:
+                    self.env[node.target.id] = frame  # type: ignore[attr-defined]
                     self.body(node.body)
-            self.bind_iter(node.target, iterable)
-            self.body(node.body)
+            else:
+                if _carried(node):
+                    # A value made late in one iteration and read early in the next (best = …, X = f(X)):
+                    # one silent pass reaches the fixed point the abstract values can take, then the
+                    # recorded pass sees them.
+                    with self.silent():
+                        self.bind_iter(node.target, iterable)
+                        self.body(node.body)
+                self.bind_iter(node.target, iterable)
+                self.body(node.body)
         finally:
             self.loop -= 1
             self.training_loop = outer_training
@@ -406,7 +434,12 @@ class _Analyzer:
         self.body(node.orelse)
 
     def s_If(self, node: ast.If) -> None:
-        test = self.expr(node.test)
+        # if row['label'] == row['y_pred']: a decision per row (re-weighting), not a score.
+        self.deciding += 1
+        try:
+            test = self.expr(node.test)
+        finally:
+            self.deciding -= 1
         if isinstance(test, Const) and isinstance(test.value, (bool, int, str, type(None))):
             # A condition known in this call context (kind == 'scaled' with kind bound by the caller).
             self.body(node.body if test.value else node.orelse)
@@ -483,8 +516,8 @@ class _Analyzer:
                     self.assign(element, value.evolve(subset=True) if isinstance(value, Data) else UNKNOWN)
         elif isinstance(target, ast.Subscript):
             self.assign_item(target, value)
-        elif isinstance(target, ast.Attribute) and isinstance(self.expr(target.value), Instance):
-            self.expr(target.value).attrs[target.attr] = value  # self.scaler = StandardScaler()
+        elif isinstance(target, ast.Attribute) and isinstance(self.expr(target.value), (Instance, ClassValue)):
+            self.expr(target.value).attrs[target.attr] = value  # self.scaler = StandardScaler(); CFG.seed = 0
         elif isinstance(target, ast.Attribute):
             root = _root_name(target)
             if root is not None and isinstance(self.env.get(root), Data) and isinstance(value, Data):
@@ -553,7 +586,12 @@ class _Analyzer:
             else:
                 cols = cols.with_column(column, frozenset(), frozenset(), False)
         oversampled = frame.oversampled or (value.oversampled if isinstance(value, Data) else None)
-        return frame.evolve(stats=stats, cols=cols, oversampled=oversampled, preds=preds)
+        given = value.preds if isinstance(value, Data) else frozenset()
+        col_preds = dict(frame.col_preds)
+        for column in columns:
+            col_preds[column] = given
+        return frame.evolve(stats=stats, cols=cols, oversampled=oversampled, preds=preds,
+                            col_preds=tuple(sorted(col_preds.items())), named_preds=frame.named_preds | given)
 
     def bind(self, name: str, value: Any) -> None:
         if isinstance(value, Data):
@@ -573,6 +611,8 @@ class _Analyzer:
         for key, bound in list(self.env.items()):
             if bound is old:
                 self.env[key] = value
+            elif isinstance(bound, Coll) and any(item is old for item in bound.items):
+                bound.items[:] = [value if item is old else item for item in bound.items]  # frames = [train, test]
         for scope in self.scopes:
             for key, saved in scope.saved.items():
                 if saved is old:
@@ -748,7 +788,8 @@ class _Analyzer:
         folded = _fold_compare(node.ops, values)
         if folded is not None:
             return folded
-        self.mark_scored(values)
+        if not self.deciding:
+            self.mark_scored(values)
         return _merge(values)
 
     def e_BoolOp(self, node: ast.BoolOp) -> Any:
@@ -822,7 +863,11 @@ class _Analyzer:
             if attr in receiver.attrs:
                 return receiver.attrs[attr]
             method = receiver.cls.methods.get(attr)
-            return BoundMethod(method, receiver) if method is not None else UNKNOWN
+            if method is None:
+                return receiver.cls.attrs.get(attr, UNKNOWN)
+            return BoundMethod(method, receiver)
+        if isinstance(receiver, ClassValue):
+            return receiver.attrs.get(attr, UNKNOWN)  # CFG.TRAIN_PATH
         if isinstance(receiver, Data):
             if receiver.bunch:
                 if attr == "data":
@@ -859,6 +904,7 @@ class _Analyzer:
             future=frame.future | frame.cols.future_map().get(name, frozenset()),
             temporal=frame.temporal, oversampled=frame.oversampled,
             is_datetime=name in frame.cols.dates, grouped=frame.grouped, windowed=frame.windowed,
+            preds=frame.column_preds(name),  # predict_df['LR prediction']: the predictions put in the frame
         )
 
     def e_Subscript(self, node: ast.Subscript) -> Any:
@@ -1125,7 +1171,8 @@ class _Analyzer:
             # A join keeps the left frame's rows and adds columns looked up in the right one.
             left = args[0]
             others = [a for a in list(args[1:]) + list(kwargs.values()) if isinstance(a, Data)]
-            return _merged(left.evolve(stats=left.stats.union(*(o.stats for o in others)), subset=False, fresh=False,
+            return _merged(left.evolve(stats=left.stats.union(*(o.stats for o in others)),
+                                       preds=left.preds.union(*(o.preds for o in others)), subset=False, fresh=False,
                                        cut=None, cols=left.cols if left.cols.selected is None else UNKNOWN_COLS),
                            others, site)
         if short in {"concat", "hstack", "vstack", "concatenate", "column_stack", "row_stack"}:
@@ -1238,6 +1285,10 @@ class _Analyzer:
         self.facts.reads.append(ReadEvent(site, dotted, path))
         if isinstance(target, Data):  # pd.read_csv(handle) of an opened file
             return target
+        if path is not None and path in self.written:
+            # train.to_parquet('train-ag.parquet') … pd.read_parquet('train-ag.parquet'): the same rows
+            # (a split of them with the same seed is the same split).
+            return self.written[path].evolve(fresh=True, subset=False, cut=None, sampled=None, part=False)
         dates = _strings(kwargs.get("parse_dates", Const(None))) or []
         cols = Cols(dates=frozenset(dates), date_index=bool(dates or _is_true(kwargs.get("parse_dates"))) and "index_col" in kwargs)
         return Data(rows=frozenset({(self.new_root(), ())}), cols=cols, fresh=True)
@@ -1309,6 +1360,14 @@ class _Analyzer:
     def split(self, args: list, kwargs: dict, site: Site) -> Any:
         shuffle = not _is_false(kwargs.get("shuffle"))
         state = kwargs.get("random_state")
+        if not all(isinstance(a, Data) for a in args):
+            # Arrays the analysis cannot see (a name only the kernel's hidden state defines, a list it
+            # lost track of) are still rows being split: the rows of the arrays beside them, or rows
+            # of their own.
+            known = [a for a in args if isinstance(a, Data)]
+            rows = known[0].rows if known and known[0].rows else frozenset({(self.new_root(), ())})
+            args = [a if isinstance(a, Data) else _merge(_flatten(a)) if isinstance(a, Coll)
+                    and isinstance(_merge(_flatten(a)), Data) else Data(rows=rows, cols=UNKNOWN_COLS) for a in args]
         datas = [a for a in args if isinstance(a, Data)]
         sid = self.split_id(datas, state, shuffle, kwargs, site)
         if shuffle and (state is None or (isinstance(state, Const) and state.value is None)):
@@ -1333,9 +1392,11 @@ class _Analyzer:
             return
         if not metric and not any(not d.preds and d.rows for d in datas):
             return  # predictions alone (printed, plotted, saved): no labels met
+        labels = frozenset().union(*(d.rows for d in datas if not d.preds))
         for index in preds:
             if index < len(self.facts.evals):
                 self.facts.evals[index].scored = True
+                self.facts.evals[index].labels |= labels
 
     def model_data(self, est: Est, short: str, args: list, kwargs: dict) -> None:
         """statsmodels takes the data in the constructor: ``sm.OLS(y, X).fit()``, or a formula and a
@@ -1501,6 +1562,7 @@ class _Analyzer:
         is_lambda = isinstance(fn, ast.Lambda)
         local_names = ((set() if is_lambda else _assigned_names(fn.body)) - declared_global) | set(bindings)
         saved_cell = (self.cell, self.offset)
+        saved_deciding, self.deciding = self.deciding, 0  # a helper called in a condition scores as usual
         call_site = self.site(node)
         first_eval = len(self.facts.evals)
         frame = _Frame()
@@ -1521,6 +1583,7 @@ class _Analyzer:
                 self.active.discard(key)
                 self.depth -= 1
                 self.cell, self.offset = saved_cell
+                self.deciding = saved_deciding
                 if self.depth == 0:
                     for event in self.facts.evals[first_eval:]:
                         event.origin = call_site
@@ -1759,7 +1822,8 @@ class _Analyzer:
         elif method in {"map", "replace"} and any(not d.rows and d.src for d in extra):
             result = base.evolve(src=data.src.union(*(d.src for d in extra if not d.rows)))
         elif method in {"merge", "join"}:
-            result = _merged(base, extra, site)
+            # predict_df.merge(pred_series, left_index=True, ...): the joined columns bring their predictions.
+            result = _merged(base.evolve(preds=base.preds.union(*(d.preds for d in extra))), extra, site)
         elif method == "groupby":
             result = base.evolve(grouped=True)
         elif method in {"rolling", "expanding", "ewm"}:
@@ -1825,6 +1889,9 @@ class _Analyzer:
                     result = result.evolve(oversampled=site)
         elif method in {"to_csv", "to_parquet", "to_excel", "to_json", "to_pickle", "to_sql", "plot", "hist",
                         "info", "to_string", "to_html", "to_markdown", "savefig"}:
+            target = args[0] if args else kwargs.get("path_or_buf", kwargs.get("path", kwargs.get("excel_writer")))
+            if method.startswith("to_") and isinstance(target, Const) and isinstance(target.value, str):
+                self.written[target.value] = data  # read back later, these are the same rows
             return UNKNOWN
         if method in _ROW_KEEPING and isinstance(result, Data) and not _is_true(kwargs.get("inplace")):
             # df.loc[mask].copy(), df[:n].reset_index(drop=True): the same row subset, still one side
@@ -1907,10 +1974,28 @@ def _join(a: Any, b: Any) -> Any:
     """The value of a name after ``if``/``else`` bound it to ``a`` on one side and ``b`` on the other."""
     if isinstance(a, Data) and isinstance(b, Data):
         joined = _merge([a, b])
+        either = _either_split(a.rows, b.rows)
+        if either is not None:
+            joined = joined.evolve(rows=either)
         return joined.evolve(cols=a.cols if a.cols == b.cols else b.cols if not a.cols.known else a.cols)
     if isinstance(b, Data) or b is UNKNOWN:
         return a if isinstance(a, Data) and b is UNKNOWN else b
     return b
+
+
+def _either_split(a: frozenset, b: frozenset) -> frozenset | None:
+    """``if n > 12: train = df[:-12] else: train = df[:-6]`` (and the same for ``test``): one split is
+    made whichever branch runs, so the joined sides are siblings of one split ("either cut") and
+    stay disjoint, rather than mixing the train side of one branch with the test side of the other."""
+    if len(a) != 1 or len(b) != 1:
+        return None
+    (root_a, path_a), (root_b, path_b) = next(iter(a)), next(iter(b))
+    if root_a != root_b or not path_a or len(path_a) != len(path_b) or path_a[:-1] != path_b[:-1]:
+        return None
+    (sid_a, side_a), (sid_b, side_b) = path_a[-1], path_b[-1]
+    if side_a != side_b or sid_a == sid_b:
+        return None
+    return frozenset({(root_a, path_a[:-1] + ((("either", frozenset({sid_a, sid_b})), side_a),))})
 
 
 def _fold_compare(ops: list, values: list) -> Const | None:
@@ -1928,6 +2013,16 @@ def _fold_compare(ops: list, values: list) -> Const | None:
         return Const(bool(result())) if result is not None else None
     except TypeError:
         return None
+
+
+def _unrolled(target: ast.AST, iterable: Any) -> list | None:
+    """The frames of a short literal list of frames a loop runs over by one name, else None."""
+    if not isinstance(target, ast.Name) or not isinstance(iterable, Coll) or iterable.kind == "dict":
+        return None
+    items = iterable.items
+    if not 1 < len(items) <= 6 or not all(isinstance(item, Data) for item in items):
+        return None
+    return list(items)
 
 
 def _trains(loop: ast.For) -> bool:

@@ -122,6 +122,10 @@ class Data:
     fresh: bool = False  # straight from a reader (a named read of "test.csv" is a test set)
     sampled: Site | None = None  # made by a random row sample (``df.sample``) at this site
     preds: frozenset = frozenset()  # indices (in Facts.evals) of the predictions this value holds
+    #: Which named columns hold which of ``preds`` (``df['y_pred'] = model.predict(X)``), and every
+    #: prediction ever put in a named column: reading another column does not read them.
+    col_preds: tuple = ()
+    named_preds: frozenset = frozenset()
     part: bool = False  # a filtered part of the rows its lineage names (a mask, a sample, loc[idx])
     cut: tuple | None = None  # (split id, side, source name) of a row cut (iloc[:n], a mask) not yet bound
     #: The row sets a vertical concat stacked, in order (``pd.concat([train, test])``): a positional cut
@@ -134,6 +138,15 @@ class Data:
     @property
     def label(self) -> str | None:
         return label_of(self.rows)
+
+    def column_preds(self, column: str) -> frozenset:
+        """The predictions a column read back holds: those the frame was given without a column name
+        (a join of a prediction series, ``oof[idx] = pred``). A column assigned by name
+        (``df['pred'] = model.predict(X)``) is mostly a step of a hand-made algorithm (residuals of
+        hand-written boosting, AdaBoost re-weighting), so reading it is not taken as a score."""
+        if column in dict(self.col_preds):
+            return frozenset()
+        return self.preds - self.named_preds
 
 
 @dataclass(frozen=True)
@@ -231,6 +244,8 @@ class ClassValue:
     name: str
     methods: dict
     bases: tuple
+    #: Class attributes set in the class body (``class CFG: TRAIN_PATH = '/kaggle/input/...'``).
+    attrs: dict = field(default_factory=dict)
 
 
 @dataclass(eq=False)

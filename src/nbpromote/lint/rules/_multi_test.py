@@ -20,15 +20,23 @@ def _is_cv(rows: frozenset) -> bool:
 
 def _carved_from_training(rows: frozenset, splits: list, chosen_on: list) -> bool:
     """The set was split off the training side of a labelled hold-out split whose test side is not
-    used for choosing: a validation set, with the test set kept for the end."""
+    used for choosing, or off the training part of a cross-validation fold: a validation set, with
+    the test set (the fold) kept for the score."""
     for split in splits:
-        if split.how != "train_test_split" or len(split.inputs) < 2:
+        if split.how not in {"train_test_split", "cv"} or (split.how == "train_test_split" and len(split.inputs) < 2):
             continue  # an unlabelled split (no y) keeps no test set to score
         train = frozenset((r, p + ((split.sid, "train"),)) for d in split.inputs for r, p in d.rows)
         test = split.test_rows()
         if contained(rows, train) and not any(overlap(test, other) for other in chosen_on):
             return True
     return False
+
+
+def _untouched(rows: frozenset, other: frozenset, others: list) -> bool:
+    """``other`` is a labelled held-out set apart from ``rows``: neither its rows nor the labels its
+    predictions were scored against (``mean_squared_error(stacked_pred, y_test)`` scores ``y_test``'s
+    rows, whatever the features were rebuilt from) are among them."""
+    return not overlap(rows, other) and not any(overlap(rows, ev.labels) for ev in others)
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -53,13 +61,22 @@ def check(ctx: Context) -> Iterator[Finding]:
         # An untouched test set remains only when a labelled held-out set that shares no rows with
         # this one (a re-split of the same rows does share them) is scored once, after the choice.
         last = max(order[id(ev)] for ev in evs)
-        if any(not overlap(rows, other) and min(order[id(e)] for e in others) > last for other, others in clean_sets):
+        if any(_untouched(rows, other, others) and min(order[id(e)] for e in others) > last
+               for other, others in clean_sets):
             continue
         if _carved_from_training(rows, facts.splits, [r for r, _e in suspicious]):
             continue
         first = evs[0]
         cells = sorted({ev.origin[0] for ev in evs})
-        how = "inside a loop" if any(ev.loop for ev in evs) else f"by {len({id(e.est) for e in evs})} models"
+        count = len({id(e.est) for e in evs})
+        if any(ev.loop and not ev.method.startswith("fit(") for ev in evs):
+            how = "inside a loop"
+        elif count > 1:
+            how = f"by {count} models"
+        elif any(ev.method.startswith("fit(") for ev in evs):
+            how = "to stop training early and then scored"
+        else:
+            how = "inside a loop"
         data = first.x_text or "the test set"
         yield ctx.finding(
             first.origin[0], first.origin[1],
@@ -67,6 +84,36 @@ def check(ctx: Context) -> Iterator[Finding]:
             "among models, so its score is no longer an unbiased estimate and no untouched test set remains.",
             "Choose with cross-validation or a validation split carved from the training data "
             "(train_test_split(X_train, y_train)), and evaluate the chosen model on the test set once.",
+        )
+    yield from _stopped_and_scored_folds(ctx)
+
+
+def _stopped_and_scored_folds(ctx: Context) -> Iterator[Finding]:
+    """Each cross-validation fold's held-out part stops training early (a watch list with early
+    stopping: ``validation_data=(X_val_fold, y_val_fold)`` with an ``EarlyStopping`` callback) and is
+    then the part the same model is scored on: the fold's score is measured on the data that chose
+    the stopping epoch."""
+    by_rows: dict[frozenset, list] = {}
+    for ev in ctx.facts.evals:
+        if ev.est.is_model and ev.held_out and ev.X.rows and _is_cv(ev.X.rows):
+            by_rows.setdefault(ev.X.rows, []).append(ev)
+    for evs in by_rows.values():
+        # Keras-style training by epochs (validation_data= with an EarlyStopping callback, which keeps
+        # the epoch the fold liked best). Boosting's eval_set early stopping inside CV folds is left
+        # out: its effect on the fold score is small and the labelling protocol counts it doubtful.
+        stopping = [ev for ev in evs if ev.method == "fit(validation_data=...)"]
+        stopped = {id(ev.est) for ev in stopping}
+        scored = [ev for ev in evs if ev.scored and not ev.method.startswith("fit(") and id(ev.est) in stopped]
+        if not scored:
+            continue
+        stop, score = stopping[0], scored[0]
+        data = score.x_text or "the validation fold"
+        yield ctx.finding(
+            stop.origin[0], stop.origin[1],
+            f"{data} stops training early here and is then the fold the same model is scored on "
+            f"({ctx.where(score.origin)}), so each fold's score is measured on the data that chose the stopping point.",
+            "Carve the early-stopping set from the fold's training part (train_test_split(X_train_fold, "
+            "y_train_fold)), or fix the number of rounds, and score on the untouched fold.",
         )
 
 
