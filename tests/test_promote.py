@@ -103,3 +103,26 @@ def test_on_a_terminal_promote_shows_the_cells_and_the_stages_and_stdout_stays_o
     frames = terminal.split("\r")
     assert any(f.startswith("cell ") and "cells [" in f and "%|" in f for f in frames)  # the capture's bar
     assert "run: [4/5] train: started" in terminal and "run: run succeeded in" in terminal
+
+
+@pytest.mark.slow
+def test_a_notebook_that_reads_from_the_repository_root_runs_there_with_cwd(project):
+    # Laid out as many repositories are: the notebook in notebooks/, its data read as ./data/… from
+    # the root. From its own folder it cannot find the file; with --cwd the capture and the
+    # package's stages both run from the root.
+    (project / "notebooks").mkdir()
+    (project / "credit_risk.ipynb").rename(project / "notebooks" / "credit_risk.ipynb")
+    lost = nbpromote(project, "promote", "notebooks/credit_risk.ipynb", "-p", "train_rows", "100")
+    assert lost.returncode == 1
+    assert "raised FileNotFoundError" in lost.stdout and "pass it with --cwd" in lost.stdout
+    found = nbpromote(project, "promote", "notebooks/credit_risk.ipynb", "-p", "train_rows", "100",
+                      "--cwd", ".", "--json")
+    assert found.returncode == 0, found.stderr
+    assert steps(found)["register"]["summary"] == "credit_risk v1 registered; promoted to Production"
+
+
+def test_a_cwd_that_is_not_a_folder_is_refused_before_anything_runs(project):
+    completed = nbpromote(project, "promote", "credit_risk.ipynb", "--cwd", "nowhere")
+    assert completed.returncode == 2
+    assert "--cwd nowhere: no such folder" in completed.stderr and "Traceback" not in completed.stderr
+    assert not (project / "out").exists()

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import EXIT_FINDINGS, EXIT_OK, NbpromoteError, PipelineError
+from .errors import EXIT_FINDINGS, EXIT_OK, NbpromoteError, PipelineError, UsageError
 
 __all__ = ["promote_notebook", "PromoteResult", "Step"]
 
@@ -172,6 +172,7 @@ def promote_notebook(
     force: bool = False,
     approve: bool = True,
     actor: str | None = None,
+    cwd: str | Path | None = None,
     echo: Any = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> PromoteResult:
@@ -200,6 +201,10 @@ def promote_notebook(
         through the champion/challenger gate.
     actor : str or None, default=None
         Who is recorded in the registry and audit log; default the OS user.
+    cwd : str, Path or None, default=None
+        The folder the notebook's cells, and then the package's stages, run in: where its relative
+        paths resolve. Default the notebook's folder; a notebook in ``notebooks/`` that reads
+        ``./data/x.csv`` from the repository root needs the root here (as papermill's ``--cwd``).
     echo : callable or None, default=None
         Called with one line per finished step (the CLI passes ``click.echo``).
     progress : callable or None, default=None
@@ -230,6 +235,8 @@ def promote_notebook(
     # Refuse unreadable input and an occupied output before the capture spends seconds running
     # the notebook: usage errors (exit 2), not a failed step.
     load_notebook(source)
+    if cwd is not None and not Path(cwd).is_dir():
+        raise UsageError(f"--cwd {cwd}: no such folder.", hint="Name the folder the notebook's relative paths start from.")
     check_export_target(package_target, source, force=force)
     out_dir.mkdir(parents=True, exist_ok=True)
     result = PromoteResult(notebook=str(source))
@@ -240,7 +247,7 @@ def promote_notebook(
     try:
         captured = capture_notebook(
             source, output=out_dir / f"{source.stem}.captured.ipynb", parameters=parameters, force=True,
-            progress=progress,
+            progress=progress, cwd=cwd,
         )
     except NbpromoteError as error:
         job.record("capture", started, "failed", str(error))
@@ -288,7 +295,7 @@ def promote_notebook(
         env["NBPROMOTE_REGISTRY"] = str(Path(registry).resolve())
     if actor:
         env["NBPROMOTE_ACTOR"] = actor
-    cwd = source.resolve().parent
+    cwd = Path(cwd).resolve() if cwd is not None else source.resolve().parent
     env.setdefault("NBPROMOTE_HOME", str((Path.cwd() / ".nbpromote").resolve()))
     run_args = ["run", "--json"]
     for key, value in (parameters or {}).items():

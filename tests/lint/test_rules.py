@@ -114,6 +114,23 @@ def test_hidden_state_variants():
     assert "deleted in cell 2" in deleted[0].message and deleted[0].cell == 2
 
 
+def test_hidden_state_after_a_star_import_in_the_same_cell_is_unknowable():
+    assert findings("res = 1", "from statsmodels.graphics.regressionplots import *\nplot_leverage_resid2(res)") == []
+    # a name used on a line above the star import is still reported
+    (before,) = findings("print(width)\nfrom math import *")
+    assert "'width' is never defined" in before.message
+
+
+def test_hidden_state_after_a_cell_that_does_not_parse_is_left_to_the_syntax_error():
+    # Python 2 prints make the cell unparseable; the names it binds are unknown, so the later use is
+    # a consequence of the syntax error, not a second error.
+    found = findings("import pandas as pd", "features = ['rooms']\nprint 'chosen', features", "print(features)")
+    assert [(f.rule, f.cell) for f in found] == [("syntax-error", 1)]
+    # before the broken cell, a name nobody defines is still reported
+    (early, _) = findings("print(never_set)", "print 'x'")
+    assert early.rule == "hidden-state" and early.cell == 0
+
+
 def test_hidden_state_skips_ipython_names_and_opaque_definers():
     assert findings("print(In, Out, _, __session__)") == []
     assert findings("%run setup.py", "print(defined_by_setup)") == []

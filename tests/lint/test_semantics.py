@@ -769,3 +769,47 @@ def test_an_absolute_path_kept_in_a_configuration_class_is_read_from():
     assert [f.cell for f in found(*via_instance) if f.rule == "absolute-path"] == [2]
     relative = (IMPORTS, config, "test = pd.read_csv(Config.TEST_FILE)\ntest.head()")
     assert [f for f in found(*relative) if f.rule == "absolute-path"] == []
+
+
+# --- held-out set 2 (heldout-a / heldout-b classes) --------------------------------------------
+def test_in_place_fills_through_attribute_access_are_learned_from_all_rows():
+    # trips.Income.fillna(trips.Income.median(), inplace=True): the column reached as an attribute
+    # is the frame's own column, so the frame changes.
+    fills = ("trips.Income.fillna(trips.Income.median(), inplace=True)\n"
+             "trips.Channel.fillna(trips.Channel.mode()[0], inplace=True)")
+    model = ("X = trips.drop(['Booked'], axis=1)\ny = trips['Booked']\n"
+             "X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2, random_state=1)\n"
+             "clf = LogisticRegression().fit(X_tr, y_tr)\nprint(accuracy_score(y_te, clf.predict(X_te)))")
+    leaky = found(IMPORTS, "trips = pd.read_csv('trips.csv')", fills, model)
+    assert [(f.rule, f.cell, f.line) for f in leaky if f.rule != "unseeded-randomness"] == [
+        ("preprocessing-before-split", 2, 1), ("preprocessing-before-split", 2, 2)]
+    # Filled after the split from the training rows' median: clean.
+    after = ("X = trips.drop(['Booked'], axis=1)\ny = trips['Booked']\n"
+             "X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2, random_state=1)\n"
+             "X_tr.Income.fillna(X_tr.Income.median(), inplace=True)\n"
+             "X_te.Income.fillna(X_tr.Income.median(), inplace=True)\n"
+             "clf = LogisticRegression().fit(X_tr, y_tr)\nprint(accuracy_score(y_te, clf.predict(X_te)))")
+    assert rules(IMPORTS, "trips = pd.read_csv('trips.csv')", after) == []
+
+
+def test_rows_from_dataset_loaders_outside_scikit_learn_are_data():
+    # seaborn's and statsmodels' example-data loaders, openml frames and Excel/parquet files are rows.
+    two_models = ("X = bills[['tip', 'size']]\ny = bills['total_bill']\n"
+                  "X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=10)\n"
+                  "from sklearn.svm import SVR\nfrom sklearn.model_selection import GridSearchCV\n"
+                  "svr = SVR().fit(X_train, y_train)\nprint(r2_score(y_test, svr.predict(X_test)))\n"
+                  "grid = GridSearchCV(SVR(), {'C': [1, 10, 100]}, refit=True)\ngrid.fit(X_train, y_train)\n"
+                  "print(r2_score(y_test, grid.predict(X_test)))")
+    one_model = two_models.split("grid = ")[0]
+    scaled = ("X = StandardScaler().fit_transform(bills[['tip', 'size']])\ny = bills['total_bill']\n"
+              "X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=10)\n"
+              "lr = LinearRegression().fit(X_train, y_train)\nprint(r2_score(y_test, lr.predict(X_test)))")
+    loaders = ["import seaborn as sns\nbills = sns.load_dataset('tips')",
+               "import statsmodels.api as sm\nbills = sm.datasets.get_rdataset('tips', 'reshape2').data",
+               "from sklearn.datasets import fetch_openml\nbills = fetch_openml('tips', as_frame=True).frame",
+               "bills = pd.read_excel('tips.xlsx', sheet_name=0)",
+               "bills = pd.read_parquet('tips.parquet')"]
+    for load in loaders:
+        assert rules(IMPORTS, load, two_models) == ["multi-test"], load
+        assert rules(IMPORTS, load, one_model) == [], load
+        assert rules(IMPORTS, load, scaled) == ["preprocessing-before-split"], load

@@ -402,7 +402,8 @@ def capture_notebook(
                 raise CaptureError(
                     f"{source}, cell {index + 1 if index is not None else '?'} raised {error}."
                     + _missing_file_hint(error, Path(where)),
-                    hint=f"The partial executed notebook was written to {target} for inspection; no manifest was written.",
+                    hint=f"The partial executed notebook was written to {target} for inspection; no manifest was written."
+                    + (" If the notebook expects to run from another folder, pass it with --cwd." if "FileNotFoundError" in error else ""),
                     notebook=str(source), cell=index, output=str(target),
                 ) from None
             except NbpromoteError:

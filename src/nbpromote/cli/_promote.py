@@ -24,6 +24,8 @@ from ._params import collect_parameters, parameter_options
 @click.option("--no-approve", "approve", flag_value=False, default=True,
               help="Do not approve the first model of a slot (it then stays in Staging).")
 @click.option("--actor", default=None, help="Who to record in the registry (default: the OS user).")
+@click.option("--cwd", type=click.Path(file_okay=False), default=None,
+              help="Folder the notebook's cells and the package's stages run in (default: the notebook's folder).")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Progress on stderr (capture cells, run stages): a bar on a terminal, plain lines in a log "
                    "(none there with --json).")
@@ -31,7 +33,7 @@ from ._params import collect_parameters, parameter_options
 def promote(notebook: str, output: str, name: str | None, parameters: tuple[tuple[str, str], ...],
             parameters_raw: tuple[tuple[str, str], ...], parameters_yaml: tuple[str, ...], parameters_file: tuple[str, ...],
             current: str | None, registry: str | None, allow_findings: bool, force: bool,
-            approve: bool, actor: str | None, progress: bool, output_format: str, json_flag: bool) -> None:
+            approve: bool, actor: str | None, cwd: str | None, progress: bool, output_format: str, json_flag: bool) -> None:
     """Capture, lint, export, run, register and monitor NOTEBOOK in one go.
 
     \b
@@ -47,7 +49,7 @@ def promote(notebook: str, output: str, name: str | None, parameters: tuple[tupl
             notebook, output=output, name=name,
             parameters=collect_parameters(parameters, parameters_raw, parameters_yaml, parameters_file),
             current=current, registry=registry, allow_findings=allow_findings, force=force, approve=approve,
-            actor=actor, echo=None if as_json else click.echo, progress=shown,
+            actor=actor, cwd=cwd, echo=None if as_json else click.echo, progress=shown,
         )
     if as_json:
         emit_json(result.to_dict())

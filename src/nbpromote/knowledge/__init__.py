@@ -26,7 +26,7 @@ from ._imblearn import IMBLEARN
 from ._keras import KERAS
 from ._model import Library, Returns
 from ._numpy import NUMPY, PY_RANDOM
-from ._others import CATEGORY_ENCODERS, GENERIC_READERS, LOAD_MODULES, UMAP
+from ._others import CATEGORY_ENCODERS, GENERIC_READERS, LOAD_MODULES, SEABORN, UMAP
 from ._pandas import DATA_ATTRIBUTES, PANDAS, ROW_SUBSET_METHODS
 from ._scipy import SCIPY
 from ._sklearn import SKLEARN
@@ -42,7 +42,7 @@ __all__ = [
     "METRICS", "CLUSTER_METRICS", "SCORERS", "CV_FUNCTIONS", "SPLIT_FUNCTIONS",
     "READERS", "FILE_READERS", "LOAD_MODULES",
     "RANDOM_DRAWS", "NUMPY_DRAWS", "PY_RANDOM_DRAWS", "RNG_FACTORIES", "RANDOM_STATE_CLASSES",
-    "RANDOM_STATE_FUNCTIONS", "SEEDERS", "ROW_STATISTICS", "ROWWISE_STATISTICS", "DATASETS", "RETURNS",
+    "RANDOM_STATE_FUNCTIONS", "SEEDERS", "ROW_STATISTICS", "ROWWISE_STATISTICS", "DATASETS", "FRAME_DATASETS", "RETURNS",
     "MONITOR_KEYWORDS", "EARLY_STOPPING_KEYWORDS", "EARLY_STOPPING_CALLBACKS",
     "ROW_SUBSET_METHODS", "DATA_ATTRIBUTES", "TARGET_ENCODERS", "ROW_CONTAINERS", "FORMULA_FUNCTIONS", "FORMULA_MODELS",
     "ML_ROOTS", "MODEL_NAME", "DATE_NAME",
@@ -53,7 +53,7 @@ __all__ = [
 #: Every library table, by name.
 LIBRARIES: dict[str, Library] = {lib.name: lib for lib in (
     SKLEARN, PANDAS, NUMPY, PY_RANDOM, SCIPY, IMBLEARN, KERAS, TORCH, XGBOOST, LIGHTGBM, CATBOOST,
-    STATSMODELS, YELLOWBRICK, CATEGORY_ENCODERS, UMAP,
+    STATSMODELS, YELLOWBRICK, CATEGORY_ENCODERS, UMAP, SEABORN,
 )}
 _BY_ROOT = {root: lib for lib in LIBRARIES.values() for root in lib.roots}
 
@@ -112,6 +112,8 @@ SEEDERS = _union("seeders")
 ROW_STATISTICS = _union("row_statistics")
 ROWWISE_STATISTICS = _union("rowwise_statistics")
 DATASETS = _union("datasets")
+#: Dataset loaders that return the frame itself (not a Bunch with ``.data``/``.target``).
+FRAME_DATASETS = SEABORN.datasets
 MONITOR_KEYWORDS = _union("monitor_keywords") | {"eval_data"}
 EARLY_STOPPING_KEYWORDS = _union("early_stopping_keywords")
 EARLY_STOPPING_CALLBACKS = _union("early_stopping_callbacks")
@@ -134,7 +136,7 @@ def returns_count(name: str, true_keywords: set[str] | frozenset[str] = frozense
     return None if returns is None else returns.count(set(true_keywords), inputs)
 
 
-ML_ROOTS = frozenset(_BY_ROOT) - {"pandas", "numpy", "random", "scipy", "patsy"}
+ML_ROOTS = frozenset(_BY_ROOT) - {"pandas", "numpy", "random", "scipy", "patsy", "seaborn"}
 #: Class names that are models even when the tables do not list them (third-party estimators).
 MODEL_NAME = re.compile(
     r"(Classifier|Regressor|Regression|SVC|SVR|NB|Forest|Boost|Tree|Lasso|Ridge|ElasticNet|Perceptron"

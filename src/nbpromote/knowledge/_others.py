@@ -25,6 +25,9 @@ CATEGORY_ENCODERS = Library(
 UMAP = Library(name="umap", roots=frozenset({"umap"}), transformers=names("UMAP"),
                column_changing=names("UMAP"), random_state_classes=names("UMAP"))
 
+#: seaborn's example data: ``sns.load_dataset('tips')`` returns a frame of rows.
+SEABORN = Library(name="seaborn", roots=frozenset({"seaborn"}), datasets=names("load_dataset"))
+
 #: ``load``/``open`` count as reads only from these modules (``json.load(f)`` reads a handle).
 LOAD_MODULES = names("numpy joblib torch pickle dill h5py builtins cloudpickle")
 #: Other reading functions, wherever they come from.

@@ -15,6 +15,8 @@ STATSMODELS = Library(
     fit_methods=names("fit fit_regularized"),
     predict_methods=names("predict forecast get_prediction get_forecast"),
     row_statistics=names("describe"),
+    # sm.datasets.get_rdataset('tips').data, sm.datasets.longley.load_pandas().data: example data rows.
+    datasets=names("get_rdataset load_pandas"),
     returns={"dmatrices": Returns(2, names=("y", "X"))},
 )
 

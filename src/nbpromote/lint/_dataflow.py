@@ -897,8 +897,10 @@ class _Analyzer:
             if receiver.bunch:
                 if attr == "data":
                     return Data(rows=receiver.rows, cols=UNKNOWN_COLS)
-                if attr == "target":
+                if attr in {"target", "endog"}:  # statsmodels' datasets: endog / exog
                     return Data(rows=receiver.rows, src=frozenset({"target"}), cols=Cols(selected=frozenset({"target"})))
+                if attr == "exog":
+                    return Data(rows=receiver.rows, cols=UNKNOWN_COLS)
                 if attr == "frame":
                     return Data(rows=receiver.rows)
                 return UNKNOWN
@@ -1145,8 +1147,10 @@ class _Analyzer:
                 return wrapped
         if short in K.PIPELINES or short in K.SEARCHES or self.is_estimator_class(ref):
             return self.construct(ref, args, kwargs, site)
-        if ("datasets" in dotted or dotted == short) and short.startswith(("load_", "fetch_", "make_")) \
-                and short not in {"make_scorer"}:
+        if short in K.FRAME_DATASETS and root in {"seaborn", short}:
+            return Data(rows=frozenset({(self.new_root(), ())}), fresh=True)  # sns.load_dataset('tips')
+        if (("datasets" in dotted or dotted == short) and short.startswith(("load_", "fetch_", "make_"))
+                and short not in {"make_scorer"}) or (short in K.DATASETS and root == "statsmodels"):
             return self.dataset(short, kwargs, site)
         if short in K.SPLIT_FUNCTIONS:
             return self.split(args, kwargs, site)
@@ -1940,6 +1944,12 @@ class _Analyzer:
                 columns = _strings(self.expr(receiver_node.slice))
                 if isinstance(frame, Data):
                     self.mutate(receiver_node.value.id, self.set_columns(frame, columns, result))
+            elif isinstance(receiver_node, ast.Attribute) and isinstance(receiver_node.value, ast.Name):
+                # df.Age.fillna(df.Age.median(), inplace=True): a column reached as an attribute is
+                # the frame's own column too.
+                frame = self.env.get(receiver_node.value.id)
+                if isinstance(frame, Data) and not frame.bunch:
+                    self.mutate(receiver_node.value.id, self.set_columns(frame, [receiver_node.attr], result))
             return UNKNOWN
         return result
 

@@ -2,8 +2,9 @@
 
 Such a notebook only works in the kernel it was written in; a restart-and-run-all fails with a
 NameError. Uses the per-cell name summary (:func:`nbpromote.notebook.cell_names`) that export shares.
-After ``from x import *``, ``%run``, ``%store -r`` or ``exec``/``globals()`` the set of defined names
-is unknowable, so "never defined" is not reported past them.
+After ``from x import *``, ``%run``, ``%store -r`` or ``exec``/``globals()`` (from that line on, in the
+same cell too), or after a cell that does not parse, the set of defined names is unknowable, so "never
+defined" is not reported past them.
 """
 
 from __future__ import annotations
@@ -22,21 +23,23 @@ _OPAQUE_HINTS = ("import *", "exec", "globals", "locals", "vars", "'run'", "'sto
                  "'load_ext'")
 
 
-def _opaque(cell) -> bool:
+def _opaque_from(cell) -> int | None:
+    """The first line of ``cell`` after which the defined names are unknowable, or None."""
     if cell.tree is None or not any(hint in cell.python for hint in _OPAQUE_HINTS):
-        return False
+        return None
+    lines = []
     for node in ast.walk(cell.tree):
         if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
-            return True
+            lines.append(node.lineno)
         if isinstance(node, ast.Call):
             func = node.func
             name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
             if name in {"exec", "globals", "locals", "vars"}:
-                return True
+                lines.append(node.lineno)
             if name in {"run_line_magic", "run_cell_magic"} and node.args and isinstance(node.args[0], ast.Constant) \
                     and node.args[0].value in {"run", "store", "load", "autoreload", "load_ext"}:
-                return True
-    return False
+                lines.append(node.lineno)
+    return min(lines, default=None)
 
 
 _STATEMENT_MAGICS = {"time", "prun", "capture", "debug", "memit"}
@@ -134,6 +137,9 @@ def _calls_before_definition(ctx: Context, cells, defined_later) -> Iterator[Fin
 
 def check(ctx: Context) -> Iterator[Finding]:
     cells = [c for c in ctx.cells if c.tree is not None]
+    # A cell that does not parse (reported by syntax-error) may define anything: after it, a name
+    # nobody defines is a consequence of that error, not a second one.
+    first_broken = min((c.index for c in ctx.cells if c.tree is None), default=None)
     magic = {cell.index: _magic_defines(cell) for cell in cells}
     defined_later: dict[str, int] = {}
     for cell in reversed(cells):
@@ -148,6 +154,9 @@ def check(ctx: Context) -> Iterator[Finding]:
     defined_outside_skip: set[str] = set()
     for cell in cells:
         names = ctx.names[cell.index]
+        if first_broken is not None and cell.index > first_broken:
+            opaque = True
+        opaque_from = _opaque_from(cell)
         immediate = None
         skipped = "skip" in (getattr(cell, "tags", None) or ())
         for name, line in sorted(names.uses.items(), key=lambda kv: kv[1]):
@@ -176,13 +185,13 @@ def check(ctx: Context) -> Iterator[Finding]:
                 message = (f"'{name}' is only defined in {ctx.cell(later)}, below this one, so a restart-and-run-all "
                            "fails here with a NameError.")
                 fix = f"Move the cell that defines '{name}' ({ctx.cell(later)}) above this one."
-            elif name not in ever and not opaque:
+            elif name not in ever and not opaque and (opaque_from is None or line < opaque_from):
                 message = f"'{name}' is never defined in this notebook; it only exists in the kernel's hidden state."
                 fix = f"Define or import '{name}' in a cell above this one."
             else:
                 continue
             yield ctx.finding(cell.index, line + cell.line_offset, message, fix)
-        if _opaque(cell):
+        if opaque_from is not None:
             opaque = True
         defined |= set(names.defines) | magic[cell.index]
         for name in set(names.defines) | magic[cell.index]:
