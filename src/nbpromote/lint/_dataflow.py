@@ -169,6 +169,23 @@ class Facts:
     skipped_seeds: list[tuple[Site, str]] = field(default_factory=list)  # seeds in cells tagged `skip`
     env: dict[str, Any] = field(default_factory=dict)
     errors: list[tuple[Site, str]] = field(default_factory=list)  # statements the walk gave up on
+    #: Evidence that a data source's rows are in time order: it has a parsed date column (root ->
+    #: where), and the notebook computed order-dependent values over its rows (lags, differences,
+    #: rolling or expanding windows: root -> where). Both together make its rows a time series.
+    dated: dict[int, Site] = field(default_factory=dict)
+    lagged: dict[int, Site] = field(default_factory=dict)
+
+    def time_ordered(self, data: Any) -> Site | None:
+        """Where ``data``'s rows were shown to be in time order (sorted or resampled by time, or a
+        dated source with lag/window features), else None."""
+        if not isinstance(data, Data):
+            return None
+        if data.temporal:
+            return data.temporal
+        for root, _path in sorted(data.rows, key=lambda rp: rp[0]):
+            if root in self.dated and root in self.lagged:
+                return self.lagged[root]
+        return None
 
 
 _KNOWN_CLASSES = (K.STAT_TRANSFORMERS | K.STATELESS | K.OVERSAMPLERS | K.UNDERSAMPLERS | K.CLUSTERERS
@@ -584,6 +601,8 @@ class _Analyzer:
                 )
                 future = value.future
                 cols = cols.with_column(column, frozenset(sources), frozenset(future), value.is_datetime)
+                if value.is_datetime:
+                    self.note_rows(self.facts.dated, frame)  # df['date'] = pd.to_datetime(df['date'])
             else:
                 cols = cols.with_column(column, frozenset(), frozenset(), False)
         oversampled = frame.oversampled or (value.oversampled if isinstance(value, Data) else None)
@@ -618,6 +637,12 @@ class _Analyzer:
             for key, saved in scope.saved.items():
                 if saved is old:
                     scope.saved[key] = value
+
+    def note_rows(self, evidence: dict, data: Any, site: Site | None = None) -> None:
+        """Record time-order evidence for the sources ``data``'s rows come from."""
+        if isinstance(data, Data):
+            for root, _path in data.rows:
+                evidence.setdefault(root, site or (self.cell, 0))
 
     def relabel(self, name: str, data: Data) -> Data:
         if data.cut is not None and data.rows:
@@ -881,6 +906,8 @@ class _Analyzer:
                 if attr == "frame":
                     return Data(rows=receiver.rows)
                 return UNKNOWN
+            if attr == "dt":
+                self.note_rows(self.facts.dated, receiver)  # df['date'].dt.month: a datetime column
             if attr in {"values", "T", "array", "str", "dt", "cat"}:
                 return receiver.evolve(subset=False, fresh=False)
             if attr == "index":
@@ -1299,7 +1326,11 @@ class _Analyzer:
             return self.written[path].evolve(fresh=True, subset=False, cut=None, sampled=None, part=False)
         dates = _strings(kwargs.get("parse_dates", Const(None))) or []
         cols = Cols(dates=frozenset(dates), date_index=bool(dates or _is_true(kwargs.get("parse_dates"))) and "index_col" in kwargs)
-        return Data(rows=frozenset({(self.new_root(), ())}), cols=cols, fresh=True)
+        result = Data(rows=frozenset({(self.new_root(), ())}), cols=cols, fresh=True)
+        parsed = kwargs.get("parse_dates")
+        if parsed is not None and not (isinstance(parsed, Const) and parsed.value in (None, False)):
+            self.note_rows(self.facts.dated, result, site)  # parse_dates=['date'] / [0] / True
+        return result
 
     def dataset(self, short: str, kwargs: dict, site: Site) -> Any:
         root = frozenset({(self.new_root(), ())})
@@ -1857,9 +1888,11 @@ class _Analyzer:
         elif method == "groupby":
             result = base.evolve(grouped=True)
         elif method in {"rolling", "expanding", "ewm"}:
+            self.note_rows(self.facts.lagged, data, site)
             future = data.future | ({site} if method == "rolling" and _is_true(kwargs.get("center")) else set())
             result = base.evolve(windowed=True, future=frozenset(future))
         elif method in {"shift", "diff", "pct_change"}:
+            self.note_rows(self.facts.lagged, data, site)
             periods = args[0] if args else kwargs.get("periods", Const(1))
             # A shifted column is another time's value, not the same quantity: lineage to the target
             # stops here (lags of the target are legitimate features; a lead is the temporal rule's).
