@@ -1240,6 +1240,8 @@ class _Analyzer:
             return Data(rows=frozenset(), cols=UNKNOWN_COLS)
         if dotted == "len" and args and isinstance(args[0], Data):
             return Const(("nrows", args[0].rows))  # a row count: a cut at it splits a concat back
+        if dotted == "abs" and args and isinstance(args[0], Data):
+            return args[0]  # element-wise on arrays: abs(pred - y) are still the errors
         if dotted in _SCALAR_BUILTINS:
             if dotted in {"sum", "min", "max"}:
                 self.score_residuals(args)
