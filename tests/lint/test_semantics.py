@@ -73,6 +73,19 @@ def test_predict_only_to_draw_a_fitted_curve_is_not_an_evaluation():
                  scored) == ["overlap"]
 
 
+def test_residuals_drawn_or_printed_are_not_an_evaluation_until_reduced_to_a_score():
+    houses = "homes = pd.read_csv('homes.csv')\nX = homes[['rooms', 'age']]\nlm = LinearRegression().fit(X, homes.price)"
+    drawn = "plt.scatter(lm.predict(X), lm.predict(X) - homes.price)\nplt.hlines(y=0, xmin=0, xmax=50)"
+    assert rules(IMPORTS, houses, drawn) == []
+    assert rules(IMPORTS, houses, "print(homes.price - lm.predict(X))") == []
+    # reduced to one number, the same errors are a score on the training rows
+    for score in ("print(((lm.predict(X) - homes.price) ** 2).mean())",
+                  "errors = abs(lm.predict(X) - homes.price)\nprint('MAE', round(np.mean(errors), 2))",
+                  "print(np.linalg.norm(homes.price - lm.predict(X)))",
+                  "print(sum((homes.price - lm.predict(X)) ** 2))"):
+        assert rules(IMPORTS, houses, score) == ["overlap"], score
+
+
 def test_shuffle_split_with_one_split_is_a_hold_out():
     sss = ("from sklearn.model_selection import StratifiedShuffleSplit\n"
            "split = StratifiedShuffleSplit(n_splits=1, test_size=0.2, random_state=42)\n"

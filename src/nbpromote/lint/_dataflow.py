@@ -220,6 +220,7 @@ def _merge(values: Iterable[Any]) -> Any:
         is_datetime=any(d.is_datetime for d in datas),
         preds=frozenset().union(*(d.preds for d in datas)),
         part=all(d.part for d in datas),
+        residual=frozenset().union(*(d.residual for d in datas)),
     )
 
 
@@ -803,12 +804,12 @@ class _Analyzer:
                 if isinstance(node.op, ast.Add):
                     return Const(left.value + right.value)
             return UNKNOWN
-        if isinstance(node.op, (ast.Sub, ast.Div)):
-            self.mark_scored([left, right])  # y_test - pred: an error
         result = _merge([left, right])
         if isinstance(result, Data):
             first = left if isinstance(left, Data) else right
-            return result.evolve(cols=first.cols if first.rows else result.cols)
+            result = result.evolve(cols=first.cols if first.rows else result.cols)
+            if isinstance(node.op, (ast.Sub, ast.Div)):  # y_test - pred: errors, a score once reduced
+                result = result.evolve(residual=result.residual | self.met_labels([left, right]))
         return result
 
     def e_Compare(self, node: ast.Compare) -> Any:
@@ -818,6 +819,7 @@ class _Analyzer:
             return folded
         if not self.deciding:
             self.mark_scored(values)
+            self.score_residuals(values)
         return _merge(values)
 
     def e_BoolOp(self, node: ast.BoolOp) -> Any:
@@ -1258,7 +1260,11 @@ class _Analyzer:
             return UNKNOWN
         if dotted == "len" and args and isinstance(args[0], Data):
             return Const(("nrows", args[0].rows))  # a row count: a cut at it splits a concat back
+        if dotted == "abs" and args and isinstance(args[0], Data):
+            return args[0]  # element-wise on arrays: abs(pred - y) are still the errors
         if dotted in _SCALAR_BUILTINS:
+            if dotted in {"sum", "min", "max"}:
+                self.score_residuals(args)
             return UNKNOWN
         if root in {"os", "pathlib", "posixpath"} or short == "Path":
             strings = [a.value for a in args if isinstance(a, Const) and isinstance(a.value, str)]
@@ -1440,6 +1446,24 @@ class _Analyzer:
                 out += [UNKNOWN, UNKNOWN]
         return Coll(out, "tuple")
 
+    def met_labels(self, values: list) -> frozenset:
+        """(prediction index, label rows) for predictions meeting labels among ``values``."""
+        datas = [v for v in _flatten_all(values) if isinstance(v, Data)]
+        preds = frozenset().union(*(d.preds for d in datas)) if datas else frozenset()
+        labels = frozenset().union(*(d.rows for d in datas if not d.preds))
+        if not preds or not labels:
+            return frozenset()
+        return frozenset((index, labels) for index in preds)
+
+    def score_residuals(self, values: list) -> None:
+        """Errors reduced to a number (``((y - pred) ** 2).mean()``) or compared: a scored evaluation."""
+        for value in _flatten_all(values):
+            if isinstance(value, Data):
+                for index, labels in value.residual:
+                    if index < len(self.facts.evals):
+                        self.facts.evals[index].scored = True
+                        self.facts.evals[index].labels |= labels
+
     def mark_scored(self, values: list, *, metric: bool = False) -> None:
         """Predictions meeting labels (a metric, ``pred == y_test``, ``crosstab(y_test, pred)``) make
         the evaluation that produced them a scored one."""
@@ -1541,6 +1565,8 @@ class _Analyzer:
         return Data(rows=frozenset({(self.new_root(), ())}), fresh=True)
 
     def stat_of(self, data: Data, what: str, site: Site, *, rowwise: bool) -> Data:
+        if not rowwise:
+            self.score_residuals([data])
         if not data.rows:
             return data
         stat = Stat(site, what, data.rows)
@@ -1862,6 +1888,8 @@ class _Analyzer:
         axis = kwargs.get("axis")
         by_row = isinstance(axis, Const) and axis.value in (1, "columns")
         result: Any = base
+        if method in {"sum", "prod"} and not by_row:
+            self.score_residuals([data])
         if method in K.STAT_METHODS and not by_row and not data.windowed:
             result = self.stat_of(data, f".{method}()", site, rowwise=False) if data.rows else base
             if isinstance(result, Data):
