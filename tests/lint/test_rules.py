@@ -67,7 +67,7 @@ def test_target_leakage_names_the_column():
 
 def test_temporal_random_split_is_a_warning_and_lookahead_an_error():
     sort = "df = pd.read_csv('d.csv', parse_dates=['when']).sort_values('when')\nX = df[['a']]\ny = df['y']"
-    (split,) = findings(HEAD, sort, SPLIT, "LogisticRegression().fit(X_train, y_train)")
+    (split,) = findings(HEAD, sort, SPLIT, "LogisticRegression().fit(X_train, y_train).score(X_test, y_test)")
     assert (split.rule, split.severity, split.cell) == ("temporal", "warning", 2)
     assert "cell 2, line 1" in split.message  # cells are named from 1, as the report shows them
     ahead = findings(HEAD, "df = pd.read_csv('d.csv')\ndf['nxt'] = df['a'].shift(periods=-2)\nX = df[['a', 'nxt']]\n"

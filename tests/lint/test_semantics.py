@@ -73,6 +73,19 @@ def test_predict_only_to_draw_a_fitted_curve_is_not_an_evaluation():
                  scored) == ["overlap"]
 
 
+def test_residuals_drawn_or_printed_are_not_an_evaluation_until_reduced_to_a_score():
+    houses = "homes = pd.read_csv('homes.csv')\nX = homes[['rooms', 'age']]\nlm = LinearRegression().fit(X, homes.price)"
+    drawn = "plt.scatter(lm.predict(X), lm.predict(X) - homes.price)\nplt.hlines(y=0, xmin=0, xmax=50)"
+    assert rules(IMPORTS, houses, drawn) == []
+    assert rules(IMPORTS, houses, "print(homes.price - lm.predict(X))") == []
+    # reduced to one number, the same errors are a score on the training rows
+    for score in ("print(((lm.predict(X) - homes.price) ** 2).mean())",
+                  "errors = abs(lm.predict(X) - homes.price)\nprint('MAE', round(np.mean(errors), 2))",
+                  "print(np.linalg.norm(homes.price - lm.predict(X)))",
+                  "print(sum((homes.price - lm.predict(X)) ** 2))"):
+        assert rules(IMPORTS, houses, score) == ["overlap"], score
+
+
 def test_shuffle_split_with_one_split_is_a_hold_out():
     sss = ("from sklearn.model_selection import StratifiedShuffleSplit\n"
            "split = StratifiedShuffleSplit(n_splits=1, test_size=0.2, random_state=42)\n"
@@ -464,6 +477,42 @@ def test_a_loop_over_train_and_test_frames_changes_each_frame():
            "lr = LogisticRegression().fit(X_train, y_train)\nprint(lr.score(X_test, y_test))")
     assert rules(IMPORTS, load, clean.format(fill="frame['Age'].median()"), fit) == ["preprocessing-before-split"]
     assert rules(IMPORTS, load, clean.format(fill="-1"), fit) == []
+
+
+# --- temporal ---------------------------------------------------------------------------------
+SALES = ("sales = pd.read_csv('store_sales.csv')\nsales['date'] = pd.to_datetime(sales['date'])\n"
+         "sales['month'] = sales['date'].dt.month\nsales['dayofweek'] = sales['date'].dt.dayofweek")
+LAGS = ("for k in (7, 14):\n    sales[f'lag_{k}'] = sales.groupby(['store', 'item'])['units'].shift(k)\n"
+        "sales['roll_7'] = sales['lag_7'].rolling(7).mean()\n"
+        "sales = sales.dropna()\nX = sales.drop(columns=['units', 'date'])\ny = sales['units']")
+FOREST = ("from sklearn.ensemble import RandomForestRegressor\n"
+          "rf = RandomForestRegressor(n_estimators=100, random_state=0).fit(X_train, y_train)\n"
+          "print(r2_score(y_valid, rf.predict(X_valid)))")
+
+
+def test_dated_rows_with_lag_features_split_at_random():
+    shuffled = "X_train, X_valid, y_train, y_valid = train_test_split(X, y, test_size=0.2, random_state=42)"
+    assert rules(IMPORTS, SALES, LAGS, shuffled, FOREST) == ["temporal"]
+    in_order = shuffled.replace("random_state=42", "shuffle=False")
+    assert rules(IMPORTS, SALES, LAGS, in_order, FOREST) == []
+    cutoff = ("train_rows = sales[sales['date'] < '2017-06-01']\nvalid_rows = sales[sales['date'] >= '2017-06-01']\n"
+              "X_train, y_train = train_rows.drop(columns=['units', 'date']), train_rows['units']\n"
+              "X_valid, y_valid = valid_rows.drop(columns=['units', 'date']), valid_rows['units']")
+    assert rules(IMPORTS, SALES, LAGS, cutoff, FOREST) == []
+    # A parsed date column alone (a signup date) does not make the rows a time series.
+    plain = "X = sales.drop(columns=['units', 'date'])\ny = sales['units']"
+    assert rules(IMPORTS, SALES, plain, shuffled, FOREST) == []
+    # A shuffled split whose held-out part is never scored measures nothing.
+    unscored = FOREST.replace("print(r2_score(y_valid, rf.predict(X_valid)))", "rf.predict(X_valid)")
+    assert rules(IMPORTS, SALES, LAGS, shuffled, unscored) == []
+
+
+def test_dated_rows_with_lag_features_cross_validated_with_shuffled_folds():
+    cv = ("from sklearn.model_selection import KFold, TimeSeriesSplit, cross_val_score\n"
+          "from sklearn.ensemble import RandomForestRegressor\n"
+          "print(cross_val_score(RandomForestRegressor(random_state=0), X, y, cv={cv}, scoring='r2').mean())")
+    assert rules(IMPORTS, SALES, LAGS, cv.format(cv="KFold(5, shuffle=True, random_state=0)")) == ["temporal"]
+    assert rules(IMPORTS, SALES, LAGS, cv.format(cv="TimeSeriesSplit(n_splits=5)")) == []
 
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():

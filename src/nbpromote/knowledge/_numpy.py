@@ -21,7 +21,7 @@ NUMPY = Library(
     seeders=names("seed"),
     row_statistics=names("""
         mean median std var percentile quantile nanmean nanmedian nanstd nanvar nanpercentile nanquantile
-        average ptp amin amax nanmin nanmax min max cov corrcoef histogram
+        average ptp amin amax nanmin nanmax min max cov corrcoef histogram norm
     """),
     returns={
         "histogram": Returns(2),

@@ -169,6 +169,23 @@ class Facts:
     skipped_seeds: list[tuple[Site, str]] = field(default_factory=list)  # seeds in cells tagged `skip`
     env: dict[str, Any] = field(default_factory=dict)
     errors: list[tuple[Site, str]] = field(default_factory=list)  # statements the walk gave up on
+    #: Evidence that a data source's rows are in time order: it has a parsed date column (root ->
+    #: where), and the notebook computed order-dependent values over its rows (lags, differences,
+    #: rolling or expanding windows: root -> where). Both together make its rows a time series.
+    dated: dict[int, Site] = field(default_factory=dict)
+    lagged: dict[int, Site] = field(default_factory=dict)
+
+    def time_ordered(self, data: Any) -> Site | None:
+        """Where ``data``'s rows were shown to be in time order (sorted or resampled by time, or a
+        dated source with lag/window features), else None."""
+        if not isinstance(data, Data):
+            return None
+        if data.temporal:
+            return data.temporal
+        for root, _path in sorted(data.rows, key=lambda rp: rp[0]):
+            if root in self.dated and root in self.lagged:
+                return self.lagged[root]
+        return None
 
 
 _KNOWN_CLASSES = (K.STAT_TRANSFORMERS | K.STATELESS | K.OVERSAMPLERS | K.UNDERSAMPLERS | K.CLUSTERERS
@@ -203,6 +220,7 @@ def _merge(values: Iterable[Any]) -> Any:
         is_datetime=any(d.is_datetime for d in datas),
         preds=frozenset().union(*(d.preds for d in datas)),
         part=all(d.part for d in datas),
+        residual=frozenset().union(*(d.residual for d in datas)),
     )
 
 
@@ -592,6 +610,8 @@ class _Analyzer:
                 )
                 future = value.future
                 cols = cols.with_column(column, frozenset(sources), frozenset(future), value.is_datetime)
+                if value.is_datetime:
+                    self.note_rows(self.facts.dated, frame)  # df['date'] = pd.to_datetime(df['date'])
             else:
                 cols = cols.with_column(column, frozenset(), frozenset(), False)
         oversampled = frame.oversampled or (value.oversampled if isinstance(value, Data) else None)
@@ -626,6 +646,12 @@ class _Analyzer:
             for key, saved in scope.saved.items():
                 if saved is old:
                     scope.saved[key] = value
+
+    def note_rows(self, evidence: dict, data: Any, site: Site | None = None) -> None:
+        """Record time-order evidence for the sources ``data``'s rows come from."""
+        if isinstance(data, Data):
+            for root, _path in data.rows:
+                evidence.setdefault(root, site or (self.cell, 0))
 
     def relabel(self, name: str, data: Data) -> Data:
         if data.cut is not None and data.rows:
@@ -784,12 +810,12 @@ class _Analyzer:
                 if isinstance(node.op, ast.Add):
                     return Const(left.value + right.value)
             return UNKNOWN
-        if isinstance(node.op, (ast.Sub, ast.Div)):
-            self.mark_scored([left, right])  # y_test - pred: an error
         result = _merge([left, right])
         if isinstance(result, Data):
             first = left if isinstance(left, Data) else right
-            return result.evolve(cols=first.cols if first.rows else result.cols)
+            result = result.evolve(cols=first.cols if first.rows else result.cols)
+            if isinstance(node.op, (ast.Sub, ast.Div)):  # y_test - pred: errors, a score once reduced
+                result = result.evolve(residual=result.residual | self.met_labels([left, right]))
         return result
 
     def e_Compare(self, node: ast.Compare) -> Any:
@@ -799,6 +825,7 @@ class _Analyzer:
             return folded
         if not self.deciding:
             self.mark_scored(values)
+            self.score_residuals(values)
         return _merge(values)
 
     def e_BoolOp(self, node: ast.BoolOp) -> Any:
@@ -888,6 +915,8 @@ class _Analyzer:
                 if attr == "frame":
                     return Data(rows=receiver.rows)
                 return UNKNOWN
+            if attr == "dt":
+                self.note_rows(self.facts.dated, receiver)  # df['date'].dt.month: a datetime column
             if attr in {"values", "T", "array", "str", "dt", "cat"}:
                 return receiver.evolve(subset=False, fresh=False)
             if attr == "index":
@@ -1220,7 +1249,11 @@ class _Analyzer:
             return Data(rows=frozenset(), cols=UNKNOWN_COLS)
         if dotted == "len" and args and isinstance(args[0], Data):
             return Const(("nrows", args[0].rows))  # a row count: a cut at it splits a concat back
+        if dotted == "abs" and args and isinstance(args[0], Data):
+            return args[0]  # element-wise on arrays: abs(pred - y) are still the errors
         if dotted in _SCALAR_BUILTINS:
+            if dotted in {"sum", "min", "max"}:
+                self.score_residuals(args)
             return UNKNOWN
         if root in {"os", "pathlib", "posixpath"} or short == "Path":
             strings = [a.value for a in args if isinstance(a, Const) and isinstance(a.value, str)]
@@ -1304,7 +1337,11 @@ class _Analyzer:
             return self.written[path].evolve(fresh=True, subset=False, cut=None, sampled=None, part=False)
         dates = _strings(kwargs.get("parse_dates", Const(None))) or []
         cols = Cols(dates=frozenset(dates), date_index=bool(dates or _is_true(kwargs.get("parse_dates"))) and "index_col" in kwargs)
-        return Data(rows=frozenset({(self.new_root(), ())}), cols=cols, fresh=True)
+        result = Data(rows=frozenset({(self.new_root(), ())}), cols=cols, fresh=True)
+        parsed = kwargs.get("parse_dates")
+        if parsed is not None and not (isinstance(parsed, Const) and parsed.value in (None, False)):
+            self.note_rows(self.facts.dated, result, site)  # parse_dates=['date'] / [0] / True
+        return result
 
     def dataset(self, short: str, kwargs: dict, site: Site) -> Any:
         root = frozenset({(self.new_root(), ())})
@@ -1409,6 +1446,24 @@ class _Analyzer:
         roots = {r for d in datas for r, _p in d.rows}
         return bool(roots) and any(self.root_loop.get(r) == self.loop_tokens[-1] for r in roots)
 
+    def met_labels(self, values: list) -> frozenset:
+        """(prediction index, label rows) for predictions meeting labels among ``values``."""
+        datas = [v for v in _flatten_all(values) if isinstance(v, Data)]
+        preds = frozenset().union(*(d.preds for d in datas)) if datas else frozenset()
+        labels = frozenset().union(*(d.rows for d in datas if not d.preds))
+        if not preds or not labels:
+            return frozenset()
+        return frozenset((index, labels) for index in preds)
+
+    def score_residuals(self, values: list) -> None:
+        """Errors reduced to a number (``((y - pred) ** 2).mean()``) or compared: a scored evaluation."""
+        for value in _flatten_all(values):
+            if isinstance(value, Data):
+                for index, labels in value.residual:
+                    if index < len(self.facts.evals):
+                        self.facts.evals[index].scored = True
+                        self.facts.evals[index].labels |= labels
+
     def mark_scored(self, values: list, *, metric: bool = False) -> None:
         """Predictions meeting labels (a metric, ``pred == y_test``, ``crosstab(y_test, pred)``) make
         the evaluation that produced them a scored one."""
@@ -1510,6 +1565,8 @@ class _Analyzer:
         return Data(rows=frozenset({(self.new_root(), ())}), fresh=True)
 
     def stat_of(self, data: Data, what: str, site: Site, *, rowwise: bool) -> Data:
+        if not rowwise:
+            self.score_residuals([data])
         if not data.rows:
             return data
         stat = Stat(site, what, data.rows)
@@ -1833,6 +1890,8 @@ class _Analyzer:
         axis = kwargs.get("axis")
         by_row = isinstance(axis, Const) and axis.value in (1, "columns")
         result: Any = base
+        if method in {"sum", "prod"} and not by_row:
+            self.score_residuals([data])
         if method in K.STAT_METHODS and not by_row and not data.windowed:
             result = self.stat_of(data, f".{method}()", site, rowwise=False) if data.rows else base
             if isinstance(result, Data):
@@ -1858,9 +1917,11 @@ class _Analyzer:
         elif method == "groupby":
             result = base.evolve(grouped=True)
         elif method in {"rolling", "expanding", "ewm"}:
+            self.note_rows(self.facts.lagged, data, site)
             future = data.future | ({site} if method == "rolling" and _is_true(kwargs.get("center")) else set())
             result = base.evolve(windowed=True, future=frozenset(future))
         elif method in {"shift", "diff", "pct_change"}:
+            self.note_rows(self.facts.lagged, data, site)
             periods = args[0] if args else kwargs.get("periods", Const(1))
             # A shifted column is another time's value, not the same quantity: lineage to the target
             # stops here (lags of the target are legitimate features; a lead is the temporal rule's).

@@ -131,6 +131,10 @@ class Data:
     #: The row sets a vertical concat stacked, in order (``pd.concat([train, test])``): a positional cut
     #: at the first piece's length (``all_df[:len(train)]``) gives that piece back.
     pieces: tuple = ()
+    #: Predictions met by labels in arithmetic (``y_test - pred``): errors, not yet a score. They
+    #: become one when reduced (``.mean()``, ``np.sum``, ``sum``) or compared; residuals only drawn or
+    #: printed are not an evaluation. Pairs of (prediction index, label rows).
+    residual: frozenset = frozenset()
 
     def evolve(self, **changes: Any) -> Data:
         return replace(self, **changes)
