@@ -885,3 +885,34 @@ def test_a_split_redrawn_in_each_iteration_is_not_a_reused_test_set():
     nested = ("for seed in [1, 2]:\n    X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=seed)\n"
               "    for C in [0.1, 1, 10]:\n        print(C, LogisticRegression(C=C).fit(X_tr, y_tr).score(X_te, y_te))")
     assert rules(IMPORTS, LOAD, nested) == ["multi-test"]
+
+
+def test_a_working_directory_changed_to_an_absolute_path():
+    chdir = ("import os\nos.chdir('D:\\\\work\\\\churn-study')\ncustomers = pd.read_csv('data/customers.csv')")
+    hits = [f for f in found(IMPORTS, chdir) if f.rule == "absolute-path"]
+    assert [(f.cell, f.line) for f in hits] == [(1, 2)] and "os.chdir" in hits[0].message
+    posix = "%cd /home/ana/projects/churn\norders = pd.read_excel('./orders.xlsx')"
+    assert [(f.rule, f.line) for f in found(IMPORTS, posix) if f.rule == "absolute-path"] == [("absolute-path", 1)]
+    relative = ("import os, tempfile\nos.chdir('..')\nos.chdir(os.path.dirname(os.path.abspath('nb.ipynb')))\n"
+                "os.chdir(tempfile.mkdtemp())\ncustomers = pd.read_csv('data/customers.csv')")
+    assert [f for f in found(IMPORTS, relative) if f.rule == "absolute-path"] == []
+
+
+def test_files_opened_through_pathlib_or_str_of_a_path_are_reads():
+    cells = ("import json\nfrom pathlib import Path\nimport cv2",
+             "ROOT = Path('/kaggle/input/debris-challenge')\nANN = ROOT / 'annotations.json'",
+             "with ANN.open() as fh:\n    meta = json.load(fh)\nfirst = cv2.imread(str(ROOT / meta['images'][0]['file_name']))")
+    assert [(f.cell, f.line) for f in found(*cells) if f.rule == "absolute-path"] == [(2, 1), (2, 3)]
+    local = (cells[0], "ROOT = Path('data/debris')\nANN = ROOT / 'annotations.json'", cells[2])
+    assert [f for f in found(*local) if f.rule == "absolute-path"] == []
+
+
+def test_pip_run_through_subprocess_and_unpinned_vcs_urls():
+    cell = ("import subprocess, sys\n"
+            "subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', 'torch==2.5.1'], check=True)\n"
+            "subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', 'git+https://github.com/example/detector.git'], check=True)\n"
+            "subprocess.run([sys.executable, '-m', 'pip', 'install', 'pydicom'], check=True)\n"
+            "subprocess.check_call([sys.executable, '-m', 'pip', 'install', 'git+https://github.com/example/seg.git@3f2c9ab'])")
+    hits = [f for f in found(cell) if f.rule == "unpinned-install"]
+    assert [f.line for f in hits] == [3, 4]
+    assert "git+https://github.com/example/detector.git" in hits[0].message

@@ -803,6 +803,9 @@ class _Analyzer:
         left, right = self.expr(node.left), self.expr(node.right)
         if isinstance(left, Coll) and isinstance(right, Coll) and isinstance(node.op, ast.Add):
             return Coll(left.items + right.items, left.kind)
+        if isinstance(left, Const) and isinstance(left.value, str) and isinstance(node.op, ast.Div) \
+                and not isinstance(right, Const):
+            return Const(left.value.rstrip("/") + "/{}")  # ROOT / name: a file under ROOT, name unknown
         if isinstance(left, Const) and isinstance(right, Const):
             if isinstance(left.value, str) and isinstance(right.value, str):
                 if isinstance(node.op, ast.Div):
@@ -1247,6 +1250,23 @@ class _Analyzer:
         if root == "numpy" and short in _ARRAY_FACTORIES:
             # oof = np.zeros(len(X)): an empty array to be filled (with out-of-fold predictions).
             return Data(rows=frozenset(), cols=UNKNOWN_COLS)
+        if (dotted in {"str", "os.fspath"} or short == "PurePath") and len(args) == 1 and isinstance(args[0], Const) \
+                and isinstance(args[0].value, str):
+            return args[0]  # cv2.imread(str(ROOT / name)): the path itself
+        if root == "os" and short == "chdir":
+            # os.chdir('D:/work/churn'): every relative read after it depends on that directory.
+            target = args[0] if args else kwargs.get("path")
+            path = target.value if isinstance(target, Const) and isinstance(target.value, str) else None
+            self.facts.reads.append(ReadEvent(site, "os.chdir", path))
+            return UNKNOWN
+        if root == "subprocess" and short in {"run", "call", "check_call", "check_output", "Popen"} and args:
+            # subprocess.run([sys.executable, '-m', 'pip', 'install', 'x']): a shell command.
+            command = args[0]
+            words = [c.value for c in (command.items if isinstance(command, Coll) else [command])
+                     if isinstance(c, Const) and isinstance(c.value, str)]
+            if words:
+                self.facts.shell.append(ShellEvent(site, "system", "", " ".join(words)))
+            return UNKNOWN
         if dotted == "len" and args and isinstance(args[0], Data):
             return Const(("nrows", args[0].rows))  # a row count: a cut at it splits a concat back
         if dotted == "abs" and args and isinstance(args[0], Data):
@@ -1269,6 +1289,8 @@ class _Analyzer:
         elif method in {"run_line_magic", "run_cell_magic"} and texts:
             name, text = texts[0], texts[1] if len(texts) > 1 else ""
             self.facts.shell.append(ShellEvent(site, "magic", name, text))
+            if name == "cd" and text.strip():
+                self.facts.reads.append(ReadEvent(site, "%cd", text.strip().strip("'\"")))
             if name == "promote" and text.split()[:1] == ["seed"] and self.skipped:
                 self.facts.skipped_seeds.append((site, "%promote seed"))
             elif name == "promote" and text.split()[:1] == ["seed"]:
@@ -1697,6 +1719,9 @@ class _Analyzer:
             return self.data_method(receiver, method, args, kwargs, node, receiver_node)
         if isinstance(receiver, Indexer):
             return UNKNOWN
+        if isinstance(receiver, Const) and isinstance(receiver.value, str) and method in _PATH_READS:
+            # (ROOT / 'annotations.json').open(), Path('/data/x.txt').read_text(): a read of that path.
+            return self.read(f"pathlib.Path.{method}", [receiver], {}, self.site(node))
         if isinstance(receiver, Columns):
             return self.columns_method(receiver, method, args)
         if isinstance(receiver, Coll):
@@ -2060,6 +2085,8 @@ _UPPER = (ast.Gt, ast.GtE, ast.NotEq, ast.NotIn)
 _ABSENT = object()
 #: Methods that return the same rows in the same order (a row subset stays one).
 _ROW_KEEPING = frozenset({"copy", "reset_index", "rename", "astype", "infer_objects", "convert_dtypes"})
+#: pathlib.Path methods that read the file at the path.
+_PATH_READS = frozenset({"open", "read_text", "read_bytes"})
 _APPLYING = frozenset({"pipe", "apply", "map", "applymap", "transform", "agg", "aggregate"})
 
 
