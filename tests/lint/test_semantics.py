@@ -861,6 +861,65 @@ def test_rows_from_dataset_loaders_outside_scikit_learn_are_data():
         assert rules(IMPORTS, load, scaled) == ["preprocessing-before-split"], load
 
 
+def test_a_branch_that_no_call_takes_is_not_analysed_as_taken():
+    # The scaling branch runs only when a caller passes scale=True: the default decides.
+    helper = ("def fit_and_score(model, frame, features, label, scale=False):\n    X = frame[features]\n"
+              "    if scale:\n        X = (X - X.mean()) / X.std()\n"
+              "    X_tr, X_te, y_tr, y_te = train_test_split(X, frame[label], random_state=0)\n"
+              "    return model.fit(X_tr, y_tr).score(X_te, y_te)")
+    load = "people = pd.read_csv('people.csv')"
+    assert rules(IMPORTS, load, helper, "fit_and_score(LogisticRegression(), people, ['height', 'weight'], 'is_male')") == []
+    scaled = "fit_and_score(LogisticRegression(), people, ['height', 'weight'], 'is_male', scale=True)"
+    assert rules(IMPORTS, load, helper, scaled) == ["preprocessing-before-split"]
+    positional = "fit_and_score(LogisticRegression(), people, ['height', 'weight'], 'is_male', True)"
+    assert rules(IMPORTS, load, helper, positional) == ["preprocessing-before-split"]
+
+
+def test_training_split_accuracy_beside_a_held_out_score_is_not_overlap():
+    # A CV helper leaves the last fold's model; its accuracy on the training split is printed as
+    # "train accuracy" beside the test accuracy: a diagnostic, not the reported score.
+    cv = ("from sklearn.model_selection import StratifiedKFold\n"
+          "def cv_score(clf, x, y):\n    total = 0\n"
+          "    for tr, va in StratifiedKFold(n_splits=5).split(x, y):\n        clf.fit(x[tr], y[tr])\n"
+          "        total += accuracy_score(clf.predict(x[va]), y[va])\n    return total / 5")
+    report = ("clf = LogisticRegression()\nprint('cv', cv_score(clf, X_train, y_train))\n"
+              "print('train accuracy', clf.score(X_train, y_train))\n"
+              "print('test accuracy', accuracy_score(clf.predict(X_test), y_test))")
+    assert rules(IMPORTS, LOAD, SPLIT, cv, report) == []
+    # All rows (not the training split) scored by the last fold's model: its training rows and more.
+    all_rows = report.replace("clf.score(X_train, y_train)", "clf.score(X, y)")
+    assert rules(IMPORTS, LOAD, SPLIT, cv, all_rows) == ["overlap"]
+
+
+def test_a_split_redrawn_in_each_iteration_is_not_a_reused_test_set():
+    study = ("f1s = []\nfor n_neg in [300, 600, 1200]:\n"
+             "    sample = pd.concat([df[df['Churn'] == 0].sample(n_neg), df[df['Churn'] == 1]])\n"
+             "    X_tr, X_te, y_tr, y_te = train_test_split(sample.drop(columns='Churn'), sample['Churn'], test_size=0.3)\n"
+             "    model = LogisticRegression(max_iter=500).fit(X_tr, y_tr)\n"
+             "    f1s.append(accuracy_score(y_te, model.predict(X_te)))")
+    load = "df = pd.read_csv('churn.csv')"
+    assert rules(IMPORTS, load, study) == []
+    by_seed = study.replace("test_size=0.3)", "test_size=0.3, random_state=n_neg)")
+    assert rules(IMPORTS, load, by_seed) == []
+    by_size = ("for frac in [0.1, 0.2, 0.3]:\n"
+               "    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=frac, random_state=0)\n"
+               "    print(frac, LogisticRegression().fit(X_tr, y_tr).score(X_te, y_te))")
+    assert rules(IMPORTS, LOAD, by_size) == []
+    # The split above the loop: one test set scores every setting.
+    hoisted = ("X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3)\n"
+               "for C in [0.1, 1, 10]:\n    print(C, LogisticRegression(C=C).fit(X_tr, y_tr).score(X_te, y_te))")
+    assert rules(IMPORTS, LOAD, hoisted) == ["multi-test"]
+    # The same seeded split redrawn in every iteration is the same rows.
+    seeded = ("for C in [0.1, 1, 10]:\n"
+              "    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=0)\n"
+              "    print(C, LogisticRegression(C=C).fit(X_tr, y_tr).score(X_te, y_te))")
+    assert rules(IMPORTS, LOAD, seeded) == ["multi-test"]
+    # A fresh split per seed, but several settings compared on each: still a choice on that test set.
+    nested = ("for seed in [1, 2]:\n    X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=seed)\n"
+              "    for C in [0.1, 1, 10]:\n        print(C, LogisticRegression(C=C).fit(X_tr, y_tr).score(X_te, y_te))")
+    assert rules(IMPORTS, LOAD, nested) == ["multi-test"]
+
+
 def test_a_working_directory_changed_to_an_absolute_path():
     chdir = ("import os\nos.chdir('D:\\\\work\\\\churn-study')\ncustomers = pd.read_csv('data/customers.csv')")
     hits = [f for f in found(IMPORTS, chdir) if f.rule == "absolute-path"]

@@ -302,6 +302,8 @@ class _Analyzer:
         self.deciding = 0  # inside an ``if`` condition
         self.written: dict[str, Data] = {}  # path -> the data the notebook wrote there (to_csv, to_parquet)
         self._ids = itertools.count(1)
+        self.loop_tokens: list[int] = []  # one token per enclosing for/while loop, innermost last
+        self.root_loop: dict[int, int] = {}  # data root -> the loop it was made in (new in each iteration)
 
     # -- driver ---------------------------------------------------------------------------------
     def run(self, cells: Iterable[Any]) -> Facts:
@@ -322,7 +324,10 @@ class _Analyzer:
         return (self.cell, getattr(node, "lineno", 1) + self.offset)
 
     def new_root(self) -> int:
-        return next(self._ids)
+        root = next(self._ids)
+        if self.loop_tokens:
+            self.root_loop[root] = self.loop_tokens[-1]
+        return root
 
     # -- statements -----------------------------------------------------------------------------
     def stmt(self, node: ast.stmt) -> None:
@@ -407,6 +412,7 @@ class _Analyzer:
         outer_training = self.training_loop
         self.training_loop = outer_training or _trains(node)
         self.loop += 1
+        self.loop_tokens.append(next(self._ids))
         try:
             frames = _unrolled(node.target, iterable)
             if frames is not None:
@@ -427,6 +433,7 @@ class _Analyzer:
                 self.body(node.body)
         finally:
             self.loop -= 1
+            self.loop_tokens.pop()
             self.training_loop = outer_training
         self.body(node.orelse)
 
@@ -445,10 +452,12 @@ class _Analyzer:
     def s_While(self, node: ast.While) -> None:
         self.expr(node.test)
         self.loop += 1
+        self.loop_tokens.append(next(self._ids))
         try:
             self.body(node.body)
         finally:
             self.loop -= 1
+            self.loop_tokens.pop()
         self.body(node.orelse)
 
     def s_If(self, node: ast.If) -> None:
@@ -1433,6 +1442,10 @@ class _Analyzer:
                     and isinstance(_merge(_flatten(a)), Data) else Data(rows=rows, cols=UNKNOWN_COLS) for a in args]
         datas = [a for a in args if isinstance(a, Data)]
         sid = self.split_id(datas, state, shuffle, kwargs, site)
+        if self.loop_tokens and self.redrawn(datas, state, shuffle, kwargs):
+            # A split drawn anew in every iteration (no fixed seed, a size or seed the loop varies, data
+            # made in the loop): each iteration's test set is a new hold-out, not one set reused.
+            sid = sid + (("redrawn", self.loop),)
         if shuffle and (state is None or (isinstance(state, Const) and state.value is None)):
             self.facts.randoms.append(RandomEvent(site, "train_test_split()", self.seed_numpy or self.seed_all,
                                                   "train_test_split(..., random_state=0)"))
@@ -1445,6 +1458,15 @@ class _Analyzer:
             else:
                 out += [UNKNOWN, UNKNOWN]
         return Coll(out, "tuple")
+
+    def redrawn(self, datas: list, state: Any, shuffle: bool, kwargs: dict) -> bool:
+        """Whether a split inside a loop cuts different rows in each iteration."""
+        if shuffle and not (isinstance(state, Const) and isinstance(state.value, int)):
+            return True
+        if any(k in kwargs and not isinstance(kwargs[k], Const) for k in ("test_size", "train_size")):
+            return True
+        roots = {r for d in datas for r, _p in d.rows}
+        return bool(roots) and any(self.root_loop.get(r) == self.loop_tokens[-1] for r in roots)
 
     def met_labels(self, values: list) -> frozenset:
         """(prediction index, label rows) for predictions meeting labels among ``values``."""
@@ -1635,8 +1657,13 @@ class _Analyzer:
         bindings: dict[str, Any] = {}
         for name, value in zip(params, args, strict=False):
             bindings[name] = value
+        # Constant defaults decide branches too (``def f(..., scale=False): if scale: …``).
+        defaults = dict(zip(params[len(params) - len(fn.args.defaults):], fn.args.defaults, strict=True))
+        defaults.update({a.arg: d for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults, strict=True)
+                         if d is not None})
         for name in params[len(args):] + [a.arg for a in fn.args.kwonlyargs]:
-            bindings[name] = kwargs.get(name, UNKNOWN)
+            default = defaults.get(name)
+            bindings[name] = kwargs.get(name, Const(default.value) if isinstance(default, ast.Constant) else UNKNOWN)
         if fn.args.vararg:
             bindings[fn.args.vararg.arg] = Coll(args[len(params):], "tuple")
         if fn.args.kwarg:
