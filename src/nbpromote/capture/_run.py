@@ -447,6 +447,9 @@ def capture_notebook(
         if site.get("cell_id") is None:
             site["cell_id"] = ids_by_count.get(count)
     manifest["notebook"] = str(source)
+    if cwd is not None and Path(cwd).resolve() != source.resolve().parent:
+        # Relative reads resolve there: export ships data files from it, runs start in it.
+        manifest["working_directory"] = Path(os.path.relpath(Path(cwd).resolve(), source.resolve().parent)).as_posix()
     manifest["notebook_hash"] = notebook_hash(original)
     manifest["parameters"] = params
     manifest["git"] = git_state(source.resolve().parent)
