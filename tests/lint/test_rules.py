@@ -148,7 +148,8 @@ def test_is_absolute(path, absolute):
 @pytest.mark.parametrize("command, packages", [
     ("pandas", ["pandas"]), ("-U pandas numpy==1.26", ["pandas"]), ("'scikit-learn>=1.4'", []),
     ("-r requirements.txt", []), ("-e .", []), ("./dist/x-1.0-py3-none-any.whl", []),
-    ("--index-url https://x/simple torch", ["torch"]), ("git+https://github.com/a/b", []),
+    ("--index-url https://x/simple torch", ["torch"]), ("git+https://github.com/a/b", ["git+https://github.com/a/b"]),
+    ("git+https://github.com/a/b.git@v1.2#egg=b", []),
     ("-q xgboost lightgbm", ["xgboost", "lightgbm"]), ("pkg[extra]==1.0", []),
 ])
 def test_unpinned_package_parsing(command, packages):

@@ -269,6 +269,21 @@ def test_a_per_row_decision_on_predictions_is_not_a_score():
     assert rules(IMPORTS, setup, reweight) == []
     assert rules(IMPORTS, setup, "print('accuracy', (pred == y).mean())") == ["overlap"]
 
+
+def test_a_mask_and_its_complement_passed_straight_to_a_model_are_two_sides():
+    # The split is a boolean mask made from held-out indices; the pieces are never named.
+    mask = ("from sklearn.feature_extraction.text import CountVectorizer\nfrom sklearn.naive_bayes import MultinomialNB\n"
+            "reviews = pd.read_csv('reviews.csv')\n"
+            "_, held = train_test_split(np.arange(len(reviews)), test_size=0.3, random_state=1)\n"
+            "is_test = np.zeros(len(reviews), dtype=bool)\nis_test[held] = True")
+    model = ("y = reviews['positive'].values\nnb = MultinomialNB().fit(X[~is_test], y[~is_test])\n"
+             "print(nb.score(X[is_test], y[is_test]))")
+    leaky = "X = CountVectorizer(min_df=2).fit_transform(reviews['text'])\n" + model
+    assert rules(IMPORTS, mask, leaky) == ["preprocessing-before-split"]
+    clean = ("vec = CountVectorizer(min_df=2).fit(reviews['text'][~is_test])\n"
+             "X = vec.transform(reviews['text'])\n" + model)
+    assert rules(IMPORTS, mask, clean) == []
+
 # --- overlap ----------------------------------------------------------------------------------
 def test_evaluating_on_the_fit_rows_when_features_are_built_by_a_comprehension():
     cell = ("import numpy as np\nfrom tensorflow.keras.preprocessing.text import one_hot\n"
@@ -513,6 +528,24 @@ def test_dated_rows_with_lag_features_cross_validated_with_shuffled_folds():
           "print(cross_val_score(RandomForestRegressor(random_state=0), X, y, cv={cv}, scoring='r2').mean())")
     assert rules(IMPORTS, SALES, LAGS, cv.format(cv="KFold(5, shuffle=True, random_state=0)")) == ["temporal"]
     assert rules(IMPORTS, SALES, LAGS, cv.format(cv="TimeSeriesSplit(n_splits=5)")) == []
+
+
+def test_a_vectorizer_fit_on_a_list_of_texts_built_from_the_frame():
+    setup = ("import re\nfrom sklearn.feature_extraction.text import CountVectorizer\n"
+             "from sklearn.naive_bayes import MultinomialNB\nsms = pd.read_csv('sms.tsv', sep='\\t', names=['label', 'text'])")
+    appended = ("docs = []\nfor i in range(len(sms)):\n    t = re.sub('[^a-z]', ' ', sms['text'][i].lower())\n"
+                "    docs.append(t)")
+    built = "docs = [t.lower() for t in sms['text']]"
+    fit_all = "vec = CountVectorizer(max_features=500)\nX = vec.fit_transform(docs).toarray()\ny = (sms['label'] == 'spam').values"
+    model = ("X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2, random_state=0)\n"
+             "nbm = MultinomialNB().fit(X_tr, y_tr)\nprint(accuracy_score(y_te, nbm.predict(X_te)))")
+    assert rules(IMPORTS, setup, appended, fit_all, model) == ["preprocessing-before-split"]
+    assert rules(IMPORTS, setup, built, fit_all, model) == ["preprocessing-before-split"]
+    split_first = ("y = (sms['label'] == 'spam').values\n"
+                   "d_tr, d_te, y_tr, y_te = train_test_split(docs, y, test_size=0.2, random_state=0)\n"
+                   "vec = CountVectorizer(max_features=500)\nX_tr, X_te = vec.fit_transform(d_tr), vec.transform(d_te)\n"
+                   "nbm = MultinomialNB().fit(X_tr, y_tr)\nprint(accuracy_score(y_te, nbm.predict(X_te)))")
+    assert rules(IMPORTS, setup, built, split_first) == []
 
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():
@@ -826,3 +859,93 @@ def test_rows_from_dataset_loaders_outside_scikit_learn_are_data():
         assert rules(IMPORTS, load, two_models) == ["multi-test"], load
         assert rules(IMPORTS, load, one_model) == [], load
         assert rules(IMPORTS, load, scaled) == ["preprocessing-before-split"], load
+
+
+def test_a_branch_that_no_call_takes_is_not_analysed_as_taken():
+    # The scaling branch runs only when a caller passes scale=True: the default decides.
+    helper = ("def fit_and_score(model, frame, features, label, scale=False):\n    X = frame[features]\n"
+              "    if scale:\n        X = (X - X.mean()) / X.std()\n"
+              "    X_tr, X_te, y_tr, y_te = train_test_split(X, frame[label], random_state=0)\n"
+              "    return model.fit(X_tr, y_tr).score(X_te, y_te)")
+    load = "people = pd.read_csv('people.csv')"
+    assert rules(IMPORTS, load, helper, "fit_and_score(LogisticRegression(), people, ['height', 'weight'], 'is_male')") == []
+    scaled = "fit_and_score(LogisticRegression(), people, ['height', 'weight'], 'is_male', scale=True)"
+    assert rules(IMPORTS, load, helper, scaled) == ["preprocessing-before-split"]
+    positional = "fit_and_score(LogisticRegression(), people, ['height', 'weight'], 'is_male', True)"
+    assert rules(IMPORTS, load, helper, positional) == ["preprocessing-before-split"]
+
+
+def test_training_split_accuracy_beside_a_held_out_score_is_not_overlap():
+    # A CV helper leaves the last fold's model; its accuracy on the training split is printed as
+    # "train accuracy" beside the test accuracy: a diagnostic, not the reported score.
+    cv = ("from sklearn.model_selection import StratifiedKFold\n"
+          "def cv_score(clf, x, y):\n    total = 0\n"
+          "    for tr, va in StratifiedKFold(n_splits=5).split(x, y):\n        clf.fit(x[tr], y[tr])\n"
+          "        total += accuracy_score(clf.predict(x[va]), y[va])\n    return total / 5")
+    report = ("clf = LogisticRegression()\nprint('cv', cv_score(clf, X_train, y_train))\n"
+              "print('train accuracy', clf.score(X_train, y_train))\n"
+              "print('test accuracy', accuracy_score(clf.predict(X_test), y_test))")
+    assert rules(IMPORTS, LOAD, SPLIT, cv, report) == []
+    # All rows (not the training split) scored by the last fold's model: its training rows and more.
+    all_rows = report.replace("clf.score(X_train, y_train)", "clf.score(X, y)")
+    assert rules(IMPORTS, LOAD, SPLIT, cv, all_rows) == ["overlap"]
+
+
+def test_a_split_redrawn_in_each_iteration_is_not_a_reused_test_set():
+    study = ("f1s = []\nfor n_neg in [300, 600, 1200]:\n"
+             "    sample = pd.concat([df[df['Churn'] == 0].sample(n_neg), df[df['Churn'] == 1]])\n"
+             "    X_tr, X_te, y_tr, y_te = train_test_split(sample.drop(columns='Churn'), sample['Churn'], test_size=0.3)\n"
+             "    model = LogisticRegression(max_iter=500).fit(X_tr, y_tr)\n"
+             "    f1s.append(accuracy_score(y_te, model.predict(X_te)))")
+    load = "df = pd.read_csv('churn.csv')"
+    assert rules(IMPORTS, load, study) == []
+    by_seed = study.replace("test_size=0.3)", "test_size=0.3, random_state=n_neg)")
+    assert rules(IMPORTS, load, by_seed) == []
+    by_size = ("for frac in [0.1, 0.2, 0.3]:\n"
+               "    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=frac, random_state=0)\n"
+               "    print(frac, LogisticRegression().fit(X_tr, y_tr).score(X_te, y_te))")
+    assert rules(IMPORTS, LOAD, by_size) == []
+    # The split above the loop: one test set scores every setting.
+    hoisted = ("X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3)\n"
+               "for C in [0.1, 1, 10]:\n    print(C, LogisticRegression(C=C).fit(X_tr, y_tr).score(X_te, y_te))")
+    assert rules(IMPORTS, LOAD, hoisted) == ["multi-test"]
+    # The same seeded split redrawn in every iteration is the same rows.
+    seeded = ("for C in [0.1, 1, 10]:\n"
+              "    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=0)\n"
+              "    print(C, LogisticRegression(C=C).fit(X_tr, y_tr).score(X_te, y_te))")
+    assert rules(IMPORTS, LOAD, seeded) == ["multi-test"]
+    # A fresh split per seed, but several settings compared on each: still a choice on that test set.
+    nested = ("for seed in [1, 2]:\n    X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=seed)\n"
+              "    for C in [0.1, 1, 10]:\n        print(C, LogisticRegression(C=C).fit(X_tr, y_tr).score(X_te, y_te))")
+    assert rules(IMPORTS, LOAD, nested) == ["multi-test"]
+
+
+def test_a_working_directory_changed_to_an_absolute_path():
+    chdir = ("import os\nos.chdir('D:\\\\work\\\\churn-study')\ncustomers = pd.read_csv('data/customers.csv')")
+    hits = [f for f in found(IMPORTS, chdir) if f.rule == "absolute-path"]
+    assert [(f.cell, f.line) for f in hits] == [(1, 2)] and "os.chdir" in hits[0].message
+    posix = "%cd /home/ana/projects/churn\norders = pd.read_excel('./orders.xlsx')"
+    assert [(f.rule, f.line) for f in found(IMPORTS, posix) if f.rule == "absolute-path"] == [("absolute-path", 1)]
+    relative = ("import os, tempfile\nos.chdir('..')\nos.chdir(os.path.dirname(os.path.abspath('nb.ipynb')))\n"
+                "os.chdir(tempfile.mkdtemp())\ncustomers = pd.read_csv('data/customers.csv')")
+    assert [f for f in found(IMPORTS, relative) if f.rule == "absolute-path"] == []
+
+
+def test_files_opened_through_pathlib_or_str_of_a_path_are_reads():
+    cells = ("import json\nfrom pathlib import Path\nimport cv2",
+             "ROOT = Path('/kaggle/input/debris-challenge')\nANN = ROOT / 'annotations.json'",
+             "with ANN.open() as fh:\n    meta = json.load(fh)\nfirst = cv2.imread(str(ROOT / meta['images'][0]['file_name']))")
+    assert [(f.cell, f.line) for f in found(*cells) if f.rule == "absolute-path"] == [(2, 1), (2, 3)]
+    local = (cells[0], "ROOT = Path('data/debris')\nANN = ROOT / 'annotations.json'", cells[2])
+    assert [f for f in found(*local) if f.rule == "absolute-path"] == []
+
+
+def test_pip_run_through_subprocess_and_unpinned_vcs_urls():
+    cell = ("import subprocess, sys\n"
+            "subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', 'torch==2.5.1'], check=True)\n"
+            "subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', 'git+https://github.com/example/detector.git'], check=True)\n"
+            "subprocess.run([sys.executable, '-m', 'pip', 'install', 'pydicom'], check=True)\n"
+            "subprocess.check_call([sys.executable, '-m', 'pip', 'install', 'git+https://github.com/example/seg.git@3f2c9ab'])")
+    hits = [f for f in found(cell) if f.rule == "unpinned-install"]
+    assert [f.line for f in hits] == [3, 4]
+    assert "git+https://github.com/example/detector.git" in hits[0].message

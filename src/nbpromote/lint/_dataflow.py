@@ -302,6 +302,8 @@ class _Analyzer:
         self.deciding = 0  # inside an ``if`` condition
         self.written: dict[str, Data] = {}  # path -> the data the notebook wrote there (to_csv, to_parquet)
         self._ids = itertools.count(1)
+        self.loop_tokens: list[int] = []  # one token per enclosing for/while loop, innermost last
+        self.root_loop: dict[int, int] = {}  # data root -> the loop it was made in (new in each iteration)
 
     # -- driver ---------------------------------------------------------------------------------
     def run(self, cells: Iterable[Any]) -> Facts:
@@ -322,7 +324,10 @@ class _Analyzer:
         return (self.cell, getattr(node, "lineno", 1) + self.offset)
 
     def new_root(self) -> int:
-        return next(self._ids)
+        root = next(self._ids)
+        if self.loop_tokens:
+            self.root_loop[root] = self.loop_tokens[-1]
+        return root
 
     # -- statements -----------------------------------------------------------------------------
     def stmt(self, node: ast.stmt) -> None:
@@ -407,6 +412,7 @@ class _Analyzer:
         outer_training = self.training_loop
         self.training_loop = outer_training or _trains(node)
         self.loop += 1
+        self.loop_tokens.append(next(self._ids))
         try:
             frames = _unrolled(node.target, iterable)
             if frames is not None:
@@ -427,6 +433,7 @@ class _Analyzer:
                 self.body(node.body)
         finally:
             self.loop -= 1
+            self.loop_tokens.pop()
             self.training_loop = outer_training
         self.body(node.orelse)
 
@@ -445,10 +452,12 @@ class _Analyzer:
     def s_While(self, node: ast.While) -> None:
         self.expr(node.test)
         self.loop += 1
+        self.loop_tokens.append(next(self._ids))
         try:
             self.body(node.body)
         finally:
             self.loop -= 1
+            self.loop_tokens.pop()
         self.body(node.orelse)
 
     def s_If(self, node: ast.If) -> None:
@@ -794,6 +803,9 @@ class _Analyzer:
         left, right = self.expr(node.left), self.expr(node.right)
         if isinstance(left, Coll) and isinstance(right, Coll) and isinstance(node.op, ast.Add):
             return Coll(left.items + right.items, left.kind)
+        if isinstance(left, Const) and isinstance(left.value, str) and isinstance(node.op, ast.Div) \
+                and not isinstance(right, Const):
+            return Const(left.value.rstrip("/") + "/{}")  # ROOT / name: a file under ROOT, name unknown
         if isinstance(left, Const) and isinstance(right, Const):
             if isinstance(left.value, str) and isinstance(right.value, str):
                 if isinstance(node.op, ast.Div):
@@ -1238,6 +1250,23 @@ class _Analyzer:
         if root == "numpy" and short in _ARRAY_FACTORIES:
             # oof = np.zeros(len(X)): an empty array to be filled (with out-of-fold predictions).
             return Data(rows=frozenset(), cols=UNKNOWN_COLS)
+        if (dotted in {"str", "os.fspath"} or short == "PurePath") and len(args) == 1 and isinstance(args[0], Const) \
+                and isinstance(args[0].value, str):
+            return args[0]  # cv2.imread(str(ROOT / name)): the path itself
+        if root == "os" and short == "chdir":
+            # os.chdir('D:/work/churn'): every relative read after it depends on that directory.
+            target = args[0] if args else kwargs.get("path")
+            path = target.value if isinstance(target, Const) and isinstance(target.value, str) else None
+            self.facts.reads.append(ReadEvent(site, "os.chdir", path))
+            return UNKNOWN
+        if root == "subprocess" and short in {"run", "call", "check_call", "check_output", "Popen"} and args:
+            # subprocess.run([sys.executable, '-m', 'pip', 'install', 'x']): a shell command.
+            command = args[0]
+            words = [c.value for c in (command.items if isinstance(command, Coll) else [command])
+                     if isinstance(c, Const) and isinstance(c.value, str)]
+            if words:
+                self.facts.shell.append(ShellEvent(site, "system", "", " ".join(words)))
+            return UNKNOWN
         if dotted == "len" and args and isinstance(args[0], Data):
             return Const(("nrows", args[0].rows))  # a row count: a cut at it splits a concat back
         if dotted == "abs" and args and isinstance(args[0], Data):
@@ -1260,6 +1289,8 @@ class _Analyzer:
         elif method in {"run_line_magic", "run_cell_magic"} and texts:
             name, text = texts[0], texts[1] if len(texts) > 1 else ""
             self.facts.shell.append(ShellEvent(site, "magic", name, text))
+            if name == "cd" and text.strip():
+                self.facts.reads.append(ReadEvent(site, "%cd", text.strip().strip("'\"")))
             if name == "promote" and text.split()[:1] == ["seed"] and self.skipped:
                 self.facts.skipped_seeds.append((site, "%promote seed"))
             elif name == "promote" and text.split()[:1] == ["seed"]:
@@ -1411,6 +1442,10 @@ class _Analyzer:
                     and isinstance(_merge(_flatten(a)), Data) else Data(rows=rows, cols=UNKNOWN_COLS) for a in args]
         datas = [a for a in args if isinstance(a, Data)]
         sid = self.split_id(datas, state, shuffle, kwargs, site)
+        if self.loop_tokens and self.redrawn(datas, state, shuffle, kwargs):
+            # A split drawn anew in every iteration (no fixed seed, a size or seed the loop varies, data
+            # made in the loop): each iteration's test set is a new hold-out, not one set reused.
+            sid = sid + (("redrawn", self.loop),)
         if shuffle and (state is None or (isinstance(state, Const) and state.value is None)):
             self.facts.randoms.append(RandomEvent(site, "train_test_split()", self.seed_numpy or self.seed_all,
                                                   "train_test_split(..., random_state=0)"))
@@ -1423,6 +1458,15 @@ class _Analyzer:
             else:
                 out += [UNKNOWN, UNKNOWN]
         return Coll(out, "tuple")
+
+    def redrawn(self, datas: list, state: Any, shuffle: bool, kwargs: dict) -> bool:
+        """Whether a split inside a loop cuts different rows in each iteration."""
+        if shuffle and not (isinstance(state, Const) and isinstance(state.value, int)):
+            return True
+        if any(k in kwargs and not isinstance(kwargs[k], Const) for k in ("test_size", "train_size")):
+            return True
+        roots = {r for d in datas for r, _p in d.rows}
+        return bool(roots) and any(self.root_loop.get(r) == self.loop_tokens[-1] for r in roots)
 
     def met_labels(self, values: list) -> frozenset:
         """(prediction index, label rows) for predictions meeting labels among ``values``."""
@@ -1613,8 +1657,13 @@ class _Analyzer:
         bindings: dict[str, Any] = {}
         for name, value in zip(params, args, strict=False):
             bindings[name] = value
+        # Constant defaults decide branches too (``def f(..., scale=False): if scale: …``).
+        defaults = dict(zip(params[len(params) - len(fn.args.defaults):], fn.args.defaults, strict=True))
+        defaults.update({a.arg: d for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults, strict=True)
+                         if d is not None})
         for name in params[len(args):] + [a.arg for a in fn.args.kwonlyargs]:
-            bindings[name] = kwargs.get(name, UNKNOWN)
+            default = defaults.get(name)
+            bindings[name] = kwargs.get(name, Const(default.value) if isinstance(default, ast.Constant) else UNKNOWN)
         if fn.args.vararg:
             bindings[fn.args.vararg.arg] = Coll(args[len(params):], "tuple")
         if fn.args.kwarg:
@@ -1670,6 +1719,9 @@ class _Analyzer:
             return self.data_method(receiver, method, args, kwargs, node, receiver_node)
         if isinstance(receiver, Indexer):
             return UNKNOWN
+        if isinstance(receiver, Const) and isinstance(receiver.value, str) and method in _PATH_READS:
+            # (ROOT / 'annotations.json').open(), Path('/data/x.txt').read_text(): a read of that path.
+            return self.read(f"pathlib.Path.{method}", [receiver], {}, self.site(node))
         if isinstance(receiver, Columns):
             return self.columns_method(receiver, method, args)
         if isinstance(receiver, Coll):
@@ -1719,6 +1771,15 @@ class _Analyzer:
 
     def est_method(self, est: Est, method: str, args: list, kwargs: dict, node: ast.Call) -> Any:
         site = self.site(node)
+        # model.fit(X[~m], y[~m]); model.score(X[m], y[m]): row cuts passed straight to a model are
+        # the sides they select, bound to a name or not.
+        args = [_cut_rows(a, a.cut[0], a.cut[1]) if isinstance(a, Data) and a.cut is not None else a for a in args]
+        if args and isinstance(args[0], Coll) and isinstance(_merge(_flatten(args[0])), Data):
+            # vec.fit_transform(docs) with docs a list filled from a frame's rows (a comprehension, or
+            # docs.append(...) in a loop over them): the rows of those elements.
+            args = [_merge(_flatten(args[0])).evolve(cols=UNKNOWN_COLS, src=frozenset())] + args[1:]
+        kwargs = {k: _cut_rows(v, v.cut[0], v.cut[1]) if isinstance(v, Data) and v.cut is not None else v
+                  for k, v in kwargs.items()}
         X = args[0] if args else kwargs.get("X", kwargs.get("x", UNKNOWN))
         y = args[1] if len(args) > 1 else kwargs.get("y", UNKNOWN)
         x_text = _unparse(node.args[0]) if node.args else ""
@@ -2033,6 +2094,8 @@ _UPPER = (ast.Gt, ast.GtE, ast.NotEq, ast.NotIn)
 _ABSENT = object()
 #: Methods that return the same rows in the same order (a row subset stays one).
 _ROW_KEEPING = frozenset({"copy", "reset_index", "rename", "astype", "infer_objects", "convert_dtypes"})
+#: pathlib.Path methods that read the file at the path.
+_PATH_READS = frozenset({"open", "read_text", "read_bytes"})
 _APPLYING = frozenset({"pipe", "apply", "map", "applymap", "transform", "agg", "aggregate"})
 
 
@@ -2233,6 +2296,10 @@ def _cut_key(node: ast.AST) -> tuple[tuple, str] | None:
         family = "order" if isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) else "equal"
         key = ("mask", family, ast.unparse(node.left), ast.unparse(node.comparators[0]))
         side = "train" if isinstance(op, _LOWER) else "test"
+    elif isinstance(node, ast.Name):
+        # X[is_test] / X[~is_test]: a boolean mask made elsewhere and its complement are the two sides
+        # of one split (the mask's name tells which side it selects, else it is the kept side).
+        key, side = ("mask-name", node.id), "test" if name_side(node.id) == "test" else "train"
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         method = node.func.attr
         if method in {"isnull", "isna", "notnull", "notna"}:

@@ -32,6 +32,15 @@ def _carved_from_training(rows: frozenset, splits: list, chosen_on: list) -> boo
     return False
 
 
+def _redrawn_depth(rows: frozenset) -> int:
+    """The loop depth at which the split that made these rows is drawn anew each iteration (a
+    ``train_test_split`` inside the loop, unseeded or over data made in the loop), else 0: each
+    iteration's evaluation at that depth is on its own hold-out."""
+    depths = [sid[-1][1] for _r, path in rows for sid, _side in path
+              if isinstance(sid, tuple) and sid and isinstance(sid[-1], tuple) and sid[-1][:1] == ("redrawn",)]
+    return max(depths, default=0)
+
+
 def _untouched(rows: frozenset, other: frozenset, others: list) -> bool:
     """``other`` is a labelled held-out set apart from ``rows``: neither its rows nor the labels its
     predictions were scored against (``mean_squared_error(stacked_pred, y_test)`` scores ``y_test``'s
@@ -51,9 +60,10 @@ def check(ctx: Context) -> Iterator[Finding]:
     suspicious = []
     clean_sets = []
     for rows, evs in groups.items():
-        models = {id(ev.est) for ev in evs}
+        # A metric inside a loop stands for the model whose predictions it scores, not another one.
+        models = {id(ev.est) for ev in evs if ev.est.cls != "metric"}
         many = len(models) + sum(1 for ev in evs if ev.est.multi and id(ev.est) in models) >= 2
-        if many or any(ev.loop for ev in evs):
+        if many or any(ev.loop > _redrawn_depth(rows) for ev in evs):
             suspicious.append((rows, evs))
         else:
             clean_sets.append((rows, evs))

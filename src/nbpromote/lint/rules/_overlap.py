@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from .._findings import Finding
 from .._registry import Context, Rule, register
-from .._values import Data, contained, split_label
+from .._values import Data, contained, overlap, split_label
 
 
 def _on_training_rows(ev) -> bool:
@@ -68,6 +68,11 @@ def check(ctx: Context) -> Iterator[Finding]:
             # fold or a split of it): the score mixes memory with generalisation.
             if id(ev.est) in reported or not ev.trained or contained(ev.X.rows, ev.trained) \
                     or not contained(ev.trained, ev.X.rows):
+                continue
+            if _training_side(ev, unsplit) and any(not overlap(other.X.rows, ev.X.rows) for other in evs):
+                # The training split's accuracy printed beside a score on rows outside it (the last
+                # fold's model of a CV helper, then the test split): a training diagnostic, not the
+                # reported score.
                 continue
             reported.add(id(ev.est))
             name = ev.est.name or ev.est.cls

@@ -18,6 +18,14 @@ _WITH_VALUE = {"-r", "--requirement", "-c", "--constraint", "-i", "--index-url",
 _PINNED = re.compile(r"[=<>~!@]|\.whl$|\.tar\.gz$|\.zip$|^\.|^/|://|^git\+")
 
 
+def _unpinned_vcs(word: str) -> bool:
+    """``git+https://github.com/o/r.git`` without ``@<commit or tag>``: whatever the branch holds today."""
+    if not re.match(r"^(git|hg|svn|bzr)\+", word):
+        return False
+    path = word.split("#", 1)[0].split("://", 1)[-1]
+    return "@" not in path.rsplit("/", 1)[-1]
+
+
 def unpinned(command: str, *, conda: bool = False) -> list[str]:
     """Package names installed without a version by ``command`` (the text after the installer)."""
     try:
@@ -33,7 +41,9 @@ def unpinned(command: str, *, conda: bool = False) -> list[str]:
         if word.startswith("-"):
             skip = word in _WITH_VALUE
             continue
-        if word.startswith(("{", "$")) or _PINNED.search(word) or (conda and "=" in word):
+        if word.startswith(("{", "$")) or (conda and "=" in word):
+            continue
+        if _PINNED.search(word) and not _unpinned_vcs(word):
             continue
         out.append(word)
     return out
