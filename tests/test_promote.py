@@ -119,6 +119,16 @@ def test_a_notebook_that_reads_from_the_repository_root_runs_there_with_cwd(proj
                       "--cwd", ".", "--json")
     assert found.returncode == 0, found.stderr
     assert steps(found)["register"]["summary"] == "credit_risk v1 registered; promoted to Production"
+    manifest = json.loads((project / "out" / "credit_risk.captured.manifest.json").read_text())
+    assert manifest["working_directory"] == ".."
+    # the data the notebook read from the root ships with the package, so a run from the package's
+    # own folder finds it
+    package = project / "out" / "credit_risk"
+    assert (package / "data" / "credit.csv").read_bytes() == (project / "data" / "credit.csv").read_bytes()
+    env = {**os.environ, "NBPROMOTE_HOME": str(project / "home"), "PYTHONPATH": str(package / "src")}
+    alone = subprocess.run([sys.executable, "-m", "credit_risk", "run", "--force"], cwd=package, env=env,
+                           capture_output=True, text=True, timeout=600)
+    assert alone.returncode == 0, alone.stderr
 
 
 def test_a_cwd_that_is_not_a_folder_is_refused_before_anything_runs(project):

@@ -161,6 +161,14 @@ def test_a_missing_file_found_elsewhere_near_the_notebook_is_named(tmp_path, mak
         capture_notebook(path)
 
 
+def test_a_missing_module_is_named_with_the_distribution_to_install(tmp_path, make_notebook):
+    # the import name and the name on PyPI differ: the hint names the one pip needs
+    path = make_notebook(tmp_path / "nb.ipynb", ["import pandas as pd", "from Crypto.Cipher import AES"])
+    with pytest.raises(CaptureError, match=r"cell 2 raised ModuleNotFoundError: No module named 'Crypto'\. "
+                                           r"Install it into the environment kernel '.+' runs in \(pip install pycryptodome\)"):
+        capture_notebook(path)
+
+
 def test_unknown_kernel_is_a_capture_error(project):
     with pytest.raises(CaptureError, match="kernel 'no-such-kernel'"):
         capture_notebook(project, kernel_name="no-such-kernel")

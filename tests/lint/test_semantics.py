@@ -269,6 +269,21 @@ def test_a_per_row_decision_on_predictions_is_not_a_score():
     assert rules(IMPORTS, setup, reweight) == []
     assert rules(IMPORTS, setup, "print('accuracy', (pred == y).mean())") == ["overlap"]
 
+
+def test_a_mask_and_its_complement_passed_straight_to_a_model_are_two_sides():
+    # The split is a boolean mask made from held-out indices; the pieces are never named.
+    mask = ("from sklearn.feature_extraction.text import CountVectorizer\nfrom sklearn.naive_bayes import MultinomialNB\n"
+            "reviews = pd.read_csv('reviews.csv')\n"
+            "_, held = train_test_split(np.arange(len(reviews)), test_size=0.3, random_state=1)\n"
+            "is_test = np.zeros(len(reviews), dtype=bool)\nis_test[held] = True")
+    model = ("y = reviews['positive'].values\nnb = MultinomialNB().fit(X[~is_test], y[~is_test])\n"
+             "print(nb.score(X[is_test], y[is_test]))")
+    leaky = "X = CountVectorizer(min_df=2).fit_transform(reviews['text'])\n" + model
+    assert rules(IMPORTS, mask, leaky) == ["preprocessing-before-split"]
+    clean = ("vec = CountVectorizer(min_df=2).fit(reviews['text'][~is_test])\n"
+             "X = vec.transform(reviews['text'])\n" + model)
+    assert rules(IMPORTS, mask, clean) == []
+
 # --- overlap ----------------------------------------------------------------------------------
 def test_evaluating_on_the_fit_rows_when_features_are_built_by_a_comprehension():
     cell = ("import numpy as np\nfrom tensorflow.keras.preprocessing.text import one_hot\n"
@@ -513,6 +528,24 @@ def test_dated_rows_with_lag_features_cross_validated_with_shuffled_folds():
           "print(cross_val_score(RandomForestRegressor(random_state=0), X, y, cv={cv}, scoring='r2').mean())")
     assert rules(IMPORTS, SALES, LAGS, cv.format(cv="KFold(5, shuffle=True, random_state=0)")) == ["temporal"]
     assert rules(IMPORTS, SALES, LAGS, cv.format(cv="TimeSeriesSplit(n_splits=5)")) == []
+
+
+def test_a_vectorizer_fit_on_a_list_of_texts_built_from_the_frame():
+    setup = ("import re\nfrom sklearn.feature_extraction.text import CountVectorizer\n"
+             "from sklearn.naive_bayes import MultinomialNB\nsms = pd.read_csv('sms.tsv', sep='\\t', names=['label', 'text'])")
+    appended = ("docs = []\nfor i in range(len(sms)):\n    t = re.sub('[^a-z]', ' ', sms['text'][i].lower())\n"
+                "    docs.append(t)")
+    built = "docs = [t.lower() for t in sms['text']]"
+    fit_all = "vec = CountVectorizer(max_features=500)\nX = vec.fit_transform(docs).toarray()\ny = (sms['label'] == 'spam').values"
+    model = ("X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2, random_state=0)\n"
+             "nbm = MultinomialNB().fit(X_tr, y_tr)\nprint(accuracy_score(y_te, nbm.predict(X_te)))")
+    assert rules(IMPORTS, setup, appended, fit_all, model) == ["preprocessing-before-split"]
+    assert rules(IMPORTS, setup, built, fit_all, model) == ["preprocessing-before-split"]
+    split_first = ("y = (sms['label'] == 'spam').values\n"
+                   "d_tr, d_te, y_tr, y_te = train_test_split(docs, y, test_size=0.2, random_state=0)\n"
+                   "vec = CountVectorizer(max_features=500)\nX_tr, X_te = vec.fit_transform(d_tr), vec.transform(d_te)\n"
+                   "nbm = MultinomialNB().fit(X_tr, y_tr)\nprint(accuracy_score(y_te, nbm.predict(X_te)))")
+    assert rules(IMPORTS, setup, built, split_first) == []
 
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():

@@ -26,6 +26,7 @@ from typing import Any
 
 import nbformat
 
+from .. import knowledge as K
 from ..errors import CaptureError, NbpromoteError, OutputExistsError
 from ..notebook import load_notebook, notebook_hash, read_notebook, write_notebook
 from ._environment import git_state
@@ -179,6 +180,21 @@ def _failed_cell(nb: nbformat.NotebookNode, original: nbformat.NotebookNode) -> 
 
 
 _MISSING_FILE = re.compile(r"^FileNotFoundError: \[Errno 2\] No such file or directory: '(?P<path>[^']+)'")
+
+
+_MISSING_MODULE = re.compile(r"^ModuleNotFoundError: No module named '(?P<module>[\w.]+)'")
+
+
+def _missing_module_hint(error: str, kernel: str | None) -> str:
+    """How to install the module a failed cell could not import, or ``""``."""
+    found = _MISSING_MODULE.match(error)
+    if not found:
+        return ""
+    module = found["module"].split(".")[0]
+    dist = K.IMPORT_DISTRIBUTIONS.get(module, module.replace("_", "-"))
+    where = f"kernel '{kernel}'" if kernel else "the kernel"
+    return (f" Install it into the environment {where} runs in (pip install {dist}), then capture again; "
+            "export pins the version the capture saw.")
 
 
 def _files_named(name: str, root: Path, depth: int = 3, budget: int = 2000) -> list[Path]:
@@ -401,7 +417,7 @@ def capture_notebook(
                 where = cwd if cwd is not None else source.resolve().parent
                 raise CaptureError(
                     f"{source}, cell {index + 1 if index is not None else '?'} raised {error}."
-                    + _missing_file_hint(error, Path(where)),
+                    + _missing_file_hint(error, Path(where)) + _missing_module_hint(error, kernel),
                     hint=f"The partial executed notebook was written to {target} for inspection; no manifest was written."
                     + (" If the notebook expects to run from another folder, pass it with --cwd." if "FileNotFoundError" in error else ""),
                     notebook=str(source), cell=index, output=str(target),
@@ -447,6 +463,9 @@ def capture_notebook(
         if site.get("cell_id") is None:
             site["cell_id"] = ids_by_count.get(count)
     manifest["notebook"] = str(source)
+    if cwd is not None and Path(cwd).resolve() != source.resolve().parent:
+        # Relative reads resolve there: export ships data files from it, runs start in it.
+        manifest["working_directory"] = Path(os.path.relpath(Path(cwd).resolve(), source.resolve().parent)).as_posix()
     manifest["notebook_hash"] = notebook_hash(original)
     manifest["parameters"] = params
     manifest["git"] = git_state(source.resolve().parent)

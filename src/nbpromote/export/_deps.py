@@ -17,6 +17,8 @@ from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
+from ..knowledge import IMPORT_DISTRIBUTIONS
+
 __all__ = ["Lock", "pin_requirements", "imported_modules"]
 
 
@@ -37,9 +39,7 @@ def _normalise(name: str) -> str:
 
 
 #: Import names whose distribution is named differently (checked before scanning every distribution).
-_KNOWN = {"sklearn": "scikit-learn", "PIL": "pillow", "yaml": "PyYAML", "cv2": "opencv-python",
-          "bs4": "beautifulsoup4", "skimage": "scikit-image", "dateutil": "python-dateutil",
-          "google": "protobuf", "attr": "attrs", "jwt": "PyJWT", "Crypto": "pycryptodome"}
+_KNOWN = IMPORT_DISTRIBUTIONS
 
 
 @lru_cache(maxsize=1)

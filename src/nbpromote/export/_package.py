@@ -364,6 +364,14 @@ def _built_paths(plan: StagePlan) -> list[str]:
     return built
 
 
+def _data_root(notebook: Path, manifest: dict[str, Any] | None) -> Path:
+    """Where the notebook's relative paths resolve: its folder, or the folder the capture ran it in
+    (``capture --cwd``, recorded as the manifest's ``working_directory``)."""
+    folder = notebook.resolve().parent
+    working = (manifest or {}).get("working_directory")
+    return (folder / working).resolve() if isinstance(working, str) and working else folder
+
+
 def _data_files(plan: StagePlan, base: Path | None, manifest: dict[str, Any] | None = None,
                 confine: Path | None = None) -> list[_DataFile]:
     """Relative files the stages read that exist beside the notebook: those the capture recorded at
@@ -751,7 +759,7 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
     }.get(frozenset(sources), "the capture manifest where it lists the package, else the exporting environment")
 
     step("copying data files")
-    data = _data_files(plan, path.resolve().parent, manifest, confine)
+    data = _data_files(plan, _data_root(path, manifest), manifest, confine)
     sample_params: dict[str, Any] = {}
     data_files = []
     for item in data:

@@ -49,7 +49,16 @@ __all__ = [
     "ML_ROOTS", "MODEL_NAME", "DATE_NAME",
     # names kept from nbpromote.lint._knowledge
     "STAT_TRANSFORMERS", "STAT_FUNCTIONS_AGG", "STAT_FUNCTIONS_ROWWISE", "STAT_METHODS",
+    "IMPORT_DISTRIBUTIONS",
 ]
+
+#: Import names whose PyPI distribution is named differently (``import cv2`` needs
+#: ``pip install opencv-python``): export pins them, capture names them when a kernel lacks one.
+IMPORT_DISTRIBUTIONS = {
+    "sklearn": "scikit-learn", "PIL": "pillow", "yaml": "PyYAML", "cv2": "opencv-python",
+    "bs4": "beautifulsoup4", "skimage": "scikit-image", "dateutil": "python-dateutil",
+    "google": "protobuf", "attr": "attrs", "jwt": "PyJWT", "Crypto": "pycryptodome",
+}
 
 #: Every library table, by name.
 LIBRARIES: dict[str, Library] = {lib.name: lib for lib in (

@@ -1793,6 +1793,15 @@ class _Analyzer:
 
     def est_method(self, est: Est, method: str, args: list, kwargs: dict, node: ast.Call) -> Any:
         site = self.site(node)
+        # model.fit(X[~m], y[~m]); model.score(X[m], y[m]): row cuts passed straight to a model are
+        # the sides they select, bound to a name or not.
+        args = [_cut_rows(a, a.cut[0], a.cut[1]) if isinstance(a, Data) and a.cut is not None else a for a in args]
+        if args and isinstance(args[0], Coll) and isinstance(_merge(_flatten(args[0])), Data):
+            # vec.fit_transform(docs) with docs a list filled from a frame's rows (a comprehension, or
+            # docs.append(...) in a loop over them): the rows of those elements.
+            args = [_merge(_flatten(args[0])).evolve(cols=UNKNOWN_COLS, src=frozenset())] + args[1:]
+        kwargs = {k: _cut_rows(v, v.cut[0], v.cut[1]) if isinstance(v, Data) and v.cut is not None else v
+                  for k, v in kwargs.items()}
         X = args[0] if args else kwargs.get("X", kwargs.get("x", UNKNOWN))
         y = args[1] if len(args) > 1 else kwargs.get("y", UNKNOWN)
         x_text = _unparse(node.args[0]) if node.args else ""
@@ -2311,6 +2320,10 @@ def _cut_key(node: ast.AST) -> tuple[tuple, str] | None:
         family = "order" if isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) else "equal"
         key = ("mask", family, ast.unparse(node.left), ast.unparse(node.comparators[0]))
         side = "train" if isinstance(op, _LOWER) else "test"
+    elif isinstance(node, ast.Name):
+        # X[is_test] / X[~is_test]: a boolean mask made elsewhere and its complement are the two sides
+        # of one split (the mask's name tells which side it selects, else it is the kept side).
+        key, side = ("mask-name", node.id), "test" if name_side(node.id) == "test" else "train"
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         method = node.func.attr
         if method in {"isnull", "isna", "notnull", "notna"}:
