@@ -547,6 +547,52 @@ def test_a_vectorizer_fit_on_a_list_of_texts_built_from_the_frame():
                    "nbm = MultinomialNB().fit(X_tr, y_tr)\nprint(accuracy_score(y_te, nbm.predict(X_te)))")
     assert rules(IMPORTS, setup, built, split_first) == []
 
+
+THREE_WAY = ("X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0)\n"
+             "X_test, X_val, y_test, y_val = train_test_split(X_test, y_test, test_size=0.5, random_state=0)")
+
+
+def test_a_scaler_fit_on_a_part_of_the_test_split_is_fit_on_test():
+    # The test split is cut again into test and validation parts; both are still held-out rows.
+    refit = ("from sklearn.neighbors import KNeighborsClassifier\nX_train_s = StandardScaler().fit_transform(X_train)\n"
+             "X_test_s = StandardScaler().fit_transform(X_test)\nknn = KNeighborsClassifier(5).fit(X_train_s, y_train)\n"
+             "print(accuracy_score(y_test, knn.predict(X_test_s)))")
+    assert rules(IMPORTS, LOAD, THREE_WAY, refit) == ["fit-on-test"]
+    scaled = ("from sklearn.neighbors import KNeighborsClassifier\nscaler = StandardScaler().fit(X_train)\n"
+              "knn = KNeighborsClassifier(5).fit(scaler.transform(X_train), y_train)\n"
+              "print(accuracy_score(y_test, knn.predict(scaler.transform(X_test))))")
+    assert rules(IMPORTS, LOAD, THREE_WAY, scaled) == []
+
+
+def test_a_keras_history_model_is_the_model_that_was_trained():
+    # Training accuracy read through the History object the helper returns is a diagnostic on the
+    # rows the network was fit on, not a held-out score that the training scaler leaks into.
+    net = ("from tensorflow import keras\ndef build(width):\n"
+           "    m = keras.Sequential([keras.layers.Dense(width, activation='relu'), keras.layers.Dense(1, activation='sigmoid')])\n"
+           "    m.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])\n    return m\n"
+           "def train_net(model, X_tr, y_tr, X_va, y_va):\n"
+           "    return model.fit(X_tr, y_tr, epochs=20, validation_data=(X_va, y_va), verbose=0)")
+    runs = ("scaler = StandardScaler().fit(X_train)\nX_train_s, X_val_s = scaler.transform(X_train), scaler.transform(X_val)\n"
+            "hist = train_net(build(16), X_train_s, y_train, X_val_s, y_val)\n"
+            "print('train', hist.model.evaluate(X_train_s, y_train, verbose=0)[1])\n"
+            "print('test', hist.model.evaluate(scaler.transform({test}), y_test, verbose=0)[1])")
+    assert rules(IMPORTS, LOAD, THREE_WAY, net, runs.format(test="X_test")) == []
+    all_rows = runs.replace("StandardScaler().fit(X_train)", "StandardScaler().fit(X)")
+    assert rules(IMPORTS, LOAD, THREE_WAY, net, all_rows.format(test="X_test")) == ["preprocessing-before-split"]
+
+
+def test_causal_lags_inside_a_group_transform_are_not_statistics_of_the_split():
+    daily = ("daily = pd.read_csv('daily.csv', parse_dates=['date']).sort_values(['store', 'date'])\n"
+             "daily['lag7'] = daily.groupby('store')['sales'].shift(7)\n"
+             "daily['mean7'] = daily.groupby('store')['sales'].transform(lambda s: s{window}.mean())")
+    model = ("cut = daily['date'].max() - pd.Timedelta(weeks=6)\n"
+             "train, valid = daily[daily['date'] <= cut], daily[daily['date'] > cut]\n"
+             "feats = ['lag7', 'mean7', 'promo']\nm = LinearRegression().fit(train[feats], train['sales'])\n"
+             "print(r2_score(valid['sales'], m.predict(valid[feats])))")
+    assert rules(IMPORTS, daily.format(window=".shift(1).rolling(7)"), model) == []
+    # Without the shift the window holds the row's own sales: a statistic across the cut (and the target).
+    assert "preprocessing-before-split" in rules(IMPORTS, daily.format(window=".rolling(7)"), model)
+
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():
     sources = (IMPORTS, "np.random.seed(0)", "noise = np.random.rand(10)")

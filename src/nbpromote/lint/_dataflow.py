@@ -942,7 +942,7 @@ class _Analyzer:
                 return UNKNOWN
             return self.column(receiver, attr)
         if isinstance(receiver, Est):
-            if attr in {"best_estimator_", "estimator", "estimator_"} or (
+            if attr in {"best_estimator_", "estimator", "estimator_", "model"} or (  # Keras History.model
                     receiver.library == "gensim" and attr in {"wv", "dv"}):  # w2v.wv[word]: the model's vectors
                 return receiver
             return UNKNOWN
@@ -1927,8 +1927,9 @@ class _Analyzer:
             if method == "pipe":
                 return out
             extra_stats = out.stats if isinstance(out, Data) else frozenset()
-            if method == "transform" and data.grouped and data.rows:
-                # Each row gets a value computed from its group's rows (other rows included).
+            if method == "transform" and data.grouped and data.rows and not (isinstance(out, Data) and out.lagged):
+                # Each row gets a value computed from its group's rows (other rows included) — unless
+                # the function only looks back (s.shift(1).rolling(7).mean(): earlier rows only).
                 extra_stats = extra_stats | self.stat_of(data, ".groupby().transform()", site, rowwise=True).stats
             src = data.src if method != "apply" or not by_row_apply(kwargs) else frozenset()
             if isinstance(out, Data) and out.rows:
@@ -1986,6 +1987,8 @@ class _Analyzer:
             result = base.evolve(src=frozenset())
             if isinstance(periods, Const) and isinstance(periods.value, int) and periods.value < 0:
                 result = result.evolve(future=data.future | {site})
+            elif method == "shift" and isinstance(periods, Const) and isinstance(periods.value, int) and periods.value > 0:
+                result = result.evolve(lagged=True)
         elif method == "drop":
             result = self.drop(data, base, args, kwargs)
         elif method == "pop":

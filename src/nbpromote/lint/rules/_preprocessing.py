@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from .._findings import Finding
 from .._registry import Context, Rule, register
-from .._values import Data, label_of, overlap
+from .._values import Data, overlap, within_test
 
 
 def leaks(ctx: Context) -> dict:
@@ -58,7 +58,7 @@ def leaks(ctx: Context) -> dict:
 def check(ctx: Context) -> Iterator[Finding]:
     seen = set()
     for stat, (site, how) in sorted(leaks(ctx).items(), key=lambda kv: kv[0].site):
-        if label_of(stat.rows) == "test":
+        if within_test(stat.rows):
             continue  # learned on test rows only: that is fit-on-test, reported there
         if stat.site in seen:
             continue
