@@ -1014,3 +1014,40 @@ def test_pip_run_through_subprocess_and_unpinned_vcs_urls():
     hits = [f for f in found(cell) if f.rule == "unpinned-install"]
     assert [f.line for f in hits] == [3, 4]
     assert "git+https://github.com/example/detector.git" in hits[0].message
+
+
+def test_gensim_embeddings_learn_from_the_documents_they_are_trained_on():
+    load = ("import gensim\nreviews = pd.read_csv('reviews.csv')\n"
+            "tokens = [t.lower().split() for t in reviews['text']]")
+    features = ("X = np.array([np.mean([w2v.wv[w] for w in doc if w in w2v.wv], axis=0) for doc in tokens])\n"
+                "y = reviews['positive'].values\n"
+                "X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=0)\n"
+                "rf = RandomForestClassifier(random_state=0).fit(X_tr, y_tr)\n"
+                "print(accuracy_score(y_te, rf.predict(X_te)))")
+    leaky = found(IMPORTS, load, "w2v = gensim.models.Word2Vec(tokens, vector_size=50)", features)
+    assert [(f.rule, f.cell, f.line) for f in leaky if f.rule != "unseeded-randomness"] == [
+        ("preprocessing-before-split", 2, 1)]
+    two_step = ("from gensim.models import Word2Vec\nw2v = Word2Vec(vector_size=50)\nw2v.build_vocab(tokens)\n"
+                "w2v.train(tokens, total_examples=len(tokens), epochs=5)")
+    assert rules(IMPORTS, load, two_step, features) == ["preprocessing-before-split"]
+    # Trained on the training documents only (split first): clean.
+    split_first = ("idx_tr, idx_te = train_test_split(np.arange(len(reviews)), test_size=0.25, random_state=0)\n"
+                   "docs_tr = [tokens[i] for i in idx_tr]\n"
+                   "w2v = gensim.models.Word2Vec(docs_tr, vector_size=50)")
+    assert rules(IMPORTS, load, split_first) == []
+    # A pretrained embedding loaded from disk learned nothing from these rows.
+    pretrained = "w2v = gensim.models.KeyedVectors.load_word2vec_format('vectors.bin', binary=True)"
+    assert rules(IMPORTS, load, pretrained, features.replace("w2v.wv", "w2v")) == []
+
+
+def test_a_formula_model_fit_on_all_rows_and_scored_on_the_test_split_is_another_model_compared():
+    sklearn = "lr = LogisticRegression().fit(X_train, y_train)\nprint(lr.score(X_test, y_test))"
+    glm = ("import statsmodels.api as sm\nimport statsmodels.formula.api as smf\n"
+           "glm = smf.glm('Churn ~ tenure + charges', data={frame}, family=sm.families.Binomial()).fit()\n"
+           "y_hat = (glm.predict(X_test) > 0.5).astype(int)\nprint(classification_report(y_test, y_hat))")
+    # Fit on every row: scored on the test split it was fit on (overlap), and a second model compared there.
+    assert rules(IMPORTS, LOAD, SPLIT, sklearn, glm.format(frame="df")) == ["multi-test", "overlap"]
+    assert rules(IMPORTS, LOAD, SPLIT, glm.format(frame="df")) == ["overlap"]
+    train_frame = "train_frame = pd.concat([X_train, y_train], axis=1)"
+    assert rules(IMPORTS, LOAD, SPLIT, train_frame, sklearn, glm.format(frame="train_frame")) == ["multi-test"]
+    assert rules(IMPORTS, LOAD, SPLIT, train_frame, glm.format(frame="train_frame")) == []

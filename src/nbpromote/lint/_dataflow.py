@@ -272,6 +272,14 @@ _ARRAY_FACTORIES = frozenset({"zeros", "empty", "ones", "full", "zeros_like", "e
 _RNG = "<rng>"
 
 
+def _rows_of(value: Any) -> Any:
+    """The rows a list holds (a list of token lists made from a frame's column), else ``value``."""
+    if isinstance(value, Coll):
+        merged = _merge(_flatten(value))
+        return merged if isinstance(merged, Data) else value
+    return value
+
+
 def _flatten_all(values: list) -> list[Any]:
     return [v for value in values for v in _flatten(value)]
 
@@ -936,7 +944,8 @@ class _Analyzer:
                 return UNKNOWN
             return self.column(receiver, attr)
         if isinstance(receiver, Est):
-            if attr in {"best_estimator_", "estimator", "estimator_", "model"}:  # Keras History.model
+            if attr in {"best_estimator_", "estimator", "estimator_", "model"} or (  # Keras History.model
+                    receiver.library == "gensim" and attr in {"wv", "dv"}):  # w2v.wv[word]: the model's vectors
                 return receiver
             return UNKNOWN
         return UNKNOWN
@@ -959,6 +968,8 @@ class _Analyzer:
             rows_node = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) and node.slice.elts else node.slice
             return self.with_cut(self.index_rows_cols(receiver.data, key, receiver.kind), receiver.data, rows_node,
                                  node.value)
+        if isinstance(receiver, Est) and receiver.library == "gensim" and isinstance(_rows_of(key), Data):
+            return self.transform(receiver, _rows_of(key))  # w2v.wv[word], tfidf[bow], lda[bow]
         if isinstance(receiver, Data):
             if receiver.bunch:
                 return self.attribute(receiver, key.value) if isinstance(key, Const) and isinstance(key.value, str) else UNKNOWN
@@ -1202,6 +1213,11 @@ class _Analyzer:
             data = args[0] if args else None
             if isinstance(data, Data) and not (isinstance(axis, Const) and axis.value in (1, -1)):
                 return self.stat_of(data, f"{root}.{short}()", site, rowwise=False)
+            if isinstance(data, Coll) and isinstance(_merge(_flatten(data)), Data):
+                # np.mean([w2v.wv[w] for w in doc], axis=0): an average of the values a comprehension
+                # made for one element, which keeps their rows and what was learned to make them (an
+                # average of predictions is not itself a prediction a label can be told from).
+                return _merge(_flatten(data)).evolve(cols=UNKNOWN_COLS, preds=frozenset())
         if short in K.STAT_FUNCTIONS_ROWWISE and root in {"sklearn", "scipy", "pandas", "numpy"}:
             data = args[0] if args else kwargs.get("x", kwargs.get("X"))
             if isinstance(data, Data):
@@ -1423,6 +1439,12 @@ class _Analyzer:
         est.library = ref.root
         if ref.root == "statsmodels" and est.kind == "model":
             self.model_data(est, short, args, kwargs)
+        if short in K.CONSTRUCT_FITS and ref.root in {"gensim", short}:
+            # Word2Vec(sentences), TfidfModel(corpus): given its corpus, the model trains at once.
+            corpus = _rows_of(args[0] if args else next(
+                (kwargs[k] for k in ("sentences", "documents", "corpus", "corpus_iterable") if k in kwargs), UNKNOWN))
+            if isinstance(corpus, Data):
+                self.fit(est, corpus, UNKNOWN, "__init__", site, "")
         needs_seed = short in K.RANDOM_STATE_CLASSES or (
             short in {"KFold", "StratifiedKFold", "StratifiedGroupKFold"} and est.shuffle)
         state = kwargs.get("random_state", kwargs.get("seed", kwargs.get("random_seed")))
@@ -1792,6 +1814,8 @@ class _Analyzer:
         pending = getattr(est, "_pending", None)
         if method in {"fit", "fit_regularized"} and pending is not None and not args and "X" not in kwargs:
             X, y = pending  # statsmodels: the data came with the constructor
+        if est.library == "gensim" and isinstance(X, Coll):
+            X = _rows_of(X)  # w2v.train(sentences), dictionary.doc2bow(tokens): lists of tokens per row
         if method in _FIT_ONLY:
             self.fit(est, X, y, method, site, x_text)
             self.monitored_fit(est, kwargs, site)

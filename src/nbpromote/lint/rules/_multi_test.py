@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from .._findings import Finding
 from .._registry import Context, Rule, register
-from .._values import contained, overlap
+from .._values import Data, contained, overlap, split_label
 
 
 def _is_cv(rows: frozenset) -> bool:
@@ -66,6 +66,13 @@ def check(ctx: Context) -> Iterator[Finding]:
         # unlabelled rows (a submission frame, a hand-made example) or drawing a fitted curve is not.
         if ev.est.is_model and ev.scored and ev.held_out and ev.X.rows and not _is_cv(ev.X.rows):
             groups.setdefault(ev.X.rows, []).append(ev)
+    for ev in facts.evals:
+        # A model fit on all rows (a statsmodels formula over the whole frame) and then scored on the
+        # test split another model was scored on still compares on that test set (its own score is
+        # the overlap rule's finding).
+        if ev.est.is_model and ev.scored and not ev.held_out and isinstance(ev.X, Data) and ev.X.rows in groups \
+                and split_label(ev.X.rows) == "test" and not ev.loop:
+            groups[ev.X.rows].append(ev)
     order = {id(ev): i for i, ev in enumerate(facts.evals)}
     suspicious = []
     clean_sets = []
