@@ -1051,3 +1051,25 @@ def test_a_formula_model_fit_on_all_rows_and_scored_on_the_test_split_is_another
     train_frame = "train_frame = pd.concat([X_train, y_train], axis=1)"
     assert rules(IMPORTS, LOAD, SPLIT, train_frame, sklearn, glm.format(frame="train_frame")) == ["multi-test"]
     assert rules(IMPORTS, LOAD, SPLIT, train_frame, glm.format(frame="train_frame")) == []
+
+
+def test_settings_tuned_on_all_rows_then_cross_validated_on_the_same_rows_is_multi_test():
+    search = ("from sklearn.model_selection import RandomizedSearchCV, cross_val_score\n"
+              "search = RandomizedSearchCV(RandomForestClassifier(random_state=0), {'max_depth': [3, 5, 8], 'n_estimators': [50, 100]},\n"
+              "                            n_iter=4, scoring='roc_auc', cv=5, random_state=0)\n"
+              "search.fit(X, y)\nsearch.best_params_")
+    rescore = ("best = RandomForestClassifier(max_depth=5, n_estimators=100, random_state=0)\n"
+               "scores = cross_val_score(best, X, y, cv=10)\nscores.mean()")
+    found_here = found(IMPORTS, LOAD, search, rescore)
+    assert [(f.rule, f.cell) for f in found_here] == [("multi-test", 3)]
+    assert "chose" in found_here[0].message
+    # Nested: the search itself is what is cross-validated (the outer folds never chose anything).
+    nested = "print(cross_val_score(search, X, y, cv=5).mean())"
+    assert rules(IMPORTS, LOAD, search.replace("search.fit(X, y)\n", ""), nested) == []
+    # Tuned on the training split, the chosen model's CV there, then one score on the untouched test set.
+    on_train = search.replace("search.fit(X, y)", "search.fit(X_train, y_train)")
+    final = (rescore.replace("X, y, cv=10", "X_train, y_train, cv=10")
+             + "\nprint(best.fit(X_train, y_train).score(X_test, y_test))")
+    assert rules(IMPORTS, LOAD, SPLIT, on_train, final) == []
+    # Without the search, a cross-validation alone chooses nothing.
+    assert rules(IMPORTS, LOAD, search.split("search =")[0], rescore) == []

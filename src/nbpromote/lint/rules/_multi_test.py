@@ -113,6 +113,37 @@ def check(ctx: Context) -> Iterator[Finding]:
             "(train_test_split(X_train, y_train)), and evaluate the chosen model on the test set once.",
         )
     yield from _stopped_and_scored_folds(ctx)
+    yield from _tuned_then_cross_validated(ctx)
+
+
+def _tuned_then_cross_validated(ctx: Context) -> Iterator[Finding]:
+    """A search (``GridSearchCV``/``RandomizedSearchCV``) chose settings by cross-validating on some
+    rows, and the chosen settings are then cross-validated on those same rows for the reported
+    score, with no untouched held-out set scored afterwards: the folds that chose are the folds that
+    score (non-nested tuning). Cross-validating the search itself is nested CV and fine."""
+    facts = ctx.facts
+    searches = [f for f in facts.fits if getattr(f.est, "kind", None) == "search" and isinstance(f.X, Data)
+                and f.X.rows]
+    for cv in facts.cvs:
+        if not isinstance(cv.X, Data) or not cv.X.rows or getattr(cv.est, "kind", None) == "search":
+            continue
+        chose = next((f for f in searches if f.site < cv.site and overlap(f.X.rows, cv.X.rows)
+                      and (contained(cv.X.rows, f.X.rows) or contained(f.X.rows, cv.X.rows))), None)
+        if chose is None:
+            continue
+        if any(ev.est.is_model and ev.scored and ev.held_out and isinstance(ev.X, Data) and ev.X.rows
+               and not overlap(ev.X.rows, chose.X.rows) and ev.site > cv.site for ev in facts.evals):
+            continue  # an untouched test set is scored after: the CV score is not the reported one
+        name = getattr(chose.est, "name", None) or getattr(chose.est, "cls", "the search")
+        yield ctx.finding(
+            cv.site[0], cv.site[1],
+            f"{cv.func} scores settings that {name} chose by cross-validating on the same rows "
+            f"({ctx.where(chose.site)}), so the folds that chose the settings are the folds that score them and the "
+            "score is optimistic.",
+            "Nest the search in the cross-validation (cross_val_score(search, X, y)), or tune on a training "
+            "split and score the chosen model once on a held-out test set.",
+        )
+        return
 
 
 def _stopped_and_scored_folds(ctx: Context) -> Iterator[Finding]:
