@@ -303,6 +303,19 @@ def test_a_test_split_of_another_data_set_does_not_redeem_a_comparison():
              "print(accuracy_score(hold['Churn'], grid.predict(hold.drop('Churn', axis=1))))")
     assert rules(IMPORTS, LOAD, SPLIT, compare, final) == []
 
+
+def test_one_model_scored_on_two_encodings_of_the_test_rows():
+    texts = ("from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer\n"
+             "from sklearn.naive_bayes import MultinomialNB\nbooks = pd.read_csv('books.csv')\n"
+             "X_train, X_test, y_train, y_test = train_test_split(books['review'], books['liked'], test_size=0.2, random_state=0)\n"
+             "bow, tf = CountVectorizer(), TfidfVectorizer()\n"
+             "Xtr_bow, Xte_bow = bow.fit_transform(X_train), bow.transform(X_test)\n"
+             "Xtr_tf, Xte_tf = tf.fit_transform(X_train), tf.transform(X_test)\nnb = MultinomialNB().fit(Xtr_bow, y_train)")
+    both = "print('bow', accuracy_score(y_test, nb.predict(Xte_bow)))\nprint('tfidf', accuracy_score(y_test, nb.predict(Xte_tf)))"
+    assert rules(IMPORTS, texts, both) == ["multi-test"]
+    twice = "print(nb.score(Xte_bow, y_test))\nprint(classification_report(y_test, nb.predict(Xte_bow)))"
+    assert rules(IMPORTS, texts, twice) == []
+
 # --- overlap ----------------------------------------------------------------------------------
 def test_evaluating_on_the_fit_rows_when_features_are_built_by_a_comprehension():
     cell = ("import numpy as np\nfrom tensorflow.keras.preprocessing.text import one_hot\n"

@@ -41,6 +41,11 @@ def _redrawn_depth(rows: frozenset) -> int:
     return max(depths, default=0)
 
 
+def _settings(evs: list) -> set:
+    """(model, statistics its input was transformed with) of each evaluation: what was compared."""
+    return {(id(ev.est), ev.X.stats if isinstance(ev.X, Data) else None) for ev in evs if ev.est.cls != "metric"}
+
+
 def _roots(rows: frozenset) -> set:
     return {r for r, _p in rows}
 
@@ -79,7 +84,10 @@ def check(ctx: Context) -> Iterator[Finding]:
     for rows, evs in groups.items():
         # A metric inside a loop stands for the model whose predictions it scores, not another one.
         models = {id(ev.est) for ev in evs if ev.est.cls != "metric"}
-        many = len(models) + sum(1 for ev in evs if ev.est.multi and id(ev.est) in models) >= 2
+        # One model scored on two encodings of the same rows (bag-of-words vs TF-IDF of X_test) compares
+        # settings on the test set just as two models do.
+        settings = _settings(evs)
+        many = len(settings) + sum(1 for ev in evs if ev.est.multi and id(ev.est) in models) >= 2
         if many or any(ev.loop > _redrawn_depth(rows) for ev in evs):
             suspicious.append((rows, evs))
         else:
@@ -100,6 +108,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             how = "inside a loop"
         elif count > 1:
             how = f"by {count} models"
+        elif len(_settings(evs)) > 1:
+            how = f"by one model on {len(_settings(evs))} different encodings of its features"
         elif any(ev.method.startswith("fit(") for ev in evs):
             how = "to stop training early and then scored"
         else:
