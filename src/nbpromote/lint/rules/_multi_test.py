@@ -41,6 +41,17 @@ def _redrawn_depth(rows: frozenset) -> int:
     return max(depths, default=0)
 
 
+def _encodings_compared(evs: list) -> bool:
+    """One model scored on the same rows through two different learned encodings (bag-of-words
+    and TF-IDF of the same test texts): the scores compare settings, as two models would."""
+    encodings: dict[int, set] = {}
+    for ev in evs:
+        stats = frozenset(stat.site for stat in ev.X.stats)
+        if stats and ev.est.cls != "metric":
+            encodings.setdefault(id(ev.est), set()).add(stats)
+    return any(len(seen) >= 2 for seen in encodings.values())
+
+
 def _untouched(rows: frozenset, other: frozenset, others: list) -> bool:
     """``other`` is a labelled held-out set apart from ``rows``: neither its rows nor the labels its
     predictions were scored against (``mean_squared_error(stacked_pred, y_test)`` scores ``y_test``'s
@@ -70,6 +81,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         # A metric inside a loop stands for the model whose predictions it scores, not another one.
         models = {id(ev.est) for ev in evs if ev.est.cls != "metric"}
         many = len(models) + sum(1 for ev in evs if ev.est.multi and id(ev.est) in models) >= 2
+        many = many or _encodings_compared(evs)
         if many or any(ev.loop > _redrawn_depth(rows) for ev in evs):
             suspicious.append((rows, evs))
         else:
@@ -90,6 +102,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             how = "inside a loop"
         elif count > 1:
             how = f"by {count} models"
+        elif _encodings_compared(evs):
+            how = "through several encodings of its rows by one model"
         elif any(ev.method.startswith("fit(") for ev in evs):
             how = "to stop training early and then scored"
         else:
