@@ -224,8 +224,12 @@ def test_a_frame_written_and_read_back_is_the_same_rows():
              "best = RandomForestClassifier(n_estimators=500, random_state=0).fit(X_tr, y_tr)\n"
              "print(accuracy_score(y_te, best.predict(X_te)))")
     assert rules(IMPORTS, LOAD, SPLIT, compare, save, final.format(path="churn-ag.parquet")) == ["multi-test"]
-    # A labelled hold-out file the notebook did not write is another set of rows.
-    assert rules(IMPORTS, LOAD, SPLIT, compare, save, final.format(path="churn_holdout.parquet")) == []
+    # A labelled hold-out file the notebook did not write is another set of rows: the chosen model
+    # scored on it once is an untouched test.
+    holdout = ("hold = pd.read_parquet('churn_holdout.parquet')\n"
+               "best = RandomForestClassifier(n_estimators=500, random_state=0).fit(X_train, y_train)\n"
+               "print(accuracy_score(hold['Churn'], best.predict(hold.drop('Churn', axis=1))))")
+    assert rules(IMPORTS, LOAD, SPLIT, compare, save, holdout) == []
 
 
 def test_keras_early_stopping_on_each_fold_then_scored_on_that_fold():
@@ -283,6 +287,21 @@ def test_a_mask_and_its_complement_passed_straight_to_a_model_are_two_sides():
     clean = ("vec = CountVectorizer(min_df=2).fit(reviews['text'][~is_test])\n"
              "X = vec.transform(reviews['text'])\n" + model)
     assert rules(IMPORTS, mask, clean) == []
+
+
+def test_a_test_split_of_another_data_set_does_not_redeem_a_comparison():
+    compare = ("from sklearn.model_selection import GridSearchCV\n"
+               "base = LogisticRegression(max_iter=500).fit(X_train, y_train)\nprint(accuracy_score(y_test, base.predict(X_test)))\n"
+               "grid = GridSearchCV(LogisticRegression(max_iter=500), {'C': [0.1, 1, 10]}, cv=5).fit(X_train, y_train)\n"
+               "print(accuracy_score(y_test, grid.predict(X_test)))")
+    other = ("cards = pd.read_csv('cards.csv')\n"
+             "X_train, X_test, y_train, y_test = train_test_split(cards.drop(columns='fraud'), cards['fraud'], test_size=0.3, random_state=4)\n"
+             "lr = LogisticRegression(class_weight='balanced').fit(X_train, y_train)\nprint(accuracy_score(y_test, lr.predict(X_test)))")
+    assert rules(IMPORTS, LOAD, SPLIT, compare, other) == ["multi-test"]
+    # The chosen model scored once on a labelled hold-out file of the same problem: untouched.
+    final = ("hold = pd.read_csv('churn_holdout.csv')\n"
+             "print(accuracy_score(hold['Churn'], grid.predict(hold.drop('Churn', axis=1))))")
+    assert rules(IMPORTS, LOAD, SPLIT, compare, final) == []
 
 # --- overlap ----------------------------------------------------------------------------------
 def test_evaluating_on_the_fit_rows_when_features_are_built_by_a_comprehension():

@@ -624,6 +624,8 @@ class _Analyzer:
                 cols = cols.with_column(column, frozenset(), frozenset(), False)
         oversampled = frame.oversampled or (value.oversampled if isinstance(value, Data) else None)
         given = value.preds if isinstance(value, Data) else frozenset()
+        if frame.empty and isinstance(value, Data) and value.rows:
+            frame = frame.evolve(rows=value.rows, empty=False)
         col_preds = dict(frame.col_preds)
         for column in columns:
             col_preds[column] = given
@@ -1581,6 +1583,10 @@ class _Analyzer:
         """``pd.DataFrame(...)``, ``np.array(...)``, ``torch.tensor``, ``DataLoader``, ``xgb.DMatrix``…:
         the same rows in another container; a dict of columns names its columns."""
         first = args[0] if args else kwargs.get("data", kwargs.get("dataset", kwargs.get("X", UNKNOWN)))
+        if short == "DataFrame" and not args and not any(k in kwargs for k in ("data", "index")):
+            # out = pd.DataFrame(); out['lr'] = lr.predict(X_test): rows come with the first column.
+            named = _strings(kwargs.get("columns", UNKNOWN))
+            return Data(rows=frozenset(), cols=Cols(selected=frozenset(named or ())), empty=True)
         label = kwargs.get("label")
         result = _merge([first] + list(args[1:2] if short in {"TensorDataset"} else []))
         if isinstance(first, Coll) and not isinstance(result, Data):

@@ -129,6 +129,8 @@ class Data:
     #: Made from earlier rows only (``s.shift(1)``, and windows over it): a causal lag, not a
     #: statistic of the group's rows.
     lagged: bool = False
+    #: An empty frame (``pd.DataFrame()``): the first column assigned to it gives it its rows.
+    empty: bool = False
     part: bool = False  # a filtered part of the rows its lineage names (a mask, a sample, loc[idx])
     cut: tuple | None = None  # (split id, side, source name) of a row cut (iloc[:n], a mask) not yet bound
     #: The row sets a vertical concat stacked, in order (``pd.concat([train, test])``): a positional cut

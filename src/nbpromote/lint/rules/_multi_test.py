@@ -52,11 +52,21 @@ def _encodings_compared(evs: list) -> bool:
     return any(len(seen) >= 2 for seen in encodings.values())
 
 
-def _untouched(rows: frozenset, other: frozenset, others: list) -> bool:
-    """``other`` is a labelled held-out set apart from ``rows``: neither its rows nor the labels its
-    predictions were scored against (``mean_squared_error(stacked_pred, y_test)`` scores ``y_test``'s
-    rows, whatever the features were rebuilt from) are among them."""
-    return not overlap(rows, other) and not any(overlap(rows, ev.labels) for ev in others)
+def _roots(rows: frozenset) -> set:
+    return {r for r, _p in rows}
+
+
+def _untouched(rows: frozenset, other: frozenset, others: list, evs: list) -> bool:
+    """``other`` is a labelled held-out set apart from ``rows`` for the same problem: neither its rows
+    nor the labels its predictions were scored against (``mean_squared_error(stacked_pred, y_test)``
+    scores ``y_test``'s rows, whatever the features were rebuilt from) are among them, and the model
+    scored on it learned from the same data as the compared models (a test split of another data
+    set, made later under the same name, is not the final test of this comparison)."""
+    if overlap(rows, other) or any(overlap(rows, ev.labels) for ev in others):
+        return False
+    compared = set().union(*(_roots(ev.trained) for ev in evs))
+    final = set().union(*(_roots(ev.trained) for ev in others))
+    return not compared or not final or bool(compared & final)
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -90,7 +100,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         # An untouched test set remains only when a labelled held-out set that shares no rows with
         # this one (a re-split of the same rows does share them) is scored once, after the choice.
         last = max(order[id(ev)] for ev in evs)
-        if any(_untouched(rows, other, others) and min(order[id(e)] for e in others) > last
+        if any(_untouched(rows, other, others, evs) and min(order[id(e)] for e in others) > last
                for other, others in clean_sets):
             continue
         if _carved_from_training(rows, facts.splits, [r for r, _e in suspicious]):
