@@ -573,6 +573,10 @@ def test_a_vectorizer_fit_on_a_list_of_texts_built_from_the_frame():
              "nbm = MultinomialNB().fit(X_tr, y_tr)\nprint(accuracy_score(y_te, nbm.predict(X_te)))")
     assert rules(IMPORTS, setup, appended, fit_all, model) == ["preprocessing-before-split"]
     assert rules(IMPORTS, setup, built, fit_all, model) == ["preprocessing-before-split"]
+    # Words cleaned one by one and joined back into a string per message.
+    joined = ("docs = []\nfor i in range(len(sms)):\n    words = sms['text'][i].lower().split()\n"
+              "    words = [w for w in words if len(w) > 2]\n    docs.append(' '.join(words))")
+    assert rules(IMPORTS, setup, joined, fit_all, model) == ["preprocessing-before-split"]
     split_first = ("y = (sms['label'] == 'spam').values\n"
                    "d_tr, d_te, y_tr, y_te = train_test_split(docs, y, test_size=0.2, random_state=0)\n"
                    "vec = CountVectorizer(max_features=500)\nX_tr, X_te = vec.fit_transform(d_tr), vec.transform(d_te)\n"
@@ -624,6 +628,20 @@ def test_causal_lags_inside_a_group_transform_are_not_statistics_of_the_split():
     assert rules(IMPORTS, daily.format(window=".shift(1).rolling(7)"), model) == []
     # Without the shift the window holds the row's own sales: a statistic across the cut (and the target).
     assert "preprocessing-before-split" in rules(IMPORTS, daily.format(window=".rolling(7)"), model)
+
+
+def test_a_learning_curve_sampled_from_all_rows_scales_the_validation_rows_too():
+    curve = ("from sklearn.neighbors import KNeighborsClassifier\n"
+             "scaler = StandardScaler().fit(X_train)\nX_val_s = scaler.transform(X_val)\nval_acc = []\n"
+             "for frac in [0.2, 0.4, 0.6, 0.8]:\n    part = {source}.sample(frac=frac, random_state=0)\n"
+             "    X_part = StandardScaler().fit_transform(part.drop('Churn', axis=1))\n"
+             "    knn = KNeighborsClassifier(5).fit(X_part, part['Churn'])\n"
+             "    val_acc.append(accuracy_score(y_val, knn.predict(X_val_s)))\nplt.plot(val_acc)")
+    split = ("train_df, val_df = train_test_split(df, test_size=0.2, random_state=0)\n"
+             "X_train, y_train = train_df.drop('Churn', axis=1), train_df['Churn']\n"
+             "X_val, y_val = val_df.drop('Churn', axis=1), val_df['Churn']")
+    assert "preprocessing-before-split" in rules(IMPORTS, LOAD, split, curve.format(source="df"))
+    assert "preprocessing-before-split" not in rules(IMPORTS, LOAD, split, curve.format(source="train_df"))
 
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():
