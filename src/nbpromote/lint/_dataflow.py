@@ -983,8 +983,9 @@ class _Analyzer:
                     return UNKNOWN
                 if isinstance(key.value, int) and -len(receiver.items) <= key.value < len(receiver.items):
                     return receiver.items[key.value]
-            elif receiver.kind == "dict" and receiver.items and all(isinstance(v, Data) for v in receiver.items):
-                return _merge(receiver.items)  # store[name] for a name the loop runs over: any of the arrays
+            elif receiver.items and all(isinstance(v, Data) for v in receiver.items):
+                # store[name] for a name the loop runs over, X[i] of a list filled in a loop: any of them.
+                return _merge(receiver.items)
             return UNKNOWN
         return UNKNOWN
 
@@ -1609,6 +1610,11 @@ class _Analyzer:
                 result = result.evolve(cols=result.cols.drop(set(columns)) if columns else result.cols)
             elif columns and not result.cols.known:
                 result = result.evolve(cols=Cols(selected=frozenset(columns)))
+            elif short == "DataFrame" and not result.cols.known and result.cols.positions is None \
+                    and "columns" not in kwargs:
+                # pd.DataFrame(array): numbered columns, none of them named (a column assigned later by
+                # name, df['Output'] = y, is then known to be among them).
+                result = result.evolve(cols=Cols(selected=frozenset()))
             if isinstance(label, Data):  # DMatrix(X, label=y): the labels' rows too
                 result = result.evolve(stats=result.stats | label.stats)
             return result
@@ -1980,6 +1986,9 @@ class _Analyzer:
                 result = result.evolve(src=data.src)
         elif method in {"map", "replace"} and any(not d.rows and d.src for d in extra):
             result = base.evolve(src=data.src.union(*(d.src for d in extra if not d.rows)))
+        elif method == "append" and extra:
+            # df = df.append(row_frame, ignore_index=True) (pandas < 2): rows stacked, as concat does.
+            result = self.concat("concat", [Coll([data, *extra])], {}, site)
         elif method in {"merge", "join"}:
             # predict_df.merge(pred_series, left_index=True, ...): the joined columns bring their predictions.
             result = _merged(base.evolve(preds=base.preds.union(*(d.preds for d in extra))), extra, site)
