@@ -152,3 +152,11 @@ def test_heavy_libraries_are_described_without_importing_them():
     assert {"tensorflow", "keras"} <= keras.roots
     assert {"backward", "step"} <= torch.fit_methods and "DataLoader" in K.ROW_CONTAINERS
     assert "manual_seed" in torch.seeders
+
+
+def test_gensim_models_train_on_the_corpus_given_to_their_constructor():
+    gensim = K.library_of("gensim")
+    assert gensim is not None and {"Word2Vec", "Doc2Vec", "TfidfModel"} <= K.CONSTRUCT_FITS
+    assert {"build_vocab", "train"} <= gensim.fit_methods and "infer_vector" in K.TRANSFORM_METHODS
+    assert "Dictionary" in K.VOCABULARY  # which tokens occur: a vocabulary, not a statistic of values
+    assert K.library_of("seaborn") is not None and "load_dataset" in K.FRAME_DATASETS

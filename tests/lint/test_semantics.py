@@ -224,8 +224,12 @@ def test_a_frame_written_and_read_back_is_the_same_rows():
              "best = RandomForestClassifier(n_estimators=500, random_state=0).fit(X_tr, y_tr)\n"
              "print(accuracy_score(y_te, best.predict(X_te)))")
     assert rules(IMPORTS, LOAD, SPLIT, compare, save, final.format(path="churn-ag.parquet")) == ["multi-test"]
-    # A labelled hold-out file the notebook did not write is another set of rows.
-    assert rules(IMPORTS, LOAD, SPLIT, compare, save, final.format(path="churn_holdout.parquet")) == []
+    # A labelled hold-out file the notebook did not write is another set of rows: the chosen model
+    # scored on it once is an untouched test.
+    holdout = ("hold = pd.read_parquet('churn_holdout.parquet')\n"
+               "best = RandomForestClassifier(n_estimators=500, random_state=0).fit(X_train, y_train)\n"
+               "print(accuracy_score(hold['Churn'], best.predict(hold.drop('Churn', axis=1))))")
+    assert rules(IMPORTS, LOAD, SPLIT, compare, save, holdout) == []
 
 
 def test_keras_early_stopping_on_each_fold_then_scored_on_that_fold():
@@ -283,6 +287,34 @@ def test_a_mask_and_its_complement_passed_straight_to_a_model_are_two_sides():
     clean = ("vec = CountVectorizer(min_df=2).fit(reviews['text'][~is_test])\n"
              "X = vec.transform(reviews['text'])\n" + model)
     assert rules(IMPORTS, mask, clean) == []
+
+
+def test_a_test_split_of_another_data_set_does_not_redeem_a_comparison():
+    compare = ("from sklearn.model_selection import GridSearchCV\n"
+               "base = LogisticRegression(max_iter=500).fit(X_train, y_train)\nprint(accuracy_score(y_test, base.predict(X_test)))\n"
+               "grid = GridSearchCV(LogisticRegression(max_iter=500), {'C': [0.1, 1, 10]}, cv=5).fit(X_train, y_train)\n"
+               "print(accuracy_score(y_test, grid.predict(X_test)))")
+    other = ("cards = pd.read_csv('cards.csv')\n"
+             "X_train, X_test, y_train, y_test = train_test_split(cards.drop(columns='fraud'), cards['fraud'], test_size=0.3, random_state=4)\n"
+             "lr = LogisticRegression(class_weight='balanced').fit(X_train, y_train)\nprint(accuracy_score(y_test, lr.predict(X_test)))")
+    assert rules(IMPORTS, LOAD, SPLIT, compare, other) == ["multi-test"]
+    # The chosen model scored once on a labelled hold-out file of the same problem: untouched.
+    final = ("hold = pd.read_csv('churn_holdout.csv')\n"
+             "print(accuracy_score(hold['Churn'], grid.predict(hold.drop('Churn', axis=1))))")
+    assert rules(IMPORTS, LOAD, SPLIT, compare, final) == []
+
+
+def test_one_model_scored_on_two_encodings_of_the_test_rows():
+    texts = ("from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer\n"
+             "from sklearn.naive_bayes import MultinomialNB\nbooks = pd.read_csv('books.csv')\n"
+             "X_train, X_test, y_train, y_test = train_test_split(books['review'], books['liked'], test_size=0.2, random_state=0)\n"
+             "bow, tf = CountVectorizer(), TfidfVectorizer()\n"
+             "Xtr_bow, Xte_bow = bow.fit_transform(X_train), bow.transform(X_test)\n"
+             "Xtr_tf, Xte_tf = tf.fit_transform(X_train), tf.transform(X_test)\nnb = MultinomialNB().fit(Xtr_bow, y_train)")
+    both = "print('bow', accuracy_score(y_test, nb.predict(Xte_bow)))\nprint('tfidf', accuracy_score(y_test, nb.predict(Xte_tf)))"
+    assert rules(IMPORTS, texts, both) == ["multi-test"]
+    twice = "print(nb.score(Xte_bow, y_test))\nprint(classification_report(y_test, nb.predict(Xte_bow)))"
+    assert rules(IMPORTS, texts, twice) == []
 
 # --- overlap ----------------------------------------------------------------------------------
 def test_evaluating_on_the_fit_rows_when_features_are_built_by_a_comprehension():
@@ -541,11 +573,75 @@ def test_a_vectorizer_fit_on_a_list_of_texts_built_from_the_frame():
              "nbm = MultinomialNB().fit(X_tr, y_tr)\nprint(accuracy_score(y_te, nbm.predict(X_te)))")
     assert rules(IMPORTS, setup, appended, fit_all, model) == ["preprocessing-before-split"]
     assert rules(IMPORTS, setup, built, fit_all, model) == ["preprocessing-before-split"]
+    # Words cleaned one by one and joined back into a string per message.
+    joined = ("docs = []\nfor i in range(len(sms)):\n    words = sms['text'][i].lower().split()\n"
+              "    words = [w for w in words if len(w) > 2]\n    docs.append(' '.join(words))")
+    assert rules(IMPORTS, setup, joined, fit_all, model) == ["preprocessing-before-split"]
     split_first = ("y = (sms['label'] == 'spam').values\n"
                    "d_tr, d_te, y_tr, y_te = train_test_split(docs, y, test_size=0.2, random_state=0)\n"
                    "vec = CountVectorizer(max_features=500)\nX_tr, X_te = vec.fit_transform(d_tr), vec.transform(d_te)\n"
                    "nbm = MultinomialNB().fit(X_tr, y_tr)\nprint(accuracy_score(y_te, nbm.predict(X_te)))")
     assert rules(IMPORTS, setup, built, split_first) == []
+
+
+THREE_WAY = ("X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0)\n"
+             "X_test, X_val, y_test, y_val = train_test_split(X_test, y_test, test_size=0.5, random_state=0)")
+
+
+def test_a_scaler_fit_on_a_part_of_the_test_split_is_fit_on_test():
+    # The test split is cut again into test and validation parts; both are still held-out rows.
+    refit = ("from sklearn.neighbors import KNeighborsClassifier\nX_train_s = StandardScaler().fit_transform(X_train)\n"
+             "X_test_s = StandardScaler().fit_transform(X_test)\nknn = KNeighborsClassifier(5).fit(X_train_s, y_train)\n"
+             "print(accuracy_score(y_test, knn.predict(X_test_s)))")
+    assert rules(IMPORTS, LOAD, THREE_WAY, refit) == ["fit-on-test"]
+    scaled = ("from sklearn.neighbors import KNeighborsClassifier\nscaler = StandardScaler().fit(X_train)\n"
+              "knn = KNeighborsClassifier(5).fit(scaler.transform(X_train), y_train)\n"
+              "print(accuracy_score(y_test, knn.predict(scaler.transform(X_test))))")
+    assert rules(IMPORTS, LOAD, THREE_WAY, scaled) == []
+
+
+def test_a_keras_history_model_is_the_model_that_was_trained():
+    # Training accuracy read through the History object the helper returns is a diagnostic on the
+    # rows the network was fit on, not a held-out score that the training scaler leaks into.
+    net = ("from tensorflow import keras\ndef build(width):\n"
+           "    m = keras.Sequential([keras.layers.Dense(width, activation='relu'), keras.layers.Dense(1, activation='sigmoid')])\n"
+           "    m.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])\n    return m\n"
+           "def train_net(model, X_tr, y_tr, X_va, y_va):\n"
+           "    return model.fit(X_tr, y_tr, epochs=20, validation_data=(X_va, y_va), verbose=0)")
+    runs = ("scaler = StandardScaler().fit(X_train)\nX_train_s, X_val_s = scaler.transform(X_train), scaler.transform(X_val)\n"
+            "hist = train_net(build(16), X_train_s, y_train, X_val_s, y_val)\n"
+            "print('train', hist.model.evaluate(X_train_s, y_train, verbose=0)[1])\n"
+            "print('test', hist.model.evaluate(scaler.transform({test}), y_test, verbose=0)[1])")
+    assert rules(IMPORTS, LOAD, THREE_WAY, net, runs.format(test="X_test")) == []
+    all_rows = runs.replace("StandardScaler().fit(X_train)", "StandardScaler().fit(X)")
+    assert rules(IMPORTS, LOAD, THREE_WAY, net, all_rows.format(test="X_test")) == ["preprocessing-before-split"]
+
+
+def test_causal_lags_inside_a_group_transform_are_not_statistics_of_the_split():
+    daily = ("daily = pd.read_csv('daily.csv', parse_dates=['date']).sort_values(['store', 'date'])\n"
+             "daily['lag7'] = daily.groupby('store')['sales'].shift(7)\n"
+             "daily['mean7'] = daily.groupby('store')['sales'].transform(lambda s: s{window}.mean())")
+    model = ("cut = daily['date'].max() - pd.Timedelta(weeks=6)\n"
+             "train, valid = daily[daily['date'] <= cut], daily[daily['date'] > cut]\n"
+             "feats = ['lag7', 'mean7', 'promo']\nm = LinearRegression().fit(train[feats], train['sales'])\n"
+             "print(r2_score(valid['sales'], m.predict(valid[feats])))")
+    assert rules(IMPORTS, daily.format(window=".shift(1).rolling(7)"), model) == []
+    # Without the shift the window holds the row's own sales: a statistic across the cut (and the target).
+    assert "preprocessing-before-split" in rules(IMPORTS, daily.format(window=".rolling(7)"), model)
+
+
+def test_a_learning_curve_sampled_from_all_rows_scales_the_validation_rows_too():
+    curve = ("from sklearn.neighbors import KNeighborsClassifier\n"
+             "scaler = StandardScaler().fit(X_train)\nX_val_s = scaler.transform(X_val)\nval_acc = []\n"
+             "for frac in [0.2, 0.4, 0.6, 0.8]:\n    part = {source}.sample(frac=frac, random_state=0)\n"
+             "    X_part = StandardScaler().fit_transform(part.drop('Churn', axis=1))\n"
+             "    knn = KNeighborsClassifier(5).fit(X_part, part['Churn'])\n"
+             "    val_acc.append(accuracy_score(y_val, knn.predict(X_val_s)))\nplt.plot(val_acc)")
+    split = ("train_df, val_df = train_test_split(df, test_size=0.2, random_state=0)\n"
+             "X_train, y_train = train_df.drop('Churn', axis=1), train_df['Churn']\n"
+             "X_val, y_val = val_df.drop('Churn', axis=1), val_df['Churn']")
+    assert "preprocessing-before-split" in rules(IMPORTS, LOAD, split, curve.format(source="df"))
+    assert "preprocessing-before-split" not in rules(IMPORTS, LOAD, split, curve.format(source="train_df"))
 
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():
@@ -949,3 +1045,79 @@ def test_pip_run_through_subprocess_and_unpinned_vcs_urls():
     hits = [f for f in found(cell) if f.rule == "unpinned-install"]
     assert [f.line for f in hits] == [3, 4]
     assert "git+https://github.com/example/detector.git" in hits[0].message
+
+
+def test_gensim_embeddings_learn_from_the_documents_they_are_trained_on():
+    load = ("import gensim\nreviews = pd.read_csv('reviews.csv')\n"
+            "tokens = [t.lower().split() for t in reviews['text']]")
+    features = ("X = np.array([np.mean([w2v.wv[w] for w in doc if w in w2v.wv], axis=0) for doc in tokens])\n"
+                "y = reviews['positive'].values\n"
+                "X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=0)\n"
+                "rf = RandomForestClassifier(random_state=0).fit(X_tr, y_tr)\n"
+                "print(accuracy_score(y_te, rf.predict(X_te)))")
+    leaky = found(IMPORTS, load, "w2v = gensim.models.Word2Vec(tokens, vector_size=50)", features)
+    assert [(f.rule, f.cell, f.line) for f in leaky if f.rule != "unseeded-randomness"] == [
+        ("preprocessing-before-split", 2, 1)]
+    two_step = ("from gensim.models import Word2Vec\nw2v = Word2Vec(vector_size=50)\nw2v.build_vocab(tokens)\n"
+                "w2v.train(tokens, total_examples=len(tokens), epochs=5)")
+    assert rules(IMPORTS, load, two_step, features) == ["preprocessing-before-split"]
+    # Trained on the training documents only (split first): clean.
+    split_first = ("idx_tr, idx_te = train_test_split(np.arange(len(reviews)), test_size=0.25, random_state=0)\n"
+                   "docs_tr = [tokens[i] for i in idx_tr]\n"
+                   "w2v = gensim.models.Word2Vec(docs_tr, vector_size=50)")
+    assert rules(IMPORTS, load, split_first) == []
+    # A pretrained embedding loaded from disk learned nothing from these rows.
+    pretrained = "w2v = gensim.models.KeyedVectors.load_word2vec_format('vectors.bin', binary=True)"
+    assert rules(IMPORTS, load, pretrained, features.replace("w2v.wv", "w2v")) == []
+
+
+def test_a_formula_model_fit_on_all_rows_and_scored_on_the_test_split_is_another_model_compared():
+    sklearn = "lr = LogisticRegression().fit(X_train, y_train)\nprint(lr.score(X_test, y_test))"
+    glm = ("import statsmodels.api as sm\nimport statsmodels.formula.api as smf\n"
+           "glm = smf.glm('Churn ~ tenure + charges', data={frame}, family=sm.families.Binomial()).fit()\n"
+           "y_hat = (glm.predict(X_test) > 0.5).astype(int)\nprint(classification_report(y_test, y_hat))")
+    # Fit on every row: scored on the test split it was fit on (overlap), and a second model compared there.
+    assert rules(IMPORTS, LOAD, SPLIT, sklearn, glm.format(frame="df")) == ["multi-test", "overlap"]
+    assert rules(IMPORTS, LOAD, SPLIT, glm.format(frame="df")) == ["overlap"]
+    train_frame = "train_frame = pd.concat([X_train, y_train], axis=1)"
+    assert rules(IMPORTS, LOAD, SPLIT, train_frame, sklearn, glm.format(frame="train_frame")) == ["multi-test"]
+    assert rules(IMPORTS, LOAD, SPLIT, train_frame, glm.format(frame="train_frame")) == []
+
+
+def test_settings_tuned_on_all_rows_then_cross_validated_on_the_same_rows_is_multi_test():
+    search = ("from sklearn.model_selection import RandomizedSearchCV, cross_val_score\n"
+              "search = RandomizedSearchCV(RandomForestClassifier(random_state=0), {'max_depth': [3, 5, 8], 'n_estimators': [50, 100]},\n"
+              "                            n_iter=4, scoring='roc_auc', cv=5, random_state=0)\n"
+              "search.fit(X, y)\nsearch.best_params_")
+    rescore = ("best = RandomForestClassifier(max_depth=5, n_estimators=100, random_state=0)\n"
+               "scores = cross_val_score(best, X, y, cv=10)\nscores.mean()")
+    found_here = found(IMPORTS, LOAD, search, rescore)
+    assert [(f.rule, f.cell) for f in found_here] == [("multi-test", 3)]
+    assert "chose" in found_here[0].message
+    # Nested: the search itself is what is cross-validated (the outer folds never chose anything).
+    nested = "print(cross_val_score(search, X, y, cv=5).mean())"
+    assert rules(IMPORTS, LOAD, search.replace("search.fit(X, y)\n", ""), nested) == []
+    # Tuned on the training split, the chosen model's CV there, then one score on the untouched test set.
+    on_train = search.replace("search.fit(X, y)", "search.fit(X_train, y_train)")
+    final = (rescore.replace("X, y, cv=10", "X_train, y_train, cv=10")
+             + "\nprint(best.fit(X_train, y_train).score(X_test, y_test))")
+    assert rules(IMPORTS, LOAD, SPLIT, on_train, final) == []
+    # Without the search, a cross-validation alone chooses nothing.
+    assert rules(IMPORTS, LOAD, search.split("search =")[0], rescore) == []
+
+
+def test_one_model_scored_on_two_encodings_of_the_test_rows_compares_settings():
+    text = ("from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer\n"
+            "from sklearn.naive_bayes import GaussianNB\nbooks = pd.read_csv('books.csv')\n"
+            "X_train, X_test, y_train, y_test = train_test_split(books['review'], books['liked'], test_size=0.2, random_state=0)\n"
+            "bow = CountVectorizer()\nXtr_bow = bow.fit_transform(X_train).toarray()\nXte_bow = bow.transform(X_test).toarray()\n"
+            "tf = TfidfVectorizer()\nXtr_tf = tf.fit_transform(X_train).toarray()\nXte_tf = tf.transform(X_test).toarray()")
+    model = "model = GaussianNB().fit(Xtr_bow, y_train)"
+    both = ("print('bow', accuracy_score(y_test, model.predict(Xte_bow)))\n"
+            "print('tfidf', accuracy_score(y_test, model.predict(Xte_tf)))")
+    assert rules(IMPORTS, text, model, both) == ["multi-test"]
+    assert "several encodings" in [f for f in found(IMPORTS, text, model, both) if f.rule == "multi-test"][0].message
+    # One encoding scored twice (a metric and a confusion matrix): one evaluation setting.
+    once = ("pred = model.predict(Xte_bow)\nprint(accuracy_score(y_test, pred))\n"
+            "print(classification_report(y_test, model.predict(Xte_bow)))")
+    assert rules(IMPORTS, text, model, once) == []

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from ._boosting import CATBOOST, LIGHTGBM, XGBOOST
+from ._gensim import GENSIM
 from ._imblearn import IMBLEARN
 from ._keras import KERAS
 from ._model import Library, Returns
@@ -42,7 +43,7 @@ __all__ = [
     "METRICS", "CLUSTER_METRICS", "SCORERS", "CV_FUNCTIONS", "SPLIT_FUNCTIONS",
     "READERS", "FILE_READERS", "LOAD_MODULES",
     "RANDOM_DRAWS", "NUMPY_DRAWS", "PY_RANDOM_DRAWS", "RNG_FACTORIES", "RANDOM_STATE_CLASSES",
-    "RANDOM_STATE_FUNCTIONS", "SEEDERS", "ROW_STATISTICS", "ROWWISE_STATISTICS", "DATASETS", "FRAME_DATASETS", "RETURNS",
+    "RANDOM_STATE_FUNCTIONS", "SEEDERS", "ROW_STATISTICS", "ROWWISE_STATISTICS", "DATASETS", "FRAME_DATASETS", "CONSTRUCT_FITS", "RETURNS",
     "MONITOR_KEYWORDS", "EARLY_STOPPING_KEYWORDS", "EARLY_STOPPING_CALLBACKS",
     "ROW_SUBSET_METHODS", "DATA_ATTRIBUTES", "TARGET_ENCODERS", "ROW_CONTAINERS", "FORMULA_FUNCTIONS", "FORMULA_MODELS",
     "ML_ROOTS", "MODEL_NAME", "DATE_NAME",
@@ -62,7 +63,7 @@ IMPORT_DISTRIBUTIONS = {
 #: Every library table, by name.
 LIBRARIES: dict[str, Library] = {lib.name: lib for lib in (
     SKLEARN, PANDAS, NUMPY, PY_RANDOM, SCIPY, IMBLEARN, KERAS, TORCH, XGBOOST, LIGHTGBM, CATBOOST,
-    STATSMODELS, YELLOWBRICK, CATEGORY_ENCODERS, UMAP, SEABORN,
+    STATSMODELS, YELLOWBRICK, CATEGORY_ENCODERS, UMAP, SEABORN, GENSIM,
 )}
 _BY_ROOT = {root: lib for lib in LIBRARIES.values() for root in lib.roots}
 
@@ -121,6 +122,8 @@ SEEDERS = _union("seeders")
 ROW_STATISTICS = _union("row_statistics")
 ROWWISE_STATISTICS = _union("rowwise_statistics")
 DATASETS = _union("datasets")
+#: Classes that train on the rows given to their constructor (gensim's ``Word2Vec(sentences)``).
+CONSTRUCT_FITS = _union("construct_fits")
 #: Dataset loaders that return the frame itself (not a Bunch with ``.data``/``.target``).
 FRAME_DATASETS = SEABORN.datasets
 MONITOR_KEYWORDS = _union("monitor_keywords") | {"eval_data"}

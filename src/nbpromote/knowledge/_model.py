@@ -118,6 +118,8 @@ class Library:
         Keywords (of the constructor or ``fit``) that make those data choose the model.
     early_stopping_callbacks : frozenset of str
         Callback classes with the same effect (``EarlyStopping``).
+    construct_fits : frozenset of str
+        Classes that learn from the rows given to their constructor (gensim's ``Word2Vec(sentences)``).
     signatures : dict of str to tuple of str
         Positional parameter names of fit functions whose data arguments are often passed by
         position (``xgb.train(params, dtrain, 100, watchlist)``), so they read as keywords.
@@ -162,6 +164,7 @@ class Library:
     monitor_keywords: frozenset[str] = _EMPTY
     early_stopping_keywords: frozenset[str] = _EMPTY
     early_stopping_callbacks: frozenset[str] = _EMPTY
+    construct_fits: frozenset[str] = _EMPTY
     signatures: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 

@@ -272,6 +272,14 @@ _ARRAY_FACTORIES = frozenset({"zeros", "empty", "ones", "full", "zeros_like", "e
 _RNG = "<rng>"
 
 
+def _rows_of(value: Any) -> Any:
+    """The rows a list holds (a list of token lists made from a frame's column), else ``value``."""
+    if isinstance(value, Coll):
+        merged = _merge(_flatten(value))
+        return merged if isinstance(merged, Data) else value
+    return value
+
+
 def _flatten_all(values: list) -> list[Any]:
     return [v for value in values for v in _flatten(value)]
 
@@ -616,6 +624,8 @@ class _Analyzer:
                 cols = cols.with_column(column, frozenset(), frozenset(), False)
         oversampled = frame.oversampled or (value.oversampled if isinstance(value, Data) else None)
         given = value.preds if isinstance(value, Data) else frozenset()
+        if frame.empty and isinstance(value, Data) and value.rows:
+            frame = frame.evolve(rows=value.rows, empty=False)
         col_preds = dict(frame.col_preds)
         for column in columns:
             col_preds[column] = given
@@ -934,7 +944,8 @@ class _Analyzer:
                 return UNKNOWN
             return self.column(receiver, attr)
         if isinstance(receiver, Est):
-            if attr in {"best_estimator_", "estimator", "estimator_"}:
+            if attr in {"best_estimator_", "estimator", "estimator_", "model"} or (  # Keras History.model
+                    receiver.library == "gensim" and attr in {"wv", "dv"}):  # w2v.wv[word]: the model's vectors
                 return receiver
             return UNKNOWN
         return UNKNOWN
@@ -957,6 +968,8 @@ class _Analyzer:
             rows_node = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) and node.slice.elts else node.slice
             return self.with_cut(self.index_rows_cols(receiver.data, key, receiver.kind), receiver.data, rows_node,
                                  node.value)
+        if isinstance(receiver, Est) and receiver.library == "gensim" and isinstance(_rows_of(key), Data):
+            return self.transform(receiver, _rows_of(key))  # w2v.wv[word], tfidf[bow], lda[bow]
         if isinstance(receiver, Data):
             if receiver.bunch:
                 return self.attribute(receiver, key.value) if isinstance(key, Const) and isinstance(key.value, str) else UNKNOWN
@@ -1200,6 +1213,11 @@ class _Analyzer:
             data = args[0] if args else None
             if isinstance(data, Data) and not (isinstance(axis, Const) and axis.value in (1, -1)):
                 return self.stat_of(data, f"{root}.{short}()", site, rowwise=False)
+            if isinstance(data, Coll) and isinstance(_merge(_flatten(data)), Data):
+                # np.mean([w2v.wv[w] for w in doc], axis=0): an average of the values a comprehension
+                # made for one element, which keeps their rows and what was learned to make them (an
+                # average of predictions is not itself a prediction a label can be told from).
+                return _merge(_flatten(data)).evolve(cols=UNKNOWN_COLS, preds=frozenset())
         if short in K.STAT_FUNCTIONS_ROWWISE and root in {"sklearn", "scipy", "pandas", "numpy"}:
             data = args[0] if args else kwargs.get("x", kwargs.get("X"))
             if isinstance(data, Data):
@@ -1421,6 +1439,12 @@ class _Analyzer:
         est.library = ref.root
         if ref.root == "statsmodels" and est.kind == "model":
             self.model_data(est, short, args, kwargs)
+        if short in K.CONSTRUCT_FITS and ref.root in {"gensim", short}:
+            # Word2Vec(sentences), TfidfModel(corpus): given its corpus, the model trains at once.
+            corpus = _rows_of(args[0] if args else next(
+                (kwargs[k] for k in ("sentences", "documents", "corpus", "corpus_iterable") if k in kwargs), UNKNOWN))
+            if isinstance(corpus, Data):
+                self.fit(est, corpus, UNKNOWN, "__init__", site, "")
         needs_seed = short in K.RANDOM_STATE_CLASSES or (
             short in {"KFold", "StratifiedKFold", "StratifiedGroupKFold"} and est.shuffle)
         state = kwargs.get("random_state", kwargs.get("seed", kwargs.get("random_seed")))
@@ -1559,6 +1583,10 @@ class _Analyzer:
         """``pd.DataFrame(...)``, ``np.array(...)``, ``torch.tensor``, ``DataLoader``, ``xgb.DMatrix``…:
         the same rows in another container; a dict of columns names its columns."""
         first = args[0] if args else kwargs.get("data", kwargs.get("dataset", kwargs.get("X", UNKNOWN)))
+        if short == "DataFrame" and not args and not any(k in kwargs for k in ("data", "index")):
+            # out = pd.DataFrame(); out['lr'] = lr.predict(X_test): rows come with the first column.
+            named = _strings(kwargs.get("columns", UNKNOWN))
+            return Data(rows=frozenset(), cols=Cols(selected=frozenset(named or ())), empty=True)
         label = kwargs.get("label")
         result = _merge([first] + list(args[1:2] if short in {"TensorDataset"} else []))
         if isinstance(first, Coll) and not isinstance(result, Data):
@@ -1756,6 +1784,9 @@ class _Analyzer:
                 self.env[name] = est
                 est.name = name
             return self.est_method(est, method, args, kwargs, node)
+        if isinstance(receiver, Const) and isinstance(receiver.value, str):
+            # ' '.join(words), where words came from a row's text: that row's data.
+            return _merge(_flatten_all(args + list(kwargs.values())))
         return _merge(args + list(kwargs.values()))
 
     def columns_method(self, columns: Columns, method: str, args: list) -> Any:
@@ -1786,6 +1817,8 @@ class _Analyzer:
         pending = getattr(est, "_pending", None)
         if method in {"fit", "fit_regularized"} and pending is not None and not args and "X" not in kwargs:
             X, y = pending  # statsmodels: the data came with the constructor
+        if est.library == "gensim" and isinstance(X, Coll):
+            X = _rows_of(X)  # w2v.train(sentences), dictionary.doc2bow(tokens): lists of tokens per row
         if method in _FIT_ONLY:
             self.fit(est, X, y, method, site, x_text)
             self.monitored_fit(est, kwargs, site)
@@ -1867,6 +1900,7 @@ class _Analyzer:
         if isinstance(X, Data):
             # Keras/PyTorch: a second fit continues training, so the model has seen both sets of rows.
             est.fit_rows = est.fit_rows | X.rows if continues else X.rows
+            est.fit_part = (est.fit_part and continues) or X.part
             est._train_stats = X.stats  # type: ignore[attr-defined]
             # Encoders that learn only which categories occur (OneHotEncoder, OrdinalEncoder) learn no
             # statistic of the rows' values: fitting them on all rows is not preprocessing leakage.
@@ -1903,8 +1937,9 @@ class _Analyzer:
             if method == "pipe":
                 return out
             extra_stats = out.stats if isinstance(out, Data) else frozenset()
-            if method == "transform" and data.grouped and data.rows:
-                # Each row gets a value computed from its group's rows (other rows included).
+            if method == "transform" and data.grouped and data.rows and not (isinstance(out, Data) and out.lagged):
+                # Each row gets a value computed from its group's rows (other rows included) — unless
+                # the function only looks back (s.shift(1).rolling(7).mean(): earlier rows only).
                 extra_stats = extra_stats | self.stat_of(data, ".groupby().transform()", site, rowwise=True).stats
             src = data.src if method != "apply" or not by_row_apply(kwargs) else frozenset()
             if isinstance(out, Data) and out.rows:
@@ -1962,6 +1997,8 @@ class _Analyzer:
             result = base.evolve(src=frozenset())
             if isinstance(periods, Const) and isinstance(periods.value, int) and periods.value < 0:
                 result = result.evolve(future=data.future | {site})
+            elif method == "shift" and isinstance(periods, Const) and isinstance(periods.value, int) and periods.value > 0:
+                result = result.evolve(lagged=True)
         elif method == "drop":
             result = self.drop(data, base, args, kwargs)
         elif method == "pop":

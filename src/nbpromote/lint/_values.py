@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 __all__ = [
-    "Site", "Stat", "Cols", "Data", "Const", "Coll", "Est", "Ref", "Idx", "SplitIter", "Func",
+    "within_test", "Site", "Stat", "Cols", "Data", "Const", "Coll", "Est", "Ref", "Idx", "SplitIter", "Func",
     "Indexer", "Columns", "ClassValue", "Instance", "BoundMethod", "Unknown", "UNKNOWN", "contained", "overlap", "label_of", "name_side",
     "split_label", "position_in",
 ]
@@ -126,6 +126,11 @@ class Data:
     #: prediction ever put in a named column: reading another column does not read them.
     col_preds: tuple = ()
     named_preds: frozenset = frozenset()
+    #: Made from earlier rows only (``s.shift(1)``, and windows over it): a causal lag, not a
+    #: statistic of the group's rows.
+    lagged: bool = False
+    #: An empty frame (``pd.DataFrame()``): the first column assigned to it gives it its rows.
+    empty: bool = False
     part: bool = False  # a filtered part of the rows its lineage names (a mask, a sample, loc[idx])
     cut: tuple | None = None  # (split id, side, source name) of a row cut (iloc[:n], a mask) not yet bound
     #: The row sets a vertical concat stacked, in order (``pd.concat([train, test])``): a positional cut
@@ -194,6 +199,9 @@ class Est:
     incremental: bool = False  # a second fit continues training (Keras, PyTorch)
     early_stopping: bool = False  # constructed with early stopping on its eval set
     library: str | None = None  # the import root it was made from ('sklearn', 'category_encoders')
+    #: Fit on a part of the rows its lineage names (df.sample(frac=0.3), a mask): which rows is unknown,
+    #: so a held-out split of the same rows may or may not have been among them.
+    fit_part: bool = False
 
     @property
     def is_model(self) -> bool:
@@ -308,6 +316,15 @@ def _paths_overlap(p: tuple, q: tuple) -> bool:
 def overlap(a: Rows, b: Rows) -> bool:
     """``a`` and ``b`` share rows."""
     return any(r == q and _paths_overlap(p, qp) for r, p in a for q, qp in b)
+
+
+def within_test(rows: Rows) -> bool:
+    """Every row is on the held-out side of some split the notebook made (``X_test``, and a part of
+    it carved by a second split, ``X_test, X_val = train_test_split(X_test, ...)``)."""
+    if not rows:
+        return False
+    return all(any(side == "test" for sid, side in path if not (isinstance(sid, tuple) and sid[:1] == ("file",)))
+               for _r, path in rows)
 
 
 def label_of(rows: Rows) -> str | None:

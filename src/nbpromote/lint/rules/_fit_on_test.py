@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from .._findings import Finding
 from .._registry import Context, Rule, register
-from .._values import Data, overlap
+from .._values import Data, overlap, within_test
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -16,7 +16,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     # of another kind, not a leak into a reported score.
     scored = [ev.X.rows for ev in ctx.facts.evals if ev.scored and isinstance(ev.X, Data) and ev.X.rows]
     for fit in ctx.facts.fits:
-        if fit.est.kind in {"splitter", "stateless"} or not isinstance(fit.X, Data) or fit.X.label != "test":
+        if fit.est.kind in {"splitter", "stateless"} or not isinstance(fit.X, Data) or not within_test(fit.X.rows):
             continue
         if not any(overlap(fit.X.rows, rows) for rows in scored):
             continue

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from .._findings import Finding
 from .._registry import Context, Rule, register
-from .._values import contained, overlap
+from .._values import Data, contained, overlap, split_label
 
 
 def _is_cv(rows: frozenset) -> bool:
@@ -41,11 +41,32 @@ def _redrawn_depth(rows: frozenset) -> int:
     return max(depths, default=0)
 
 
-def _untouched(rows: frozenset, other: frozenset, others: list) -> bool:
-    """``other`` is a labelled held-out set apart from ``rows``: neither its rows nor the labels its
-    predictions were scored against (``mean_squared_error(stacked_pred, y_test)`` scores ``y_test``'s
-    rows, whatever the features were rebuilt from) are among them."""
-    return not overlap(rows, other) and not any(overlap(rows, ev.labels) for ev in others)
+def _encodings_compared(evs: list) -> bool:
+    """One model scored on the same rows through two different learned encodings (bag-of-words
+    and TF-IDF of the same test texts): the scores compare settings, as two models would."""
+    encodings: dict[int, set] = {}
+    for ev in evs:
+        stats = frozenset(stat.site for stat in ev.X.stats)
+        if stats and ev.est.cls != "metric":
+            encodings.setdefault(id(ev.est), set()).add(stats)
+    return any(len(seen) >= 2 for seen in encodings.values())
+
+
+def _roots(rows: frozenset) -> set:
+    return {r for r, _p in rows}
+
+
+def _untouched(rows: frozenset, other: frozenset, others: list, evs: list) -> bool:
+    """``other`` is a labelled held-out set apart from ``rows`` for the same problem: neither its rows
+    nor the labels its predictions were scored against (``mean_squared_error(stacked_pred, y_test)``
+    scores ``y_test``'s rows, whatever the features were rebuilt from) are among them, and the model
+    scored on it learned from the same data as the compared models (a test split of another data
+    set, made later under the same name, is not the final test of this comparison)."""
+    if overlap(rows, other) or any(overlap(rows, ev.labels) for ev in others):
+        return False
+    compared = set().union(*(_roots(ev.trained) for ev in evs))
+    final = set().union(*(_roots(ev.trained) for ev in others))
+    return not compared or not final or bool(compared & final)
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -56,6 +77,13 @@ def check(ctx: Context) -> Iterator[Finding]:
         # unlabelled rows (a submission frame, a hand-made example) or drawing a fitted curve is not.
         if ev.est.is_model and ev.scored and ev.held_out and ev.X.rows and not _is_cv(ev.X.rows):
             groups.setdefault(ev.X.rows, []).append(ev)
+    for ev in facts.evals:
+        # A model fit on all rows (a statsmodels formula over the whole frame) and then scored on the
+        # test split another model was scored on still compares on that test set (its own score is
+        # the overlap rule's finding).
+        if ev.est.is_model and ev.scored and not ev.held_out and isinstance(ev.X, Data) and ev.X.rows in groups \
+                and split_label(ev.X.rows) == "test" and not ev.loop:
+            groups[ev.X.rows].append(ev)
     order = {id(ev): i for i, ev in enumerate(facts.evals)}
     suspicious = []
     clean_sets = []
@@ -63,6 +91,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         # A metric inside a loop stands for the model whose predictions it scores, not another one.
         models = {id(ev.est) for ev in evs if ev.est.cls != "metric"}
         many = len(models) + sum(1 for ev in evs if ev.est.multi and id(ev.est) in models) >= 2
+        many = many or _encodings_compared(evs)
         if many or any(ev.loop > _redrawn_depth(rows) for ev in evs):
             suspicious.append((rows, evs))
         else:
@@ -71,7 +100,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         # An untouched test set remains only when a labelled held-out set that shares no rows with
         # this one (a re-split of the same rows does share them) is scored once, after the choice.
         last = max(order[id(ev)] for ev in evs)
-        if any(_untouched(rows, other, others) and min(order[id(e)] for e in others) > last
+        if any(_untouched(rows, other, others, evs) and min(order[id(e)] for e in others) > last
                for other, others in clean_sets):
             continue
         if _carved_from_training(rows, facts.splits, [r for r, _e in suspicious]):
@@ -83,6 +112,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             how = "inside a loop"
         elif count > 1:
             how = f"by {count} models"
+        elif _encodings_compared(evs):
+            how = "through several encodings of its rows by one model"
         elif any(ev.method.startswith("fit(") for ev in evs):
             how = "to stop training early and then scored"
         else:
@@ -96,6 +127,37 @@ def check(ctx: Context) -> Iterator[Finding]:
             "(train_test_split(X_train, y_train)), and evaluate the chosen model on the test set once.",
         )
     yield from _stopped_and_scored_folds(ctx)
+    yield from _tuned_then_cross_validated(ctx)
+
+
+def _tuned_then_cross_validated(ctx: Context) -> Iterator[Finding]:
+    """A search (``GridSearchCV``/``RandomizedSearchCV``) chose settings by cross-validating on some
+    rows, and the chosen settings are then cross-validated on those same rows for the reported
+    score, with no untouched held-out set scored afterwards: the folds that chose are the folds that
+    score (non-nested tuning). Cross-validating the search itself is nested CV and fine."""
+    facts = ctx.facts
+    searches = [f for f in facts.fits if getattr(f.est, "kind", None) == "search" and isinstance(f.X, Data)
+                and f.X.rows]
+    for cv in facts.cvs:
+        if not isinstance(cv.X, Data) or not cv.X.rows or getattr(cv.est, "kind", None) == "search":
+            continue
+        chose = next((f for f in searches if f.site < cv.site and overlap(f.X.rows, cv.X.rows)
+                      and (contained(cv.X.rows, f.X.rows) or contained(f.X.rows, cv.X.rows))), None)
+        if chose is None:
+            continue
+        if any(ev.est.is_model and ev.scored and ev.held_out and isinstance(ev.X, Data) and ev.X.rows
+               and not overlap(ev.X.rows, chose.X.rows) and ev.site > cv.site for ev in facts.evals):
+            continue  # an untouched test set is scored after: the CV score is not the reported one
+        name = getattr(chose.est, "name", None) or getattr(chose.est, "cls", "the search")
+        yield ctx.finding(
+            cv.site[0], cv.site[1],
+            f"{cv.func} scores settings that {name} chose by cross-validating on the same rows "
+            f"({ctx.where(chose.site)}), so the folds that chose the settings are the folds that score them and the "
+            "score is optimistic.",
+            "Nest the search in the cross-validation (cross_val_score(search, X, y)), or tune on a training "
+            "split and score the chosen model once on a held-out test set.",
+        )
+        return
 
 
 def _stopped_and_scored_folds(ctx: Context) -> Iterator[Finding]:

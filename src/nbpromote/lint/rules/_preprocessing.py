@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from .._findings import Finding
 from .._registry import Context, Rule, register
-from .._values import Data, label_of, overlap
+from .._values import Data, overlap, within_test
 
 
 def leaks(ctx: Context) -> dict:
@@ -25,7 +25,11 @@ def leaks(ctx: Context) -> dict:
     for ev in facts.evals:
         # Held-out evaluation means a score from labels: predicting an unlabelled submission frame
         # is not one.
-        if not ev.est.is_model or not isinstance(ev.X, Data) or not ev.held_out or not ev.scored \
+        # A model fit on a random part of all rows (a learning-curve sample, df.sample(frac=p)) and
+        # scored on the held-out split of those rows: the split's rows were among what the
+        # preprocessing learned from, whatever the sample held.
+        held = ev.held_out or (ev.est.fit_part and isinstance(ev.X, Data) and within_test(ev.X.rows))
+        if not ev.est.is_model or not isinstance(ev.X, Data) or not held or not ev.scored \
                 or (ev.method.startswith("fit(") and id(ev.est) in tested):
             continue
         for stat in ev.X.stats | ev.train_stats:
@@ -58,7 +62,7 @@ def leaks(ctx: Context) -> dict:
 def check(ctx: Context) -> Iterator[Finding]:
     seen = set()
     for stat, (site, how) in sorted(leaks(ctx).items(), key=lambda kv: kv[0].site):
-        if label_of(stat.rows) == "test":
+        if within_test(stat.rows):
             continue  # learned on test rows only: that is fit-on-test, reported there
         if stat.site in seen:
             continue
