@@ -303,6 +303,19 @@ def test_a_test_split_of_another_data_set_does_not_redeem_a_comparison():
              "print(accuracy_score(hold['Churn'], grid.predict(hold.drop('Churn', axis=1))))")
     assert rules(IMPORTS, LOAD, SPLIT, compare, final) == []
 
+
+def test_one_model_scored_on_two_encodings_of_the_test_rows():
+    texts = ("from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer\n"
+             "from sklearn.naive_bayes import MultinomialNB\nbooks = pd.read_csv('books.csv')\n"
+             "X_train, X_test, y_train, y_test = train_test_split(books['review'], books['liked'], test_size=0.2, random_state=0)\n"
+             "bow, tf = CountVectorizer(), TfidfVectorizer()\n"
+             "Xtr_bow, Xte_bow = bow.fit_transform(X_train), bow.transform(X_test)\n"
+             "Xtr_tf, Xte_tf = tf.fit_transform(X_train), tf.transform(X_test)\nnb = MultinomialNB().fit(Xtr_bow, y_train)")
+    both = "print('bow', accuracy_score(y_test, nb.predict(Xte_bow)))\nprint('tfidf', accuracy_score(y_test, nb.predict(Xte_tf)))"
+    assert rules(IMPORTS, texts, both) == ["multi-test"]
+    twice = "print(nb.score(Xte_bow, y_test))\nprint(classification_report(y_test, nb.predict(Xte_bow)))"
+    assert rules(IMPORTS, texts, twice) == []
+
 # --- overlap ----------------------------------------------------------------------------------
 def test_evaluating_on_the_fit_rows_when_features_are_built_by_a_comprehension():
     cell = ("import numpy as np\nfrom tensorflow.keras.preprocessing.text import one_hot\n"
@@ -560,6 +573,10 @@ def test_a_vectorizer_fit_on_a_list_of_texts_built_from_the_frame():
              "nbm = MultinomialNB().fit(X_tr, y_tr)\nprint(accuracy_score(y_te, nbm.predict(X_te)))")
     assert rules(IMPORTS, setup, appended, fit_all, model) == ["preprocessing-before-split"]
     assert rules(IMPORTS, setup, built, fit_all, model) == ["preprocessing-before-split"]
+    # Words cleaned one by one and joined back into a string per message.
+    joined = ("docs = []\nfor i in range(len(sms)):\n    words = sms['text'][i].lower().split()\n"
+              "    words = [w for w in words if len(w) > 2]\n    docs.append(' '.join(words))")
+    assert rules(IMPORTS, setup, joined, fit_all, model) == ["preprocessing-before-split"]
     split_first = ("y = (sms['label'] == 'spam').values\n"
                    "d_tr, d_te, y_tr, y_te = train_test_split(docs, y, test_size=0.2, random_state=0)\n"
                    "vec = CountVectorizer(max_features=500)\nX_tr, X_te = vec.fit_transform(d_tr), vec.transform(d_te)\n"
@@ -611,6 +628,20 @@ def test_causal_lags_inside_a_group_transform_are_not_statistics_of_the_split():
     assert rules(IMPORTS, daily.format(window=".shift(1).rolling(7)"), model) == []
     # Without the shift the window holds the row's own sales: a statistic across the cut (and the target).
     assert "preprocessing-before-split" in rules(IMPORTS, daily.format(window=".rolling(7)"), model)
+
+
+def test_a_learning_curve_sampled_from_all_rows_scales_the_validation_rows_too():
+    curve = ("from sklearn.neighbors import KNeighborsClassifier\n"
+             "scaler = StandardScaler().fit(X_train)\nX_val_s = scaler.transform(X_val)\nval_acc = []\n"
+             "for frac in [0.2, 0.4, 0.6, 0.8]:\n    part = {source}.sample(frac=frac, random_state=0)\n"
+             "    X_part = StandardScaler().fit_transform(part.drop('Churn', axis=1))\n"
+             "    knn = KNeighborsClassifier(5).fit(X_part, part['Churn'])\n"
+             "    val_acc.append(accuracy_score(y_val, knn.predict(X_val_s)))\nplt.plot(val_acc)")
+    split = ("train_df, val_df = train_test_split(df, test_size=0.2, random_state=0)\n"
+             "X_train, y_train = train_df.drop('Churn', axis=1), train_df['Churn']\n"
+             "X_val, y_val = val_df.drop('Churn', axis=1), val_df['Churn']")
+    assert "preprocessing-before-split" in rules(IMPORTS, LOAD, split, curve.format(source="df"))
+    assert "preprocessing-before-split" not in rules(IMPORTS, LOAD, split, curve.format(source="train_df"))
 
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():

@@ -1794,6 +1794,9 @@ class _Analyzer:
                 self.env[name] = est
                 est.name = name
             return self.est_method(est, method, args, kwargs, node)
+        if isinstance(receiver, Const) and isinstance(receiver.value, str):
+            # ' '.join(words), where words came from a row's text: that row's data.
+            return _merge(_flatten_all(args + list(kwargs.values())))
         return _merge(args + list(kwargs.values()))
 
     def columns_method(self, columns: Columns, method: str, args: list) -> Any:
@@ -1907,6 +1910,7 @@ class _Analyzer:
         if isinstance(X, Data):
             # Keras/PyTorch: a second fit continues training, so the model has seen both sets of rows.
             est.fit_rows = est.fit_rows | X.rows if continues else X.rows
+            est.fit_part = (est.fit_part and continues) or X.part
             est._train_stats = X.stats  # type: ignore[attr-defined]
             # Encoders that learn only which categories occur (OneHotEncoder, OrdinalEncoder) learn no
             # statistic of the rows' values: fitting them on all rows is not preprocessing leakage.

@@ -199,6 +199,9 @@ class Est:
     incremental: bool = False  # a second fit continues training (Keras, PyTorch)
     early_stopping: bool = False  # constructed with early stopping on its eval set
     library: str | None = None  # the import root it was made from ('sklearn', 'category_encoders')
+    #: Fit on a part of the rows its lineage names (df.sample(frac=0.3), a mask): which rows is unknown,
+    #: so a held-out split of the same rows may or may not have been among them.
+    fit_part: bool = False
 
     @property
     def is_model(self) -> bool:

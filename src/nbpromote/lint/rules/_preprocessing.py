@@ -25,7 +25,11 @@ def leaks(ctx: Context) -> dict:
     for ev in facts.evals:
         # Held-out evaluation means a score from labels: predicting an unlabelled submission frame
         # is not one.
-        if not ev.est.is_model or not isinstance(ev.X, Data) or not ev.held_out or not ev.scored \
+        # A model fit on a random part of all rows (a learning-curve sample, df.sample(frac=p)) and
+        # scored on the held-out split of those rows: the split's rows were among what the
+        # preprocessing learned from, whatever the sample held.
+        held = ev.held_out or (ev.est.fit_part and isinstance(ev.X, Data) and within_test(ev.X.rows))
+        if not ev.est.is_model or not isinstance(ev.X, Data) or not held or not ev.scored \
                 or (ev.method.startswith("fit(") and id(ev.est) in tested):
             continue
         for stat in ev.X.stats | ev.train_stats:
