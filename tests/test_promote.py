@@ -136,3 +136,26 @@ def test_a_cwd_that_is_not_a_folder_is_refused_before_anything_runs(project):
     assert completed.returncode == 2
     assert "--cwd nowhere: no such folder" in completed.stderr and "Traceback" not in completed.stderr
     assert not (project / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_name_the_analysis_cannot_see_is_refuted_by_the_run_and_export_names_what_the_package_lacks(tmp_path):
+    # get_ipython().push defines the name at run time: static analysis reports hidden-state, the
+    # capture's top-to-bottom run shows it is there, so lint does not block (the finding stays, as
+    # info). The exported modules have no IPython, though: export says which stage would lack it.
+    import nbformat
+
+    cells = [("import pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n"
+              "get_ipython().push({'strength': 0.5})", "stage:train"),
+             ("df = pd.DataFrame({'a': [0, 1, 2, 3, 4, 5, 6, 7], 'y': [0, 0, 0, 0, 1, 1, 1, 1]})\n"
+              "model = LogisticRegression(C=strength).fit(df[['a']], df['y'])", "stage:train")]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src, metadata={"tags": [tag]})
+                                         for src, tag in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "pushed.ipynb")
+    done = steps(nbpromote(tmp_path, "promote", "pushed.ipynb", "--json"))
+    assert (done["lint"]["status"], done["lint"]["summary"]) == ("ok", "1 info")
+    (finding,) = done["lint"]["detail"]["findings"]
+    assert (finding["rule"], finding["runtime"]["status"]) == ("hidden-state", "refuted")
+    assert done["export"]["status"] == "failed"
+    assert "stage 'train' reads `strength`, but no exported cell binds it" in done["export"]["summary"]

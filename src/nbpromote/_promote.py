@@ -256,7 +256,7 @@ def promote_notebook(
     job.record(
         "capture", started, "ok",
         f"{len(manifest.get('execution', []))} cells run, {len(manifest.get('data', {}))} data hashes, "
-        f"seed {manifest.get('seeds', {}).get('seed')} → {captured.manifest_path}",
+        f"{_seed_text(manifest)} → {captured.manifest_path}",
         notebook=str(captured.notebook_path), manifest=str(captured.manifest_path),
     )
 
@@ -399,6 +399,11 @@ def _gate_reason(document: dict[str, Any]) -> str:
         if document.get(key):
             return str(document[key])
     return "see --json output"
+
+
+def _seed_text(manifest: dict[str, Any]) -> str:
+    seed = (manifest.get("seeds") or {}).get("seed")
+    return "no seed set" if seed is None else f"seed {seed}"
 
 
 def _default_name(notebook: Path) -> str:

@@ -71,7 +71,7 @@ def test_export_magic_shows_a_line_per_step_where_widgets_do_not_render(credit_n
     lines = capsys.readouterr().out.splitlines()
     name = credit_notebook.name
     assert lines[:7] == [f"export {name} [{n}/7] {step}" for n, step in enumerate(
-        ["reading the notebook", "planning stages", "linting", "reading the capture manifest",
+        ["reading the notebook", "planning stages", "reading the capture manifest", "linting",
          "copying data files", "writing the package", "putting the package in place"], start=1)]
     assert lines[7] == f"export {name}: exported"
     assert any(line.startswith("exported credit 0.1.0") for line in lines[8:])

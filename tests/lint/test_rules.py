@@ -121,6 +121,30 @@ def test_hidden_state_after_a_star_import_in_the_same_cell_is_unknowable():
     assert "'width' is never defined" in before.message
 
 
+def test_hidden_state_after_pylab_is_unknowable():
+    # %pylab inline star-imports numpy and matplotlib.pylab (old teaching notebooks start with it)
+    assert findings("%pylab inline", "x = linspace(0, 1, 10)\nplot(x, np.sin(x))\nplt.show()") == []
+
+
+def test_hidden_state_a_top_to_bottom_capture_ran_through_is_refuted_at_info():
+    notebook = make_nb("import numpy as np", "print(helper_from_startup(np.arange(3)))")
+    from nbpromote.notebook import notebook_hash
+
+    manifest = {"notebook_hash": notebook_hash(notebook),
+                "execution": [{"cell_id": "c0", "execution_count": 1}, {"cell_id": "c1", "execution_count": 2}]}
+    (static,) = lint_notebook(notebook).findings
+    assert (static.rule, static.severity, static.runtime) == ("hidden-state", "error", None)
+    (after_run,) = lint_notebook(notebook, manifest=manifest).findings
+    assert (after_run.severity, after_run.runtime["status"]) == ("info", "refuted")
+    assert "top to bottom" in after_run.runtime["evidence"]
+    # a run out of notebook order, or of other code, refutes nothing
+    shuffled = {**manifest, "execution": manifest["execution"][::-1]}
+    other = {**manifest, "notebook_hash": "sha256:" + "0" * 64}
+    for unconvincing in (shuffled, other):
+        (kept,) = [f for f in lint_notebook(notebook, manifest=unconvincing).findings if f.rule == "hidden-state"]
+        assert (kept.severity, kept.runtime) == ("error", None)
+
+
 def test_hidden_state_after_a_cell_that_does_not_parse_is_left_to_the_syntax_error():
     # Python 2 prints make the cell unparseable; the names it binds are unknown, so the later use is
     # a consequence of the syntax error, not a second error.

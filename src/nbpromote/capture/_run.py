@@ -480,11 +480,13 @@ def capture_notebook(
 
 
 def _quiet_kernel_arguments(kernel: str) -> list[str]:
-    """Keep ipykernel's start-up warning about unencrypted TCP off the user's stderr.
+    """Keep ipykernel's own log off the user's stderr.
 
-    The kernel listens on loopback only, for this one capture, and papermill offers no other
-    transport; the warning is noise on every capture. Other kernels get no extra argument (they
-    may not accept ipykernel's options).
+    Its start-up warning about unencrypted TCP (the kernel listens on loopback only, for this one
+    capture, and papermill offers no other transport) and the "KeyboardInterrupt caught in kernel"
+    error the shutdown can provoke are noise on a capture; what a cell raises reaches the user
+    through the cell's outputs, not this log. Other kernels get no extra argument (they may not
+    accept ipykernel's options).
     """
     try:
         from jupyter_client.kernelspec import KernelSpecManager
@@ -493,5 +495,5 @@ def _quiet_kernel_arguments(kernel: str) -> list[str]:
     except Exception:  # noqa: BLE001 - an unknown kernel is reported by papermill itself
         return []
     if any("ipykernel" in part for part in argv):
-        return ["--IPKernelApp.log_level=ERROR"]
+        return ["--IPKernelApp.log_level=CRITICAL"]
     return []

@@ -196,14 +196,15 @@ def _shown_cell(finding: dict[str, Any]) -> str:
     return str(cell + 1) if isinstance(cell, int) else "?"
 
 
-def _lint(source: Path | None, nb: Any, allow: bool, notebook: str) -> tuple[dict[str, Any], list[str]]:
+def _lint(source: Path | None, nb: Any, allow: bool, notebook: str,
+          manifest: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
     try:
         from ..lint import lint_notebook  # type: ignore[attr-defined]
     except ImportError:
         return {"available": False, "errors": 0, "warnings": 0, "findings": []}, [
             "the linter (nbpromote.lint) is not available in this build; the notebook was not linted."
         ]
-    result = lint_notebook(nb)
+    result = lint_notebook(nb, manifest=manifest)
     findings = [f.to_dict() for f in result.findings]
     errors = [f for f in findings if f.get("severity") == "error"]
     warnings = [f"lint {f['rule']} (cell {_shown_cell(f)}): {f['message']}" for f in findings if f.get("severity") != "error"]
@@ -650,14 +651,15 @@ def export_notebook(
     previous = _previous(out)
     _check_target(out, previous, path.name, force)
     chosen = _decide_version(version, previous, nb_hash)
-    step("linting")
-    lint, lint_warnings = _lint(path, nb, allow_findings, path.name)
     executed: Path | None = None
     step("reading the capture manifest")
     if manifest is not None:
         manifest, manifest_warnings, executed = _given_manifest(manifest, nb_hash, path.name)
     else:
         manifest, manifest_warnings = _manifest(path, nb_hash, nb)
+    step("linting")
+    # with the capture's run as evidence: confirmed leaks, and hidden-state the run went through
+    lint, lint_warnings = _lint(path, nb, allow_findings, path.name, manifest)
     warnings = list(plan.warnings) + lint_warnings + manifest_warnings
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -678,7 +680,7 @@ def export_notebook(
 
 
 #: The steps ``export_notebook`` reports to its ``progress`` callback, in order.
-EXPORT_STEPS = ("reading the notebook", "planning stages", "linting", "reading the capture manifest",
+EXPORT_STEPS = ("reading the notebook", "planning stages", "reading the capture manifest", "linting",
                 "copying data files", "writing the package", "putting the package in place")
 
 

@@ -69,6 +69,12 @@ def lint_cells(cells: list[Any], *, notebook: str = "<cells>", config: LintConfi
         from ._confirm import confirm_findings
 
         result.findings = confirm_findings(result.findings, manifest, notebook_hash=_hash_of(nb))
+    if manifest and manifest.get("execution"):
+        from ._confirm import refute_hidden_state
+
+        positions = {c.cell_id: c.index for c in cells if c.cell_id}
+        result.findings = refute_hidden_state(result.findings, manifest, positions=positions,
+                                              notebook_hash=_hash_of(nb))
     result.facts = facts
     return result
 

@@ -13,6 +13,11 @@ a ``runtime`` field:
     The run did not exercise it (the call did not run, is not tracked, or ran without sharing rows
     with an evaluation). The finding stays: another input or path may still leak.
 
+``hidden-state`` findings are checked against the run itself (:func:`refute_hidden_state`): a
+captured top-to-bottom run that executed the cell shows the name existed there, so the finding
+becomes ``{"status": "refuted", …}`` at ``info`` severity (a star import, a magic or a startup file
+defined it where static analysis cannot see).
+
 Findings of other rules keep ``runtime`` null, as do all findings when the run was not tracked or
 the manifest belongs to other code (``notebook_hash`` differs). Static analysis alone never needs a
 run; this only adds evidence.
@@ -26,7 +31,7 @@ from typing import Any
 
 from ._findings import Finding, cell_name
 
-__all__ = ["confirm_findings", "ROW_RULES"]
+__all__ = ["confirm_findings", "refute_hidden_state", "ROW_RULES"]
 
 #: Rule -> which evidence confirms it: the learner a transformer, the evaluated model, either, or reuse.
 ROW_RULES: dict[str, str] = {
@@ -144,3 +149,33 @@ def confirm_findings(findings: list[Finding], manifest: Mapping[str, Any] | None
             continue
         out.append(dataclasses.replace(finding, runtime=runtime))
     return out
+
+
+def refute_hidden_state(findings: list[Finding], manifest: Mapping[str, Any] | None, *,
+                        positions: Mapping[str, int], notebook_hash: str | None = None) -> list[Finding]:
+    """``hidden-state`` findings a captured top-to-bottom run contradicts, turned to ``info``.
+
+    The finding says a restart-and-run-all fails with a NameError in that cell; a capture ran this
+    very code (same ``notebook_hash``) in a fresh kernel, cell after cell in notebook order, and the
+    cell succeeded (a manifest is only written when every cell did). ``positions`` maps cell ids to
+    their index in the notebook. A run that is not top to bottom, or whose cells cannot all be
+    placed, refutes nothing.
+    """
+    if not isinstance(manifest, Mapping) or not any(f.rule == "hidden-state" for f in findings):
+        return findings
+    recorded = manifest.get("notebook_hash")
+    if not notebook_hash or recorded != notebook_hash:
+        return findings
+    runs = [positions.get(str(run.get("cell_id"))) if isinstance(run, Mapping) else None
+            for run in manifest.get("execution") or []]
+    if not runs or any(index is None for index in runs):
+        return findings
+    order = [index for index in runs if index is not None]
+    if order != sorted(set(order)):
+        return findings  # re-runs or out of order: not the fresh top-to-bottom run the finding doubts
+    ran = set(order)
+    evidence = ("The captured run executed this notebook top to bottom in a fresh kernel and this cell "
+                "succeeded, so the name existed there (defined where the analysis cannot see: a magic, a "
+                "star import, a startup file).")
+    return [dataclasses.replace(f, severity="info", runtime={"status": "refuted", "evidence": evidence})
+            if f.rule == "hidden-state" and f.cell in ran else f for f in findings]

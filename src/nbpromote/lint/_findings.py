@@ -14,7 +14,7 @@ the JupyterLab extension read::
 status bar does) and ``line`` is 1-based
 within the cell's source; both are null for a finding about the whole file (a malformed notebook).
 ``runtime`` is null unless the notebook ran under capture with row tracking and the rule is about
-rows; then ``{"status": "confirmed"|"not-observed", "evidence": TEXT, …counts}``
+rows; then ``{"status": "confirmed"|"not-observed"|"refuted", "evidence": TEXT, …counts}``
 (:mod:`nbpromote.lint._confirm`). Adding keys is backwards compatible; removing or renaming one bumps ``schema_version``.
 """
 
@@ -63,7 +63,8 @@ class Finding:
     excerpt : str
         The source line the finding points at.
     runtime : dict or None
-        Run-time evidence (``status`` "confirmed" or "not-observed", ``evidence`` text, row counts),
+        Run-time evidence (``status`` "confirmed", "not-observed" or — for a hidden-state finding a top-to-bottom capture ran
+        through — "refuted"; ``evidence`` text, row counts),
         or None when no tracked run of this code is known (:mod:`nbpromote.lint._confirm`).
     """
 

@@ -34,10 +34,10 @@ class StepProgress:
     >>> import io
     >>> out = io.StringIO()
     >>> with StepProgress("export nb.ipynb", widget=False, stream=out) as progress:
-    ...     progress("linting", 2, 7)
+    ...     progress("linting", 3, 7)
     ...     progress("exported", 7, 7)
     >>> print(out.getvalue(), end="")
-    export nb.ipynb [3/7] linting
+    export nb.ipynb [4/7] linting
     export nb.ipynb: exported
     """
 

@@ -2,7 +2,7 @@
 
 Such a notebook only works in the kernel it was written in; a restart-and-run-all fails with a
 NameError. Uses the per-cell name summary (:func:`nbpromote.notebook.cell_names`) that export shares.
-After ``from x import *``, ``%run``, ``%store -r`` or ``exec``/``globals()`` (from that line on, in the
+After ``from x import *``, ``%pylab`` (star imports of numpy and matplotlib), ``%run``, ``%store -r`` or ``exec``/``globals()`` (from that line on, in the
 same cell too), or after a cell that does not parse, the set of defined names is unknowable, so "never
 defined" is not reported past them.
 """
@@ -20,7 +20,7 @@ _IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "display", "_ih", 
 
 
 _OPAQUE_HINTS = ("import *", "exec", "globals", "locals", "vars", "'run'", "'store'", "'load'", "'autoreload'",
-                 "'load_ext'")
+                 "'load_ext'", "'pylab'")
 
 
 def _opaque_from(cell) -> int | None:
@@ -37,7 +37,7 @@ def _opaque_from(cell) -> int | None:
             if name in {"exec", "globals", "locals", "vars"}:
                 lines.append(node.lineno)
             if name in {"run_line_magic", "run_cell_magic"} and node.args and isinstance(node.args[0], ast.Constant) \
-                    and node.args[0].value in {"run", "store", "load", "autoreload", "load_ext"}:
+                    and node.args[0].value in {"run", "store", "load", "autoreload", "load_ext", "pylab"}:
                 lines.append(node.lineno)
     return min(lines, default=None)
 
