@@ -92,6 +92,9 @@ class EvalEvent:
     #: ``mean_squared_error(pred, y_test)``): which held-out rows the score is about, even when the
     #: features were rebuilt (stacked predictions) and lost their lineage.
     labels: frozenset = frozenset()
+    #: The notebook's own statement where the predictions first met labels (the metric call a cell
+    #: after ``pred = model.predict(X_test)``), when that happened outside a user function.
+    scored_at: Site | None = None
 
     def __post_init__(self) -> None:
         if self.origin == (0, 0):
@@ -310,6 +313,7 @@ class _Analyzer:
         self.deciding = 0  # inside an ``if`` condition
         self.written: dict[str, Data] = {}  # path -> the data the notebook wrote there (to_csv, to_parquet)
         self._ids = itertools.count(1)
+        self.stmt_site: Site = (0, 0)  # the notebook-level statement being analysed
         self.loop_tokens: list[int] = []  # one token per enclosing for/while loop, innermost last
         self.root_loop: dict[int, int] = {}  # data root -> the loop it was made in (new in each iteration)
 
@@ -339,6 +343,8 @@ class _Analyzer:
 
     # -- statements -----------------------------------------------------------------------------
     def stmt(self, node: ast.stmt) -> None:
+        if self.depth == 0:
+            self.stmt_site = self.site(node)
         handler = getattr(self, "s_" + type(node).__name__, None)
         if handler is not None:
             handler(node)
@@ -1508,8 +1514,13 @@ class _Analyzer:
             if isinstance(value, Data):
                 for index, labels in value.residual:
                     if index < len(self.facts.evals):
-                        self.facts.evals[index].scored = True
-                        self.facts.evals[index].labels |= labels
+                        self.scored(self.facts.evals[index], labels)
+
+    def scored(self, event: EvalEvent, labels: frozenset) -> None:
+        event.scored = True
+        event.labels |= labels
+        if event.scored_at is None and self.depth == 0:
+            event.scored_at = self.stmt_site
 
     def mark_scored(self, values: list, *, metric: bool = False) -> None:
         """Predictions meeting labels (a metric, ``pred == y_test``, ``crosstab(y_test, pred)``) make
@@ -1523,8 +1534,7 @@ class _Analyzer:
         labels = frozenset().union(*(d.rows for d in datas if not d.preds))
         for index in preds:
             if index < len(self.facts.evals):
-                self.facts.evals[index].scored = True
-                self.facts.evals[index].labels |= labels
+                self.scored(self.facts.evals[index], labels)
 
     def model_data(self, est: Est, short: str, args: list, kwargs: dict) -> None:
         """statsmodels takes the data in the constructor: ``sm.OLS(y, X).fit()``, or a formula and a
@@ -1854,7 +1864,7 @@ class _Analyzer:
             index = len(self.facts.evals)
             self.facts.evals.append(EvalEvent(
                 est, X, y, site, method, self.loop, est.fit_rows, getattr(est, "_train_stats", frozenset()),
-                x_text, scored=scored))
+                x_text, scored=scored, scored_at=site if scored and self.depth == 0 else None))
             if method in K.PREDICT_METHODS and isinstance(X, Data):
                 return X.evolve(cols=UNKNOWN_COLS, src=frozenset(), subset=False, fresh=False,
                                 preds=frozenset({index}))

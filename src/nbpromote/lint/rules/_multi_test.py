@@ -106,7 +106,10 @@ def check(ctx: Context) -> Iterator[Finding]:
         if _carved_from_training(rows, facts.splits, [r for r, _e in suspicious]):
             continue
         first = evs[0]
-        cells = sorted({ev.origin[0] for ev in evs})
+        # Where the predictions met the labels (the metric a cell after ``pred = model.predict(X_test)``):
+        # the score the reader sees.
+        where = min((ev.scored_at or ev.origin) for ev in evs)
+        cells = sorted({(ev.scored_at or ev.origin)[0] + 1 for ev in evs})  # counted from 1, as reported
         count = len({id(e.est) for e in evs})
         if any(ev.loop and not ev.method.startswith("fit(") for ev in evs):
             how = "inside a loop"
@@ -120,7 +123,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             how = "inside a loop"
         data = first.x_text or "the test set"
         yield ctx.finding(
-            first.origin[0], first.origin[1],
+            where[0], where[1],
             f"{data} is evaluated {how} ({len(evs)} evaluations in cells {', '.join(map(str, cells))}) to choose "
             "among models, so its score is no longer an unbiased estimate and no untouched test set remains.",
             "Choose with cross-validation or a validation split carved from the training data "
