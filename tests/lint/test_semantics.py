@@ -661,6 +661,18 @@ def test_row_frames_appended_to_an_empty_frame_then_the_label_added():
     assert rules(IMPORTS, setup, frame, model.format(features="df.drop('Output', axis=1)")) == [
         "preprocessing-before-split"]
 
+
+def test_univariate_forecasters_compared_on_the_last_months():
+    series = ("from statsmodels.tsa.arima.model import ARIMA\nfrom sklearn.metrics import mean_squared_error\n"
+              "sales = pd.read_csv('monthly.csv', parse_dates=['month'], index_col='month')['sales']\n"
+              "train, test = sales[:-12], sales[-12:]")
+    first = "m1 = ARIMA(train, order=(1, 1, 1)).fit()\nf1 = m1.forecast(steps=12)\nprint(np.sqrt(mean_squared_error(test, f1)))"
+    second = ("m2 = ARIMA(train, order=(2, 1, 2)).fit()\nf2 = m2.forecast(steps=len(test))\n"
+              "print(np.sqrt(mean_squared_error(test, f2)))")
+    # The model learns from the target series alone: that is not the target among the features.
+    assert rules(IMPORTS, series, first) == []
+    assert rules(IMPORTS, series, first, second) == ["multi-test"]
+
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():
     sources = (IMPORTS, "np.random.seed(0)", "noise = np.random.rand(10)")

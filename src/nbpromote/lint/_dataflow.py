@@ -1519,6 +1519,8 @@ class _Analyzer:
     def scored(self, event: EvalEvent, labels: frozenset) -> None:
         event.scored = True
         event.labels |= labels
+        if not isinstance(event.X, Data) and labels:
+            event.X = Data(rows=labels, cols=UNKNOWN_COLS)  # a forecast scored against test: the test rows
         if event.scored_at is None and self.depth == 0:
             event.scored_at = self.stmt_site
 
@@ -1868,6 +1870,10 @@ class _Analyzer:
             if method in K.PREDICT_METHODS and isinstance(X, Data):
                 return X.evolve(cols=UNKNOWN_COLS, src=frozenset(), subset=False, fresh=False,
                                 preds=frozenset({index}))
+            if method in K.PREDICT_METHODS and _horizon(method, args, kwargs):
+                # m.forecast(steps=12), predict(n_periods=len(test)): predictions of rows after the
+                # training ones; which rows they are is known once they meet labels (mark_scored).
+                return Data(rows=frozenset(), cols=UNKNOWN_COLS, preds=frozenset({index}))
             return UNKNOWN
         if method == "split" and est.kind == "splitter":
             # ShuffleSplit(n_splits=1) / StratifiedShuffleSplit(n_splits=1): one hold-out split, not CV.
@@ -2203,6 +2209,17 @@ def _fold_compare(ops: list, values: list) -> Const | None:
         return Const(bool(result())) if result is not None else None
     except TypeError:
         return None
+
+
+_HORIZON_KEYWORDS = frozenset({"steps", "horizon", "n_periods", "fh", "h", "periods", "start", "end"})
+
+
+def _horizon(method: str, args: list, kwargs: dict) -> bool:
+    """A forecast of the periods after the training data (``forecast(12)``, ``predict(n_periods=12)``),
+    not an in-sample ``predict()``."""
+    if any(isinstance(v, Data) for v in list(args) + list(kwargs.values())):
+        return False
+    return method in {"forecast", "get_forecast"} or bool(_HORIZON_KEYWORDS & set(kwargs))
 
 
 def _unrolled(target: ast.AST, iterable: Any) -> list | None:
