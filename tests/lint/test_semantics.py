@@ -316,6 +316,20 @@ def test_one_model_scored_on_two_encodings_of_the_test_rows():
     twice = "print(nb.score(Xte_bow, y_test))\nprint(classification_report(y_test, nb.predict(Xte_bow)))"
     assert rules(IMPORTS, texts, twice) == []
 
+
+def test_h2o_frames_split_and_models_trained_on_a_named_frame():
+    setup = ("import h2o\nfrom h2o.estimators import H2OGradientBoostingEstimator, H2ORandomForestEstimator\nh2o.init()\n"
+             "loans = h2o.import_file('loans.csv')\ntrain, valid, test = loans.split_frame([0.7, 0.15], seed=7)\n"
+             "features, target = loans.col_names[:-1], loans.col_names[-1]")
+    gbm = ("gbm = H2OGradientBoostingEstimator(ntrees=200, seed=1)\n"
+           "gbm.train(x=features, y=target, training_frame=train, validation_frame=valid)\n"
+           "pred = gbm.predict(test).as_data_frame()\nactual = test.as_data_frame()['default']\n"
+           "print((actual == pred['predict']).mean())")
+    forest = ("rf = H2ORandomForestEstimator(ntrees=300, seed=1)\nrf.train(x=features, y=target, training_frame=train)\n"
+              "print(rf.model_performance(test_data=test).auc())")
+    assert rules(setup, gbm) == []
+    assert rules(setup, gbm, forest) == ["multi-test"]
+
 # --- overlap ----------------------------------------------------------------------------------
 def test_evaluating_on_the_fit_rows_when_features_are_built_by_a_comprehension():
     cell = ("import numpy as np\nfrom tensorflow.keras.preprocessing.text import one_hot\n"

@@ -1524,6 +1524,26 @@ class _Analyzer:
         if event.scored_at is None and self.depth == 0:
             event.scored_at = self.stmt_site
 
+    def split_parts(self, data: Data, args: list, kwargs: dict, site: Site) -> Coll:
+        """``train, valid, test = frame.split_frame([0.6, 0.2], seed=1)``: disjoint random parts, in
+        order. Each part after the first is cut off what remains, as nested hold-out splits are
+        (``valid`` and ``test`` are both held out from ``train`` and apart from each other)."""
+        ratios = args[0] if args else kwargs.get("ratios", kwargs.get("weights", UNKNOWN))
+        count = len(ratios.items) + 1 if isinstance(ratios, Coll) and ratios.items else 2
+        if isinstance(ratios, Coll) and ratios.items and isinstance(ratios.items[-1], Const) and count > 2:
+            total = sum(v.value for v in ratios.items if isinstance(v, Const) and isinstance(v.value, (int, float)))
+            count = count - 1 if abs(total - 1) < 1e-9 else count  # randomSplit([0.8, 0.2]): weights, not cut points
+        parts = []
+        rest = data.evolve(subset=False, fresh=False, cut=None, part=False)
+        for position in range(count - 1):
+            sid = ("split", site, next(self._ids))
+            self.facts.splits.append(SplitEvent(sid, site, [rest], True, "train_test_split"))
+            parts.append(self.partition(rest, Idx(sid, "train")) if position == 0 else
+                         self.partition(rest, Idx(sid, "train")))
+            rest = self.partition(rest, Idx(sid, "test"))
+        parts.append(rest)
+        return Coll(parts, "list")
+
     def mark_scored(self, values: list, *, metric: bool = False) -> None:
         """Predictions meeting labels (a metric, ``pred == y_test``, ``crosstab(y_test, pred)``) make
         the evaluation that produced them a scored one."""
@@ -1832,6 +1852,12 @@ class _Analyzer:
         X = args[0] if args else kwargs.get("X", kwargs.get("x", UNKNOWN))
         y = args[1] if len(args) > 1 else kwargs.get("y", UNKNOWN)
         x_text = _unparse(node.args[0]) if node.args else ""
+        framed = next((k for k in K.DATA_KEYWORDS if isinstance(kwargs.get(k), Data)), None)
+        if framed is not None:
+            # H2O: model.train(x=features, y='label', training_frame=train): the data is the frame
+            # (x and y name its columns).
+            X, y = kwargs[framed], UNKNOWN
+            x_text = next((_unparse(k.value) for k in node.keywords if k.arg == framed), framed)
         pending = getattr(est, "_pending", None)
         if method in {"fit", "fit_regularized"} and pending is not None and not args and "X" not in kwargs:
             X, y = pending  # statsmodels: the data came with the constructor
@@ -1862,7 +1888,9 @@ class _Analyzer:
                 return UNKNOWN
             if not isinstance(X, Data) and isinstance(y, Data):
                 X = y  # features built where the analysis lost them (a list comprehension): the labels' rows
-            scored = method in K.SCORE_METHODS and (len(args) > 1 or "y" in kwargs or method == "evaluate")
+            # (A frame named by keyword holds its labels too: model_performance(test_data=test).)
+            scored = method in K.SCORE_METHODS and (len(args) > 1 or "y" in kwargs or method == "evaluate"
+                                                    or framed is not None)
             index = len(self.facts.evals)
             self.facts.evals.append(EvalEvent(
                 est, X, y, site, method, self.loop, est.fit_rows, getattr(est, "_train_stats", frozenset()),
@@ -2002,6 +2030,8 @@ class _Analyzer:
                 result = result.evolve(src=data.src)
         elif method in {"map", "replace"} and any(not d.rows and d.src for d in extra):
             result = base.evolve(src=data.src.union(*(d.src for d in extra if not d.rows)))
+        elif method in K.SPLIT_METHODS:
+            return self.split_parts(data, args, kwargs, site)
         elif method == "append" and extra:
             # df = df.append(row_frame, ignore_index=True) (pandas < 2): rows stacked, as concat does.
             result = self.concat("concat", [Coll([data, *extra])], {}, site)
