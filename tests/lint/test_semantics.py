@@ -643,6 +643,36 @@ def test_a_learning_curve_sampled_from_all_rows_scales_the_validation_rows_too()
     assert "preprocessing-before-split" in rules(IMPORTS, LOAD, split, curve.format(source="df"))
     assert "preprocessing-before-split" not in rules(IMPORTS, LOAD, split, curve.format(source="train_df"))
 
+
+def test_row_frames_appended_to_an_empty_frame_then_the_label_added():
+    # Averaged word vectors, one row frame per message appended to an empty frame; the label column
+    # is then added and the whole frame used as features.
+    setup = ("import gensim\nsms = pd.read_csv('sms.csv')\ntokens = [t.lower().split() for t in sms['text']]\n"
+             "w2v = gensim.models.Word2Vec(tokens, vector_size=50)\nvectors = []\n"
+             "for doc in tokens:\n    vectors.append(np.mean([w2v.wv[w] for w in doc if w in w2v.wv], axis=0))")
+    frame = ("df = pd.DataFrame()\nfor i in range(len(vectors)):\n"
+             "    df = df.append(pd.DataFrame(vectors[i].reshape(1, -1)), ignore_index=True)\n"
+             "df['Output'] = (sms['label'] == 'spam').values\ndf.dropna(inplace=True)")
+    model = ("X = {features}\ny = df['Output']\n"
+             "X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0)\n"
+             "rf = RandomForestClassifier(random_state=0).fit(X_train, y_train)\n"
+             "print(accuracy_score(y_test, rf.predict(X_test)))")
+    assert rules(IMPORTS, setup, frame, model.format(features="df")) == ["preprocessing-before-split", "target-leakage"]
+    assert rules(IMPORTS, setup, frame, model.format(features="df.drop('Output', axis=1)")) == [
+        "preprocessing-before-split"]
+
+
+def test_univariate_forecasters_compared_on_the_last_months():
+    series = ("from statsmodels.tsa.arima.model import ARIMA\nfrom sklearn.metrics import mean_squared_error\n"
+              "sales = pd.read_csv('monthly.csv', parse_dates=['month'], index_col='month')['sales']\n"
+              "train, test = sales[:-12], sales[-12:]")
+    first = "m1 = ARIMA(train, order=(1, 1, 1)).fit()\nf1 = m1.forecast(steps=12)\nprint(np.sqrt(mean_squared_error(test, f1)))"
+    second = ("m2 = ARIMA(train, order=(2, 1, 2)).fit()\nf2 = m2.forecast(steps=len(test))\n"
+              "print(np.sqrt(mean_squared_error(test, f2)))")
+    # The model learns from the target series alone: that is not the target among the features.
+    assert rules(IMPORTS, series, first) == []
+    assert rules(IMPORTS, series, first, second) == ["multi-test"]
+
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():
     sources = (IMPORTS, "np.random.seed(0)", "noise = np.random.rand(10)")

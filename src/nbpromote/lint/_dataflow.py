@@ -989,8 +989,9 @@ class _Analyzer:
                     return UNKNOWN
                 if isinstance(key.value, int) and -len(receiver.items) <= key.value < len(receiver.items):
                     return receiver.items[key.value]
-            elif receiver.kind == "dict" and receiver.items and all(isinstance(v, Data) for v in receiver.items):
-                return _merge(receiver.items)  # store[name] for a name the loop runs over: any of the arrays
+            elif receiver.items and all(isinstance(v, Data) for v in receiver.items):
+                # store[name] for a name the loop runs over, X[i] of a list filled in a loop: any of them.
+                return _merge(receiver.items)
             return UNKNOWN
         return UNKNOWN
 
@@ -1518,6 +1519,8 @@ class _Analyzer:
     def scored(self, event: EvalEvent, labels: frozenset) -> None:
         event.scored = True
         event.labels |= labels
+        if not isinstance(event.X, Data) and labels:
+            event.X = Data(rows=labels, cols=UNKNOWN_COLS)  # a forecast scored against test: the test rows
         if event.scored_at is None and self.depth == 0:
             event.scored_at = self.stmt_site
 
@@ -1619,6 +1622,11 @@ class _Analyzer:
                 result = result.evolve(cols=result.cols.drop(set(columns)) if columns else result.cols)
             elif columns and not result.cols.known:
                 result = result.evolve(cols=Cols(selected=frozenset(columns)))
+            elif short == "DataFrame" and not result.cols.known and result.cols.positions is None \
+                    and "columns" not in kwargs:
+                # pd.DataFrame(array): numbered columns, none of them named (a column assigned later by
+                # name, df['Output'] = y, is then known to be among them).
+                result = result.evolve(cols=Cols(selected=frozenset()))
             if isinstance(label, Data):  # DMatrix(X, label=y): the labels' rows too
                 result = result.evolve(stats=result.stats | label.stats)
             return result
@@ -1862,6 +1870,10 @@ class _Analyzer:
             if method in K.PREDICT_METHODS and isinstance(X, Data):
                 return X.evolve(cols=UNKNOWN_COLS, src=frozenset(), subset=False, fresh=False,
                                 preds=frozenset({index}))
+            if method in K.PREDICT_METHODS and _horizon(method, args, kwargs):
+                # m.forecast(steps=12), predict(n_periods=len(test)): predictions of rows after the
+                # training ones; which rows they are is known once they meet labels (mark_scored).
+                return Data(rows=frozenset(), cols=UNKNOWN_COLS, preds=frozenset({index}))
             return UNKNOWN
         if method == "split" and est.kind == "splitter":
             # ShuffleSplit(n_splits=1) / StratifiedShuffleSplit(n_splits=1): one hold-out split, not CV.
@@ -1990,6 +2002,9 @@ class _Analyzer:
                 result = result.evolve(src=data.src)
         elif method in {"map", "replace"} and any(not d.rows and d.src for d in extra):
             result = base.evolve(src=data.src.union(*(d.src for d in extra if not d.rows)))
+        elif method == "append" and extra:
+            # df = df.append(row_frame, ignore_index=True) (pandas < 2): rows stacked, as concat does.
+            result = self.concat("concat", [Coll([data, *extra])], {}, site)
         elif method in {"merge", "join"}:
             # predict_df.merge(pred_series, left_index=True, ...): the joined columns bring their predictions.
             result = _merged(base.evolve(preds=base.preds.union(*(d.preds for d in extra))), extra, site)
@@ -2194,6 +2209,17 @@ def _fold_compare(ops: list, values: list) -> Const | None:
         return Const(bool(result())) if result is not None else None
     except TypeError:
         return None
+
+
+_HORIZON_KEYWORDS = frozenset({"steps", "horizon", "n_periods", "fh", "h", "periods", "start", "end"})
+
+
+def _horizon(method: str, args: list, kwargs: dict) -> bool:
+    """A forecast of the periods after the training data (``forecast(12)``, ``predict(n_periods=12)``),
+    not an in-sample ``predict()``."""
+    if any(isinstance(v, Data) for v in list(args) + list(kwargs.values())):
+        return False
+    return method in {"forecast", "get_forecast"} or bool(_HORIZON_KEYWORDS & set(kwargs))
 
 
 def _unrolled(target: ast.AST, iterable: Any) -> list | None:

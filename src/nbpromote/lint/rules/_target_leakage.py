@@ -107,8 +107,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     events = [(f.site, f.X, f.y, f.est) for f in ctx.facts.fits if f.est.is_model]
     events += [(c.site, c.X, c.y, c.est) for c in ctx.facts.cvs]
     for site, X, y, _est in events:
-        if not isinstance(X, Data) or not isinstance(y, Data):
-            continue
+        if not isinstance(X, Data) or not isinstance(y, Data) or X is y:
+            continue  # (X is y: a univariate model fit on the target series alone, ARIMA(train).fit())
         for problem in problems(X, y):
             if problem in seen:
                 continue
