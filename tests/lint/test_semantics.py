@@ -1054,6 +1054,13 @@ def test_a_split_redrawn_in_each_iteration_is_not_a_reused_test_set():
               "    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=0)\n"
               "    print(C, LogisticRegression(C=C).fit(X_tr, y_tr).score(X_te, y_te))")
     assert rules(IMPORTS, LOAD, seeded) == ["multi-test"]
+    # A loop over candidate models, each scored on its own freshly drawn split: no test set is reused.
+    per_model = ("for m in [LogisticRegression(), SVC()]:\n"
+                 "    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3)\n"
+                 "    print(m.fit(X_tr, y_tr).score(X_te, y_te))")
+    assert rules(IMPORTS, LOAD, per_model) == []
+    assert rules(IMPORTS, LOAD, per_model.replace("test_size=0.3)", "test_size=0.3, random_state=0)")) == [
+        "multi-test"]
     # A fresh split per seed, but several settings compared on each: still a choice on that test set.
     nested = ("for seed in [1, 2]:\n    X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=seed)\n"
               "    for C in [0.1, 1, 10]:\n        print(C, LogisticRegression(C=C).fit(X_tr, y_tr).score(X_te, y_te))")

@@ -90,9 +90,13 @@ def check(ctx: Context) -> Iterator[Finding]:
     for rows, evs in groups.items():
         # A metric inside a loop stands for the model whose predictions it scores, not another one.
         models = {id(ev.est) for ev in evs if ev.est.cls != "metric"}
-        many = len(models) + sum(1 for ev in evs if ev.est.multi and id(ev.est) in models) >= 2
+        redrawn = _redrawn_depth(rows)
+        # A loop over candidate models whose split is drawn anew in each iteration scores each model on
+        # its own hold-out: only models scored within one iteration share one.
+        per_iteration = redrawn > 0 and all(ev.loop <= redrawn for ev in evs)
+        many = len(models) + (0 if per_iteration else sum(1 for ev in evs if ev.est.multi and id(ev.est) in models)) >= 2
         many = many or _encodings_compared(evs)
-        if many or any(ev.loop > _redrawn_depth(rows) for ev in evs):
+        if many or any(ev.loop > redrawn for ev in evs):
             suspicious.append((rows, evs))
         else:
             clean_sets.append((rows, evs))
