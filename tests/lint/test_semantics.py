@@ -1172,3 +1172,22 @@ def test_one_model_scored_on_two_encodings_of_the_test_rows_compares_settings():
     once = ("pred = model.predict(Xte_bow)\nprint(accuracy_score(y_test, pred))\n"
             "print(classification_report(y_test, model.predict(Xte_bow)))")
     assert rules(IMPORTS, text, model, once) == []
+
+
+def test_polars_style_row_filters_and_column_selects():
+    # frame.filter(<condition>) keeps rows (polars, PySpark); frame.select([...]) keeps columns.
+    load = ("import polars as pl\nfrom datetime import timedelta\nfrom sklearn.linear_model import Ridge\n"
+            "from sklearn.metrics import mean_absolute_error\nweekly = pl.read_parquet('weekly.parquet')")
+    split = ("cut = weekly['week'].max() - timedelta(weeks=8)\n"
+             "train = weekly.filter(pl.col('week') <= cut)\nhold = weekly.filter(pl.col('week') > cut)")
+    model = ("m = Ridge().fit(train.select(['price', 'promo']).to_numpy(), train['sales'].to_numpy())\n"
+             "print(mean_absolute_error(hold['sales'].to_numpy(), m.predict(hold.select(['price', 'promo']).to_numpy())))")
+    assert rules(IMPORTS, load, split, model) == []
+    # The label among the selected columns is still target leakage.
+    assert rules(IMPORTS, load, split, model.replace("['price', 'promo']", "['price', 'sales']")) == ["target-leakage"]
+    # Statistics over every week written into the frame before the cut leak into the hold-out weeks.
+    scaled = "weekly = weekly.with_columns((pl.col('price') - weekly['price'].mean()) / weekly['price'].std())"
+    assert rules(IMPORTS, load, scaled, split, model) == ["preprocessing-before-split"]
+    # pandas' own filter(items=...) still selects columns.
+    assert rules(IMPORTS, LOAD.replace("X = df.drop('Churn', axis=1)", "X = df.filter(items=['tenure', 'Churn'])"),
+                 SPLIT, "LogisticRegression().fit(X_train, y_train)") == ["target-leakage"]

@@ -2062,9 +2062,19 @@ class _Analyzer:
                 self.mutate(receiver_node.id, data.evolve(cols=data.cols.drop(set(columns))))
                 return self.column(data, columns[0])
             return base.evolve(cols=UNKNOWN_COLS)
+        elif method == "filter" and node.args and not _strings(args[0]) and not {"items", "like", "regex"} & set(kwargs):
+            # frame.filter(pl.col('week') <= cut) (polars, PySpark): a row filter; the statistics in the
+            # condition decide which rows stay but do not enter the values. The two sides of one
+            # condition are the two sides of a split once bound, as with df[mask] / df[~mask].
+            kept = data.evolve(subset=True, part=True, fresh=False, sampled=None, grouped=False, windowed=False)
+            return self.with_cut(kept, data, node.args[0], receiver_node)
         elif method == "filter":
             items = _strings(kwargs.get("items", args[0] if args else UNKNOWN))
             result = base.evolve(cols=data.cols.select(set(items)) if items else UNKNOWN_COLS)
+        elif method == "select" and args:
+            # frame.select(['a', 'b']) / select('a', 'b') (polars, PySpark): those columns.
+            names = _strings(args[0]) if len(args) == 1 else _strings(Coll(list(args)))
+            result = base.evolve(cols=data.cols.select(set(names)) if names else UNKNOWN_COLS)
         elif method == "assign":
             cols = data.cols
             for column, value in kwargs.items():
