@@ -687,6 +687,25 @@ def test_univariate_forecasters_compared_on_the_last_months():
     assert rules(IMPORTS, series, first) == []
     assert rules(IMPORTS, series, first, second) == ["multi-test"]
 
+
+def test_an_out_of_fold_target_encoding_with_a_global_mean_fill_learns_no_rows_own_label():
+    encode = ("from sklearn.model_selection import StratifiedKFold\nfrom sklearn.metrics import roc_auc_score\n"
+              "def encode(frame, col, target='Churn'):\n    out = frame.copy()\n    prior = out[target].mean()\n"
+              "    out[col + '_te'] = np.nan\n"
+              "    for tr, va in StratifiedKFold(5, shuffle=True, random_state=0).split(out, out[target]):\n"
+              "        means = out.iloc[tr].groupby(col)[target].mean()\n"
+              "        out.loc[out.index[va], col + '_te'] = out.iloc[va][col].map(means)\n"
+              "    out[col + '_te'] = out[col + '_te'].fillna(prior)\n    return out")
+    leaky = encode.replace("out.loc[out.index[va], col + '_te'] = out.iloc[va][col].map(means)",
+                           "out.loc[out.index[va], col + '_te'] = out.iloc[va][col].map(out.groupby(col)[target].mean())")
+    model = ("df = encode(df, 'Contract')\nX, y = df.drop(columns=['Churn', 'Contract']), df['Churn']\n"
+             "oof = np.zeros(len(X))\nfor tr, va in StratifiedKFold(5, shuffle=True, random_state=1).split(X, y):\n"
+             "    m = LogisticRegression(max_iter=500).fit(X.iloc[tr], y.iloc[tr])\n"
+             "    oof[va] = m.predict_proba(X.iloc[va])[:, 1]\nprint(roc_auc_score(y, oof))")
+    load = "df = pd.read_csv('churn.csv')"
+    assert rules(IMPORTS, load, encode, model) == []
+    assert "preprocessing-before-split" in rules(IMPORTS, load, leaky, model)
+
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():
     sources = (IMPORTS, "np.random.seed(0)", "noise = np.random.rand(10)")

@@ -19,7 +19,7 @@ import ast
 import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import knowledge as K
@@ -589,6 +589,8 @@ class _Analyzer:
                 columns = _strings(key.items[1])
                 if isinstance(value, Data) and value.preds:
                     value = self.imputed(value, self.site(target))
+                if isinstance(value, Data) and isinstance(key.items[0], Data):
+                    value = _out_of_fold(value, key.items[0].rows)
             self.mutate(root, self.set_columns(current, columns, value))
         elif isinstance(target.value, ast.Subscript):
             # fold_preds['lgbm'][:, i] = model.predict(X_val): an array kept in a dict or list changes.
@@ -1657,7 +1659,7 @@ class _Analyzer:
             self.score_residuals([data])
         if not data.rows:
             return data
-        stat = Stat(site, what, data.rows)
+        stat = Stat(site, what, data.rows, columns=data.src, scalar=not rowwise and not data.grouped)
         self.facts.stats.append(stat)
         # A statistic of the target (target encoding) is not the target itself: src is cleared, the
         # row-statistic leak is the preprocessing rule's business.
@@ -2260,6 +2262,23 @@ def _horizon(method: str, args: list, kwargs: dict) -> bool:
     if any(isinstance(v, Data) for v in list(args) + list(kwargs.values())):
         return False
     return method in {"forecast", "get_forecast"} or bool(_HORIZON_KEYWORDS & set(kwargs))
+
+
+def _out_of_fold(value: Data, rows: frozenset) -> Data:
+    """Statistics learned on one side of a split and written only into the other side's rows
+    (``df.loc[val_idx, 'te'] = df.iloc[val_idx][col].map(means_of_the_training_folds)``): no row gets
+    a value learned from its own label, an out-of-fold encoding."""
+    sides = {p[-1] for _r, p in rows if p}
+    if len(sides) != 1 or not value.stats:
+        return value
+    sid, side = next(iter(sides))
+    changed = set()
+    for stat in value.stats:
+        learned = {p[-1] for _r, p in stat.rows if p}
+        if len(learned) == 1 and next(iter(learned))[0] == sid and next(iter(learned))[1] != side:
+            stat = replace(stat, oof=True)
+        changed.add(stat)
+    return value.evolve(stats=frozenset(changed))
 
 
 def _unrolled(target: ast.AST, iterable: Any) -> list | None:
