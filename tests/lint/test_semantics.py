@@ -1210,3 +1210,27 @@ def test_polars_style_row_filters_and_column_selects():
     # pandas' own filter(items=...) still selects columns.
     assert rules(IMPORTS, LOAD.replace("X = df.drop('Churn', axis=1)", "X = df.filter(items=['tenure', 'Churn'])"),
                  SPLIT, "LogisticRegression().fit(X_train, y_train)") == ["target-leakage"]
+
+
+def test_a_model_comparison_library_scores_every_model_it_fits_on_the_test_set():
+    # lazypredict: one fit call trains a few dozen models on the first pair and scores each on the second.
+    lazy = ("from lazypredict.Supervised import LazyClassifier\n"
+            "board = LazyClassifier(verbose=0, ignore_warnings=True, custom_metric=None)\n"
+            "leaderboard, preds = board.fit(X_train, X_test, y_train, y_test)\nleaderboard.head(10)")
+    found_here = found(IMPORTS, LOAD, SPLIT, lazy)
+    assert [(f.rule, f.cell, f.line) for f in found_here] == [("multi-test", 3, 3)]
+    assert "every model LazyClassifier fits" in found_here[0].message
+    by_keyword = lazy.replace("board.fit(X_train, X_test, y_train, y_test)",
+                              "board.fit(X_train=X_train, X_test=X_test, y_train=y_train, y_test=y_test)")
+    assert rules(IMPORTS, LOAD, SPLIT, by_keyword) == ["multi-test"]
+    # Compared on a validation split carved from the training rows, the chosen model scored once on the test set.
+    carved = ("X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, test_size=0.25, random_state=1)\n"
+              + lazy.replace("board.fit(X_train, X_test, y_train, y_test)", "board.fit(X_tr, X_val, y_tr, y_val)"))
+    final = ("best = RandomForestClassifier(random_state=0).fit(X_train, y_train)\n"
+             "print(accuracy_score(y_test, best.predict(X_test)))")
+    assert rules(IMPORTS, LOAD, SPLIT, carved, final) == []
+    # A class of another library with the same name is not lazypredict's.
+    own = lazy.replace("from lazypredict.Supervised import LazyClassifier\n",
+                       "class LazyClassifier:\n    def __init__(self, **kw):\n        pass\n"
+                       "    def fit(self, *data):\n        return None, None\n")
+    assert rules(IMPORTS, LOAD, SPLIT, own) == []

@@ -1444,6 +1444,7 @@ class _Analyzer:
         else:
             est = Est(cls=short, kind="model", site=site, steps=steps)
         est.incremental = short in K.INCREMENTAL
+        est.multi = short in K.COMPARATORS and ref.root in K.ML_ROOTS  # LazyClassifier: every model it fits
         est.early_stopping = _early_stopping(kwargs)
         est.library = ref.root
         if ref.root == "statsmodels" and est.kind == "model":
@@ -1865,6 +1866,8 @@ class _Analyzer:
             X, y = pending  # statsmodels: the data came with the constructor
         if est.library == "gensim" and isinstance(X, Coll):
             X = _rows_of(X)  # w2v.train(sentences), dictionary.doc2bow(tokens): lists of tokens per row
+        if method == "fit" and est.cls in K.COMPARATORS and est.multi:
+            return self.compare_models(est, args, kwargs, node, site)
         if method in _FIT_ONLY:
             self.fit(est, X, y, method, site, x_text)
             self.monitored_fit(est, kwargs, site)
@@ -1915,6 +1918,26 @@ class _Analyzer:
         if method == "set_params":
             return est
         return UNKNOWN
+
+    def compare_models(self, est: Est, args: list, kwargs: dict, node: ast.Call, site: Site) -> Any:
+        """``LazyClassifier().fit(X_train, X_test, y_train, y_test)``: every model the library knows is
+        trained on the first pair and scored on the second, and the leaderboard is returned — the
+        test set compares models (``est.multi``), as a loop over candidates would."""
+        keys = ("X_train", "X_test", "y_train", "y_test")
+        X_train, X_test, y_train, y_test = (args[i] if len(args) > i else kwargs.get(k, UNKNOWN)
+                                            for i, k in enumerate(keys))
+        texts = {k.arg: k.value for k in node.keywords if k.arg}
+        text = [_unparse(node.args[i]) if len(node.args) > i else _unparse(texts[k]) if k in texts else ""
+                for i, k in enumerate(keys)]
+        self.fit(est, X_train, y_train, "fit", site, text[0])
+        if not isinstance(X_test, Data) and isinstance(y_test, Data):
+            X_test = y_test
+        labelled = isinstance(y_test, Data)
+        self.facts.evals.append(EvalEvent(
+            est, X_test, y_test, site, "fit", self.loop, est.fit_rows, getattr(est, "_train_stats", frozenset()),
+            text[1], scored=labelled, labels=y_test.rows if isinstance(y_test, Data) else frozenset(),
+            scored_at=site if labelled and self.depth == 0 else None))
+        return Coll([UNKNOWN, UNKNOWN], "tuple")
 
     def monitored_fit(self, est: Est, kwargs: dict, site: Site) -> None:
         """``fit(..., eval_set=[(X_val, y_val)])`` / ``validation_data=`` / ``evals=`` / ``valid_sets=``.
