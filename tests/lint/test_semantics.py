@@ -1234,3 +1234,33 @@ def test_a_model_comparison_library_scores_every_model_it_fits_on_the_test_set()
                        "class LazyClassifier:\n    def __init__(self, **kw):\n        pass\n"
                        "    def fit(self, *data):\n        return None, None\n")
     assert rules(IMPORTS, LOAD, SPLIT, own) == []
+
+
+def test_columns_chosen_by_a_fitted_selectors_mask_carry_what_it_learned():
+    # A selector fit on every row (with the labels), its mask used to pick columns by name, then CV.
+    wine = ("from sklearn.datasets import load_wine\nfrom sklearn.feature_selection import SelectKBest, chi2\n"
+            "from sklearn.model_selection import cross_val_score\nwine = load_wine()\n"
+            "feats = pd.DataFrame(wine.data, columns=wine.feature_names)\nX_all, y_all = np.array(feats), wine.target")
+    pick = "picker = SelectKBest(score_func=chi2, k=5)\npicker.fit(X_all, y_all)"
+    kept = "kept = np.array(wine.feature_names)[picker.get_support()]\nX_kept = np.array(feats[kept])"
+    cv = "print(np.mean(cross_val_score(LogisticRegression(max_iter=500), X_kept, y_all, cv=5)))"
+    leaky = found(IMPORTS, wine, pick, kept, cv)
+    assert [(f.rule, f.cell, f.line) for f in leaky] == [("preprocessing-before-split", 2, 2)]
+    for other in ["X_kept = X_all[:, picker.get_support()]", "X_kept = feats.loc[:, picker.support_]",
+                  "X_kept = feats[feats.columns[picker.get_support()]]", "X_kept = feats[picker.get_feature_names_out()]",
+                  "X_kept = X_all[:, np.argsort(picker.scores_)[-5:]]",
+                  "X_kept = feats[[c for c, keep in zip(feats.columns, picker.get_support()) if keep]]",
+                  "X_kept = feats[[c for c, s in zip(wine.feature_names, picker.scores_) if s > 10]]"]:
+        assert rules(IMPORTS, wine, pick, other, cv) == ["preprocessing-before-split"], other
+    # The selector inside the cross-validated pipeline: fit per fold.
+    piped = ("from sklearn.pipeline import make_pipeline\n"
+             "print(cross_val_score(make_pipeline(SelectKBest(chi2, k=5), LogisticRegression(max_iter=500)), X_all, y_all, cv=5).mean())")
+    assert rules(IMPORTS, wine, piped) == []
+    # Fit on the training split only, its mask applied to both splits, scored on the test split.
+    split = "X_train, X_test, y_train, y_test = train_test_split(X_all, y_all, test_size=0.25, random_state=0)"
+    on_train = ("picker = SelectKBest(score_func=chi2, k=5).fit(X_train, y_train)\nmask = picker.get_support()\n"
+                "lr = LogisticRegression(max_iter=500).fit(X_train[:, mask], y_train)\n"
+                "print(accuracy_score(y_test, lr.predict(X_test[:, mask])))")
+    assert rules(IMPORTS, wine, split, on_train) == []
+    assert rules(IMPORTS, wine, split, on_train.replace(".fit(X_train, y_train)\nmask", ".fit(X_all, y_all)\nmask")) \
+        == ["preprocessing-before-split"]

@@ -886,6 +886,7 @@ class _Analyzer:
             if filtered is not None:
                 return filtered
         names = {n for g in node.generators for n in _target_names(g.target)}
+        chosen: Any = None
         with _Scope(self.env, {n: UNKNOWN for n in names}):
             self.loop += 1
             try:
@@ -893,10 +894,16 @@ class _Analyzer:
                     iterable = first_iter if index == 0 else self.expr(generator.iter)
                     self.bind_iter(generator.target, iterable)
                     for condition in generator.ifs:
-                        self.expr(condition)
+                        kept = self.expr(condition)
+                        chosen = kept if _is_chosen(kept) else chosen
                 values = [self.expr(e) for e in elements]
             finally:
                 self.loop -= 1
+        if values and all(_is_chosen(v) for v in values):
+            return _merge(values)  # [df.columns[i] for i in np.argsort(selector.scores_)[-5:]]
+        if chosen is not None and not any(isinstance(v, (Data, Est)) and not _is_chosen(v) for v in values):
+            # [c for c, keep in zip(df.columns, selector.get_support()) if keep]: the columns it chose.
+            return chosen
         if any(isinstance(v, (Data, Est)) for v in values):
             return Coll([values[-1]], "list")
         return Coll([UNKNOWN], "list")
@@ -935,6 +942,8 @@ class _Analyzer:
                     return Data(rows=receiver.rows, cols=UNKNOWN_COLS)
                 if attr == "frame":
                     return Data(rows=receiver.rows)
+                if attr == "feature_names":
+                    return Columns(UNKNOWN_COLS)  # the names of .data's columns
                 return UNKNOWN
             if attr == "dt":
                 self.note_rows(self.facts.dated, receiver)  # df['date'].dt.month: a datetime column
@@ -952,6 +961,8 @@ class _Analyzer:
                 return UNKNOWN
             return self.column(receiver, attr)
         if isinstance(receiver, Est):
+            if attr in _SELECTION_ATTRS and receiver.stats:
+                return _chosen_columns(receiver)  # selector.support_: which columns the fit chose
             if attr in {"best_estimator_", "estimator", "estimator_", "model"} or (  # Keras History.model
                     receiver.library == "gensim" and attr in {"wv", "dv"}):  # w2v.wv[word]: the model's vectors
                 return receiver
@@ -978,6 +989,8 @@ class _Analyzer:
                                  node.value)
         if isinstance(receiver, Est) and receiver.library == "gensim" and isinstance(_rows_of(key), Data):
             return self.transform(receiver, _rows_of(key))  # w2v.wv[word], tfidf[bow], lda[bow]
+        if _is_chosen(key) and (isinstance(receiver, Columns) or (isinstance(receiver, Coll) and receiver.strings())):
+            return key  # df.columns[selector.get_support()]: the column names the selector chose
         if isinstance(receiver, Data):
             if receiver.bunch:
                 return self.attribute(receiver, key.value) if isinstance(key, Const) and isinstance(key.value, str) else UNKNOWN
@@ -1038,6 +1051,8 @@ class _Analyzer:
             return data.evolve(subset=True, part=True, fresh=False)
         if isinstance(key, Coll) and key.kind == "tuple" and key.items:  # numpy X[rows, cols]
             rows = self.index_data(data, key.items[0])
+            if isinstance(rows, Data) and len(key.items) == 2 and _is_chosen(key.items[1]):
+                return rows.evolve(stats=rows.stats | key.items[1].stats, cols=UNKNOWN_COLS)  # X[:, sel.get_support()]
             if isinstance(rows, Data) and len(key.items) == 2:
                 return _by_position(rows, data.cols, key.items[1])
             return rows.evolve(cols=UNKNOWN_COLS) if isinstance(rows, Data) else rows
@@ -1623,6 +1638,8 @@ class _Analyzer:
             # out = pd.DataFrame(); out['lr'] = lr.predict(X_test): rows come with the first column.
             named = _strings(kwargs.get("columns", UNKNOWN))
             return Data(rows=frozenset(), cols=Cols(selected=frozenset(named or ())), empty=True)
+        if isinstance(first, Columns) and short in {"array", "asarray", "Series"}:
+            return first  # np.array(df.columns), np.array(bunch.feature_names): still column names
         label = kwargs.get("label")
         result = _merge([first] + list(args[1:2] if short in {"TensorDataset"} else []))
         if isinstance(first, Coll) and not isinstance(result, Data):
@@ -1866,6 +1883,8 @@ class _Analyzer:
             X, y = pending  # statsmodels: the data came with the constructor
         if est.library == "gensim" and isinstance(X, Coll):
             X = _rows_of(X)  # w2v.train(sentences), dictionary.doc2bow(tokens): lists of tokens per row
+        if est.stats and (method == "get_support" or (method == "get_feature_names_out" and _selector(est))):
+            return _chosen_columns(est)  # names[selector.get_support()]: columns the fit chose
         if method == "fit" and est.cls in K.COMPARATORS and est.multi:
             return self.compare_models(est, args, kwargs, node, site)
         if method in _FIT_ONLY:
@@ -2386,6 +2405,24 @@ def _by_position(rows: Data, layout: Cols, key: Any) -> Data:
     else:
         positions = None
     return rows.evolve(cols=Cols(known=False, positions=positions))
+
+
+#: A fitted feature selector's record of which columns it chose (a mask, ranks or scores to sort).
+_SELECTION_ATTRS = frozenset({"support_", "scores_", "pvalues_", "ranking_"})
+
+
+def _selector(est: Est) -> bool:
+    return "Select" in est.cls or est.cls in {"RFE", "RFECV", "VarianceThreshold", "Boruta", "BorutaPy"}
+
+
+def _chosen_columns(est: Est) -> Data:
+    """Column labels a fitted statistic chose: no rows of their own, the statistics they were chosen by
+    (indexing a frame with them is a feature selection learned from the rows the fit saw)."""
+    return Data(rows=frozenset(), stats=est.stats, cols=UNKNOWN_COLS)
+
+
+def _is_chosen(key: Any) -> bool:
+    return isinstance(key, Data) and not key.rows and bool(key.stats)
 
 
 def _vocabulary_only(est: Est) -> bool:
