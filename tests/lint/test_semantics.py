@@ -1264,3 +1264,40 @@ def test_columns_chosen_by_a_fitted_selectors_mask_carry_what_it_learned():
     assert rules(IMPORTS, wine, split, on_train) == []
     assert rules(IMPORTS, wine, split, on_train.replace(".fit(X_train, y_train)\nmask", ".fit(X_all, y_all)\nmask")) \
         == ["preprocessing-before-split"]
+
+
+def test_missing_values_filled_from_statistics_grouped_by_the_label_carry_the_label():
+    load = ("patients = pd.read_csv('patients.csv')\nnum_cols = ['age', 'bp', 'glucose']")
+    split = ("X_train, X_test, y_train, y_test = train_test_split(patients[num_cols], patients['outcome'], "
+             "test_size=0.3, random_state=0)\nforest = RandomForestClassifier(random_state=0).fit(X_train, y_train)\n"
+             "print(accuracy_score(y_test, forest.predict(X_test)))")
+    # Per-class medians over every row, reshaped into a dict, looked up by each row's own label.
+    table = ("medians = patients.groupby('outcome').apply(lambda g: g.median()).reset_index()[num_cols + ['outcome']].to_dict()\n"
+             "medians = {col: {medians['outcome'][k]: v for k, v in per_col.items()} for col, per_col in medians.items()}")
+    fill = ("for col in num_cols:\n"
+            "    patients[col] = patients.apply(lambda r: medians[col][r['outcome']] if pd.isnull(r[col]) else r[col], axis=1)")
+    assert rules(IMPORTS, load, table, fill, split) == ["preprocessing-before-split", "target-leakage"]
+    # The idiomatic form: fillna with a transform grouped by the label.
+    idiom = ("for c in num_cols:\n"
+             "    patients[c] = patients[c].fillna(patients.groupby('outcome')[c].transform('median'))")
+    leaky = found(IMPORTS, load, idiom, split)
+    assert sorted(f.rule for f in leaky) == ["preprocessing-before-split", "target-leakage"]
+    assert "computed from the target 'outcome'" in [f for f in leaky if f.rule == "target-leakage"][0].message
+    grouped_apply = ("patients[num_cols] = patients.groupby('outcome')[num_cols].apply(lambda g: g.fillna(g.median()))")
+    assert rules(IMPORTS, load, grouped_apply, split) == ["preprocessing-before-split", "target-leakage"]
+    # Grouped by another column: a statistic over every row (pre), but no row's own label in it.
+    assert rules(IMPORTS, load, idiom.replace("groupby('outcome')", "groupby('sex')"), split) == [
+        "preprocessing-before-split"]
+    assert rules(IMPORTS, load, table.replace("'outcome'", "'sex'"), fill.replace("'outcome'", "'sex'"), split) == [
+        "preprocessing-before-split"]
+    # Each column filled from its own overall median: neither the label nor the other columns.
+    own = "for c in num_cols + ['outcome']:\n    patients[c] = patients[c].fillna(patients[c].median())"
+    assert rules(IMPORTS, load, own, split) == ["preprocessing-before-split"]
+    # Learned on the training rows only, the test rows filled with the training medians: no leak.
+    after = ("train, test = train_test_split(patients, test_size=0.3, random_state=0)\n"
+             "for c in num_cols:\n"
+             "    train[c] = train[c].fillna(train.groupby('outcome')[c].transform('median'))\n"
+             "    test[c] = test[c].fillna(train[c].median())\n"
+             "forest = RandomForestClassifier(random_state=0).fit(train[num_cols], train['outcome'])\n"
+             "print(accuracy_score(test['outcome'], forest.predict(test[num_cols])))")
+    assert rules(IMPORTS, load, after) == []

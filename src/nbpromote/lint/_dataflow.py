@@ -619,11 +619,15 @@ class _Analyzer:
         cols = frame.cols
         if columns is None:
             return frame.evolve(stats=stats, preds=preds)
+        # for col in ['age', 'bp']: df[col] = f(df[col]): each column is computed from itself, not from
+        # the other names the loop runs over.
+        siblings = set(columns) if len(columns) > 1 else set()
         for column in columns:
             if isinstance(value, Data):
                 sources = value.src | frozenset(
                     s for src in value.src for s in value.cols.derived_map().get(src, ())
                 )
+                sources = sources - (siblings - {column})
                 future = value.future
                 cols = cols.with_column(column, frozenset(sources), frozenset(future), value.is_datetime)
                 if value.is_datetime:
@@ -757,6 +761,9 @@ class _Analyzer:
             return _merge(values)
         if len(values) == 1:
             return values[0]
+        if all(isinstance(v, Const) and isinstance(v.value, str) for v in values):
+            # for col in ['age', 'bp']: one of these names (df[col] = … changes one of those columns).
+            return Coll(list(values), "oneof")
         return UNKNOWN
 
     # -- expressions ----------------------------------------------------------------------------
@@ -905,7 +912,8 @@ class _Analyzer:
             # [c for c, keep in zip(df.columns, selector.get_support()) if keep]: the columns it chose.
             return chosen
         if any(isinstance(v, (Data, Est)) for v in values):
-            return Coll([values[-1]], "list")
+            # {k: v for …}: a dict whose keys are not known; any lookup gives the value.
+            return Coll([values[-1]], "dict" if isinstance(node, ast.DictComp) else "list")
         return Coll([UNKNOWN], "list")
 
     def e_ListComp(self, node: ast.ListComp) -> Any:
@@ -977,6 +985,7 @@ class _Analyzer:
             future=frame.future | frame.cols.future_map().get(name, frozenset()),
             temporal=frame.temporal, oversampled=frame.oversampled,
             is_datetime=name in frame.cols.dates, grouped=frame.grouped, windowed=frame.windowed,
+            group_keys=frame.group_keys if frame.grouped else frozenset(),
             preds=frame.column_preds(name),  # predict_df['LR prediction']: the predictions put in the frame
         )
 
@@ -996,6 +1005,9 @@ class _Analyzer:
                 return self.attribute(receiver, key.value) if isinstance(key, Const) and isinstance(key.value, str) else UNKNOWN
             return self.with_cut(self.index_data(receiver, key), receiver, node.slice, node.value)
         if isinstance(receiver, Coll):
+            if receiver.kind == "dict" and receiver.keys is None and receiver.items:
+                return self.looked_up(_merge(receiver.items), key) if isinstance(receiver.items[0], Data) \
+                    else receiver.items[0]  # a dict comprehension's value, whatever the key
             if isinstance(key, Const):
                 if receiver.kind == "dict" and receiver.keys:
                     for k, item in zip(receiver.keys, receiver.items, strict=False):
@@ -1006,9 +1018,16 @@ class _Analyzer:
                     return receiver.items[key.value]
             elif receiver.items and all(isinstance(v, Data) for v in receiver.items):
                 # store[name] for a name the loop runs over, X[i] of a list filled in a loop: any of them.
-                return _merge(receiver.items)
+                return self.looked_up(_merge(receiver.items), key)
             return UNKNOWN
         return UNKNOWN
+
+    def looked_up(self, table: Any, key: Any) -> Any:
+        """``per_class[row['outcome']]``: a statistic per group looked up by a row's own value of the
+        group key depends on that value (a fill by the row's label carries the label)."""
+        if isinstance(table, Data) and table.group_keys and isinstance(key, Data) and key.rows and key.src:
+            return table.evolve(src=table.src | key.src, subset=False, fresh=False)
+        return table
 
     def with_cut(self, result: Any, data: Data, key_node: ast.AST, receiver_node: ast.AST) -> Any:
         """Mark a row subset made by a recognisable cut (slice bound, comparison, null test) with the
@@ -1033,6 +1052,11 @@ class _Analyzer:
         if columns is not None:
             if isinstance(key, Const):
                 return self.column(data, columns[0])
+            if isinstance(key, Coll) and key.kind == "oneof":
+                # df[col], col one of several names (a loop over them): one column, which is not known.
+                one = _merge([self.column(data, c) for c in columns])
+                return one.evolve(cols=one.cols.select(set(columns)), grouped=data.grouped, windowed=data.windowed,
+                                  group_keys=data.group_keys if data.grouped else frozenset())
             return data.evolve(cols=data.cols.select(set(columns)), subset=False, fresh=False)
         if isinstance(key, Idx):
             return self.partition(data, key)
@@ -2042,8 +2066,15 @@ class _Analyzer:
                 src = out.src
             elif isinstance(out, Data) and data.grouped and split_label(data.rows) == "train":
                 src = frozenset()  # an aggregate per group learned on the training split only
+            if data.grouped and split_label(data.rows) != "train" and isinstance(out, Data) and method != "pipe":
+                # groupby('outcome').apply(lambda g: g.fillna(g.median())): each row's value depends on
+                # its group, so on its group keys; an aggregate per group is a table keyed by them.
+                src = src | data.group_keys if out.rows else src
+                keyed = data.group_keys if not out.rows else frozenset()
+                return data.evolve(stats=data.stats | extra_stats, subset=False, fresh=False, grouped=False,
+                                   cut=None, src=src, group_keys=keyed)
             return data.evolve(stats=data.stats | extra_stats, subset=False, fresh=False, grouped=False, cut=None,
-                               src=src)
+                               src=src, group_keys=frozenset())
         # Statistics inside a mapping or list argument count too: replace({0: df.x.median()}),
         # fillna({'age': df.age.mean(), 'fare': df.fare.median()}).
         extra = [v for v in _flatten_all(list(args) + list(kwargs.values())) if isinstance(v, Data)]
@@ -2070,8 +2101,13 @@ class _Analyzer:
             result = self.stat_of(data, ".groupby().transform()", site, rowwise=True)
             if data.src and split_label(data.rows) != "train":
                 # A target encoding over all rows (df.groupby(k)[target].transform('mean') before the
-                # split): each row's feature holds its own label, and the test rows' labels too.
-                result = result.evolve(src=data.src)
+                # split): each row's feature holds its own label, and the test rows' labels too. Its
+                # group keys too: grouped by the label (a class-conditional fill), a row's value
+                # depends on its own label.
+                result = result.evolve(src=data.src | data.group_keys)
+        elif method in {"fillna", "combine_first", "where", "mask"} and any(d.rows and d.src for d in extra):
+            # s.fillna(other_series): the filled rows hold the other series' values.
+            result = base.evolve(src=data.src.union(*(d.src for d in extra if d.rows)))
         elif method in {"map", "replace"} and any(not d.rows and d.src for d in extra):
             result = base.evolve(src=data.src.union(*(d.src for d in extra if not d.rows)))
         elif method in K.SPLIT_METHODS:
@@ -2083,7 +2119,9 @@ class _Analyzer:
             # predict_df.merge(pred_series, left_index=True, ...): the joined columns bring their predictions.
             result = _merged(base.evolve(preds=base.preds.union(*(d.preds for d in extra))), extra, site)
         elif method == "groupby":
-            result = base.evolve(grouped=True)
+            by = args[0] if args else kwargs.get("by", UNKNOWN)
+            keys = frozenset(_strings(by) or ()) | (by.src if isinstance(by, Data) else frozenset())
+            result = base.evolve(grouped=True, group_keys=keys)
         elif method in {"rolling", "expanding", "ewm"}:
             self.note_rows(self.facts.lagged, data, site)
             future = data.future | ({site} if method == "rolling" and _is_true(kwargs.get("center")) else set())
