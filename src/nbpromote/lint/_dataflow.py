@@ -2120,8 +2120,8 @@ class _Analyzer:
             result = _merged(base.evolve(preds=base.preds.union(*(d.preds for d in extra))), extra, site)
         elif method == "groupby":
             by = args[0] if args else kwargs.get("by", UNKNOWN)
-            keys = frozenset(_strings(by) or ()) | (by.src if isinstance(by, Data) else frozenset())
-            result = base.evolve(grouped=True, group_keys=keys)
+            group_keys = frozenset(_strings(by) or ()) | (by.src if isinstance(by, Data) else frozenset())
+            result = base.evolve(grouped=True, group_keys=group_keys)
         elif method in {"rolling", "expanding", "ewm"}:
             self.note_rows(self.facts.lagged, data, site)
             future = data.future | ({site} if method == "rolling" and _is_true(kwargs.get("center")) else set())
