@@ -706,6 +706,18 @@ def test_an_out_of_fold_target_encoding_with_a_global_mean_fill_learns_no_rows_o
     assert rules(IMPORTS, load, encode, model) == []
     assert "preprocessing-before-split" in rules(IMPORTS, load, leaky, model)
 
+
+def test_a_training_error_over_all_rows_does_not_make_a_train_only_scaler_a_leak():
+    # The scaler saw only training rows; the "fit error" over all of X scores rows the model was
+    # trained on too (an overlap diagnostic), but no held-out row the scaler saw.
+    knn = ("from sklearn.neighbors import KNeighborsClassifier\n"
+           "X_train, X_test = sc.transform(X_train), sc.transform(X_test)\n"
+           "knn = KNeighborsClassifier(n_neighbors=7).fit(X_train, y_train)\n"
+           "print('fit error', 1 - accuracy_score(y, knn.predict(X)))\n"
+           "print('test error', 1 - accuracy_score(y_test, knn.predict(X_test)))")
+    assert "preprocessing-before-split" not in rules(IMPORTS, LOAD, SPLIT, "sc = StandardScaler().fit(X_train)", knn)
+    assert "preprocessing-before-split" in rules(IMPORTS, LOAD, SPLIT, "sc = StandardScaler().fit(X)", knn)
+
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():
     sources = (IMPORTS, "np.random.seed(0)", "noise = np.random.rand(10)")
