@@ -160,3 +160,11 @@ def test_gensim_models_train_on_the_corpus_given_to_their_constructor():
     assert {"build_vocab", "train"} <= gensim.fit_methods and "infer_vector" in K.TRANSFORM_METHODS
     assert "Dictionary" in K.VOCABULARY  # which tokens occur: a vocabulary, not a statistic of values
     assert K.library_of("seaborn") is not None and "load_dataset" in K.FRAME_DATASETS
+
+
+def test_h2o_trains_on_the_frame_named_by_keyword_and_splits_frames():
+    h2o = K.library_of("h2o")
+    assert h2o is not None and "H2OGradientBoostingEstimator" in K.MODELS and "train" in K.FIT_METHODS
+    assert {"training_frame", "test_data"} <= K.DATA_KEYWORDS and "split_frame" in K.SPLIT_METHODS
+    assert "validation_frame" in K.MONITOR_KEYWORDS and "stopping_rounds" in K.EARLY_STOPPING_KEYWORDS
+    assert "import_file" in K.READERS and "model_performance" in K.SCORE_METHODS

@@ -316,6 +316,20 @@ def test_one_model_scored_on_two_encodings_of_the_test_rows():
     twice = "print(nb.score(Xte_bow, y_test))\nprint(classification_report(y_test, nb.predict(Xte_bow)))"
     assert rules(IMPORTS, texts, twice) == []
 
+
+def test_h2o_frames_split_and_models_trained_on_a_named_frame():
+    setup = ("import h2o\nfrom h2o.estimators import H2OGradientBoostingEstimator, H2ORandomForestEstimator\nh2o.init()\n"
+             "loans = h2o.import_file('loans.csv')\ntrain, valid, test = loans.split_frame([0.7, 0.15], seed=7)\n"
+             "features, target = loans.col_names[:-1], loans.col_names[-1]")
+    gbm = ("gbm = H2OGradientBoostingEstimator(ntrees=200, seed=1)\n"
+           "gbm.train(x=features, y=target, training_frame=train, validation_frame=valid)\n"
+           "pred = gbm.predict(test).as_data_frame()\nactual = test.as_data_frame()['default']\n"
+           "print((actual == pred['predict']).mean())")
+    forest = ("rf = H2ORandomForestEstimator(ntrees=300, seed=1)\nrf.train(x=features, y=target, training_frame=train)\n"
+              "print(rf.model_performance(test_data=test).auc())")
+    assert rules(setup, gbm) == []
+    assert rules(setup, gbm, forest) == ["multi-test"]
+
 # --- overlap ----------------------------------------------------------------------------------
 def test_evaluating_on_the_fit_rows_when_features_are_built_by_a_comprehension():
     cell = ("import numpy as np\nfrom tensorflow.keras.preprocessing.text import one_hot\n"
@@ -672,6 +686,37 @@ def test_univariate_forecasters_compared_on_the_last_months():
     # The model learns from the target series alone: that is not the target among the features.
     assert rules(IMPORTS, series, first) == []
     assert rules(IMPORTS, series, first, second) == ["multi-test"]
+
+
+def test_an_out_of_fold_target_encoding_with_a_global_mean_fill_learns_no_rows_own_label():
+    encode = ("from sklearn.model_selection import StratifiedKFold\nfrom sklearn.metrics import roc_auc_score\n"
+              "def encode(frame, col, target='Churn'):\n    out = frame.copy()\n    prior = out[target].mean()\n"
+              "    out[col + '_te'] = np.nan\n"
+              "    for tr, va in StratifiedKFold(5, shuffle=True, random_state=0).split(out, out[target]):\n"
+              "        means = out.iloc[tr].groupby(col)[target].mean()\n"
+              "        out.loc[out.index[va], col + '_te'] = out.iloc[va][col].map(means)\n"
+              "    out[col + '_te'] = out[col + '_te'].fillna(prior)\n    return out")
+    leaky = encode.replace("out.loc[out.index[va], col + '_te'] = out.iloc[va][col].map(means)",
+                           "out.loc[out.index[va], col + '_te'] = out.iloc[va][col].map(out.groupby(col)[target].mean())")
+    model = ("df = encode(df, 'Contract')\nX, y = df.drop(columns=['Churn', 'Contract']), df['Churn']\n"
+             "oof = np.zeros(len(X))\nfor tr, va in StratifiedKFold(5, shuffle=True, random_state=1).split(X, y):\n"
+             "    m = LogisticRegression(max_iter=500).fit(X.iloc[tr], y.iloc[tr])\n"
+             "    oof[va] = m.predict_proba(X.iloc[va])[:, 1]\nprint(roc_auc_score(y, oof))")
+    load = "df = pd.read_csv('churn.csv')"
+    assert rules(IMPORTS, load, encode, model) == []
+    assert "preprocessing-before-split" in rules(IMPORTS, load, leaky, model)
+
+
+def test_a_training_error_over_all_rows_does_not_make_a_train_only_scaler_a_leak():
+    # The scaler saw only training rows; the "fit error" over all of X scores rows the model was
+    # trained on too (an overlap diagnostic), but no held-out row the scaler saw.
+    knn = ("from sklearn.neighbors import KNeighborsClassifier\n"
+           "X_train, X_test = sc.transform(X_train), sc.transform(X_test)\n"
+           "knn = KNeighborsClassifier(n_neighbors=7).fit(X_train, y_train)\n"
+           "print('fit error', 1 - accuracy_score(y, knn.predict(X)))\n"
+           "print('test error', 1 - accuracy_score(y_test, knn.predict(X_test)))")
+    assert "preprocessing-before-split" not in rules(IMPORTS, LOAD, SPLIT, "sc = StandardScaler().fit(X_train)", knn)
+    assert "preprocessing-before-split" in rules(IMPORTS, LOAD, SPLIT, "sc = StandardScaler().fit(X)", knn)
 
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():

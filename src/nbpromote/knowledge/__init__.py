@@ -23,6 +23,7 @@ import re
 
 from ._boosting import CATBOOST, LIGHTGBM, XGBOOST
 from ._gensim import GENSIM
+from ._h2o import H2O
 from ._imblearn import IMBLEARN
 from ._keras import KERAS
 from ._model import Library, Returns
@@ -44,7 +45,7 @@ __all__ = [
     "READERS", "FILE_READERS", "LOAD_MODULES",
     "RANDOM_DRAWS", "NUMPY_DRAWS", "PY_RANDOM_DRAWS", "RNG_FACTORIES", "RANDOM_STATE_CLASSES",
     "RANDOM_STATE_FUNCTIONS", "SEEDERS", "ROW_STATISTICS", "ROWWISE_STATISTICS", "DATASETS", "FRAME_DATASETS", "CONSTRUCT_FITS", "RETURNS",
-    "MONITOR_KEYWORDS", "EARLY_STOPPING_KEYWORDS", "EARLY_STOPPING_CALLBACKS",
+    "MONITOR_KEYWORDS", "EARLY_STOPPING_KEYWORDS", "EARLY_STOPPING_CALLBACKS", "SPLIT_METHODS", "DATA_KEYWORDS",
     "ROW_SUBSET_METHODS", "DATA_ATTRIBUTES", "TARGET_ENCODERS", "ROW_CONTAINERS", "FORMULA_FUNCTIONS", "FORMULA_MODELS",
     "ML_ROOTS", "MODEL_NAME", "DATE_NAME",
     # names kept from nbpromote.lint._knowledge
@@ -63,7 +64,7 @@ IMPORT_DISTRIBUTIONS = {
 #: Every library table, by name.
 LIBRARIES: dict[str, Library] = {lib.name: lib for lib in (
     SKLEARN, PANDAS, NUMPY, PY_RANDOM, SCIPY, IMBLEARN, KERAS, TORCH, XGBOOST, LIGHTGBM, CATBOOST,
-    STATSMODELS, YELLOWBRICK, CATEGORY_ENCODERS, UMAP, SEABORN, GENSIM,
+    STATSMODELS, YELLOWBRICK, CATEGORY_ENCODERS, UMAP, SEABORN, GENSIM, H2O,
 )}
 _BY_ROOT = {root: lib for lib in LIBRARIES.values() for root in lib.roots}
 
@@ -124,6 +125,10 @@ ROWWISE_STATISTICS = _union("rowwise_statistics")
 DATASETS = _union("datasets")
 #: Classes that train on the rows given to their constructor (gensim's ``Word2Vec(sentences)``).
 CONSTRUCT_FITS = _union("construct_fits")
+#: Frame methods returning disjoint random parts of the rows (``split_frame``).
+SPLIT_METHODS = _union("split_methods")
+#: Keywords naming a method's data when it is not the first argument (``training_frame=``).
+DATA_KEYWORDS = _union("data_keywords")
 #: Dataset loaders that return the frame itself (not a Bunch with ``.data``/``.target``).
 FRAME_DATASETS = SEABORN.datasets
 MONITOR_KEYWORDS = _union("monitor_keywords") | {"eval_data"}

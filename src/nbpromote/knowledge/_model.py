@@ -123,6 +123,12 @@ class Library:
     signatures : dict of str to tuple of str
         Positional parameter names of fit functions whose data arguments are often passed by
         position (``xgb.train(params, dtrain, 100, watchlist)``), so they read as keywords.
+    split_methods : frozenset of str
+        Methods of a data frame returning disjoint random parts of its rows, in order
+        (H2O's ``frame.split_frame([0.6, 0.2])``, Spark's ``df.randomSplit([0.8, 0.2])``).
+    data_keywords : frozenset of str
+        Keywords of fit/predict/score methods naming the data when it is not the first argument
+        (H2O's ``model.train(x=cols, y='label', training_frame=train)``).
     """
 
     name: str
@@ -166,6 +172,8 @@ class Library:
     early_stopping_callbacks: frozenset[str] = _EMPTY
     construct_fits: frozenset[str] = _EMPTY
     signatures: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    split_methods: frozenset[str] = _EMPTY
+    data_keywords: frozenset[str] = _EMPTY
 
 
 def names(text: str) -> frozenset[str]:

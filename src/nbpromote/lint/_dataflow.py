@@ -19,7 +19,7 @@ import ast
 import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import knowledge as K
@@ -589,6 +589,8 @@ class _Analyzer:
                 columns = _strings(key.items[1])
                 if isinstance(value, Data) and value.preds:
                     value = self.imputed(value, self.site(target))
+                if isinstance(value, Data) and isinstance(key.items[0], Data):
+                    value = _out_of_fold(value, key.items[0].rows)
             self.mutate(root, self.set_columns(current, columns, value))
         elif isinstance(target.value, ast.Subscript):
             # fold_preds['lgbm'][:, i] = model.predict(X_val): an array kept in a dict or list changes.
@@ -1524,6 +1526,26 @@ class _Analyzer:
         if event.scored_at is None and self.depth == 0:
             event.scored_at = self.stmt_site
 
+    def split_parts(self, data: Data, args: list, kwargs: dict, site: Site) -> Coll:
+        """``train, valid, test = frame.split_frame([0.6, 0.2], seed=1)``: disjoint random parts, in
+        order. Each part after the first is cut off what remains, as nested hold-out splits are
+        (``valid`` and ``test`` are both held out from ``train`` and apart from each other)."""
+        ratios = args[0] if args else kwargs.get("ratios", kwargs.get("weights", UNKNOWN))
+        count = len(ratios.items) + 1 if isinstance(ratios, Coll) and ratios.items else 2
+        if isinstance(ratios, Coll) and ratios.items and isinstance(ratios.items[-1], Const) and count > 2:
+            total = sum(v.value for v in ratios.items if isinstance(v, Const) and isinstance(v.value, (int, float)))
+            count = count - 1 if abs(total - 1) < 1e-9 else count  # randomSplit([0.8, 0.2]): weights, not cut points
+        parts = []
+        rest = data.evolve(subset=False, fresh=False, cut=None, part=False)
+        for position in range(count - 1):
+            sid = ("split", site, next(self._ids))
+            self.facts.splits.append(SplitEvent(sid, site, [rest], True, "train_test_split"))
+            parts.append(self.partition(rest, Idx(sid, "train")) if position == 0 else
+                         self.partition(rest, Idx(sid, "train")))
+            rest = self.partition(rest, Idx(sid, "test"))
+        parts.append(rest)
+        return Coll(parts, "list")
+
     def mark_scored(self, values: list, *, metric: bool = False) -> None:
         """Predictions meeting labels (a metric, ``pred == y_test``, ``crosstab(y_test, pred)``) make
         the evaluation that produced them a scored one."""
@@ -1637,7 +1659,7 @@ class _Analyzer:
             self.score_residuals([data])
         if not data.rows:
             return data
-        stat = Stat(site, what, data.rows)
+        stat = Stat(site, what, data.rows, columns=data.src, scalar=not rowwise and not data.grouped)
         self.facts.stats.append(stat)
         # A statistic of the target (target encoding) is not the target itself: src is cleared, the
         # row-statistic leak is the preprocessing rule's business.
@@ -1832,6 +1854,12 @@ class _Analyzer:
         X = args[0] if args else kwargs.get("X", kwargs.get("x", UNKNOWN))
         y = args[1] if len(args) > 1 else kwargs.get("y", UNKNOWN)
         x_text = _unparse(node.args[0]) if node.args else ""
+        framed = next((k for k in K.DATA_KEYWORDS if isinstance(kwargs.get(k), Data)), None)
+        if framed is not None:
+            # H2O: model.train(x=features, y='label', training_frame=train): the data is the frame
+            # (x and y name its columns).
+            X, y = kwargs[framed], UNKNOWN
+            x_text = next((_unparse(k.value) for k in node.keywords if k.arg == framed), framed)
         pending = getattr(est, "_pending", None)
         if method in {"fit", "fit_regularized"} and pending is not None and not args and "X" not in kwargs:
             X, y = pending  # statsmodels: the data came with the constructor
@@ -1862,7 +1890,9 @@ class _Analyzer:
                 return UNKNOWN
             if not isinstance(X, Data) and isinstance(y, Data):
                 X = y  # features built where the analysis lost them (a list comprehension): the labels' rows
-            scored = method in K.SCORE_METHODS and (len(args) > 1 or "y" in kwargs or method == "evaluate")
+            # (A frame named by keyword holds its labels too: model_performance(test_data=test).)
+            scored = method in K.SCORE_METHODS and (len(args) > 1 or "y" in kwargs or method == "evaluate"
+                                                    or framed is not None)
             index = len(self.facts.evals)
             self.facts.evals.append(EvalEvent(
                 est, X, y, site, method, self.loop, est.fit_rows, getattr(est, "_train_stats", frozenset()),
@@ -2002,6 +2032,8 @@ class _Analyzer:
                 result = result.evolve(src=data.src)
         elif method in {"map", "replace"} and any(not d.rows and d.src for d in extra):
             result = base.evolve(src=data.src.union(*(d.src for d in extra if not d.rows)))
+        elif method in K.SPLIT_METHODS:
+            return self.split_parts(data, args, kwargs, site)
         elif method == "append" and extra:
             # df = df.append(row_frame, ignore_index=True) (pandas < 2): rows stacked, as concat does.
             result = self.concat("concat", [Coll([data, *extra])], {}, site)
@@ -2230,6 +2262,23 @@ def _horizon(method: str, args: list, kwargs: dict) -> bool:
     if any(isinstance(v, Data) for v in list(args) + list(kwargs.values())):
         return False
     return method in {"forecast", "get_forecast"} or bool(_HORIZON_KEYWORDS & set(kwargs))
+
+
+def _out_of_fold(value: Data, rows: frozenset) -> Data:
+    """Statistics learned on one side of a split and written only into the other side's rows
+    (``df.loc[val_idx, 'te'] = df.iloc[val_idx][col].map(means_of_the_training_folds)``): no row gets
+    a value learned from its own label, an out-of-fold encoding."""
+    sides = {p[-1] for _r, p in rows if p}
+    if len(sides) != 1 or not value.stats:
+        return value
+    sid, side = next(iter(sides))
+    changed = set()
+    for stat in value.stats:
+        learned = {p[-1] for _r, p in stat.rows if p}
+        if len(learned) == 1 and next(iter(learned))[0] == sid and next(iter(learned))[1] != side:
+            stat = replace(stat, oof=True)
+        changed.add(stat)
+    return value.evolve(stats=frozenset(changed))
 
 
 def _unrolled(target: ast.AST, iterable: Any) -> list | None:

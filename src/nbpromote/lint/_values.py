@@ -34,6 +34,13 @@ class Stat:
     #: Learned from the target (a target encoder's per-category means): the rows it was learned on
     #: carry their own label into the features it makes.
     target: bool = False
+    #: The columns it was computed from (``df['Churn'].mean()`` -> {'Churn'}), and whether it is one
+    #: number for all rows (not a value per row or per group).
+    columns: frozenset = frozenset()
+    scalar: bool = False
+    #: Written only into rows of a fold it was not learned on (out-of-fold encoding:
+    #: ``df.loc[val_idx, 'te'] = df.iloc[val_idx][col].map(means_of_train_idx)``).
+    oof: bool = False
 
 
 @dataclass(frozen=True)
