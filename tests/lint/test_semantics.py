@@ -718,6 +718,17 @@ def test_a_training_error_over_all_rows_does_not_make_a_train_only_scaler_a_leak
     assert "preprocessing-before-split" not in rules(IMPORTS, LOAD, SPLIT, "sc = StandardScaler().fit(X_train)", knn)
     assert "preprocessing-before-split" in rules(IMPORTS, LOAD, SPLIT, "sc = StandardScaler().fit(X)", knn)
 
+
+def test_next_value_regression_on_positional_slices_of_one_series_is_not_target_leakage():
+    series = ("from sklearn.metrics import mean_squared_error\nclose = pd.read_csv('prices.csv')['close'].values\n"
+              "cut = int(len(close) * 0.7)\ntrain, test = close[:cut], close[cut:]")
+    lagged = ("reg = LinearRegression().fit(train[:-1].reshape(-1, 1), train[1:])\n"
+              "print(mean_squared_error(test[1:], reg.predict(test[:-1].reshape(-1, 1))))")
+    assert rules(IMPORTS, series, lagged) == []
+    same = ("reg = LinearRegression().fit(train[1:].reshape(-1, 1), train[1:])\n"
+            "print(mean_squared_error(test[1:], reg.predict(test[1:].reshape(-1, 1))))")
+    assert rules(IMPORTS, series, same) == ["target-leakage"]
+
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():
     sources = (IMPORTS, "np.random.seed(0)", "noise = np.random.rand(10)")
