@@ -706,6 +706,29 @@ def test_an_out_of_fold_target_encoding_with_a_global_mean_fill_learns_no_rows_o
     assert rules(IMPORTS, load, encode, model) == []
     assert "preprocessing-before-split" in rules(IMPORTS, load, leaky, model)
 
+
+def test_a_training_error_over_all_rows_does_not_make_a_train_only_scaler_a_leak():
+    # The scaler saw only training rows; the "fit error" over all of X scores rows the model was
+    # trained on too (an overlap diagnostic), but no held-out row the scaler saw.
+    knn = ("from sklearn.neighbors import KNeighborsClassifier\n"
+           "X_train, X_test = sc.transform(X_train), sc.transform(X_test)\n"
+           "knn = KNeighborsClassifier(n_neighbors=7).fit(X_train, y_train)\n"
+           "print('fit error', 1 - accuracy_score(y, knn.predict(X)))\n"
+           "print('test error', 1 - accuracy_score(y_test, knn.predict(X_test)))")
+    assert "preprocessing-before-split" not in rules(IMPORTS, LOAD, SPLIT, "sc = StandardScaler().fit(X_train)", knn)
+    assert "preprocessing-before-split" in rules(IMPORTS, LOAD, SPLIT, "sc = StandardScaler().fit(X)", knn)
+
+
+def test_next_value_regression_on_positional_slices_of_one_series_is_not_target_leakage():
+    series = ("from sklearn.metrics import mean_squared_error\nclose = pd.read_csv('prices.csv')['close'].values\n"
+              "cut = int(len(close) * 0.7)\ntrain, test = close[:cut], close[cut:]")
+    lagged = ("reg = LinearRegression().fit(train[:-1].reshape(-1, 1), train[1:])\n"
+              "print(mean_squared_error(test[1:], reg.predict(test[:-1].reshape(-1, 1))))")
+    assert rules(IMPORTS, series, lagged) == []
+    same = ("reg = LinearRegression().fit(train[1:].reshape(-1, 1), train[1:])\n"
+            "print(mean_squared_error(test[1:], reg.predict(test[1:].reshape(-1, 1))))")
+    assert rules(IMPORTS, series, same) == ["target-leakage"]
+
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():
     sources = (IMPORTS, "np.random.seed(0)", "noise = np.random.rand(10)")
@@ -1027,11 +1050,10 @@ def test_a_branch_that_no_call_takes_is_not_analysed_as_taken():
               "    X_tr, X_te, y_tr, y_te = train_test_split(X, frame[label], random_state=0)\n"
               "    return model.fit(X_tr, y_tr).score(X_te, y_te)")
     load = "people = pd.read_csv('people.csv')"
-    assert rules(IMPORTS, load, helper, "fit_and_score(LogisticRegression(), people, ['height', 'weight'], 'is_male')") == []
-    scaled = "fit_and_score(LogisticRegression(), people, ['height', 'weight'], 'is_male', scale=True)"
-    assert rules(IMPORTS, load, helper, scaled) == ["preprocessing-before-split"]
-    positional = "fit_and_score(LogisticRegression(), people, ['height', 'weight'], 'is_male', True)"
-    assert rules(IMPORTS, load, helper, positional) == ["preprocessing-before-split"]
+    call = "fit_and_score(LogisticRegression(), people, ['height', 'weight'], 'is_male'{})"
+    assert rules(IMPORTS, load, helper, call.format("")) == []
+    for scaling in (", scale=True", ", True"):  # by keyword or by position
+        assert rules(IMPORTS, load, helper, call.format(scaling)) == ["preprocessing-before-split"]
 
 
 def test_training_split_accuracy_beside_a_held_out_score_is_not_overlap():

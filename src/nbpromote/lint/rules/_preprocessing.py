@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from .._findings import Finding
 from .._registry import Context, Rule, register
-from .._values import Data, overlap, within_test
+from .._values import Data, contained, overlap, within_test
 
 
 def leaks(ctx: Context) -> dict:
@@ -33,7 +33,12 @@ def leaks(ctx: Context) -> dict:
                 or (ev.method.startswith("fit(") and id(ev.est) in tested):
             continue
         for stat in ev.X.stats | ev.train_stats:
-            if stat not in found and overlap(stat.rows, ev.X.rows):
+            # Every row the statistic saw is a row the model was trained on (a scaler fit on X_train,
+            # then a training-error diagnostic over all of X): no held-out row was seen — the score
+            # on those rows is the overlap rule's business. (Not for a model fit on a random sample:
+            # which rows it held is unknown.)
+            seen_trained = contained(stat.rows, ev.trained) and not ev.est.fit_part
+            if stat not in found and overlap(stat.rows, ev.X.rows) and not seen_trained:
                 found[stat] = (ev.site, f"{ev.x_text}, evaluated at" if ev.x_text else "the evaluation data at")
     for cv in facts.cvs:
         if not isinstance(cv.X, Data):
