@@ -1323,3 +1323,20 @@ def test_missing_values_filled_from_statistics_grouped_by_the_label_carry_the_la
              "forest = RandomForestClassifier(random_state=0).fit(train[num_cols], train['outcome'])\n"
              "print(accuracy_score(test['outcome'], forest.predict(test[num_cols])))")
     assert rules(IMPORTS, load, after) == []
+
+
+def test_a_loop_over_column_names_changes_each_column_from_itself():
+    # Outliers clipped column by column, the label among the names: no column is computed from another.
+    rent = ("rent = pd.read_csv('rent.csv')\nrent['flat_floor'] = rent['floor'].apply(lambda x: x.split(' out of ')[0])\n"
+            "rent.drop('floor', axis=1, inplace=True)")
+    clip = ("def clip_outliers(frame, col):\n    low, high = frame[col].quantile(0.25), frame[col].quantile(0.75)\n"
+            "    rent[col] = np.clip(frame[col], low, high)\n    return frame\n"
+            "for c in ['bhk', 'price', 'size', 'flat_floor']:\n    rent = clip_outliers(rent, c)")
+    fit = ("X = rent.drop('price', axis=1)\ny = rent.price\n"
+           "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=42, test_size=0.2)\n"
+           "reg = LinearRegression().fit(X_train, y_train)")
+    assert rules(IMPORTS, rent, clip, fit) == ["preprocessing-before-split"]  # the quartiles saw every row
+    # A column really computed from the label in that loop still is.
+    leak = clip.replace("rent[col] = np.clip(frame[col], low, high)", "rent[col] = np.clip(frame[col], low, high) / rent['price']"
+                        ).replace("'price', ", "")
+    assert rules(IMPORTS, rent, leak, fit) == ["preprocessing-before-split", "target-leakage"]

@@ -624,10 +624,8 @@ class _Analyzer:
         siblings = set(columns) if len(columns) > 1 else set()
         for column in columns:
             if isinstance(value, Data):
-                sources = value.src | frozenset(
-                    s for src in value.src for s in value.cols.derived_map().get(src, ())
-                )
-                sources = sources - (siblings - {column})
+                own = value.src - (siblings - {column})
+                sources = own | frozenset(s for src in own for s in value.cols.derived_map().get(src, ()))
                 future = value.future
                 cols = cols.with_column(column, frozenset(sources), frozenset(future), value.is_datetime)
                 if value.is_datetime:
