@@ -1078,11 +1078,10 @@ def test_a_branch_that_no_call_takes_is_not_analysed_as_taken():
               "    X_tr, X_te, y_tr, y_te = train_test_split(X, frame[label], random_state=0)\n"
               "    return model.fit(X_tr, y_tr).score(X_te, y_te)")
     load = "people = pd.read_csv('people.csv')"
-    assert rules(IMPORTS, load, helper, "fit_and_score(LogisticRegression(), people, ['height', 'weight'], 'is_male')") == []
-    scaled = "fit_and_score(LogisticRegression(), people, ['height', 'weight'], 'is_male', scale=True)"
-    assert rules(IMPORTS, load, helper, scaled) == ["preprocessing-before-split"]
-    positional = "fit_and_score(LogisticRegression(), people, ['height', 'weight'], 'is_male', True)"
-    assert rules(IMPORTS, load, helper, positional) == ["preprocessing-before-split"]
+    call = "fit_and_score(LogisticRegression(), people, ['height', 'weight'], 'is_male'{})"
+    assert rules(IMPORTS, load, helper, call.format("")) == []
+    for scaling in (", scale=True", ", True"):  # by keyword or by position
+        assert rules(IMPORTS, load, helper, call.format(scaling)) == ["preprocessing-before-split"]
 
 
 def test_training_split_accuracy_beside_a_held_out_score_is_not_overlap():
