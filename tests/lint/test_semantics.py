@@ -330,6 +330,23 @@ def test_h2o_frames_split_and_models_trained_on_a_named_frame():
     assert rules(setup, gbm) == []
     assert rules(setup, gbm, forest) == ["multi-test"]
 
+
+def test_an_objective_handed_to_a_tuner_is_analysed_as_a_loop():
+    # Optuna calls the objective once per trial: tuning on X_test, then reporting X_test, leaves no
+    # untouched test set.
+    tune = ("import optuna\nfrom sklearn.ensemble import GradientBoostingClassifier\ndef objective(trial):\n"
+            "    depth = trial.suggest_int('max_depth', 2, 8)\n    rate = trial.suggest_float('learning_rate', 0.01, 0.3)\n"
+            "    model = GradientBoostingClassifier(max_depth=depth, learning_rate=rate).fit({xtr}, {ytr})\n"
+            "    return accuracy_score({yva}, model.predict({xva}))\n"
+            "study = optuna.create_study(direction='maximize')\nstudy.optimize(objective, n_trials=50)")
+    final = ("best = GradientBoostingClassifier(**study.best_params).fit(X_train, y_train)\n"
+             "print(accuracy_score(y_test, best.predict(X_test)))")
+    leaky = tune.format(xtr="X_train", ytr="y_train", xva="X_test", yva="y_test")
+    assert rules(IMPORTS, LOAD, SPLIT, leaky, final) == ["multi-test"]
+    carved = ("X_fit, X_val, y_fit, y_val = train_test_split(X_train, y_train, test_size=0.2, random_state=0)\n"
+              + tune.format(xtr="X_fit", ytr="y_fit", xva="X_val", yva="y_val"))
+    assert rules(IMPORTS, LOAD, SPLIT, carved, final) == []
+
 # --- overlap ----------------------------------------------------------------------------------
 def test_evaluating_on_the_fit_rows_when_features_are_built_by_a_comprehension():
     cell = ("import numpy as np\nfrom tensorflow.keras.preprocessing.text import one_hot\n"

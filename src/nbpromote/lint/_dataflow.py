@@ -1399,7 +1399,21 @@ class _Analyzer:
             if strings and short in {"join", "Path", "PurePath", "abspath", "expanduser"}:
                 return Const("/".join(s.rstrip("/") if i < len(strings) - 1 else s for i, s in enumerate(strings)))
             return UNKNOWN
+        self.callbacks(args, kwargs, node)
         return _merge(args + list(kwargs.values()))
+
+    def callbacks(self, args: list, kwargs: dict, node: ast.Call) -> None:
+        """A notebook function handed to a library call the tables do not describe
+        (``study.optimize(objective, n_trials=100)``, ``fmin(fn=objective, ...)``, ``interact(f, k=...)``)
+        is called by it, usually many times: analyse it once, as a loop body, with unknown arguments."""
+        for value in list(args) + list(kwargs.values()):
+            if isinstance(value, Func) and not isinstance(value.node, ast.Lambda) and id(value.node) not in self.active:
+                params = value.node.args.posonlyargs + value.node.args.args
+                self.loop += 1
+                try:
+                    self.inline(value, [UNKNOWN] * len(params), {}, node)
+                finally:
+                    self.loop -= 1
 
     def ipython_call(self, method: str, args: list, site: Site) -> Any:
         texts = [a.value for a in args if isinstance(a, Const) and isinstance(a.value, str)]
@@ -1934,6 +1948,7 @@ class _Analyzer:
         if isinstance(receiver, Const) and isinstance(receiver.value, str):
             # ' '.join(words), where words came from a row's text: that row's data.
             return _merge(_flatten_all(args + list(kwargs.values())))
+        self.callbacks(args, kwargs, node)
         return _merge(args + list(kwargs.values()))
 
     def columns_method(self, columns: Columns, method: str, args: list) -> Any:
