@@ -1068,6 +1068,11 @@ class _Analyzer:
             if receiver.bunch:
                 return self.attribute(receiver, key.value) if isinstance(key, Const) and isinstance(key.value, str) else UNKNOWN
             return self.with_cut(self.index_data(receiver, key), receiver, node.slice, node.value)
+        if isinstance(receiver, SplitIter):
+            # splits[:3] is some of the same folds; splits[0] is one (train, validation) pair of them.
+            if isinstance(key, Const) and isinstance(key.value, tuple) and key.value[:1] == ("slice",):
+                return receiver
+            return Coll([Idx(receiver.sid, "train"), Idx(receiver.sid, "test")], "tuple")
         if isinstance(receiver, Coll):
             if receiver.kind == "dict" and receiver.keys is None and receiver.items:
                 return self.looked_up(_merge(receiver.items), key) if isinstance(receiver.items[0], Data) \
@@ -1358,6 +1363,8 @@ class _Analyzer:
                      "from_records", "tensor", "Tensor", "from_numpy", "as_tensor", "TensorDataset", "DataLoader",
                      "DMatrix", "Dataset", "Pool", "to_categorical"}:
             return self.frame(short, args, kwargs)
+        if short in {"list", "tuple"} and args and isinstance(args[0], SplitIter):
+            return args[0]  # splits = list(skf.split(X, y)): the folds, kept to be reused
         if short in {"list", "tuple", "sorted", "reversed", "set"} and args and isinstance(args[0], (Coll, Columns)):
             return args[0]
         if short == "zip" and args and all(isinstance(a, Coll) for a in args):
