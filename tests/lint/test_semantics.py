@@ -1331,8 +1331,13 @@ def test_columns_chosen_by_a_fitted_selectors_mask_carry_what_it_learned():
                   "X_kept = feats[feats.columns[picker.get_support()]]", "X_kept = feats[picker.get_feature_names_out()]",
                   "X_kept = X_all[:, np.argsort(picker.scores_)[-5:]]",
                   "X_kept = feats[[c for c, keep in zip(feats.columns, picker.get_support()) if keep]]",
-                  "X_kept = feats[[c for c, s in zip(wine.feature_names, picker.scores_) if s > 10]]"]:
+                  "X_kept = feats[[c for c, s in zip(wine.feature_names, picker.scores_) if s > 10]]",
+                  "X_kept = feats[list(picker.k_feature_names_)]"]:
         assert rules(IMPORTS, wine, pick, other, cv) == ["preprocessing-before-split"], other
+    boruta = ("from boruta import BorutaPy\npicker = BorutaPy(RandomForestClassifier(max_depth=5), random_state=1)\n"
+              "picker.fit(X_all, y_all)")
+    assert rules(IMPORTS, wine, boruta, "X_kept = feats.columns[picker.support_]\nX_kept = feats[X_kept]", cv) == [
+        "preprocessing-before-split"]
     # The selector inside the cross-validated pipeline: fit per fold.
     piped = ("from sklearn.pipeline import make_pipeline\n"
              "print(cross_val_score(make_pipeline(SelectKBest(chi2, k=5), LogisticRegression(max_iter=500)), X_all, y_all, cv=5).mean())")

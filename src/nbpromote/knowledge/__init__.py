@@ -29,7 +29,7 @@ from ._keras import KERAS
 from ._lazypredict import LAZYPREDICT
 from ._model import Library, Returns
 from ._numpy import NUMPY, PY_RANDOM
-from ._others import CATEGORY_ENCODERS, GENERIC_READERS, LOAD_MODULES, SEABORN, UMAP
+from ._others import BORUTA, CATEGORY_ENCODERS, GENERIC_READERS, LOAD_MODULES, SEABORN, UMAP
 from ._pandas import DATA_ATTRIBUTES, PANDAS, ROW_SUBSET_METHODS
 from ._scipy import SCIPY
 from ._sklearn import SKLEARN
@@ -65,7 +65,7 @@ IMPORT_DISTRIBUTIONS = {
 #: Every library table, by name.
 LIBRARIES: dict[str, Library] = {lib.name: lib for lib in (
     SKLEARN, PANDAS, NUMPY, PY_RANDOM, SCIPY, IMBLEARN, KERAS, TORCH, XGBOOST, LIGHTGBM, CATBOOST,
-    STATSMODELS, YELLOWBRICK, CATEGORY_ENCODERS, UMAP, SEABORN, GENSIM, H2O, LAZYPREDICT,
+    STATSMODELS, YELLOWBRICK, CATEGORY_ENCODERS, UMAP, SEABORN, GENSIM, H2O, LAZYPREDICT, BORUTA,
 )}
 _BY_ROOT = {root: lib for lib in LIBRARIES.values() for root in lib.roots}
 

@@ -1,4 +1,4 @@
-"""Smaller libraries: category_encoders, UMAP, pickling/loading modules, sqlite, standard I/O."""
+"""Smaller libraries: category_encoders, UMAP, Boruta, pickling/loading modules, sqlite, standard I/O."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ CATEGORY_ENCODERS = Library(
 
 UMAP = Library(name="umap", roots=frozenset({"umap"}), transformers=names("UMAP"),
                column_changing=names("UMAP"), random_state_classes=names("UMAP"))
+
+#: Boruta's all-relevant feature selection: ``BorutaPy(forest).fit(X, y)`` learns from the rows and labels,
+#: ``support_`` is the columns it kept.
+BORUTA = Library(name="boruta", roots=frozenset({"boruta"}), transformers=names("BorutaPy"),
+                 random_state_classes=names("BorutaPy"))
 
 #: seaborn's example data: ``sns.load_dataset('tips')`` returns a frame of rows.
 SEABORN = Library(name="seaborn", roots=frozenset({"seaborn"}), datasets=names("load_dataset"))

@@ -2547,7 +2547,8 @@ def _by_position(rows: Data, layout: Cols, key: Any) -> Data:
 
 
 #: A fitted feature selector's record of which columns it chose (a mask, ranks or scores to sort).
-_SELECTION_ATTRS = frozenset({"support_", "scores_", "pvalues_", "ranking_"})
+_SELECTION_ATTRS = frozenset({"support_", "support_weak_", "scores_", "pvalues_", "ranking_", "k_feature_idx_",
+                              "k_feature_names_"})
 
 
 def _selector(est: Est) -> bool:
