@@ -168,3 +168,7 @@ def test_h2o_trains_on_the_frame_named_by_keyword_and_splits_frames():
     assert {"training_frame", "test_data"} <= K.DATA_KEYWORDS and "split_frame" in K.SPLIT_METHODS
     assert "validation_frame" in K.MONITOR_KEYWORDS and "stopping_rounds" in K.EARLY_STOPPING_KEYWORDS
     assert "import_file" in K.READERS and "model_performance" in K.SCORE_METHODS
+
+
+def test_optimisers_that_run_a_notebook_objective_per_trial():
+    assert {"optimize", "fmin", "gp_minimize"} <= K.OBJECTIVE_RUNNERS

@@ -95,6 +95,9 @@ class EvalEvent:
     #: The notebook's own statement where the predictions first met labels (the metric call a cell
     #: after ``pred = model.predict(X_test)``), when that happened outside a user function.
     scored_at: Site | None = None
+    #: Made inside an objective an optimiser runs once per trial (``study.optimize(objective)``):
+    #: an evaluation that chooses settings.
+    tuning: bool = False
 
     def __post_init__(self) -> None:
         if self.origin == (0, 0):
@@ -311,6 +314,7 @@ class _Analyzer:
         self.skipped = False  # the current cell is tagged `skip` (exploration the export drops)
         self.cuts: dict[tuple, list] = {}  # (cut split id, side) -> [(name, value bound, data before)]
         self.deciding = 0  # inside an ``if`` condition
+        self.tuning = 0  # inside an objective an optimiser runs per trial
         self.written: dict[str, Data] = {}  # path -> the data the notebook wrote there (to_csv, to_parquet)
         self._ids = itertools.count(1)
         self.stmt_site: Site = (0, 0)  # the notebook-level statement being analysed
@@ -976,6 +980,9 @@ class _Analyzer:
             rows_node = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) and node.slice.elts else node.slice
             return self.with_cut(self.index_rows_cols(receiver.data, key, receiver.kind), receiver.data, rows_node,
                                  node.value)
+        if isinstance(receiver, SplitIter):
+            return receiver if isinstance(key, Const) and isinstance(key.value, tuple) else Coll(
+                [Idx(receiver.sid, "train"), Idx(receiver.sid, "test")], "tuple")  # splits[:3], splits[0]
         if isinstance(receiver, Est) and receiver.library == "gensim" and isinstance(_rows_of(key), Data):
             return self.transform(receiver, _rows_of(key))  # w2v.wv[word], tfidf[bow], lda[bow]
         if isinstance(receiver, Data):
@@ -1144,6 +1151,9 @@ class _Analyzer:
             return self.ipython_call(short, args, site)
         if self.seed_call(dotted, short, site):
             return UNKNOWN
+        objective = args[0] if args else kwargs.get("fn", kwargs.get("func"))
+        if short in K.OBJECTIVE_RUNNERS and isinstance(objective, (Func, BoundMethod)):
+            return self.run_objective(objective, node)  # fmin(fn=objective), gp_minimize(objective, space)
         if dotted.startswith(_RNG + "."):
             # rng.normal(...), RandomState(0).rand(...): a draw from a generator object (seeded or
             # reported where it was made); shuffle/permutation of data keep its rows.
@@ -1255,8 +1265,8 @@ class _Analyzer:
                      "from_records", "tensor", "Tensor", "from_numpy", "as_tensor", "TensorDataset", "DataLoader",
                      "DMatrix", "Dataset", "Pool", "to_categorical"}:
             return self.frame(short, args, kwargs)
-        if short in {"list", "tuple", "sorted", "reversed", "set"} and args and isinstance(args[0], (Coll, Columns)):
-            return args[0]
+        if short in {"list", "tuple", "sorted", "reversed", "set"} and args and isinstance(args[0], (Coll, Columns, SplitIter)):
+            return args[0]  # splits = list(kf.split(X, y)): still the folds of that splitter
         if short == "zip" and args and all(isinstance(a, Coll) for a in args):
             count = min(len(a.items) for a in args)
             return Coll([Coll([a.items[i] for a in args], "tuple") for i in range(count)])
@@ -1774,6 +1784,9 @@ class _Analyzer:
     # -- methods --------------------------------------------------------------------------------
     def call_method(self, receiver: Any, method: str, args: list, kwargs: dict, node: ast.Call,
                     receiver_node: ast.AST) -> Any:
+        objective = args[0] if args else kwargs.get("func", kwargs.get("fn"))
+        if method in K.OBJECTIVE_RUNNERS and isinstance(objective, (Func, BoundMethod)):
+            return self.run_objective(objective, node)
         if isinstance(receiver, Instance):
             bound = self.attribute(receiver, method)
             if isinstance(bound, BoundMethod):
@@ -1828,6 +1841,20 @@ class _Analyzer:
             # ' '.join(words), where words came from a row's text: that row's data.
             return _merge(_flatten_all(args + list(kwargs.values())))
         return _merge(args + list(kwargs.values()))
+
+    def run_objective(self, objective: Any, node: ast.Call) -> Any:
+        """``study.optimize(objective, n_trials=50)``, ``fmin(fn=objective, ...)``: the notebook's
+        objective runs once per trial, so what it evaluates is evaluated in a loop that chooses settings."""
+        callee = objective.func if isinstance(objective, BoundMethod) else objective
+        lead = [objective.instance] if isinstance(objective, BoundMethod) else []
+        self.loop += 1
+        self.tuning += 1
+        try:
+            self.inline(callee, lead + [UNKNOWN], {}, node)  # the trial object
+        finally:
+            self.loop -= 1
+            self.tuning -= 1
+        return UNKNOWN
 
     def columns_method(self, columns: Columns, method: str, args: list) -> Any:
         """``df.columns.drop('y')``, ``.difference(['y'])``, ``.tolist()``: still a known column set."""
@@ -1896,7 +1923,8 @@ class _Analyzer:
             index = len(self.facts.evals)
             self.facts.evals.append(EvalEvent(
                 est, X, y, site, method, self.loop, est.fit_rows, getattr(est, "_train_stats", frozenset()),
-                x_text, scored=scored, scored_at=site if scored and self.depth == 0 else None))
+                x_text, scored=scored, scored_at=site if scored and self.depth == 0 else None,
+                tuning=self.tuning > 0))
             if method in K.PREDICT_METHODS and isinstance(X, Data):
                 return X.evolve(cols=UNKNOWN_COLS, src=frozenset(), subset=False, fresh=False,
                                 preds=frozenset({index}))
