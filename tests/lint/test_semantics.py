@@ -330,6 +330,23 @@ def test_h2o_frames_split_and_models_trained_on_a_named_frame():
     assert rules(setup, gbm) == []
     assert rules(setup, gbm, forest) == ["multi-test"]
 
+
+def test_an_objective_handed_to_a_tuner_is_analysed_as_a_loop():
+    # Optuna calls the objective once per trial: tuning on X_test, then reporting X_test, leaves no
+    # untouched test set.
+    tune = ("import optuna\nfrom sklearn.ensemble import GradientBoostingClassifier\ndef objective(trial):\n"
+            "    depth = trial.suggest_int('max_depth', 2, 8)\n    rate = trial.suggest_float('learning_rate', 0.01, 0.3)\n"
+            "    model = GradientBoostingClassifier(max_depth=depth, learning_rate=rate).fit({xtr}, {ytr})\n"
+            "    return accuracy_score({yva}, model.predict({xva}))\n"
+            "study = optuna.create_study(direction='maximize')\nstudy.optimize(objective, n_trials=50)")
+    final = ("best = GradientBoostingClassifier(**study.best_params).fit(X_train, y_train)\n"
+             "print(accuracy_score(y_test, best.predict(X_test)))")
+    leaky = tune.format(xtr="X_train", ytr="y_train", xva="X_test", yva="y_test")
+    assert rules(IMPORTS, LOAD, SPLIT, leaky, final) == ["multi-test"]
+    carved = ("X_fit, X_val, y_fit, y_val = train_test_split(X_train, y_train, test_size=0.2, random_state=0)\n"
+              + tune.format(xtr="X_fit", ytr="y_fit", xva="X_val", yva="y_val"))
+    assert rules(IMPORTS, LOAD, SPLIT, carved, final) == []
+
 # --- overlap ----------------------------------------------------------------------------------
 def test_evaluating_on_the_fit_rows_when_features_are_built_by_a_comprehension():
     cell = ("import numpy as np\nfrom tensorflow.keras.preprocessing.text import one_hot\n"
@@ -728,6 +745,34 @@ def test_next_value_regression_on_positional_slices_of_one_series_is_not_target_
     same = ("reg = LinearRegression().fit(train[1:].reshape(-1, 1), train[1:])\n"
             "print(mean_squared_error(test[1:], reg.predict(test[1:].reshape(-1, 1))))")
     assert rules(IMPORTS, series, same) == ["target-leakage"]
+
+
+def test_functions_of_a_local_module_beside_the_notebook_are_analysed(write_nb, tmp_path):
+    (tmp_path / "series_utils.py").write_text(
+        "from sklearn.preprocessing import MinMaxScaler\n\n"
+        "def scaled_split(features, target, train_share=0.8):\n"
+        "    scaled = MinMaxScaler().fit_transform(features)\n    cut = int(len(scaled) * train_share)\n"
+        "    return scaled[:cut], scaled[cut:], target[:cut], target[cut:]\n\n"
+        "def plain_split(features, target, train_share=0.8):\n    cut = int(len(features) * train_share)\n"
+        "    return features[:cut], features[cut:], target[:cut], target[cut:]\n")
+    (tmp_path / "eval_utils.py").write_text(
+        "def train_predict(classifier, train_features, train_labels, test_features):\n"
+        "    classifier.fit(train_features, train_labels)\n    return classifier.predict(test_features)\n")
+    ridge = ("from sklearn.linear_model import Ridge\nfrom sklearn.metrics import mean_absolute_error\n"
+             "from series_utils import {helper}\nsales = pd.read_csv('sales.csv')\n"
+             "X_tr, X_te, y_tr, y_te = {helper}(sales[['price', 'promo']], sales['units'], train_share=0.7)\n"
+             "reg = Ridge().fit(X_tr, y_tr)\nprint(mean_absolute_error(y_te, reg.predict(X_te)))")
+    leaky = lint_notebook(write_nb(IMPORTS, ridge.format(helper="scaled_split"), name="a.ipynb")).findings
+    # Reported at the notebook's own call (the helper's lines are in another file).
+    assert [(f.rule, f.cell, f.line) for f in leaky if f.rule != "unseeded-randomness"] == [
+        ("preprocessing-before-split", 1, 5)]
+    clean = lint_notebook(write_nb(IMPORTS, ridge.format(helper="plain_split"), name="b.ipynb")).findings
+    assert [f.rule for f in clean if f.rule != "unseeded-randomness"] == []
+    compare = ("import eval_utils as eu\nfrom sklearn.naive_bayes import GaussianNB\n" + LOAD + "\n" + SPLIT + "\n"
+               "print(accuracy_score(y_test, eu.train_predict(LogisticRegression(), X_train, y_train, X_test)))\n"
+               "print(accuracy_score(y_test, eu.train_predict(GaussianNB(), X_train, y_train, X_test)))")
+    assert [f.rule for f in lint_notebook(write_nb(IMPORTS, compare, name="c.ipynb")).findings
+            if f.rule != "unseeded-randomness"] == ["multi-test"]
 
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():

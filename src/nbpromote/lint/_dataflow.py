@@ -315,6 +315,9 @@ class _Analyzer:
         self.cuts: dict[tuple, list] = {}  # (cut split id, side) -> [(name, value bound, data before)]
         self.deciding = 0  # inside an ``if`` condition
         self.tuning = 0  # inside an objective an optimiser runs per trial
+        self.base: Any = None  # the notebook's directory (local modules beside it are analysed)
+        self.pin: Site | None = None  # inside a local module's function: events go to the notebook's call
+        self.modules: dict[str, ClassValue | None] = {}
         self.written: dict[str, Data] = {}  # path -> the data the notebook wrote there (to_csv, to_parquet)
         self._ids = itertools.count(1)
         self.stmt_site: Site = (0, 0)  # the notebook-level statement being analysed
@@ -337,6 +340,8 @@ class _Analyzer:
         return self.facts
 
     def site(self, node: ast.AST) -> Site:
+        if self.pin is not None:
+            return self.pin
         return (self.cell, getattr(node, "lineno", 1) + self.offset)
 
     def new_root(self) -> int:
@@ -386,8 +391,52 @@ class _Analyzer:
         else:
             self.assign(node.target, value, augmented=True)
 
+    def local_module(self, dotted: str) -> ClassValue | None:
+        """``dotted``.py beside the notebook, parsed once: its functions (with the module's own imports
+        as their globals) and constants, as a namespace. None when there is no such file or it does not
+        parse."""
+        if dotted in self.modules:
+            return self.modules[dotted]
+        self.modules[dotted] = None
+        if self.base is None or not dotted or dotted.split(".")[0] in _LIBRARY_ROOTS:
+            return None
+        from pathlib import Path
+
+        # Beside the notebook, or at the project root above a notebooks/ folder (sys.path.append('..')).
+        base = Path(self.base)
+        candidates = [Path(root, *dotted.split(".")).with_suffix(".py") for root in (base, base.parent, base.parent.parent)]
+        path = next((c for c in candidates if c.is_file()), None)
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8")) if path is not None else None
+        except (OSError, SyntaxError, ValueError):
+            tree = None
+        if tree is None:
+            return None
+        module_env: dict[str, Any] = {}
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    module_env[alias.asname or alias.name.split(".")[0]] = Ref(alias.name if alias.asname else alias.name.split(".")[0])
+            elif isinstance(stmt, ast.ImportFrom) and stmt.module:
+                for alias in stmt.names:
+                    if alias.name != "*":
+                        module_env[alias.asname or alias.name] = Ref(f"{stmt.module}.{alias.name}")
+        attrs: dict[str, Any] = {}
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                attrs[stmt.name] = Func(stmt, self.cell, 0, module_env)
+        for name, value in attrs.items():
+            module_env.setdefault(name, value)  # helpers calling each other
+        namespace = ClassValue(dotted, {}, (), attrs)
+        self.modules[dotted] = namespace
+        return namespace
+
     def s_Import(self, node: ast.Import) -> None:
         for alias in node.names:
+            module = self.local_module(alias.name)
+            if module is not None:
+                self.env[alias.asname or alias.name.split(".")[0]] = module
+                continue
             if alias.asname:
                 self.env[alias.asname] = Ref(alias.name)
             else:
@@ -396,6 +445,12 @@ class _Analyzer:
 
     def s_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
+        local = self.local_module(module) if not node.level else None
+        if local is not None:
+            for alias in node.names:
+                if alias.name in local.attrs:
+                    self.env[alias.asname or alias.name] = local.attrs[alias.name]
+            return
         for alias in node.names:
             if alias.name != "*":
                 self.env[alias.asname or alias.name] = Ref(f"{module}.{alias.name}" if module else alias.name)
@@ -1317,7 +1372,21 @@ class _Analyzer:
             if strings and short in {"join", "Path", "PurePath", "abspath", "expanduser"}:
                 return Const("/".join(s.rstrip("/") if i < len(strings) - 1 else s for i, s in enumerate(strings)))
             return UNKNOWN
+        self.callbacks(args, kwargs, node)
         return _merge(args + list(kwargs.values()))
+
+    def callbacks(self, args: list, kwargs: dict, node: ast.Call) -> None:
+        """A notebook function handed to a library call the tables do not describe
+        (``study.optimize(objective, n_trials=100)``, ``fmin(fn=objective, ...)``, ``interact(f, k=...)``)
+        is called by it, usually many times: analyse it once, as a loop body, with unknown arguments."""
+        for value in list(args) + list(kwargs.values()):
+            if isinstance(value, Func) and not isinstance(value.node, ast.Lambda) and id(value.node) not in self.active:
+                params = value.node.args.posonlyargs + value.node.args.args
+                self.loop += 1
+                try:
+                    self.inline(value, [UNKNOWN] * len(params), {}, node)
+                finally:
+                    self.loop -= 1
 
     def ipython_call(self, method: str, args: list, site: Site) -> Any:
         texts = [a.value for a in args if isinstance(a, Const) and isinstance(a.value, str)]
@@ -1752,6 +1821,15 @@ class _Analyzer:
         saved_cell = (self.cell, self.offset)
         saved_deciding, self.deciding = self.deciding, 0  # a helper called in a condition scores as usual
         call_site = self.site(node)
+        saved_pin = self.pin
+        if func.module_env is not None:
+            # A local module's function: its globals are the module's imports, and what it does is
+            # reported where the notebook called it.
+            for name, value in func.module_env.items():
+                if name not in bindings:
+                    bindings[name] = value
+                    local_names.add(name)
+            self.pin = self.pin or call_site
         first_eval = len(self.facts.evals)
         frame = _Frame()
         with _Scope(self.env, {n: bindings.get(n, UNKNOWN) for n in local_names}) as scope:
@@ -1772,6 +1850,7 @@ class _Analyzer:
                 self.depth -= 1
                 self.cell, self.offset = saved_cell
                 self.deciding = saved_deciding
+                self.pin = saved_pin
                 if self.depth == 0:
                     for event in self.facts.evals[first_eval:]:
                         event.origin = call_site
@@ -1787,6 +1866,8 @@ class _Analyzer:
         objective = args[0] if args else kwargs.get("func", kwargs.get("fn"))
         if method in K.OBJECTIVE_RUNNERS and isinstance(objective, (Func, BoundMethod)):
             return self.run_objective(objective, node)
+        if isinstance(receiver, ClassValue) and isinstance(receiver.attrs.get(method), Func):
+            return self.inline(receiver.attrs[method], args, kwargs, node)  # meu.train_predict(...)
         if isinstance(receiver, Instance):
             bound = self.attribute(receiver, method)
             if isinstance(bound, BoundMethod):
@@ -1840,6 +1921,7 @@ class _Analyzer:
         if isinstance(receiver, Const) and isinstance(receiver.value, str):
             # ' '.join(words), where words came from a row's text: that row's data.
             return _merge(_flatten_all(args + list(kwargs.values())))
+        self.callbacks(args, kwargs, node)
         return _merge(args + list(kwargs.values()))
 
     def run_objective(self, objective: Any, node: ast.Call) -> Any:
@@ -2281,6 +2363,9 @@ def _fold_compare(ops: list, values: list) -> Const | None:
         return None
 
 
+#: Import roots that are libraries, never a local module of the same name.
+_LIBRARY_ROOTS = frozenset(K.ML_ROOTS | {"pandas", "numpy", "scipy", "sklearn", "matplotlib", "seaborn", "os", "sys",
+                                         "re", "json", "math", "random", "pathlib", "collections", "itertools"})
 _HORIZON_KEYWORDS = frozenset({"steps", "horizon", "n_periods", "fh", "h", "periods", "start", "end"})
 
 
@@ -2508,7 +2593,7 @@ def _describe(node: ast.AST) -> str:
     return _unparse(node) or "model"
 
 
-def analyze(cells: Iterable[Any], *, manifest: dict | None = None) -> Facts:
+def analyze(cells: Iterable[Any], *, manifest: dict | None = None, base: Any = None) -> Facts:
     """Run the dataflow over parsed cells (in the order given) and return what it observed.
 
     Parameters
@@ -2517,6 +2602,9 @@ def analyze(cells: Iterable[Any], *, manifest: dict | None = None) -> Facts:
         The cells, in the order they run (notebook order, or the recorded execution order).
     manifest : dict or None, default=None
         A capture manifest; recorded ``seeds`` count as seeding every random source.
+    base : Path or None, default=None
+        The notebook's directory: ``import x`` / ``from x import f`` of a ``x.py`` there analyses its
+        functions like the notebook's own (their events are placed at the notebook's call).
 
     Returns
     -------
@@ -2525,4 +2613,6 @@ def analyze(cells: Iterable[Any], *, manifest: dict | None = None) -> Facts:
         commands and the final abstract environment.
     """
     seeded = bool(manifest and manifest.get("seeds"))
-    return _Analyzer(seeded=seeded).run(cells)
+    analyzer = _Analyzer(seeded=seeded)
+    analyzer.base = base
+    return analyzer.run(cells)

@@ -248,6 +248,9 @@ class Func:
     node: Any
     cell: int
     offset: int
+    #: A function of a local module beside the notebook (``from series_utils import scaled_split``):
+    #: the module's own imports (name -> value), and everything it does is placed at the call site.
+    module_env: dict | None = None
 
 
 @dataclass(eq=False)
