@@ -1301,3 +1301,111 @@ def test_settings_tuned_by_an_optimiser_on_the_folds_whose_score_is_reported():
     assert rules(IMPORTS, LOAD, folds, other, report) == []
     # Cross-validation alone, nothing tuned.
     assert rules(IMPORTS, LOAD, folds, report.replace("**study.best_params", "C=1.0")) == []
+
+
+def test_a_model_comparison_library_scores_every_model_it_fits_on_the_test_set():
+    # lazypredict: one fit call trains a few dozen models on the first pair and scores each on the second.
+    lazy = ("from lazypredict.Supervised import LazyClassifier\n"
+            "board = LazyClassifier(verbose=0, ignore_warnings=True, custom_metric=None)\n"
+            "leaderboard, preds = board.fit(X_train, X_test, y_train, y_test)\nleaderboard.head(10)")
+    found_here = found(IMPORTS, LOAD, SPLIT, lazy)
+    assert [(f.rule, f.cell, f.line) for f in found_here] == [("multi-test", 3, 3)]
+    assert "every model LazyClassifier fits" in found_here[0].message
+    by_keyword = lazy.replace("board.fit(X_train, X_test, y_train, y_test)",
+                              "board.fit(X_train=X_train, X_test=X_test, y_train=y_train, y_test=y_test)")
+    assert rules(IMPORTS, LOAD, SPLIT, by_keyword) == ["multi-test"]
+    # Compared on a validation split carved from the training rows, the chosen model scored once on the test set.
+    carved = ("X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, test_size=0.25, random_state=1)\n"
+              + lazy.replace("board.fit(X_train, X_test, y_train, y_test)", "board.fit(X_tr, X_val, y_tr, y_val)"))
+    final = ("best = RandomForestClassifier(random_state=0).fit(X_train, y_train)\n"
+             "print(accuracy_score(y_test, best.predict(X_test)))")
+    assert rules(IMPORTS, LOAD, SPLIT, carved, final) == []
+    # A class of another library with the same name is not lazypredict's.
+    own = lazy.replace("from lazypredict.Supervised import LazyClassifier\n",
+                       "class LazyClassifier:\n    def __init__(self, **kw):\n        pass\n"
+                       "    def fit(self, *data):\n        return None, None\n")
+    assert rules(IMPORTS, LOAD, SPLIT, own) == []
+
+
+def test_columns_chosen_by_a_fitted_selectors_mask_carry_what_it_learned():
+    # A selector fit on every row (with the labels), its mask used to pick columns by name, then CV.
+    wine = ("from sklearn.datasets import load_wine\nfrom sklearn.feature_selection import SelectKBest, chi2\n"
+            "from sklearn.model_selection import cross_val_score\nwine = load_wine()\n"
+            "feats = pd.DataFrame(wine.data, columns=wine.feature_names)\nX_all, y_all = np.array(feats), wine.target")
+    pick = "picker = SelectKBest(score_func=chi2, k=5)\npicker.fit(X_all, y_all)"
+    kept = "kept = np.array(wine.feature_names)[picker.get_support()]\nX_kept = np.array(feats[kept])"
+    cv = "print(np.mean(cross_val_score(LogisticRegression(max_iter=500), X_kept, y_all, cv=5)))"
+    leaky = found(IMPORTS, wine, pick, kept, cv)
+    assert [(f.rule, f.cell, f.line) for f in leaky] == [("preprocessing-before-split", 2, 2)]
+    for other in ["X_kept = X_all[:, picker.get_support()]", "X_kept = feats.loc[:, picker.support_]",
+                  "X_kept = feats[feats.columns[picker.get_support()]]", "X_kept = feats[picker.get_feature_names_out()]",
+                  "X_kept = X_all[:, np.argsort(picker.scores_)[-5:]]",
+                  "X_kept = feats[[c for c, keep in zip(feats.columns, picker.get_support()) if keep]]",
+                  "X_kept = feats[[c for c, s in zip(wine.feature_names, picker.scores_) if s > 10]]"]:
+        assert rules(IMPORTS, wine, pick, other, cv) == ["preprocessing-before-split"], other
+    # The selector inside the cross-validated pipeline: fit per fold.
+    piped = ("from sklearn.pipeline import make_pipeline\n"
+             "print(cross_val_score(make_pipeline(SelectKBest(chi2, k=5), LogisticRegression(max_iter=500)), X_all, y_all, cv=5).mean())")
+    assert rules(IMPORTS, wine, piped) == []
+    # Fit on the training split only, its mask applied to both splits, scored on the test split.
+    split = "X_train, X_test, y_train, y_test = train_test_split(X_all, y_all, test_size=0.25, random_state=0)"
+    on_train = ("picker = SelectKBest(score_func=chi2, k=5).fit(X_train, y_train)\nmask = picker.get_support()\n"
+                "lr = LogisticRegression(max_iter=500).fit(X_train[:, mask], y_train)\n"
+                "print(accuracy_score(y_test, lr.predict(X_test[:, mask])))")
+    assert rules(IMPORTS, wine, split, on_train) == []
+    assert rules(IMPORTS, wine, split, on_train.replace(".fit(X_train, y_train)\nmask", ".fit(X_all, y_all)\nmask")) \
+        == ["preprocessing-before-split"]
+
+
+def test_missing_values_filled_from_statistics_grouped_by_the_label_carry_the_label():
+    load = ("patients = pd.read_csv('patients.csv')\nnum_cols = ['age', 'bp', 'glucose']")
+    split = ("X_train, X_test, y_train, y_test = train_test_split(patients[num_cols], patients['outcome'], "
+             "test_size=0.3, random_state=0)\nforest = RandomForestClassifier(random_state=0).fit(X_train, y_train)\n"
+             "print(accuracy_score(y_test, forest.predict(X_test)))")
+    # Per-class medians over every row, reshaped into a dict, looked up by each row's own label.
+    table = ("medians = patients.groupby('outcome').apply(lambda g: g.median()).reset_index()[num_cols + ['outcome']].to_dict()\n"
+             "medians = {col: {medians['outcome'][k]: v for k, v in per_col.items()} for col, per_col in medians.items()}")
+    fill = ("for col in num_cols:\n"
+            "    patients[col] = patients.apply(lambda r: medians[col][r['outcome']] if pd.isnull(r[col]) else r[col], axis=1)")
+    assert rules(IMPORTS, load, table, fill, split) == ["preprocessing-before-split", "target-leakage"]
+    # The idiomatic form: fillna with a transform grouped by the label.
+    idiom = ("for c in num_cols:\n"
+             "    patients[c] = patients[c].fillna(patients.groupby('outcome')[c].transform('median'))")
+    leaky = found(IMPORTS, load, idiom, split)
+    assert sorted(f.rule for f in leaky) == ["preprocessing-before-split", "target-leakage"]
+    assert "computed from the target 'outcome'" in [f for f in leaky if f.rule == "target-leakage"][0].message
+    grouped_apply = ("patients[num_cols] = patients.groupby('outcome')[num_cols].apply(lambda g: g.fillna(g.median()))")
+    assert rules(IMPORTS, load, grouped_apply, split) == ["preprocessing-before-split", "target-leakage"]
+    # Grouped by another column: a statistic over every row (pre), but no row's own label in it.
+    assert rules(IMPORTS, load, idiom.replace("groupby('outcome')", "groupby('sex')"), split) == [
+        "preprocessing-before-split"]
+    assert rules(IMPORTS, load, table.replace("'outcome'", "'sex'"), fill.replace("'outcome'", "'sex'"), split) == [
+        "preprocessing-before-split"]
+    # Each column filled from its own overall median: neither the label nor the other columns.
+    own = "for c in num_cols + ['outcome']:\n    patients[c] = patients[c].fillna(patients[c].median())"
+    assert rules(IMPORTS, load, own, split) == ["preprocessing-before-split"]
+    # Learned on the training rows only, the test rows filled with the training medians: no leak.
+    after = ("train, test = train_test_split(patients, test_size=0.3, random_state=0)\n"
+             "for c in num_cols:\n"
+             "    train[c] = train[c].fillna(train.groupby('outcome')[c].transform('median'))\n"
+             "    test[c] = test[c].fillna(train[c].median())\n"
+             "forest = RandomForestClassifier(random_state=0).fit(train[num_cols], train['outcome'])\n"
+             "print(accuracy_score(test['outcome'], forest.predict(test[num_cols])))")
+    assert rules(IMPORTS, load, after) == []
+
+
+def test_a_loop_over_column_names_changes_each_column_from_itself():
+    # Outliers clipped column by column, the label among the names: no column is computed from another.
+    rent = ("rent = pd.read_csv('rent.csv')\nrent['flat_floor'] = rent['floor'].apply(lambda x: x.split(' out of ')[0])\n"
+            "rent.drop('floor', axis=1, inplace=True)")
+    clip = ("def clip_outliers(frame, col):\n    low, high = frame[col].quantile(0.25), frame[col].quantile(0.75)\n"
+            "    rent[col] = np.clip(frame[col], low, high)\n    return frame\n"
+            "for c in ['bhk', 'price', 'size', 'flat_floor']:\n    rent = clip_outliers(rent, c)")
+    fit = ("X = rent.drop('price', axis=1)\ny = rent.price\n"
+           "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=42, test_size=0.2)\n"
+           "reg = LinearRegression().fit(X_train, y_train)")
+    assert rules(IMPORTS, rent, clip, fit) == ["preprocessing-before-split"]  # the quartiles saw every row
+    # A column really computed from the label in that loop still is.
+    leak = clip.replace("rent[col] = np.clip(frame[col], low, high)", "rent[col] = np.clip(frame[col], low, high) / rent['price']"
+                        ).replace("'price', ", "")
+    assert rules(IMPORTS, rent, leak, fit) == ["preprocessing-before-split", "target-leakage"]

@@ -678,11 +678,13 @@ class _Analyzer:
         cols = frame.cols
         if columns is None:
             return frame.evolve(stats=stats, preds=preds)
+        # for col in ['age', 'bp']: df[col] = f(df[col]): each column is computed from itself, not from
+        # the other names the loop runs over.
+        siblings = set(columns) if len(columns) > 1 else set()
         for column in columns:
             if isinstance(value, Data):
-                sources = value.src | frozenset(
-                    s for src in value.src for s in value.cols.derived_map().get(src, ())
-                )
+                own = value.src - (siblings - {column})
+                sources = own | frozenset(s for src in own for s in value.cols.derived_map().get(src, ()))
                 future = value.future
                 cols = cols.with_column(column, frozenset(sources), frozenset(future), value.is_datetime)
                 if value.is_datetime:
@@ -816,6 +818,9 @@ class _Analyzer:
             return _merge(values)
         if len(values) == 1:
             return values[0]
+        if all(isinstance(v, Const) and isinstance(v.value, str) for v in values):
+            # for col in ['age', 'bp']: one of these names (df[col] = … changes one of those columns).
+            return Coll(list(values), "oneof")
         return UNKNOWN
 
     # -- expressions ----------------------------------------------------------------------------
@@ -945,6 +950,7 @@ class _Analyzer:
             if filtered is not None:
                 return filtered
         names = {n for g in node.generators for n in _target_names(g.target)}
+        chosen: Any = None
         with _Scope(self.env, {n: UNKNOWN for n in names}):
             self.loop += 1
             try:
@@ -952,12 +958,19 @@ class _Analyzer:
                     iterable = first_iter if index == 0 else self.expr(generator.iter)
                     self.bind_iter(generator.target, iterable)
                     for condition in generator.ifs:
-                        self.expr(condition)
+                        kept = self.expr(condition)
+                        chosen = kept if _is_chosen(kept) else chosen
                 values = [self.expr(e) for e in elements]
             finally:
                 self.loop -= 1
+        if values and all(_is_chosen(v) for v in values):
+            return _merge(values)  # [df.columns[i] for i in np.argsort(selector.scores_)[-5:]]
+        if chosen is not None and not any(isinstance(v, (Data, Est)) and not _is_chosen(v) for v in values):
+            # [c for c, keep in zip(df.columns, selector.get_support()) if keep]: the columns it chose.
+            return chosen
         if any(isinstance(v, (Data, Est)) for v in values):
-            return Coll([values[-1]], "list")
+            # {k: v for …}: a dict whose keys are not known; any lookup gives the value.
+            return Coll([values[-1]], "dict" if isinstance(node, ast.DictComp) else "list")
         return Coll([UNKNOWN], "list")
 
     def e_ListComp(self, node: ast.ListComp) -> Any:
@@ -994,6 +1007,8 @@ class _Analyzer:
                     return Data(rows=receiver.rows, cols=UNKNOWN_COLS)
                 if attr == "frame":
                     return Data(rows=receiver.rows)
+                if attr == "feature_names":
+                    return Columns(UNKNOWN_COLS)  # the names of .data's columns
                 return UNKNOWN
             if attr == "dt":
                 self.note_rows(self.facts.dated, receiver)  # df['date'].dt.month: a datetime column
@@ -1011,6 +1026,8 @@ class _Analyzer:
                 return UNKNOWN
             return self.column(receiver, attr)
         if isinstance(receiver, Est):
+            if attr in _SELECTION_ATTRS and receiver.stats:
+                return _chosen_columns(receiver)  # selector.support_: which columns the fit chose
             if attr in {"best_estimator_", "estimator", "estimator_", "model"} or (  # Keras History.model
                     receiver.library == "gensim" and attr in {"wv", "dv"}):  # w2v.wv[word]: the model's vectors
                 return receiver
@@ -1025,6 +1042,7 @@ class _Analyzer:
             future=frame.future | frame.cols.future_map().get(name, frozenset()),
             temporal=frame.temporal, oversampled=frame.oversampled,
             is_datetime=name in frame.cols.dates, grouped=frame.grouped, windowed=frame.windowed,
+            group_keys=frame.group_keys if frame.grouped else frozenset(),
             preds=frame.column_preds(name),  # predict_df['LR prediction']: the predictions put in the frame
         )
 
@@ -1040,11 +1058,16 @@ class _Analyzer:
                 [Idx(receiver.sid, "train"), Idx(receiver.sid, "test")], "tuple")  # splits[:3], splits[0]
         if isinstance(receiver, Est) and receiver.library == "gensim" and isinstance(_rows_of(key), Data):
             return self.transform(receiver, _rows_of(key))  # w2v.wv[word], tfidf[bow], lda[bow]
+        if _is_chosen(key) and (isinstance(receiver, Columns) or (isinstance(receiver, Coll) and receiver.strings())):
+            return key  # df.columns[selector.get_support()]: the column names the selector chose
         if isinstance(receiver, Data):
             if receiver.bunch:
                 return self.attribute(receiver, key.value) if isinstance(key, Const) and isinstance(key.value, str) else UNKNOWN
             return self.with_cut(self.index_data(receiver, key), receiver, node.slice, node.value)
         if isinstance(receiver, Coll):
+            if receiver.kind == "dict" and receiver.keys is None and receiver.items:
+                return self.looked_up(_merge(receiver.items), key) if isinstance(receiver.items[0], Data) \
+                    else receiver.items[0]  # a dict comprehension's value, whatever the key
             if isinstance(key, Const):
                 if receiver.kind == "dict" and receiver.keys:
                     for k, item in zip(receiver.keys, receiver.items, strict=False):
@@ -1055,9 +1078,16 @@ class _Analyzer:
                     return receiver.items[key.value]
             elif receiver.items and all(isinstance(v, Data) for v in receiver.items):
                 # store[name] for a name the loop runs over, X[i] of a list filled in a loop: any of them.
-                return _merge(receiver.items)
+                return self.looked_up(_merge(receiver.items), key)
             return UNKNOWN
         return UNKNOWN
+
+    def looked_up(self, table: Any, key: Any) -> Any:
+        """``per_class[row['outcome']]``: a statistic per group looked up by a row's own value of the
+        group key depends on that value (a fill by the row's label carries the label)."""
+        if isinstance(table, Data) and table.group_keys and isinstance(key, Data) and key.rows and key.src:
+            return table.evolve(src=table.src | key.src, subset=False, fresh=False)
+        return table
 
     def with_cut(self, result: Any, data: Data, key_node: ast.AST, receiver_node: ast.AST) -> Any:
         """Mark a row subset made by a recognisable cut (slice bound, comparison, null test) with the
@@ -1082,6 +1112,11 @@ class _Analyzer:
         if columns is not None:
             if isinstance(key, Const):
                 return self.column(data, columns[0])
+            if isinstance(key, Coll) and key.kind == "oneof":
+                # df[col], col one of several names (a loop over them): one column, which is not known.
+                one = _merge([self.column(data, c) for c in columns])
+                return one.evolve(cols=one.cols.select(set(columns)), grouped=data.grouped, windowed=data.windowed,
+                                  group_keys=data.group_keys if data.grouped else frozenset())
             return data.evolve(cols=data.cols.select(set(columns)), subset=False, fresh=False)
         if isinstance(key, Idx):
             return self.partition(data, key)
@@ -1100,6 +1135,8 @@ class _Analyzer:
             return data.evolve(subset=True, part=True, fresh=False)
         if isinstance(key, Coll) and key.kind == "tuple" and key.items:  # numpy X[rows, cols]
             rows = self.index_data(data, key.items[0])
+            if isinstance(rows, Data) and len(key.items) == 2 and _is_chosen(key.items[1]):
+                return rows.evolve(stats=rows.stats | key.items[1].stats, cols=UNKNOWN_COLS)  # X[:, sel.get_support()]
             if isinstance(rows, Data) and len(key.items) == 2:
                 return _by_position(rows, data.cols, key.items[1])
             return rows.evolve(cols=UNKNOWN_COLS) if isinstance(rows, Data) else rows
@@ -1523,6 +1560,7 @@ class _Analyzer:
         else:
             est = Est(cls=short, kind="model", site=site, steps=steps)
         est.incremental = short in K.INCREMENTAL
+        est.multi = short in K.COMPARATORS and ref.root in K.ML_ROOTS  # LazyClassifier: every model it fits
         est.early_stopping = _early_stopping(kwargs)
         est.library = ref.root
         if ref.root == "statsmodels" and est.kind == "model":
@@ -1701,6 +1739,8 @@ class _Analyzer:
             # out = pd.DataFrame(); out['lr'] = lr.predict(X_test): rows come with the first column.
             named = _strings(kwargs.get("columns", UNKNOWN))
             return Data(rows=frozenset(), cols=Cols(selected=frozenset(named or ())), empty=True)
+        if isinstance(first, Columns) and short in {"array", "asarray", "Series"}:
+            return first  # np.array(df.columns), np.array(bunch.feature_names): still column names
         label = kwargs.get("label")
         result = _merge([first] + list(args[1:2] if short in {"TensorDataset"} else []))
         if isinstance(first, Coll) and not isinstance(result, Data):
@@ -1974,6 +2014,10 @@ class _Analyzer:
             X, y = pending  # statsmodels: the data came with the constructor
         if est.library == "gensim" and isinstance(X, Coll):
             X = _rows_of(X)  # w2v.train(sentences), dictionary.doc2bow(tokens): lists of tokens per row
+        if est.stats and (method == "get_support" or (method == "get_feature_names_out" and _selector(est))):
+            return _chosen_columns(est)  # names[selector.get_support()]: columns the fit chose
+        if method == "fit" and est.cls in K.COMPARATORS and est.multi:
+            return self.compare_models(est, args, kwargs, node, site)
         if method in _FIT_ONLY:
             self.fit(est, X, y, method, site, x_text)
             self.monitored_fit(est, kwargs, site)
@@ -2025,6 +2069,26 @@ class _Analyzer:
         if method == "set_params":
             return est
         return UNKNOWN
+
+    def compare_models(self, est: Est, args: list, kwargs: dict, node: ast.Call, site: Site) -> Any:
+        """``LazyClassifier().fit(X_train, X_test, y_train, y_test)``: every model the library knows is
+        trained on the first pair and scored on the second, and the leaderboard is returned — the
+        test set compares models (``est.multi``), as a loop over candidates would."""
+        keys = ("X_train", "X_test", "y_train", "y_test")
+        X_train, X_test, y_train, y_test = (args[i] if len(args) > i else kwargs.get(k, UNKNOWN)
+                                            for i, k in enumerate(keys))
+        texts = {k.arg: k.value for k in node.keywords if k.arg}
+        text = [_unparse(node.args[i]) if len(node.args) > i else _unparse(texts[k]) if k in texts else ""
+                for i, k in enumerate(keys)]
+        self.fit(est, X_train, y_train, "fit", site, text[0])
+        if not isinstance(X_test, Data) and isinstance(y_test, Data):
+            X_test = y_test
+        labelled = isinstance(y_test, Data)
+        self.facts.evals.append(EvalEvent(
+            est, X_test, y_test, site, "fit", self.loop, est.fit_rows, getattr(est, "_train_stats", frozenset()),
+            text[1], scored=labelled, labels=y_test.rows if isinstance(y_test, Data) else frozenset(),
+            scored_at=site if labelled and self.depth == 0 else None))
+        return Coll([UNKNOWN, UNKNOWN], "tuple")
 
     def monitored_fit(self, est: Est, kwargs: dict, site: Site) -> None:
         """``fit(..., eval_set=[(X_val, y_val)])`` / ``validation_data=`` / ``evals=`` / ``valid_sets=``.
@@ -2110,8 +2174,15 @@ class _Analyzer:
                 src = out.src
             elif isinstance(out, Data) and data.grouped and split_label(data.rows) == "train":
                 src = frozenset()  # an aggregate per group learned on the training split only
+            if data.grouped and split_label(data.rows) != "train" and isinstance(out, Data) and method != "pipe":
+                # groupby('outcome').apply(lambda g: g.fillna(g.median())): each row's value depends on
+                # its group, so on its group keys; an aggregate per group is a table keyed by them.
+                src = src | data.group_keys if out.rows else src
+                keyed = data.group_keys if not out.rows else frozenset()
+                return data.evolve(stats=data.stats | extra_stats, subset=False, fresh=False, grouped=False,
+                                   cut=None, src=src, group_keys=keyed)
             return data.evolve(stats=data.stats | extra_stats, subset=False, fresh=False, grouped=False, cut=None,
-                               src=src)
+                               src=src, group_keys=frozenset())
         # Statistics inside a mapping or list argument count too: replace({0: df.x.median()}),
         # fillna({'age': df.age.mean(), 'fare': df.fare.median()}).
         extra = [v for v in _flatten_all(list(args) + list(kwargs.values())) if isinstance(v, Data)]
@@ -2138,8 +2209,13 @@ class _Analyzer:
             result = self.stat_of(data, ".groupby().transform()", site, rowwise=True)
             if data.src and split_label(data.rows) != "train":
                 # A target encoding over all rows (df.groupby(k)[target].transform('mean') before the
-                # split): each row's feature holds its own label, and the test rows' labels too.
-                result = result.evolve(src=data.src)
+                # split): each row's feature holds its own label, and the test rows' labels too. Its
+                # group keys too: grouped by the label (a class-conditional fill), a row's value
+                # depends on its own label.
+                result = result.evolve(src=data.src | data.group_keys)
+        elif method in {"fillna", "combine_first", "where", "mask"} and any(d.rows and d.src for d in extra):
+            # s.fillna(other_series): the filled rows hold the other series' values.
+            result = base.evolve(src=data.src.union(*(d.src for d in extra if d.rows)))
         elif method in {"map", "replace"} and any(not d.rows and d.src for d in extra):
             result = base.evolve(src=data.src.union(*(d.src for d in extra if not d.rows)))
         elif method in K.SPLIT_METHODS:
@@ -2151,7 +2227,9 @@ class _Analyzer:
             # predict_df.merge(pred_series, left_index=True, ...): the joined columns bring their predictions.
             result = _merged(base.evolve(preds=base.preds.union(*(d.preds for d in extra))), extra, site)
         elif method == "groupby":
-            result = base.evolve(grouped=True)
+            by = args[0] if args else kwargs.get("by", UNKNOWN)
+            group_keys = frozenset(_strings(by) or ()) | (by.src if isinstance(by, Data) else frozenset())
+            result = base.evolve(grouped=True, group_keys=group_keys)
         elif method in {"rolling", "expanding", "ewm"}:
             self.note_rows(self.facts.lagged, data, site)
             future = data.future | ({site} if method == "rolling" and _is_true(kwargs.get("center")) else set())
@@ -2476,6 +2554,24 @@ def _by_position(rows: Data, layout: Cols, key: Any) -> Data:
     else:
         positions = None
     return rows.evolve(cols=Cols(known=False, positions=positions))
+
+
+#: A fitted feature selector's record of which columns it chose (a mask, ranks or scores to sort).
+_SELECTION_ATTRS = frozenset({"support_", "scores_", "pvalues_", "ranking_"})
+
+
+def _selector(est: Est) -> bool:
+    return "Select" in est.cls or est.cls in {"RFE", "RFECV", "VarianceThreshold", "Boruta", "BorutaPy"}
+
+
+def _chosen_columns(est: Est) -> Data:
+    """Column labels a fitted statistic chose: no rows of their own, the statistics they were chosen by
+    (indexing a frame with them is a feature selection learned from the rows the fit saw)."""
+    return Data(rows=frozenset(), stats=est.stats, cols=UNKNOWN_COLS)
+
+
+def _is_chosen(key: Any) -> bool:
+    return isinstance(key, Data) and not key.rows and bool(key.stats)
 
 
 def _vocabulary_only(est: Est) -> bool:

@@ -123,6 +123,9 @@ class Data:
     oversampled: Site | None = None  # where rows were duplicated/synthesised
     subset: bool = False  # made by a row subset (slice, mask, sample): a split when named so
     grouped: bool = False  # a groupby object
+    #: The columns a groupby object groups by (``df.groupby('outcome')``); kept by an aggregate per
+    #: group (``df.groupby('outcome').apply(lambda g: g.median())``): a table keyed by them.
+    group_keys: frozenset = frozenset()
     windowed: bool = False  # rolling/expanding/ewm object
     is_datetime: bool = False  # pd.to_datetime result
     bunch: bool = False  # a sklearn Bunch (.data / .target / .frame)
