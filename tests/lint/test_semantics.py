@@ -774,6 +774,20 @@ def test_functions_of_a_local_module_beside_the_notebook_are_analysed(write_nb, 
     assert [f.rule for f in lint_notebook(write_nb(IMPORTS, compare, name="c.ipynb")).findings
             if f.rule != "unseeded-randomness"] == ["multi-test"]
 
+
+def test_folds_kept_in_a_list_are_still_the_folds():
+    # splits = list(skf.split(X, y)) reused by several loops: each X[va] is that fold's validation part.
+    folds = ("from sklearn.model_selection import StratifiedKFold\nfrom sklearn.metrics import roc_auc_score\n"
+             "X, y = df.drop(columns='Churn').values, df['Churn'].values\n"
+             "splits = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=0).split(X, y))")
+    loop = ("oof = np.zeros(len(y))\nfor fold, (tr, va) in enumerate(splits[:5], 1):\n"
+            "    {scale}\n    m = LogisticRegression(max_iter=500).fit(Xs[tr], y[tr])\n"
+            "    oof[va] = m.predict_proba(Xs[va])[:, 1]\nprint(roc_auc_score(y, oof))")
+    leaky = loop.format(scale="Xs = X")
+    assert rules(IMPORTS, LOAD, folds, "X = StandardScaler().fit_transform(X)", leaky) == ["preprocessing-before-split"]
+    inside = loop.format(scale="sc = StandardScaler().fit(X[tr]); Xs = sc.transform(X)")
+    assert rules(IMPORTS, LOAD, folds, inside) == []
+
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():
     sources = (IMPORTS, "np.random.seed(0)", "noise = np.random.rand(10)")

@@ -1053,9 +1053,6 @@ class _Analyzer:
             rows_node = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) and node.slice.elts else node.slice
             return self.with_cut(self.index_rows_cols(receiver.data, key, receiver.kind), receiver.data, rows_node,
                                  node.value)
-        if isinstance(receiver, SplitIter):
-            return receiver if isinstance(key, Const) and isinstance(key.value, tuple) else Coll(
-                [Idx(receiver.sid, "train"), Idx(receiver.sid, "test")], "tuple")  # splits[:3], splits[0]
         if isinstance(receiver, Est) and receiver.library == "gensim" and isinstance(_rows_of(key), Data):
             return self.transform(receiver, _rows_of(key))  # w2v.wv[word], tfidf[bow], lda[bow]
         if _is_chosen(key) and (isinstance(receiver, Columns) or (isinstance(receiver, Coll) and receiver.strings())):
@@ -1064,6 +1061,11 @@ class _Analyzer:
             if receiver.bunch:
                 return self.attribute(receiver, key.value) if isinstance(key, Const) and isinstance(key.value, str) else UNKNOWN
             return self.with_cut(self.index_data(receiver, key), receiver, node.slice, node.value)
+        if isinstance(receiver, SplitIter):
+            # splits[:3] is some of the same folds; splits[0] is one (train, validation) pair of them.
+            if isinstance(key, Const) and isinstance(key.value, tuple) and key.value[:1] == ("slice",):
+                return receiver
+            return Coll([Idx(receiver.sid, "train"), Idx(receiver.sid, "test")], "tuple")
         if isinstance(receiver, Coll):
             if receiver.kind == "dict" and receiver.keys is None and receiver.items:
                 return self.looked_up(_merge(receiver.items), key) if isinstance(receiver.items[0], Data) \
@@ -1357,8 +1359,10 @@ class _Analyzer:
                      "from_records", "tensor", "Tensor", "from_numpy", "as_tensor", "TensorDataset", "DataLoader",
                      "DMatrix", "Dataset", "Pool", "to_categorical"}:
             return self.frame(short, args, kwargs)
-        if short in {"list", "tuple", "sorted", "reversed", "set"} and args and isinstance(args[0], (Coll, Columns, SplitIter)):
-            return args[0]  # splits = list(kf.split(X, y)): still the folds of that splitter
+        if short in {"list", "tuple"} and args and isinstance(args[0], SplitIter):
+            return args[0]  # splits = list(skf.split(X, y)): the folds, kept to be reused
+        if short in {"list", "tuple", "sorted", "reversed", "set"} and args and isinstance(args[0], (Coll, Columns)):
+            return args[0]
         if short == "zip" and args and all(isinstance(a, Coll) for a in args):
             count = min(len(a.items) for a in args)
             return Coll([Coll([a.items[i] for a in args], "tuple") for i in range(count)])
