@@ -1423,3 +1423,17 @@ def test_a_loop_over_column_names_changes_each_column_from_itself():
     leak = clip.replace("rent[col] = np.clip(frame[col], low, high)", "rent[col] = np.clip(frame[col], low, high) / rent['price']"
                         ).replace("'price', ", "")
     assert rules(IMPORTS, rent, leak, fit) == ["preprocessing-before-split", "target-leakage"]
+
+
+def test_feature_lists_built_by_set_arithmetic_over_the_columns_stay_known():
+    load = ("patients = pd.read_csv('patients.csv')\nnum_cols = ['age', 'bp', 'glucose']\n"
+            "cat_cols = list(set(patients.columns) - set(num_cols))\nlabel = 'outcome'\n"
+            "cat_features = [c for c in cat_cols if c != label]")
+    fill = ("for c in num_cols:\n"
+            "    patients[c] = patients[c].fillna(patients.groupby('outcome')[c].transform('median'))")
+    fit = "forest = RandomForestClassifier(random_state=0).fit(patients[{features}], patients[label])"
+    assert rules(IMPORTS, load, fill, fit.format(features="cat_features + num_cols")) == ["target-leakage"]
+    # Without the label-grouped fill: the label is not among cat_cols minus the label.
+    assert rules(IMPORTS, load, fit.format(features="cat_features + num_cols")) == []
+    # cat_cols still holds the label.
+    assert rules(IMPORTS, load, fit.format(features="cat_cols + num_cols")) == ["target-leakage"]

@@ -885,6 +885,17 @@ class _Analyzer:
         left, right = self.expr(node.left), self.expr(node.right)
         if isinstance(left, Coll) and isinstance(right, Coll) and isinstance(node.op, ast.Add):
             return Coll(left.items + right.items, left.kind)
+        names = _strings(right) if isinstance(left, Columns) else _strings(left) if isinstance(right, Columns) else None
+        if names is not None:
+            # set(df.columns) - set(numeric_cols), other_cols + numeric_cols: still a known column set.
+            columns = left if isinstance(left, Columns) else right
+            assert isinstance(columns, Columns)
+            if isinstance(node.op, ast.Sub) and columns is left:
+                return Columns(columns.cols.drop(set(names)))
+            if isinstance(node.op, (ast.Add, ast.BitOr)):
+                cols = columns.cols
+                return Columns(cols.select(set(cols.selected) | set(names)) if cols.selected is not None
+                               else replace_cols(cols, dropped=cols.dropped - set(names)))
         if isinstance(left, Const) and isinstance(left.value, str) and isinstance(node.op, ast.Div) \
                 and not isinstance(right, Const):
             return Const(left.value.rstrip("/") + "/{}")  # ROOT / name: a file under ROOT, name unknown
