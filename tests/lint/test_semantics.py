@@ -1293,6 +1293,30 @@ def test_polars_style_row_filters_and_column_selects():
                  SPLIT, "LogisticRegression().fit(X_train, y_train)") == ["target-leakage"]
 
 
+def test_settings_tuned_by_an_optimiser_on_the_folds_whose_score_is_reported():
+    # Optuna's objective cross-validates on fixed folds; the best settings are then scored on the same
+    # folds and that out-of-fold score is the one reported.
+    folds = ("import optuna\nfrom sklearn.model_selection import StratifiedKFold\n"
+             "from sklearn.metrics import roc_auc_score\n"
+             "splits = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=0).split(X, y))")
+    objective = ("def objective(trial):\n    C = trial.suggest_float('C', 1e-3, 10, log=True)\n    scores = []\n"
+                 "    for tr, va in splits[:3]:\n"
+                 "        m = LogisticRegression(C=C).fit(X.iloc[tr], y.iloc[tr])\n"
+                 "        scores.append(roc_auc_score(y.iloc[va], m.predict_proba(X.iloc[va])[:, 1]))\n"
+                 "    return np.mean(scores)\n"
+                 "study = optuna.create_study(direction='maximize', sampler=optuna.samplers.TPESampler(seed=0))\n"
+                 "study.optimize(objective, n_trials=50)")
+    report = ("oof = np.zeros(len(X))\nfor tr, va in splits:\n"
+              "    m = LogisticRegression(**study.best_params).fit(X.iloc[tr], y.iloc[tr])\n"
+              "    oof[va] = m.predict_proba(X.iloc[va])[:, 1]\nprint('OOF AUC', roc_auc_score(y, oof))")
+    assert rules(IMPORTS, LOAD, folds, objective, report) == ["multi-test"]
+    # Tuned on other folds (a different seed): the reported folds chose nothing.
+    other = objective.replace("splits[:3]", "StratifiedKFold(n_splits=3, shuffle=True, random_state=1).split(X, y)")
+    assert rules(IMPORTS, LOAD, folds, other, report) == []
+    # Cross-validation alone, nothing tuned.
+    assert rules(IMPORTS, LOAD, folds, report.replace("**study.best_params", "C=1.0")) == []
+
+
 def test_a_model_comparison_library_scores_every_model_it_fits_on_the_test_set():
     # lazypredict: one fit call trains a few dozen models on the first pair and scores each on the second.
     lazy = ("from lazypredict.Supervised import LazyClassifier\n"

@@ -95,6 +95,9 @@ class EvalEvent:
     #: The notebook's own statement where the predictions first met labels (the metric call a cell
     #: after ``pred = model.predict(X_test)``), when that happened outside a user function.
     scored_at: Site | None = None
+    #: Made inside an objective an optimiser runs once per trial (``study.optimize(objective)``):
+    #: an evaluation that chooses settings.
+    tuning: bool = False
 
     def __post_init__(self) -> None:
         if self.origin == (0, 0):
@@ -311,6 +314,7 @@ class _Analyzer:
         self.skipped = False  # the current cell is tagged `skip` (exploration the export drops)
         self.cuts: dict[tuple, list] = {}  # (cut split id, side) -> [(name, value bound, data before)]
         self.deciding = 0  # inside an ``if`` condition
+        self.tuning = 0  # inside an objective an optimiser runs per trial
         self.base: Any = None  # the notebook's directory (local modules beside it are analysed)
         self.pin: Site | None = None  # inside a local module's function: events go to the notebook's call
         self.modules: dict[str, ClassValue | None] = {}
@@ -1252,6 +1256,9 @@ class _Analyzer:
             return self.ipython_call(short, args, site)
         if self.seed_call(dotted, short, site):
             return UNKNOWN
+        objective = args[0] if args else kwargs.get("fn", kwargs.get("func"))
+        if short in K.OBJECTIVE_RUNNERS and isinstance(objective, (Func, BoundMethod)):
+            return self.run_objective(objective, node)  # fmin(fn=objective), gp_minimize(objective, space)
         if dotted.startswith(_RNG + "."):
             # rng.normal(...), RandomState(0).rand(...): a draw from a generator object (seeded or
             # reported where it was made); shuffle/permutation of data keep its rows.
@@ -1911,6 +1918,9 @@ class _Analyzer:
     # -- methods --------------------------------------------------------------------------------
     def call_method(self, receiver: Any, method: str, args: list, kwargs: dict, node: ast.Call,
                     receiver_node: ast.AST) -> Any:
+        objective = args[0] if args else kwargs.get("func", kwargs.get("fn"))
+        if method in K.OBJECTIVE_RUNNERS and isinstance(objective, (Func, BoundMethod)):
+            return self.run_objective(objective, node)
         if isinstance(receiver, ClassValue) and isinstance(receiver.attrs.get(method), Func):
             return self.inline(receiver.attrs[method], args, kwargs, node)  # meu.train_predict(...)
         if isinstance(receiver, Instance):
@@ -1968,6 +1978,20 @@ class _Analyzer:
             return _merge(_flatten_all(args + list(kwargs.values())))
         self.callbacks(args, kwargs, node)
         return _merge(args + list(kwargs.values()))
+
+    def run_objective(self, objective: Any, node: ast.Call) -> Any:
+        """``study.optimize(objective, n_trials=50)``, ``fmin(fn=objective, ...)``: the notebook's
+        objective runs once per trial, so what it evaluates is evaluated in a loop that chooses settings."""
+        callee = objective.func if isinstance(objective, BoundMethod) else objective
+        lead = [objective.instance] if isinstance(objective, BoundMethod) else []
+        self.loop += 1
+        self.tuning += 1
+        try:
+            self.inline(callee, lead + [UNKNOWN], {}, node)  # the trial object
+        finally:
+            self.loop -= 1
+            self.tuning -= 1
+        return UNKNOWN
 
     def columns_method(self, columns: Columns, method: str, args: list) -> Any:
         """``df.columns.drop('y')``, ``.difference(['y'])``, ``.tolist()``: still a known column set."""
@@ -2040,7 +2064,8 @@ class _Analyzer:
             index = len(self.facts.evals)
             self.facts.evals.append(EvalEvent(
                 est, X, y, site, method, self.loop, est.fit_rows, getattr(est, "_train_stats", frozenset()),
-                x_text, scored=scored, scored_at=site if scored and self.depth == 0 else None))
+                x_text, scored=scored, scored_at=site if scored and self.depth == 0 else None,
+                tuning=self.tuning > 0))
             if method in K.PREDICT_METHODS and isinstance(X, Data):
                 return X.evolve(cols=UNKNOWN_COLS, src=frozenset(), subset=False, fresh=False,
                                 preds=frozenset({index}))

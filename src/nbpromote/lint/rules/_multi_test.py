@@ -139,6 +139,27 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
     yield from _stopped_and_scored_folds(ctx)
     yield from _tuned_then_cross_validated(ctx)
+    yield from _tuned_on_the_reported_folds(ctx)
+
+
+def _tuned_on_the_reported_folds(ctx: Context) -> Iterator[Finding]:
+    """An optimiser's objective (``study.optimize(objective)``) scored settings on cross-validation
+    folds, and the chosen settings are then scored on those very folds for the reported score."""
+    tuned = {ev.X.rows for ev in ctx.facts.evals
+             if ev.tuning and ev.scored and ev.est.is_model and isinstance(ev.X, Data) and _is_cv(ev.X.rows)}
+    for ev in ctx.facts.evals:
+        if ev.tuning or not ev.scored or not ev.est.is_model or not isinstance(ev.X, Data) or ev.X.rows not in tuned:
+            continue
+        where = ev.scored_at or ev.origin
+        subject = ev.x_text if ev.x_text and not ev.method.startswith("fit(") else "These folds"
+        yield ctx.finding(
+            where[0], where[1],
+            f"{subject} scored the settings an optimiser chose on these same folds, so the "
+            "reported out-of-fold score is measured on the data that chose the settings.",
+            "Tune inside each outer fold (nested cross-validation) or on folds of a training split, and report a "
+            "score on data the tuning never saw.",
+        )
+        return
 
 
 def _tuned_then_cross_validated(ctx: Context) -> Iterator[Finding]:
