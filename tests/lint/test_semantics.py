@@ -1191,3 +1191,18 @@ def test_polars_style_row_filters_and_column_selects():
     # pandas' own filter(items=...) still selects columns.
     assert rules(IMPORTS, LOAD.replace("X = df.drop('Churn', axis=1)", "X = df.filter(items=['tenure', 'Churn'])"),
                  SPLIT, "LogisticRegression().fit(X_train, y_train)") == ["target-leakage"]
+
+
+def test_a_feature_list_changed_in_place_drops_the_target():
+    # heldout-d class 6: list(df.columns) then .remove(target) mutates the list the frame is indexed with.
+    calls = ("from sklearn.linear_model import LogisticRegression\ncalls = pd.read_csv('calls.csv')\n"
+             "y = calls['subscribed']")
+    fit = "X = calls[cols]\nlr = LogisticRegression().fit(X, y)"
+    for removal in ("cols.remove('subscribed')", "cols.pop(cols.index('subscribed'))", "del cols[-1]"):
+        assert rules(IMPORTS, calls, "cols = list(calls.columns)\n" + removal, fit) == [], removal
+    assert rules(IMPORTS, calls, "cols = ['age', 'calls', 'subscribed']\ncols.remove('subscribed')", fit) == []
+    # Another column removed: the target is still among the features.
+    assert rules(IMPORTS, calls, "cols = list(calls.columns)\ncols.remove('id')", fit) == ["target-leakage"]
+    assert rules(IMPORTS, calls, "features = ['age', 'subscribed']\ncols = list(features)\n"
+                 "cols.remove('subscribed')\nX_all = calls[features]", fit,
+                 "bad = LogisticRegression().fit(X_all, y)") == ["target-leakage"]

@@ -534,6 +534,10 @@ class _Analyzer:
                 self.env.pop(target.id, None)
             elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
                 current = self.env.get(target.value.id)
+                if isinstance(current, Columns):
+                    # del cols[-1]: which column left depends on the order, unknown here.
+                    self.env[target.value.id] = Columns(replace_cols(current.cols, known=False))
+                    continue
                 columns = _strings(self.expr(target.slice))
                 if isinstance(current, Data) and columns:
                     self.mutate(target.value.id, current.evolve(cols=current.cols.drop(set(columns))))
@@ -1254,6 +1258,8 @@ class _Analyzer:
                      "DMatrix", "Dataset", "Pool", "to_categorical"}:
             return self.frame(short, args, kwargs)
         if short in {"list", "tuple", "sorted", "reversed", "set"} and args and isinstance(args[0], (Coll, Columns)):
+            if isinstance(args[0], Coll) and args[0].kind != "dict":  # a new list: the original stays as it was
+                return Coll(list(args[0].items), "tuple" if short == "tuple" else "list")
             return args[0]
         if short == "zip" and args and all(isinstance(a, Coll) for a in args):
             count = min(len(a.items) for a in args)
@@ -1789,6 +1795,13 @@ class _Analyzer:
             # (ROOT / 'annotations.json').open(), Path('/data/x.txt').read_text(): a read of that path.
             return self.read(f"pathlib.Path.{method}", [receiver], {}, self.site(node))
         if isinstance(receiver, Columns):
+            if method in _LIST_MUTATORS:
+                # cols = list(df.columns); cols.remove('y'): the list changed in place.
+                changed = self.columns_method(receiver, {"remove": "drop", "extend": "union"}.get(method, method), args)
+                if isinstance(receiver_node, ast.Name):
+                    self.env[receiver_node.id] = (changed if isinstance(changed, Columns)
+                                                  else Columns(replace_cols(receiver.cols, known=False)))
+                return UNKNOWN
             return self.columns_method(receiver, method, args)
         if isinstance(receiver, Coll):
             if method == "items" and receiver.kind == "dict":
@@ -1803,6 +1816,16 @@ class _Analyzer:
                 return UNKNOWN
             if method == "extend" and args and isinstance(args[0], Coll):
                 receiver.items.extend(args[0].items)
+                return UNKNOWN
+            if method == "remove" and args and isinstance(args[0], Const):
+                # features = ['age', 'bmi', 'y']; features.remove('y')
+                receiver.items[:] = [i for i in receiver.items if not (isinstance(i, Const) and i.value == args[0].value)]
+                return UNKNOWN
+            if method == "pop" and receiver.kind == "list":
+                index = args[0].value if args and isinstance(args[0], Const) else -1 if not args else None
+                if isinstance(index, int) and -len(receiver.items) <= index < len(receiver.items):
+                    return receiver.items.pop(index)
+                receiver.items[:] = [UNKNOWN]  # which item left is unknown
                 return UNKNOWN
             if method == "copy":
                 return Coll(list(receiver.items), receiver.kind, receiver.keys)
@@ -2307,6 +2330,9 @@ def _formula_split(frame: Data, formula: str) -> tuple[Data, Data]:
     X = frame.evolve(cols=frame.cols.select(features) if features is not None else frame.cols.drop(targets),
                      subset=False, fresh=False, cut=None)
     return y, X
+
+
+_LIST_MUTATORS = {"remove", "pop", "append", "extend", "insert", "clear"}
 
 
 def _filter_columns(columns: Columns, generator: ast.comprehension, elt: ast.AST, analyzer: Any) -> Columns | None:
