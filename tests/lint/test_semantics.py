@@ -1206,3 +1206,20 @@ def test_a_feature_list_changed_in_place_drops_the_target():
     assert rules(IMPORTS, calls, "features = ['age', 'subscribed']\ncols = list(features)\n"
                  "cols.remove('subscribed')\nX_all = calls[features]", fit,
                  "bad = LogisticRegression().fit(X_all, y)") == ["target-leakage"]
+
+
+def test_selections_by_disjoint_ranges_of_one_column_are_a_split_by_period():
+    # heldout-d class 4: train = month < 33, valid = month == 33, test = month == 34.
+    monthly = ("from sklearn.metrics import mean_squared_error\nmonthly = pd.read_pickle('monthly.pkl')\n"
+               "LAST = 33")
+    parts = ("X_fit = monthly[monthly.month < 33].drop(['sold'], axis=1)\ny_fit = monthly[monthly.month < 33]['sold']\n"
+             "X_val = monthly[monthly.month == LAST].drop(['sold'], axis=1)\ny_val = monthly[monthly.month == LAST]['sold']")
+    fit = "lin = LinearRegression().fit(X_fit, y_fit)\nprint(mean_squared_error(y_val, lin.predict(X_val)))"
+    assert rules(IMPORTS, monthly, parts, fit) == []
+    window = parts.replace("monthly.month < 33", "(monthly.month >= 20) & (monthly.month <= 32)")
+    assert rules(IMPORTS, monthly, window, fit) == []
+    # Ranges that meet (<= 33 holds month 33) share rows: the validation month was trained on.
+    assert rules(IMPORTS, monthly, parts.replace("< 33", "<= 33"), fit) == ["overlap"]
+    # Two periods scored by two models: the same validation month, compared.
+    two = fit + "\nrf = RandomForestClassifier().fit(X_fit, y_fit)\nprint(mean_squared_error(y_val, rf.predict(X_val)))"
+    assert rules(IMPORTS, monthly, parts, two) == ["multi-test"]

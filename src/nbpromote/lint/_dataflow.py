@@ -310,6 +310,9 @@ class _Analyzer:
         self.scopes: list[_Scope] = []  # function scopes being analysed (their saved outer bindings)
         self.skipped = False  # the current cell is tagged `skip` (exploration the export drops)
         self.cuts: dict[tuple, list] = {}  # (cut split id, side) -> [(name, value bound, data before)]
+        #: Value ranges of one column already bound as row sets (``df[df.month < 33]``,
+        #: ``df[df.month == 33]``): (range split id) -> {interval: side it was labelled}.
+        self.ranges: dict[tuple, dict] = {}
         self.deciding = 0  # inside an ``if`` condition
         self.written: dict[str, Data] = {}  # path -> the data the notebook wrote there (to_csv, to_parquet)
         self._ids = itertools.count(1)
@@ -667,6 +670,42 @@ class _Analyzer:
                 if saved is old:
                     scope.saved[key] = value
 
+    def range_rows(self, name: str, data: Data, sid: tuple, interval: tuple) -> Data | None:
+        """``df[df.month < 33]``, ``df[df.month == 33]``, ``df[df.month == 34]``: selections of one
+        frame by ranges of one column's values that cannot meet are disjoint row sets — a split by
+        period (train / valid / test), not filters of the same rows. None when this range meets one
+        bound before (``<= 33`` beside ``== 33``): those rows are shared."""
+        bound = self.ranges.setdefault(sid, {})
+        if any(other != interval and not _disjoint(interval, other) for other in bound):
+            return None
+        if interval not in bound:
+            # The side a range is labelled with is fixed by its first binding: the open-below range
+            # (earlier periods) is the training side unless the name says otherwise.
+            bound[interval] = name_side(name) or ("train" if interval[0] is None else "test")
+        step = (("range-side", sid, interval), bound[interval])
+        rows = frozenset((r, p + ((sid, interval), step)) for r, p in data.rows)
+        return data.evolve(rows=rows, subset=False, fresh=False, sampled=None, cut=None)
+
+    def range_key(self, node: ast.AST) -> tuple | None:
+        """``(column text, interval)`` of a comparison of one column with constants
+        (``df.t < 33``, ``(df.t >= 30) & (df.t < 33)``); interval = (low, low included, high, high
+        included), None for an open end."""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitAnd):
+            left, right = self.range_key(node.left), self.range_key(node.right)
+            if left is None or right is None or left[0] != right[0]:
+                return None
+            return left[0], _intersect(left[1], right[1])
+        if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+            return None
+        value = self.expr(node.comparators[0]) if isinstance(node.comparators[0], (ast.Name, ast.Constant, ast.UnaryOp)) else None
+        if not (isinstance(value, Const) and isinstance(value.value, (int, float, str))
+                and not isinstance(value.value, bool)):
+            return None
+        k, op = value.value, node.ops[0]
+        interval = {ast.Lt: (None, False, k, False), ast.LtE: (None, False, k, True), ast.Eq: (k, True, k, True),
+                    ast.Gt: (k, False, None, False), ast.GtE: (k, True, None, False)}.get(type(op))
+        return None if interval is None else (ast.unparse(node.left), interval)
+
     def note_rows(self, evidence: dict, data: Any, site: Site | None = None) -> None:
         """Record time-order evidence for the sources ``data``'s rows come from."""
         if isinstance(data, Data):
@@ -679,6 +718,11 @@ class _Analyzer:
             data = data.evolve(cut=None)
             if source == name:
                 return data.evolve(subset=False)  # df = df[df.price < 1000]: a filter, not a split
+            if cut_sid[0] == "range":
+                ranged = self.range_rows(name, data, cut_sid, cut_side)
+                if ranged is not None:
+                    return ranged
+                return self.relabel(name, data)
             # What the code does decides: df.iloc[:n] / df.iloc[n:], df[df.date < t] / df[df.date >= t],
             # df[df.y.notna()] / df[df.y.isna()] are the two sides of one split once both are bound.
             other_side = "test" if cut_side == "train" else "train"
@@ -983,7 +1027,11 @@ class _Analyzer:
         if isinstance(receiver, Data):
             if receiver.bunch:
                 return self.attribute(receiver, key.value) if isinstance(key, Const) and isinstance(key.value, str) else UNKNOWN
-            return self.with_cut(self.index_data(receiver, key), receiver, node.slice, node.value)
+            result = self.with_cut(self.index_data(receiver, key), receiver, node.slice, node.value)
+            if receiver.cut is not None and isinstance(result, Data) and _strings(key) is not None:
+                # df[df.month < 33]['sold']: a column of the cut rows, still that side once bound.
+                result = result.evolve(subset=receiver.subset, cut=receiver.cut)
+            return result
         if isinstance(receiver, Coll):
             if isinstance(key, Const):
                 if receiver.kind == "dict" and receiver.keys:
@@ -1004,6 +1052,10 @@ class _Analyzer:
         split it is one side of; :meth:`relabel` applies it when the subset gets a name of its own."""
         if not isinstance(result, Data) or not result.subset or not data.rows:
             return result
+        ranged = self.range_key(key_node)
+        if ranged is not None and ranged[1] is not None:
+            sid = ("range", ranged[0], frozenset(data.rows))
+            return result.evolve(cut=(sid, ranged[1], _root_name(receiver_node)))
         found = _cut_key(key_node)
         if found is None:
             return result
@@ -2407,6 +2459,37 @@ def _piece_cut(data: Data, key: Any) -> Data | None:
     head = isinstance(lower, Const) and lower.value is None
     rows = data.pieces[0] if head else frozenset().union(*data.pieces[1:])
     return data.evolve(rows=rows, pieces=(), subset=False, fresh=False, cut=None, part=False)
+
+
+def _intersect(a: tuple | None, b: tuple | None) -> tuple | None:
+    """Both value ranges at once (None when that is empty or the bounds cannot be compared)."""
+    if a is None or b is None:
+        return None
+    try:
+        low, low_in = a[0:2]
+        if low is None or (b[0] is not None and (b[0] > low or (b[0] == low and not b[1]))):
+            low, low_in = b[0:2]
+        high, high_in = a[2:4]
+        if high is None or (b[2] is not None and (b[2] < high or (b[2] == high and not b[3]))):
+            high, high_in = b[2:4]
+        result = (low, low_in, high, high_in)
+        return result if _disjoint(result, result) is False else None
+    except TypeError:
+        return None
+
+
+def _disjoint(a: tuple, b: tuple) -> bool:
+    """Two value ranges hold no value in common (False when unsure: bounds of different types)."""
+    def before(x: tuple, y: tuple) -> bool:  # x lies wholly below y
+        if x[2] is None or y[0] is None:
+            return False
+        return bool(x[2] < y[0] or (x[2] == y[0] and not (x[3] and y[1])))
+    if a[0] is not None and a[2] is not None and (a[0] > a[2] or (a[0] == a[2] and not (a[1] and a[3]))):
+        return True  # empty
+    try:
+        return before(a, b) or before(b, a)
+    except TypeError:
+        return False
 
 
 def _cut_rows(data: Data, sid: tuple, side: str) -> Data:
