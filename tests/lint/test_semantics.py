@@ -1223,3 +1223,22 @@ def test_selections_by_disjoint_ranges_of_one_column_are_a_split_by_period():
     # Two periods scored by two models: the same validation month, compared.
     two = fit + "\nrf = RandomForestClassifier().fit(X_fit, y_fit)\nprint(mean_squared_error(y_val, rf.predict(X_val)))"
     assert rules(IMPORTS, monthly, parts, two) == ["multi-test"]
+
+
+def test_a_scaler_fit_on_the_training_split_then_cv_inside_it_with_a_clean_test_reported():
+    # heldout-d class 3: CV inside the training split only chose settings; the reported score is clean.
+    scale = "sc = StandardScaler()\nX_train = sc.fit_transform(X_train)\nX_test = sc.transform(X_test)"
+    cv = ("from sklearn.model_selection import cross_val_score\n"
+          "print(cross_val_score(RandomForestClassifier(random_state=0), X_train, y_train, cv=5).mean())")
+    final = ("forest = RandomForestClassifier(random_state=0).fit(X_train, y_train)\n"
+             "print(accuracy_score(y_test, forest.predict(X_test)))")
+    assert rules(IMPORTS, LOAD, SPLIT, scale, cv, final) == []
+    # A re-split of the training rows (a stacked model's own hold-out) is inside the split too.
+    inner = ("X_a, X_b, y_a, y_b = train_test_split(X_train, y_train, test_size=0.3, random_state=1)\n"
+             "lr = LogisticRegression().fit(X_a, y_a)\nprint(accuracy_score(y_b, lr.predict(X_b)))")
+    assert rules(IMPORTS, LOAD, SPLIT, scale, inner, final) == []
+    # No held-out test scored: the CV mean is the reported score and the scaler saw its folds.
+    assert rules(IMPORTS, LOAD, SPLIT, scale, cv) == ["preprocessing-before-split"]
+    # The scaler fit before the split saw the test rows too.
+    before = "X = StandardScaler().fit_transform(X)"
+    assert "preprocessing-before-split" in rules(IMPORTS, LOAD, before, SPLIT, cv, final)
