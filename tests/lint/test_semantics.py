@@ -1237,8 +1237,32 @@ def test_a_scaler_fit_on_the_training_split_then_cv_inside_it_with_a_clean_test_
     inner = ("X_a, X_b, y_a, y_b = train_test_split(X_train, y_train, test_size=0.3, random_state=1)\n"
              "lr = LogisticRegression().fit(X_a, y_a)\nprint(accuracy_score(y_b, lr.predict(X_b)))")
     assert rules(IMPORTS, LOAD, SPLIT, scale, inner, final) == []
+    # The test rows scaled by a scaler re-fit on them: that score is not clean, the CV one is reported.
+    refit = scale.replace("sc.transform(X_test)", "StandardScaler().fit_transform(X_test)")
+    assert "preprocessing-before-split" in rules(IMPORTS, LOAD, SPLIT, refit, cv, final)
     # No held-out test scored: the CV mean is the reported score and the scaler saw its folds.
     assert rules(IMPORTS, LOAD, SPLIT, scale, cv) == ["preprocessing-before-split"]
     # The scaler fit before the split saw the test rows too.
     before = "X = StandardScaler().fit_transform(X)"
     assert "preprocessing-before-split" in rules(IMPORTS, LOAD, before, SPLIT, cv, final)
+
+
+def test_a_statistic_rounded_or_converted_still_comes_from_the_rows():
+    # heldout-d class 2: int()/round()/math.floor around a fill value, and a comprehension over a
+    # model's predictions before they fill a column.
+    permits = "import math\npermits = pd.read_csv('permits.csv')"
+    tail = ("X = permits.drop('cost', axis=1)\ny = permits['cost']\n" + SPLIT +
+            "\nreg = LinearRegression().fit(X_train, y_train)\nprint(r2_score(y_test, reg.predict(X_test)))")
+    for fill in ("int(permits['area'].mean())", "round(permits['area'].mean(), 1)",
+                 "math.floor(permits['area'].median())", "np.round(permits.area.mean())"):
+        assert rules(IMPORTS, permits, f"permits['area'].fillna({fill}, inplace=True)", tail) == \
+            ["preprocessing-before-split"], fill
+    imputer = ("known = permits.dropna()\nunknown = permits[permits['year'].isnull()]\n"
+               "filler = LinearRegression().fit(known[['lot']], known['year'])\n"
+               "guess = [math.floor(g) for g in filler.predict(unknown[['lot']])]\n"
+               "permits.loc[permits['year'].isnull(), 'year'] = guess")
+    assert rules(IMPORTS, permits, imputer, tail) == ["preprocessing-before-split"]
+    # A constant fill, or a list of constants, learns nothing.
+    assert rules(IMPORTS, permits, "permits['area'].fillna(int(0.5), inplace=True)", tail) == []
+    assert rules(IMPORTS, permits, "permits.loc[permits['year'].isnull(), 'year'] = [2000 for _ in range(3)]",
+                 tail) == []

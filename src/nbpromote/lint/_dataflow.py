@@ -53,6 +53,9 @@ __all__ = [
     "ShellEvent", "analyze",
 ]
 
+#: Number conversions and rounding: the result keeps its argument's lineage.
+_ROUNDING = frozenset({"int", "float", "round", "math.floor", "math.ceil", "math.trunc", "numpy.round",
+                       "numpy.floor", "numpy.ceil", "numpy.rint"})
 _SCALAR_BUILTINS = frozenset({
     "len", "print", "isinstance", "type", "str", "repr", "int", "float", "bool", "hash", "id", "range",
     "display", "format", "hasattr", "getattr", "callable", "sum", "round", "abs", "min", "max", "any",
@@ -576,6 +579,10 @@ class _Analyzer:
 
     def assign_item(self, target: ast.Subscript, value: Any) -> None:
         key = self.expr(target.slice)
+        if isinstance(value, Coll) and value.kind == "list" and isinstance(_merge(_flatten(value)), Data):
+            # df.loc[missing, 'year'] = [math.floor(p) for p in model.predict(X_missing)]: a list made
+            # element by element from data is that data when it becomes a column.
+            value = _merge(_flatten(value))
         if isinstance(target.value, ast.Name):
             name = target.value.id
             current = self.env.get(name)
@@ -1354,6 +1361,10 @@ class _Analyzer:
             return Const(("nrows", args[0].rows))  # a row count: a cut at it splits a concat back
         if dotted == "abs" and args and isinstance(args[0], Data):
             return args[0]  # element-wise on arrays: abs(pred - y) are still the errors
+        if dotted in _ROUNDING and args and isinstance(args[0], Data):
+            # int(df.bmi.mean()), round(x.mean(), 1), math.floor(pred): a number learned from rows is
+            # still learned from rows (element-wise on arrays: the same rows).
+            return args[0]
         if dotted in _SCALAR_BUILTINS:
             if dotted in {"sum", "min", "max"}:
                 self.score_residuals(args)

@@ -22,7 +22,10 @@ def _inner_selection(facts, stat, rows: frozenset) -> bool:
     if split_label(stat.rows) != "train" or not contained(rows, stat.rows):
         return False
     return any(ev.est.is_model and ev.scored and ev.held_out and not ev.est.fit_part and isinstance(ev.X, Data)
-               and ev.X.rows and not overlap(stat.rows, ev.X.rows) for ev in facts.evals)
+               and ev.X.rows and not overlap(stat.rows, ev.X.rows)
+               # clean: no statistic in it learned from its own rows (a scaler re-fit on X_test is not)
+               and not any(overlap(other.rows, ev.X.rows) for other in ev.X.stats | ev.train_stats)
+               for ev in facts.evals)
 
 
 def leaks(ctx: Context) -> dict:
