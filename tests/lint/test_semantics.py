@@ -1266,3 +1266,8 @@ def test_a_statistic_rounded_or_converted_still_comes_from_the_rows():
     assert rules(IMPORTS, permits, "permits['area'].fillna(int(0.5), inplace=True)", tail) == []
     assert rules(IMPORTS, permits, "permits.loc[permits['year'].isnull(), 'year'] = [2000 for _ in range(3)]",
                  tail) == []
+    # The rows of each class, re-balanced and stacked: not a split; a scaler fit on them saw the test rows.
+    balance = ("few = df[df.Churn == 1]\nmany = df[df.Churn == 0].sample(n=len(few), random_state=0)\n"
+               "df = pd.concat([few, many])\nX = MinMaxScaler().fit_transform(df.drop('Churn', axis=1))\ny = df['Churn']")
+    fit_once = "m = LogisticRegression().fit(X_train, y_train)\nprint(accuracy_score(y_test, m.predict(X_test)))"
+    assert rules(IMPORTS, LOAD, balance, SPLIT, fit_once) == ["preprocessing-before-split"]

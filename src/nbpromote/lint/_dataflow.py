@@ -686,9 +686,9 @@ class _Analyzer:
         if any(other != interval and not _disjoint(interval, other) for other in bound):
             return None
         if interval not in bound:
-            # The side a range is labelled with is fixed by its first binding: the open-below range
-            # (earlier periods) is the training side unless the name says otherwise.
-            bound[interval] = name_side(name) or ("train" if interval[0] is None else "test")
+            # The side a range is labelled with is fixed by its first binding, by its name (X_val);
+            # an unnamed part (the rows of one class, ``df[df.y == 1]``) is neither side.
+            bound[interval] = name_side(name) or "part"
         step = (("range-side", sid, interval), bound[interval])
         rows = frozenset((r, p + ((sid, interval), step)) for r, p in data.rows)
         return data.evolve(rows=rows, subset=False, fresh=False, sampled=None, cut=None)
