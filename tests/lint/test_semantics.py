@@ -1271,3 +1271,50 @@ def test_a_statistic_rounded_or_converted_still_comes_from_the_rows():
                "df = pd.concat([few, many])\nX = MinMaxScaler().fit_transform(df.drop('Churn', axis=1))\ny = df['Churn']")
     fit_once = "m = LogisticRegression().fit(X_train, y_train)\nprint(accuracy_score(y_test, m.predict(X_test)))"
     assert rules(IMPORTS, LOAD, balance, SPLIT, fit_once) == ["preprocessing-before-split"]
+
+
+def test_settings_compared_by_cross_validation_over_the_same_folds():
+    # heldout-d class 1: k chosen by CV over the same folds that then score the chosen k.
+    cv = "from sklearn.model_selection import cross_val_score, LeaveOneGroupOut\nfrom sklearn.neighbors import KNeighborsClassifier"
+    loop = ("means = []\nfor k in range(1, 21):\n"
+            "    means.append(cross_val_score(KNeighborsClassifier(n_neighbors=k), X, y, cv=10).mean())")
+    chosen = "best = KNeighborsClassifier(n_neighbors=12)\nprint(cross_val_score(best, X, y, cv=10).mean())"
+    assert rules(IMPORTS, cv, LOAD, loop, chosen) == ["multi-test"]
+    # Models compared by CV with nothing re-scored is how a choice should be made (labelling protocol).
+    assert rules(IMPORTS, cv, LOAD, loop) == []
+    assert rules(IMPORTS, cv, LOAD, "print(cross_val_score(SVC(C=1), X, y, cv=5).mean())",
+                 "print(cross_val_score(SVC(C=10), X, y, cv=5).mean())") == []
+    # One fixed model cross-validated once (or twice, with another metric) chooses nothing.
+    assert rules(IMPORTS, cv, LOAD, chosen) == []
+    assert rules(IMPORTS, cv, LOAD, chosen, "print(cross_val_score(best, X, y, cv=10, scoring='f1').mean())") == []
+    # Chosen on the training split's folds, then scored once on an untouched test split.
+    inner = loop.replace("X, y, cv=10", "X_train, y_train, cv=10")
+    final = ("best = KNeighborsClassifier(n_neighbors=12).fit(X_train, y_train)\n"
+             "print(accuracy_score(y_test, best.predict(X_test)))")
+    assert rules(IMPORTS, cv, LOAD, SPLIT, inner, final) == []
+    # A helper's own fold loop, called with three settings.
+    helper = ("def by_group(X, y, groups, depth):\n    accs = []\n"
+              "    for tr, te in LeaveOneGroupOut().split(X, y, groups):\n"
+              "        m = RandomForestClassifier(max_depth=depth, random_state=0).fit(X.iloc[tr], y.iloc[tr])\n"
+              "        accs.append(accuracy_score(y.iloc[te], m.predict(X.iloc[te])))\n    return np.mean(accs)")
+    calls = "\n".join(f"print(by_group(X, y, df['region'], {d}))" for d in (2, 5, 10))
+    assert rules(IMPORTS, cv, LOAD, helper, calls) == ["multi-test"]
+    assert rules(IMPORTS, cv, LOAD, helper, "print(by_group(X, y, df['region'], 5))") == []
+
+
+def test_a_parsed_date_made_the_index_is_a_time_series_on_its_own():
+    # heldout-d class 7: daily prices indexed by their date, calendar features, shuffled split.
+    prices = ("from sklearn.ensemble import RandomForestRegressor\npx = pd.read_csv('prices.csv')\n"
+              "px['Date'] = pd.to_datetime(px['Date'])\npx.set_index('Date', inplace=True)\npx['dow'] = px.index.dayofweek")
+    model = ("X = px.drop(columns=['Close'])\ny = px['Close']\n"
+             "Xa, Xb, ya, yb = train_test_split(X, y, test_size=0.2, random_state=0)\n"
+             "rf = RandomForestRegressor(random_state=0).fit(Xa, ya)\nprint(r2_score(yb, rf.predict(Xb)))")
+    assert rules(IMPORTS, prices, model) == ["temporal"]
+    read = "from sklearn.ensemble import RandomForestRegressor\npx = pd.read_csv('prices.csv', index_col='Date', parse_dates=True)"
+    assert rules(IMPORTS, read, model) == ["temporal"]
+    # A parsed date kept as a column (customers' signup dates), customers split at random: not a series.
+    signup = ("from sklearn.ensemble import RandomForestRegressor\npx = pd.read_csv('customers.csv')\n"
+              "px['Date'] = pd.to_datetime(px['Date'])\npx['dow'] = px['Date'].dt.dayofweek\npx = px.drop(columns=['Date'])")
+    assert rules(IMPORTS, signup, model) == []
+    # Split in time order: fine.
+    assert rules(IMPORTS, prices, model.replace("random_state=0)\n", "shuffle=False)\n", 1)) == []

@@ -118,6 +118,15 @@ class CVEvent:
     site: Site
     shuffle: bool
     func: str
+    loop: int = 0
+    #: The ``cv=`` argument (a fold count, a splitter): the same value over the same rows is the same folds.
+    folds: Any = None
+    #: The notebook's own statement that made it happen (the outermost user-function call), else ``site``.
+    origin: Site = (0, 0)
+
+    def __post_init__(self) -> None:
+        if self.origin == (0, 0):
+            self.origin = self.site
 
 
 @dataclass
@@ -180,6 +189,9 @@ class Facts:
     #: rolling or expanding windows: root -> where). Both together make its rows a time series.
     dated: dict[int, Site] = field(default_factory=dict)
     lagged: dict[int, Site] = field(default_factory=dict)
+    #: A parsed date made the row index (``set_index('Date')`` after ``pd.to_datetime``,
+    #: ``read_csv(index_col=..., parse_dates=True)``): one row per moment, a time series on its own.
+    indexed: dict[int, Site] = field(default_factory=dict)
 
     def time_ordered(self, data: Any) -> Site | None:
         """Where ``data``'s rows were shown to be in time order (sorted or resampled by time, or a
@@ -191,6 +203,8 @@ class Facts:
         for root, _path in sorted(data.rows, key=lambda rp: rp[0]):
             if root in self.dated and root in self.lagged:
                 return self.lagged[root]
+            if root in self.indexed:
+                return self.indexed[root]
         return None
 
 
@@ -1457,6 +1471,8 @@ class _Analyzer:
         parsed = kwargs.get("parse_dates")
         if parsed is not None and not (isinstance(parsed, Const) and parsed.value in (None, False)):
             self.note_rows(self.facts.dated, result, site)  # parse_dates=['date'] / [0] / True
+            if "index_col" in kwargs and not (isinstance(kwargs["index_col"], Const) and kwargs["index_col"].value in (None, False)):
+                self.note_rows(self.facts.indexed, result, site)  # read_csv(..., index_col='Date', parse_dates=True)
         return result
 
     def dataset(self, short: str, kwargs: dict, site: Site) -> Any:
@@ -1676,7 +1692,7 @@ class _Analyzer:
         y = args[2] if len(args) > 2 else kwargs.get("y", UNKNOWN)
         cv = kwargs.get("cv", UNKNOWN)
         shuffle = isinstance(cv, Est) and cv.shuffle
-        self.facts.cvs.append(CVEvent(est, X, y, site, shuffle, short))
+        self.facts.cvs.append(CVEvent(est, X, y, site, shuffle, short, self.loop, cv))
         if short == "cross_val_predict" and isinstance(X, Data):
             return X.evolve(cols=UNKNOWN_COLS, subset=False, fresh=False)
         return UNKNOWN
@@ -1809,7 +1825,7 @@ class _Analyzer:
         saved_cell = (self.cell, self.offset)
         saved_deciding, self.deciding = self.deciding, 0  # a helper called in a condition scores as usual
         call_site = self.site(node)
-        first_eval = len(self.facts.evals)
+        first_eval, first_cv = len(self.facts.evals), len(self.facts.cvs)
         frame = _Frame()
         with _Scope(self.env, {n: bindings.get(n, UNKNOWN) for n in local_names}) as scope:
             self.scopes.append(scope)
@@ -1832,6 +1848,8 @@ class _Analyzer:
                 if self.depth == 0:
                     for event in self.facts.evals[first_eval:]:
                         event.origin = call_site
+                    for cv_event in self.facts.cvs[first_cv:]:
+                        cv_event.origin = call_site
         if not frame.returns:
             return UNKNOWN
         if len(frame.returns) == 1:
@@ -2186,6 +2204,8 @@ class _Analyzer:
             keys = _strings(kwargs.get("keys", args[0] if args else UNKNOWN)) or []
             if any(k in data.cols.dates or K.DATE_NAME.search(k) for k in keys):
                 result = base.evolve(cols=replace_cols(data.cols, date_index=True))
+            if keys and all(k in data.cols.dates for k in keys):
+                self.note_rows(self.facts.indexed, data, site)  # a parsed date as the index: a time series
         elif method in {"resample", "asfreq"}:
             # Aggregating per time bucket keeps one row per period (a window, not a statistic of all rows).
             result = base.evolve(temporal=site, windowed=method == "resample")
