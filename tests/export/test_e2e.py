@@ -129,3 +129,43 @@ def test_captured_notebook_exports_with_its_manifest_pins_data_hashes_and_seed(t
     assert not any("manifest" in w for w in given.warnings)
     assert "# import pandas (manifest)" in (tmp_path / "given/src/credit_risk/requirements.lock").read_text()
     assert '"accuracy":' in (tmp_path / "given/README.md").read_text()
+
+
+@pytest.mark.slow
+def test_the_notebooks_own_helper_modules_ship_with_the_package(tmp_path):
+    # Course notebooks import a helper beside them (`import model_utils`) or a small package of
+    # their own: the exported package carries both, pins neither as a PyPI distribution, and runs
+    # once installed, far from the notebook.
+    import nbformat
+
+    project = tmp_path / "project"
+    (project / "featurelib").mkdir(parents=True)
+    (project / "model_utils.py").write_text("def accuracy(y, p):\n    return float((y == p).mean())\n")
+    (project / "featurelib" / "__init__.py").write_text("from .scale import double\n")
+    (project / "featurelib" / "scale.py").write_text("def double(x):\n    return x * 2\n")
+    cells = [("import numpy as np\nimport model_utils\nfrom featurelib import double", ["stage:ingest"]),
+             ("x = double(np.arange(10))\ny = (x > 8).astype(int)", ["stage:ingest"]),
+             ("score = model_utils.accuracy(y, (x > 9).astype(int))\nprint(score)", ["stage:evaluate"])]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src, metadata={"tags": tags})
+                                         for src, tags in cells])
+    nbformat.write(nb, project / "helpers.ipynb")
+    package = tmp_path / "out"
+    result = export_notebook(project / "helpers.ipynb", package, name="credit")
+    assert (package / "src" / "model_utils.py").is_file()
+    assert (package / "src" / "featurelib" / "scale.py").is_file()
+    assert any("`model_utils` (model_utils.py) is shipped" in w for w in result.warnings)
+    lock = (package / "src" / "credit" / "requirements.lock").read_text()
+    assert "model-utils" not in lock and "featurelib" not in lock
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = str(venv / "bin" / "python")
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "dev-env.pth").write_text(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
+    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
+                                "--prefix", str(venv), str(package)], capture_output=True, text=True, timeout=300)
+    assert installed.returncode == 0, installed.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    record = _run(package, tmp_path / "home", python=python, cwd=elsewhere, pythonpath=False)
+    assert set(_status(record).values()) == {"ran"}

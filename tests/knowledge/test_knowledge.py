@@ -168,3 +168,9 @@ def test_h2o_trains_on_the_frame_named_by_keyword_and_splits_frames():
     assert {"training_frame", "test_data"} <= K.DATA_KEYWORDS and "split_frame" in K.SPLIT_METHODS
     assert "validation_frame" in K.MONITOR_KEYWORDS and "stopping_rounds" in K.EARLY_STOPPING_KEYWORDS
     assert "import_file" in K.READERS and "model_performance" in K.SCORE_METHODS
+
+
+def test_lazypredict_compares_many_models_in_one_fit():
+    lazy = K.library_of("lazypredict")
+    assert lazy is not None and {"LazyClassifier", "LazyRegressor"} <= K.COMPARATORS <= K.MODELS
+    assert "lazypredict" in K.ML_ROOTS

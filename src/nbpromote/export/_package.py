@@ -373,6 +373,32 @@ def _data_root(notebook: Path, manifest: dict[str, Any] | None) -> Path:
     return (folder / working).resolve() if isinstance(working, str) and working else folder
 
 
+def _local_modules(modules: list[str], base: Path, package: str) -> dict[str, Path]:
+    """The imported modules that are the notebook's own files: ``name.py`` or a ``name/`` package
+    beside it (where its relative paths resolve), not installed distributions."""
+    found: dict[str, Path] = {}
+    for module in modules:
+        if module == package:
+            continue
+        file, folder = base / f"{module}.py", base / module
+        if file.is_file():
+            found[module] = file
+        elif (folder / "__init__.py").is_file():
+            found[module] = folder
+    return found
+
+
+def _copy_local_module(source: Path, target_dir: Path) -> list[str]:
+    """Copy a helper module (file or package, no caches) into ``target_dir``; the paths written,
+    relative to the package root."""
+    target = target_dir / source.name
+    if source.is_file():
+        shutil.copyfile(source, target)
+        return [f"src/{source.name}"]
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*"))
+    return sorted(f"src/{p.relative_to(target_dir).as_posix()}" for p in target.rglob("*") if p.is_file())
+
+
 def _data_files(plan: StagePlan, base: Path | None, manifest: dict[str, Any] | None = None,
                 confine: Path | None = None) -> list[_DataFile]:
     """Relative files the stages read that exist beside the notebook: those the capture recorded at
@@ -753,7 +779,8 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
     if dropped:
         warnings.append("imports used only by notebook-only code are left out: " + ", ".join(dropped) + ".")
     modules = imported_modules(import_trees)
-    locks = pin_requirements(modules, manifest, __version__)
+    local = _local_modules(modules, _data_root(path, manifest), name)
+    locks = pin_requirements([m for m in modules if m not in local], manifest, __version__)
     sources = {lock.source for lock in locks if lock.source in ("manifest", "environment")}
     pin_source_text = {
         frozenset({"manifest"}): "the capture manifest (the versions the notebook ran with)",
@@ -813,12 +840,20 @@ def _render(root: Path, plan: StagePlan, nb: Any, path: Path, name: str, version
         "requirements": [lock.requirement for lock in locks], "locks": locks,
         "pin_source_text": pin_source_text, "stage_names": [s["name"] for s in stages],
         "sample_params": sample_params,
+        "local_modules": [{"name": m, "path": f"src/{local[m].name}", "file": local[m].is_file()}
+                          for m in sorted(local)],
     }
     pkg = f"src/{name}"
     step("writing the package")
     svg_written = _write_graph_svg(root, plan, name)
     if svg_written:
         written.append("pipeline.svg")
+    for module, source in sorted(local.items()):
+        # The notebook's own helper modules (a .py or a package beside it) travel with the package,
+        # at the top level so `import helpers` in a stage works as it did in the notebook.
+        written += _copy_local_module(source, root / "src")
+        warnings.append(f"the notebook's own module `{module}` ({source.name}) is shipped in the package; "
+                        "edits to it are picked up at the next export.")
     render("package/pyproject.toml.j2", "pyproject.toml")
     render("package/requirements.lock.j2", f"{pkg}/requirements.lock")
     render("package/gitignore.j2", ".gitignore")

@@ -26,6 +26,7 @@ from ._gensim import GENSIM
 from ._h2o import H2O
 from ._imblearn import IMBLEARN
 from ._keras import KERAS
+from ._lazypredict import LAZYPREDICT
 from ._model import Library, Returns
 from ._numpy import NUMPY, PY_RANDOM
 from ._others import CATEGORY_ENCODERS, GENERIC_READERS, LOAD_MODULES, SEABORN, UMAP
@@ -46,7 +47,7 @@ __all__ = [
     "RANDOM_DRAWS", "NUMPY_DRAWS", "PY_RANDOM_DRAWS", "RNG_FACTORIES", "RANDOM_STATE_CLASSES",
     "RANDOM_STATE_FUNCTIONS", "SEEDERS", "ROW_STATISTICS", "ROWWISE_STATISTICS", "DATASETS", "FRAME_DATASETS", "CONSTRUCT_FITS", "RETURNS",
     "MONITOR_KEYWORDS", "EARLY_STOPPING_KEYWORDS", "EARLY_STOPPING_CALLBACKS", "SPLIT_METHODS", "DATA_KEYWORDS",
-    "ROW_SUBSET_METHODS", "DATA_ATTRIBUTES", "TARGET_ENCODERS", "ROW_CONTAINERS", "FORMULA_FUNCTIONS", "FORMULA_MODELS",
+    "ROW_SUBSET_METHODS", "DATA_ATTRIBUTES", "COMPARATORS", "TARGET_ENCODERS", "ROW_CONTAINERS", "FORMULA_FUNCTIONS", "FORMULA_MODELS",
     "ML_ROOTS", "MODEL_NAME", "DATE_NAME",
     # names kept from nbpromote.lint._knowledge
     "STAT_TRANSFORMERS", "STAT_FUNCTIONS_AGG", "STAT_FUNCTIONS_ROWWISE", "STAT_METHODS",
@@ -64,7 +65,7 @@ IMPORT_DISTRIBUTIONS = {
 #: Every library table, by name.
 LIBRARIES: dict[str, Library] = {lib.name: lib for lib in (
     SKLEARN, PANDAS, NUMPY, PY_RANDOM, SCIPY, IMBLEARN, KERAS, TORCH, XGBOOST, LIGHTGBM, CATBOOST,
-    STATSMODELS, YELLOWBRICK, CATEGORY_ENCODERS, UMAP, SEABORN, GENSIM, H2O,
+    STATSMODELS, YELLOWBRICK, CATEGORY_ENCODERS, UMAP, SEABORN, GENSIM, H2O, LAZYPREDICT,
 )}
 _BY_ROOT = {root: lib for lib in LIBRARIES.values() for root in lib.roots}
 
@@ -129,6 +130,8 @@ CONSTRUCT_FITS = _union("construct_fits")
 SPLIT_METHODS = _union("split_methods")
 #: Keywords naming a method's data when it is not the first argument (``training_frame=``).
 DATA_KEYWORDS = _union("data_keywords")
+#: Classes whose one ``fit(X_train, X_test, y_train, y_test)`` trains many models and scores each on the test pair.
+COMPARATORS = _union("comparators")
 #: Dataset loaders that return the frame itself (not a Bunch with ``.data``/``.target``).
 FRAME_DATASETS = SEABORN.datasets
 MONITOR_KEYWORDS = _union("monitor_keywords") | {"eval_data"}

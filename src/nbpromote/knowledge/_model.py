@@ -129,6 +129,10 @@ class Library:
     data_keywords : frozenset of str
         Keywords of fit/predict/score methods naming the data when it is not the first argument
         (H2O's ``model.train(x=cols, y='label', training_frame=train)``).
+    comparators : frozenset of str
+        Classes whose ``fit(X_train, X_test, y_train, y_test)`` trains many models on the first pair
+        and scores every one on the second (lazypredict's ``LazyClassifier``): one call compares
+        models on that test set.
     """
 
     name: str
@@ -174,6 +178,7 @@ class Library:
     signatures: dict[str, tuple[str, ...]] = field(default_factory=dict)
     split_methods: frozenset[str] = _EMPTY
     data_keywords: frozenset[str] = _EMPTY
+    comparators: frozenset[str] = _EMPTY
 
 
 def names(text: str) -> frozenset[str]:

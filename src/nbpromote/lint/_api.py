@@ -48,7 +48,8 @@ def lint_cells(cells: list[Any], *, notebook: str = "<cells>", config: LintConfi
     config = (config or LintConfig()).validate(set(RULES))
     skip = set(config.disable) | config.ignored_for(None if notebook.startswith("<") else notebook)
     names = {cell.index: cell_names(cell.tree) for cell in cells}
-    facts = analyze(cells, manifest=manifest)
+    base = None if notebook.startswith("<") else Path(notebook).parent
+    facts = analyze(cells, manifest=manifest, base=base)
     ctx = Context(notebook=notebook, cells=cells, facts=facts, names=names, manifest=manifest, nb=nb)
     findings: list[Finding] = []
     result = LintResult(notebook=notebook)
@@ -107,7 +108,8 @@ def _recorded_view(cells: list[Any], manifest: dict | None, ctx: Context, skip: 
     order = _recorded_order(cells, manifest)
     if order is None:
         return []
-    view = Context(notebook=ctx.notebook, cells=cells, facts=analyze(order, manifest=manifest), names=ctx.names,
+    view = Context(notebook=ctx.notebook, cells=cells, facts=analyze(order, manifest=manifest,
+                   base=None if ctx.notebook.startswith("<") else Path(ctx.notebook).parent), names=ctx.names,
                    manifest=manifest, nb=ctx.nb)
     out = []
     for rule_id, rule in RULES.items():

@@ -19,7 +19,7 @@ import ast
 import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import knowledge as K
@@ -331,6 +331,9 @@ class _Analyzer:
         #: ``df[df.month == 33]``): (range split id) -> {interval: side it was labelled}.
         self.ranges: dict[tuple, dict] = {}
         self.deciding = 0  # inside an ``if`` condition
+        self.base: Any = None  # the notebook's directory (local modules beside it are analysed)
+        self.pin: Site | None = None  # inside a local module's function: events go to the notebook's call
+        self.modules: dict[str, ClassValue | None] = {}
         self.written: dict[str, Data] = {}  # path -> the data the notebook wrote there (to_csv, to_parquet)
         self._ids = itertools.count(1)
         self.stmt_site: Site = (0, 0)  # the notebook-level statement being analysed
@@ -353,6 +356,8 @@ class _Analyzer:
         return self.facts
 
     def site(self, node: ast.AST) -> Site:
+        if self.pin is not None:
+            return self.pin
         return (self.cell, getattr(node, "lineno", 1) + self.offset)
 
     def new_root(self) -> int:
@@ -402,8 +407,52 @@ class _Analyzer:
         else:
             self.assign(node.target, value, augmented=True)
 
+    def local_module(self, dotted: str) -> ClassValue | None:
+        """``dotted``.py beside the notebook, parsed once: its functions (with the module's own imports
+        as their globals) and constants, as a namespace. None when there is no such file or it does not
+        parse."""
+        if dotted in self.modules:
+            return self.modules[dotted]
+        self.modules[dotted] = None
+        if self.base is None or not dotted or dotted.split(".")[0] in _LIBRARY_ROOTS:
+            return None
+        from pathlib import Path
+
+        # Beside the notebook, or at the project root above a notebooks/ folder (sys.path.append('..')).
+        base = Path(self.base)
+        candidates = [Path(root, *dotted.split(".")).with_suffix(".py") for root in (base, base.parent, base.parent.parent)]
+        path = next((c for c in candidates if c.is_file()), None)
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8")) if path is not None else None
+        except (OSError, SyntaxError, ValueError):
+            tree = None
+        if tree is None:
+            return None
+        module_env: dict[str, Any] = {}
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    module_env[alias.asname or alias.name.split(".")[0]] = Ref(alias.name if alias.asname else alias.name.split(".")[0])
+            elif isinstance(stmt, ast.ImportFrom) and stmt.module:
+                for alias in stmt.names:
+                    if alias.name != "*":
+                        module_env[alias.asname or alias.name] = Ref(f"{stmt.module}.{alias.name}")
+        attrs: dict[str, Any] = {}
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                attrs[stmt.name] = Func(stmt, self.cell, 0, module_env)
+        for name, value in attrs.items():
+            module_env.setdefault(name, value)  # helpers calling each other
+        namespace = ClassValue(dotted, {}, (), attrs)
+        self.modules[dotted] = namespace
+        return namespace
+
     def s_Import(self, node: ast.Import) -> None:
         for alias in node.names:
+            module = self.local_module(alias.name)
+            if module is not None:
+                self.env[alias.asname or alias.name.split(".")[0]] = module
+                continue
             if alias.asname:
                 self.env[alias.asname] = Ref(alias.name)
             else:
@@ -412,6 +461,12 @@ class _Analyzer:
 
     def s_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
+        local = self.local_module(module) if not node.level else None
+        if local is not None:
+            for alias in node.names:
+                if alias.name in local.attrs:
+                    self.env[alias.asname or alias.name] = local.attrs[alias.name]
+            return
         for alias in node.names:
             if alias.name != "*":
                 self.env[alias.asname or alias.name] = Ref(f"{module}.{alias.name}" if module else alias.name)
@@ -617,6 +672,8 @@ class _Analyzer:
                 columns = _strings(key.items[1])
                 if isinstance(value, Data) and value.preds:
                     value = self.imputed(value, self.site(target))
+                if isinstance(value, Data) and isinstance(key.items[0], Data):
+                    value = _out_of_fold(value, key.items[0].rows)
             self.mutate(root, self.set_columns(current, columns, value))
         elif isinstance(target.value, ast.Subscript):
             # fold_preds['lgbm'][:, i] = model.predict(X_val): an array kept in a dict or list changes.
@@ -645,11 +702,13 @@ class _Analyzer:
         cols = frame.cols
         if columns is None:
             return frame.evolve(stats=stats, preds=preds)
+        # for col in ['age', 'bp']: df[col] = f(df[col]): each column is computed from itself, not from
+        # the other names the loop runs over.
+        siblings = set(columns) if len(columns) > 1 else set()
         for column in columns:
             if isinstance(value, Data):
-                sources = value.src | frozenset(
-                    s for src in value.src for s in value.cols.derived_map().get(src, ())
-                )
+                own = value.src - (siblings - {column})
+                sources = own | frozenset(s for src in own for s in value.cols.derived_map().get(src, ()))
                 future = value.future
                 cols = cols.with_column(column, frozenset(sources), frozenset(future), value.is_datetime)
                 if value.is_datetime:
@@ -824,6 +883,9 @@ class _Analyzer:
             return _merge(values)
         if len(values) == 1:
             return values[0]
+        if all(isinstance(v, Const) and isinstance(v.value, str) for v in values):
+            # for col in ['age', 'bp']: one of these names (df[col] = … changes one of those columns).
+            return Coll(list(values), "oneof")
         return UNKNOWN
 
     # -- expressions ----------------------------------------------------------------------------
@@ -953,6 +1015,7 @@ class _Analyzer:
             if filtered is not None:
                 return filtered
         names = {n for g in node.generators for n in _target_names(g.target)}
+        chosen: Any = None
         with _Scope(self.env, {n: UNKNOWN for n in names}):
             self.loop += 1
             try:
@@ -960,12 +1023,19 @@ class _Analyzer:
                     iterable = first_iter if index == 0 else self.expr(generator.iter)
                     self.bind_iter(generator.target, iterable)
                     for condition in generator.ifs:
-                        self.expr(condition)
+                        kept = self.expr(condition)
+                        chosen = kept if _is_chosen(kept) else chosen
                 values = [self.expr(e) for e in elements]
             finally:
                 self.loop -= 1
+        if values and all(_is_chosen(v) for v in values):
+            return _merge(values)  # [df.columns[i] for i in np.argsort(selector.scores_)[-5:]]
+        if chosen is not None and not any(isinstance(v, (Data, Est)) and not _is_chosen(v) for v in values):
+            # [c for c, keep in zip(df.columns, selector.get_support()) if keep]: the columns it chose.
+            return chosen
         if any(isinstance(v, (Data, Est)) for v in values):
-            return Coll([values[-1]], "list")
+            # {k: v for …}: a dict whose keys are not known; any lookup gives the value.
+            return Coll([values[-1]], "dict" if isinstance(node, ast.DictComp) else "list")
         return Coll([UNKNOWN], "list")
 
     def e_ListComp(self, node: ast.ListComp) -> Any:
@@ -1002,6 +1072,8 @@ class _Analyzer:
                     return Data(rows=receiver.rows, cols=UNKNOWN_COLS)
                 if attr == "frame":
                     return Data(rows=receiver.rows)
+                if attr == "feature_names":
+                    return Columns(UNKNOWN_COLS)  # the names of .data's columns
                 return UNKNOWN
             if attr == "dt":
                 self.note_rows(self.facts.dated, receiver)  # df['date'].dt.month: a datetime column
@@ -1019,6 +1091,8 @@ class _Analyzer:
                 return UNKNOWN
             return self.column(receiver, attr)
         if isinstance(receiver, Est):
+            if attr in _SELECTION_ATTRS and receiver.stats:
+                return _chosen_columns(receiver)  # selector.support_: which columns the fit chose
             if attr in {"best_estimator_", "estimator", "estimator_", "model"} or (  # Keras History.model
                     receiver.library == "gensim" and attr in {"wv", "dv"}):  # w2v.wv[word]: the model's vectors
                 return receiver
@@ -1033,6 +1107,7 @@ class _Analyzer:
             future=frame.future | frame.cols.future_map().get(name, frozenset()),
             temporal=frame.temporal, oversampled=frame.oversampled,
             is_datetime=name in frame.cols.dates, grouped=frame.grouped, windowed=frame.windowed,
+            group_keys=frame.group_keys if frame.grouped else frozenset(),
             preds=frame.column_preds(name),  # predict_df['LR prediction']: the predictions put in the frame
         )
 
@@ -1045,6 +1120,8 @@ class _Analyzer:
                                  node.value)
         if isinstance(receiver, Est) and receiver.library == "gensim" and isinstance(_rows_of(key), Data):
             return self.transform(receiver, _rows_of(key))  # w2v.wv[word], tfidf[bow], lda[bow]
+        if _is_chosen(key) and (isinstance(receiver, Columns) or (isinstance(receiver, Coll) and receiver.strings())):
+            return key  # df.columns[selector.get_support()]: the column names the selector chose
         if isinstance(receiver, Data):
             if receiver.bunch:
                 return self.attribute(receiver, key.value) if isinstance(key, Const) and isinstance(key.value, str) else UNKNOWN
@@ -1054,6 +1131,9 @@ class _Analyzer:
                 result = result.evolve(subset=receiver.subset, cut=receiver.cut)
             return result
         if isinstance(receiver, Coll):
+            if receiver.kind == "dict" and receiver.keys is None and receiver.items:
+                return self.looked_up(_merge(receiver.items), key) if isinstance(receiver.items[0], Data) \
+                    else receiver.items[0]  # a dict comprehension's value, whatever the key
             if isinstance(key, Const):
                 if receiver.kind == "dict" and receiver.keys:
                     for k, item in zip(receiver.keys, receiver.items, strict=False):
@@ -1064,9 +1144,16 @@ class _Analyzer:
                     return receiver.items[key.value]
             elif receiver.items and all(isinstance(v, Data) for v in receiver.items):
                 # store[name] for a name the loop runs over, X[i] of a list filled in a loop: any of them.
-                return _merge(receiver.items)
+                return self.looked_up(_merge(receiver.items), key)
             return UNKNOWN
         return UNKNOWN
+
+    def looked_up(self, table: Any, key: Any) -> Any:
+        """``per_class[row['outcome']]``: a statistic per group looked up by a row's own value of the
+        group key depends on that value (a fill by the row's label carries the label)."""
+        if isinstance(table, Data) and table.group_keys and isinstance(key, Data) and key.rows and key.src:
+            return table.evolve(src=table.src | key.src, subset=False, fresh=False)
+        return table
 
     def with_cut(self, result: Any, data: Data, key_node: ast.AST, receiver_node: ast.AST) -> Any:
         """Mark a row subset made by a recognisable cut (slice bound, comparison, null test) with the
@@ -1095,6 +1182,11 @@ class _Analyzer:
         if columns is not None:
             if isinstance(key, Const):
                 return self.column(data, columns[0])
+            if isinstance(key, Coll) and key.kind == "oneof":
+                # df[col], col one of several names (a loop over them): one column, which is not known.
+                one = _merge([self.column(data, c) for c in columns])
+                return one.evolve(cols=one.cols.select(set(columns)), grouped=data.grouped, windowed=data.windowed,
+                                  group_keys=data.group_keys if data.grouped else frozenset())
             return data.evolve(cols=data.cols.select(set(columns)), subset=False, fresh=False)
         if isinstance(key, Idx):
             return self.partition(data, key)
@@ -1113,6 +1205,8 @@ class _Analyzer:
             return data.evolve(subset=True, part=True, fresh=False)
         if isinstance(key, Coll) and key.kind == "tuple" and key.items:  # numpy X[rows, cols]
             rows = self.index_data(data, key.items[0])
+            if isinstance(rows, Data) and len(key.items) == 2 and _is_chosen(key.items[1]):
+                return rows.evolve(stats=rows.stats | key.items[1].stats, cols=UNKNOWN_COLS)  # X[:, sel.get_support()]
             if isinstance(rows, Data) and len(key.items) == 2:
                 return _by_position(rows, data.cols, key.items[1])
             return rows.evolve(cols=UNKNOWN_COLS) if isinstance(rows, Data) else rows
@@ -1388,7 +1482,21 @@ class _Analyzer:
             if strings and short in {"join", "Path", "PurePath", "abspath", "expanduser"}:
                 return Const("/".join(s.rstrip("/") if i < len(strings) - 1 else s for i, s in enumerate(strings)))
             return UNKNOWN
+        self.callbacks(args, kwargs, node)
         return _merge(args + list(kwargs.values()))
+
+    def callbacks(self, args: list, kwargs: dict, node: ast.Call) -> None:
+        """A notebook function handed to a library call the tables do not describe
+        (``study.optimize(objective, n_trials=100)``, ``fmin(fn=objective, ...)``, ``interact(f, k=...)``)
+        is called by it, usually many times: analyse it once, as a loop body, with unknown arguments."""
+        for value in list(args) + list(kwargs.values()):
+            if isinstance(value, Func) and not isinstance(value.node, ast.Lambda) and id(value.node) not in self.active:
+                params = value.node.args.posonlyargs + value.node.args.args
+                self.loop += 1
+                try:
+                    self.inline(value, [UNKNOWN] * len(params), {}, node)
+                finally:
+                    self.loop -= 1
 
     def ipython_call(self, method: str, args: list, site: Site) -> Any:
         texts = [a.value for a in args if isinstance(a, Const) and isinstance(a.value, str)]
@@ -1527,6 +1635,7 @@ class _Analyzer:
         else:
             est = Est(cls=short, kind="model", site=site, steps=steps)
         est.incremental = short in K.INCREMENTAL
+        est.multi = short in K.COMPARATORS and ref.root in K.ML_ROOTS  # LazyClassifier: every model it fits
         est.early_stopping = _early_stopping(kwargs)
         est.library = ref.root
         if ref.root == "statsmodels" and est.kind == "model":
@@ -1705,6 +1814,8 @@ class _Analyzer:
             # out = pd.DataFrame(); out['lr'] = lr.predict(X_test): rows come with the first column.
             named = _strings(kwargs.get("columns", UNKNOWN))
             return Data(rows=frozenset(), cols=Cols(selected=frozenset(named or ())), empty=True)
+        if isinstance(first, Columns) and short in {"array", "asarray", "Series"}:
+            return first  # np.array(df.columns), np.array(bunch.feature_names): still column names
         label = kwargs.get("label")
         result = _merge([first] + list(args[1:2] if short in {"TensorDataset"} else []))
         if isinstance(first, Coll) and not isinstance(result, Data):
@@ -1742,7 +1853,7 @@ class _Analyzer:
             self.score_residuals([data])
         if not data.rows:
             return data
-        stat = Stat(site, what, data.rows)
+        stat = Stat(site, what, data.rows, columns=data.src, scalar=not rowwise and not data.grouped)
         self.facts.stats.append(stat)
         # A statistic of the target (target encoding) is not the target itself: src is cleared, the
         # row-statistic leak is the preprocessing rule's business.
@@ -1825,6 +1936,15 @@ class _Analyzer:
         saved_cell = (self.cell, self.offset)
         saved_deciding, self.deciding = self.deciding, 0  # a helper called in a condition scores as usual
         call_site = self.site(node)
+        saved_pin = self.pin
+        if func.module_env is not None:
+            # A local module's function: its globals are the module's imports, and what it does is
+            # reported where the notebook called it.
+            for name, value in func.module_env.items():
+                if name not in bindings:
+                    bindings[name] = value
+                    local_names.add(name)
+            self.pin = self.pin or call_site
         first_eval, first_cv = len(self.facts.evals), len(self.facts.cvs)
         frame = _Frame()
         with _Scope(self.env, {n: bindings.get(n, UNKNOWN) for n in local_names}) as scope:
@@ -1845,6 +1965,7 @@ class _Analyzer:
                 self.depth -= 1
                 self.cell, self.offset = saved_cell
                 self.deciding = saved_deciding
+                self.pin = saved_pin
                 if self.depth == 0:
                     for event in self.facts.evals[first_eval:]:
                         event.origin = call_site
@@ -1859,6 +1980,8 @@ class _Analyzer:
     # -- methods --------------------------------------------------------------------------------
     def call_method(self, receiver: Any, method: str, args: list, kwargs: dict, node: ast.Call,
                     receiver_node: ast.AST) -> Any:
+        if isinstance(receiver, ClassValue) and isinstance(receiver.attrs.get(method), Func):
+            return self.inline(receiver.attrs[method], args, kwargs, node)  # meu.train_predict(...)
         if isinstance(receiver, Instance):
             bound = self.attribute(receiver, method)
             if isinstance(bound, BoundMethod):
@@ -1929,6 +2052,7 @@ class _Analyzer:
         if isinstance(receiver, Const) and isinstance(receiver.value, str):
             # ' '.join(words), where words came from a row's text: that row's data.
             return _merge(_flatten_all(args + list(kwargs.values())))
+        self.callbacks(args, kwargs, node)
         return _merge(args + list(kwargs.values()))
 
     def columns_method(self, columns: Columns, method: str, args: list) -> Any:
@@ -1967,6 +2091,10 @@ class _Analyzer:
             X, y = pending  # statsmodels: the data came with the constructor
         if est.library == "gensim" and isinstance(X, Coll):
             X = _rows_of(X)  # w2v.train(sentences), dictionary.doc2bow(tokens): lists of tokens per row
+        if est.stats and (method == "get_support" or (method == "get_feature_names_out" and _selector(est))):
+            return _chosen_columns(est)  # names[selector.get_support()]: columns the fit chose
+        if method == "fit" and est.cls in K.COMPARATORS and est.multi:
+            return self.compare_models(est, args, kwargs, node, site)
         if method in _FIT_ONLY:
             self.fit(est, X, y, method, site, x_text)
             self.monitored_fit(est, kwargs, site)
@@ -2017,6 +2145,26 @@ class _Analyzer:
         if method == "set_params":
             return est
         return UNKNOWN
+
+    def compare_models(self, est: Est, args: list, kwargs: dict, node: ast.Call, site: Site) -> Any:
+        """``LazyClassifier().fit(X_train, X_test, y_train, y_test)``: every model the library knows is
+        trained on the first pair and scored on the second, and the leaderboard is returned — the
+        test set compares models (``est.multi``), as a loop over candidates would."""
+        keys = ("X_train", "X_test", "y_train", "y_test")
+        X_train, X_test, y_train, y_test = (args[i] if len(args) > i else kwargs.get(k, UNKNOWN)
+                                            for i, k in enumerate(keys))
+        texts = {k.arg: k.value for k in node.keywords if k.arg}
+        text = [_unparse(node.args[i]) if len(node.args) > i else _unparse(texts[k]) if k in texts else ""
+                for i, k in enumerate(keys)]
+        self.fit(est, X_train, y_train, "fit", site, text[0])
+        if not isinstance(X_test, Data) and isinstance(y_test, Data):
+            X_test = y_test
+        labelled = isinstance(y_test, Data)
+        self.facts.evals.append(EvalEvent(
+            est, X_test, y_test, site, "fit", self.loop, est.fit_rows, getattr(est, "_train_stats", frozenset()),
+            text[1], scored=labelled, labels=y_test.rows if isinstance(y_test, Data) else frozenset(),
+            scored_at=site if labelled and self.depth == 0 else None))
+        return Coll([UNKNOWN, UNKNOWN], "tuple")
 
     def monitored_fit(self, est: Est, kwargs: dict, site: Site) -> None:
         """``fit(..., eval_set=[(X_val, y_val)])`` / ``validation_data=`` / ``evals=`` / ``valid_sets=``.
@@ -2102,8 +2250,15 @@ class _Analyzer:
                 src = out.src
             elif isinstance(out, Data) and data.grouped and split_label(data.rows) == "train":
                 src = frozenset()  # an aggregate per group learned on the training split only
+            if data.grouped and split_label(data.rows) != "train" and isinstance(out, Data) and method != "pipe":
+                # groupby('outcome').apply(lambda g: g.fillna(g.median())): each row's value depends on
+                # its group, so on its group keys; an aggregate per group is a table keyed by them.
+                src = src | data.group_keys if out.rows else src
+                keyed = data.group_keys if not out.rows else frozenset()
+                return data.evolve(stats=data.stats | extra_stats, subset=False, fresh=False, grouped=False,
+                                   cut=None, src=src, group_keys=keyed)
             return data.evolve(stats=data.stats | extra_stats, subset=False, fresh=False, grouped=False, cut=None,
-                               src=src)
+                               src=src, group_keys=frozenset())
         # Statistics inside a mapping or list argument count too: replace({0: df.x.median()}),
         # fillna({'age': df.age.mean(), 'fare': df.fare.median()}).
         extra = [v for v in _flatten_all(list(args) + list(kwargs.values())) if isinstance(v, Data)]
@@ -2130,8 +2285,13 @@ class _Analyzer:
             result = self.stat_of(data, ".groupby().transform()", site, rowwise=True)
             if data.src and split_label(data.rows) != "train":
                 # A target encoding over all rows (df.groupby(k)[target].transform('mean') before the
-                # split): each row's feature holds its own label, and the test rows' labels too.
-                result = result.evolve(src=data.src)
+                # split): each row's feature holds its own label, and the test rows' labels too. Its
+                # group keys too: grouped by the label (a class-conditional fill), a row's value
+                # depends on its own label.
+                result = result.evolve(src=data.src | data.group_keys)
+        elif method in {"fillna", "combine_first", "where", "mask"} and any(d.rows and d.src for d in extra):
+            # s.fillna(other_series): the filled rows hold the other series' values.
+            result = base.evolve(src=data.src.union(*(d.src for d in extra if d.rows)))
         elif method in {"map", "replace"} and any(not d.rows and d.src for d in extra):
             result = base.evolve(src=data.src.union(*(d.src for d in extra if not d.rows)))
         elif method in K.SPLIT_METHODS:
@@ -2143,7 +2303,9 @@ class _Analyzer:
             # predict_df.merge(pred_series, left_index=True, ...): the joined columns bring their predictions.
             result = _merged(base.evolve(preds=base.preds.union(*(d.preds for d in extra))), extra, site)
         elif method == "groupby":
-            result = base.evolve(grouped=True)
+            by = args[0] if args else kwargs.get("by", UNKNOWN)
+            group_keys = frozenset(_strings(by) or ()) | (by.src if isinstance(by, Data) else frozenset())
+            result = base.evolve(grouped=True, group_keys=group_keys)
         elif method in {"rolling", "expanding", "ewm"}:
             self.note_rows(self.facts.lagged, data, site)
             future = data.future | ({site} if method == "rolling" and _is_true(kwargs.get("center")) else set())
@@ -2357,6 +2519,9 @@ def _fold_compare(ops: list, values: list) -> Const | None:
         return None
 
 
+#: Import roots that are libraries, never a local module of the same name.
+_LIBRARY_ROOTS = frozenset(K.ML_ROOTS | {"pandas", "numpy", "scipy", "sklearn", "matplotlib", "seaborn", "os", "sys",
+                                         "re", "json", "math", "random", "pathlib", "collections", "itertools"})
 _HORIZON_KEYWORDS = frozenset({"steps", "horizon", "n_periods", "fh", "h", "periods", "start", "end"})
 
 
@@ -2366,6 +2531,23 @@ def _horizon(method: str, args: list, kwargs: dict) -> bool:
     if any(isinstance(v, Data) for v in list(args) + list(kwargs.values())):
         return False
     return method in {"forecast", "get_forecast"} or bool(_HORIZON_KEYWORDS & set(kwargs))
+
+
+def _out_of_fold(value: Data, rows: frozenset) -> Data:
+    """Statistics learned on one side of a split and written only into the other side's rows
+    (``df.loc[val_idx, 'te'] = df.iloc[val_idx][col].map(means_of_the_training_folds)``): no row gets
+    a value learned from its own label, an out-of-fold encoding."""
+    sides = {p[-1] for _r, p in rows if p}
+    if len(sides) != 1 or not value.stats:
+        return value
+    sid, side = next(iter(sides))
+    changed = set()
+    for stat in value.stats:
+        learned = {p[-1] for _r, p in stat.rows if p}
+        if len(learned) == 1 and next(iter(learned))[0] == sid and next(iter(learned))[1] != side:
+            stat = replace(stat, oof=True)
+        changed.add(stat)
+    return value.evolve(stats=frozenset(changed))
 
 
 def _unrolled(target: ast.AST, iterable: Any) -> list | None:
@@ -2453,6 +2635,24 @@ def _by_position(rows: Data, layout: Cols, key: Any) -> Data:
     else:
         positions = None
     return rows.evolve(cols=Cols(known=False, positions=positions))
+
+
+#: A fitted feature selector's record of which columns it chose (a mask, ranks or scores to sort).
+_SELECTION_ATTRS = frozenset({"support_", "scores_", "pvalues_", "ranking_"})
+
+
+def _selector(est: Est) -> bool:
+    return "Select" in est.cls or est.cls in {"RFE", "RFECV", "VarianceThreshold", "Boruta", "BorutaPy"}
+
+
+def _chosen_columns(est: Est) -> Data:
+    """Column labels a fitted statistic chose: no rows of their own, the statistics they were chosen by
+    (indexing a frame with them is a feature selection learned from the rows the fit saw)."""
+    return Data(rows=frozenset(), stats=est.stats, cols=UNKNOWN_COLS)
+
+
+def _is_chosen(key: Any) -> bool:
+    return isinstance(key, Data) and not key.rows and bool(key.stats)
 
 
 def _vocabulary_only(est: Est) -> bool:
@@ -2601,7 +2801,7 @@ def _describe(node: ast.AST) -> str:
     return _unparse(node) or "model"
 
 
-def analyze(cells: Iterable[Any], *, manifest: dict | None = None) -> Facts:
+def analyze(cells: Iterable[Any], *, manifest: dict | None = None, base: Any = None) -> Facts:
     """Run the dataflow over parsed cells (in the order given) and return what it observed.
 
     Parameters
@@ -2610,6 +2810,9 @@ def analyze(cells: Iterable[Any], *, manifest: dict | None = None) -> Facts:
         The cells, in the order they run (notebook order, or the recorded execution order).
     manifest : dict or None, default=None
         A capture manifest; recorded ``seeds`` count as seeding every random source.
+    base : Path or None, default=None
+        The notebook's directory: ``import x`` / ``from x import f`` of a ``x.py`` there analyses its
+        functions like the notebook's own (their events are placed at the notebook's call).
 
     Returns
     -------
@@ -2618,4 +2821,6 @@ def analyze(cells: Iterable[Any], *, manifest: dict | None = None) -> Facts:
         commands and the final abstract environment.
     """
     seeded = bool(manifest and manifest.get("seeds"))
-    return _Analyzer(seeded=seeded).run(cells)
+    analyzer = _Analyzer(seeded=seeded)
+    analyzer.base = base
+    return analyzer.run(cells)

@@ -34,6 +34,13 @@ class Stat:
     #: Learned from the target (a target encoder's per-category means): the rows it was learned on
     #: carry their own label into the features it makes.
     target: bool = False
+    #: The columns it was computed from (``df['Churn'].mean()`` -> {'Churn'}), and whether it is one
+    #: number for all rows (not a value per row or per group).
+    columns: frozenset = frozenset()
+    scalar: bool = False
+    #: Written only into rows of a fold it was not learned on (out-of-fold encoding:
+    #: ``df.loc[val_idx, 'te'] = df.iloc[val_idx][col].map(means_of_train_idx)``).
+    oof: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,9 @@ class Data:
     oversampled: Site | None = None  # where rows were duplicated/synthesised
     subset: bool = False  # made by a row subset (slice, mask, sample): a split when named so
     grouped: bool = False  # a groupby object
+    #: The columns a groupby object groups by (``df.groupby('outcome')``); kept by an aggregate per
+    #: group (``df.groupby('outcome').apply(lambda g: g.median())``): a table keyed by them.
+    group_keys: frozenset = frozenset()
     windowed: bool = False  # rolling/expanding/ewm object
     is_datetime: bool = False  # pd.to_datetime result
     bunch: bool = False  # a sklearn Bunch (.data / .target / .frame)
@@ -241,6 +251,9 @@ class Func:
     node: Any
     cell: int
     offset: int
+    #: A function of a local module beside the notebook (``from series_utils import scaled_split``):
+    #: the module's own imports (name -> value), and everything it does is placed at the call site.
+    module_env: dict | None = None
 
 
 @dataclass(eq=False)

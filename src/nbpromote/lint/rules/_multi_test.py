@@ -115,7 +115,10 @@ def check(ctx: Context) -> Iterator[Finding]:
         where = min((ev.scored_at or ev.origin) for ev in evs)
         cells = sorted({(ev.scored_at or ev.origin)[0] + 1 for ev in evs})  # counted from 1, as reported
         count = len({id(e.est) for e in evs})
-        if any(ev.loop and not ev.method.startswith("fit(") for ev in evs):
+        comparator = next((ev.est.cls for ev in evs if ev.est.multi and not ev.loop and ev.method == "fit"), None)
+        if comparator is not None:
+            how = f"by every model {comparator} fits"
+        elif any(ev.loop and not ev.method.startswith("fit(") for ev in evs):
             how = "inside a loop"
         elif count > 1:
             how = f"by {count} models"
@@ -126,9 +129,10 @@ def check(ctx: Context) -> Iterator[Finding]:
         else:
             how = "inside a loop"
         data = first.x_text or "the test set"
+        counted = "one call" if comparator is not None and len(evs) == 1 else f"{len(evs)} evaluations"
         yield ctx.finding(
             where[0], where[1],
-            f"{data} is evaluated {how} ({len(evs)} evaluations in cells {', '.join(map(str, cells))}) to choose "
+            f"{data} is evaluated {how} ({counted} in cells {', '.join(map(str, cells))}) to choose "
             "among models, so its score is no longer an unbiased estimate and no untouched test set remains.",
             "Choose with cross-validation or a validation split carved from the training data "
             "(train_test_split(X_train, y_train)), and evaluate the chosen model on the test set once.",

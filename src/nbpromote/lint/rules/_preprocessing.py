@@ -46,7 +46,13 @@ def leaks(ctx: Context) -> dict:
                 or (ev.method.startswith("fit(") and id(ev.est) in tested):
             continue
         for stat in ev.X.stats | ev.train_stats:
-            if stat not in found and overlap(stat.rows, ev.X.rows) and not _inner_selection(facts, stat, ev.X.rows):
+            # Every row the statistic saw is a row the model was trained on (a scaler fit on X_train,
+            # then a training-error diagnostic over all of X): no held-out row was seen — the score
+            # on those rows is the overlap rule's business. (Not for a model fit on a random sample:
+            # which rows it held is unknown.)
+            seen_trained = contained(stat.rows, ev.trained) and not ev.est.fit_part
+            if stat not in found and overlap(stat.rows, ev.X.rows) and not seen_trained \
+                    and not _inner_selection(facts, stat, ev.X.rows):
                 found[stat] = (ev.site, f"{ev.x_text}, evaluated at" if ev.x_text else "the evaluation data at")
     for cv in facts.cvs:
         if not isinstance(cv.X, Data):
@@ -75,9 +81,14 @@ def leaks(ctx: Context) -> dict:
 
 def check(ctx: Context) -> Iterator[Finding]:
     seen = set()
+    # Targets of the notebook's models: one number computed from a target column (its overall mean,
+    # filling categories an encoding has not seen) carries no row's own label.
+    targets = frozenset().union(*(f.y.src for f in ctx.facts.fits if isinstance(f.y, Data)))
     for stat, (site, how) in sorted(leaks(ctx).items(), key=lambda kv: kv[0].site):
         if within_test(stat.rows):
             continue  # learned on test rows only: that is fit-on-test, reported there
+        if stat.oof or (stat.scalar and stat.columns and stat.columns <= targets):
+            continue
         if stat.site in seen:
             continue
         seen.add(stat.site)

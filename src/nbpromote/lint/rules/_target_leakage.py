@@ -31,6 +31,16 @@ def _words(name: str) -> set[str]:
     return {w for w in re.split(r"[^a-z0-9]+", name.lower()) if w}
 
 
+def _shifted(X: Data, y: Data) -> bool:
+    """Features and label are different positional slices of the same rows (``series[:-1]`` to
+    predict ``series[1:]``): each row's label is a later row's value, so the target column among
+    the features holds earlier values — autoregressive lags, not the answer."""
+    if X.rows == y.rows:
+        return False
+    steps = {p[-1][0] for _r, p in X.rows | y.rows if p}
+    return any(isinstance(s, tuple) and s[:1] == ("cut",) and s[1][:1] == ("slice",) for s in steps)
+
+
 def problems(X: Data, y: Data) -> list[str]:
     """Human descriptions of how ``X`` carries the target ``y`` (empty when it does not)."""
     xp, yp = X.cols.positions, y.cols.positions
@@ -43,7 +53,7 @@ def problems(X: Data, y: Data) -> list[str]:
             span = f"{'' if xp[1] is None else xp[1]}:{'' if xp[2] is None else xp[2]}"
             return [f"the target column (position {yp[1]}) is among the features (columns [{span}])"]
         return []
-    if not y.src or not X.cols.known:
+    if not y.src or not X.cols.known or _shifted(X, y):
         return []
     if not {r for r, _p in X.rows} & {r for r, _p in y.rows}:
         return []
