@@ -153,6 +153,14 @@ def _same_folds(a: object, b: object) -> bool:
     return isinstance(value_a, (int, type(None))) and value_a == value_b
 
 
+def _fold_cell(path: tuple) -> int | None:
+    """The cell whose splitter drew the fold a row path ends in."""
+    sid = path[-1][0] if path else None
+    if isinstance(sid, tuple) and len(sid) > 1 and sid[0] == "cv" and isinstance(sid[1], tuple) and sid[1]:
+        return sid[1][0]
+    return None
+
+
 def _compared_by_cross_validation(ctx: Context) -> Iterator[Finding]:
     """Several models or settings scored by cross-validation over the same folds of the same rows
     (``cross_val_score`` inside a loop over ``k``, then the chosen ``k`` cross-validated again; a
@@ -176,7 +184,10 @@ def _compared_by_cross_validation(ctx: Context) -> Iterator[Finding]:
     folds: dict[frozenset, list] = {}
     for ev in facts.evals:
         if ev.est.is_model and ev.scored and ev.held_out and isinstance(ev.X, Data) and ev.X.rows and _is_cv(ev.X.rows) \
-                and ev.est.cls != "metric" and not ev.method.startswith("fit("):
+                and ev.est.cls != "metric" and not ev.method.startswith("fit(") \
+                and all(_fold_cell(p) == ev.site[0] != ev.origin[0] for _r, p in ev.X.rows):
+            # (The folds are drawn inside the helper that scores them: each call is one whole
+            # cross-validation of one setting. Models compared fold by fold in one loop are not.)
             key = frozenset((r, p[:-1] + (((p[-1][0][:2] if p[-1][0] in fixed else p[-1][0]), p[-1][1]),))
                             for r, p in ev.X.rows)
             folds.setdefault(key, []).append((ev.site, ev.origin, id(ev.est), 0))
