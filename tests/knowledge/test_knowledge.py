@@ -170,6 +170,10 @@ def test_h2o_trains_on_the_frame_named_by_keyword_and_splits_frames():
     assert "import_file" in K.READERS and "model_performance" in K.SCORE_METHODS
 
 
+def test_optimisers_that_run_a_notebook_objective_per_trial():
+    assert {"optimize", "fmin", "gp_minimize"} <= K.OBJECTIVE_RUNNERS
+
+
 def test_lazypredict_compares_many_models_in_one_fit():
     lazy = K.library_of("lazypredict")
     assert lazy is not None and {"LazyClassifier", "LazyRegressor"} <= K.COMPARATORS <= K.MODELS

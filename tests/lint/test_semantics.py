@@ -774,6 +774,20 @@ def test_functions_of_a_local_module_beside_the_notebook_are_analysed(write_nb, 
     assert [f.rule for f in lint_notebook(write_nb(IMPORTS, compare, name="c.ipynb")).findings
             if f.rule != "unseeded-randomness"] == ["multi-test"]
 
+
+def test_folds_kept_in_a_list_are_still_the_folds():
+    # splits = list(skf.split(X, y)) reused by several loops: each X[va] is that fold's validation part.
+    folds = ("from sklearn.model_selection import StratifiedKFold\nfrom sklearn.metrics import roc_auc_score\n"
+             "X, y = df.drop(columns='Churn').values, df['Churn'].values\n"
+             "splits = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=0).split(X, y))")
+    loop = ("oof = np.zeros(len(y))\nfor fold, (tr, va) in enumerate(splits[:5], 1):\n"
+            "    {scale}\n    m = LogisticRegression(max_iter=500).fit(Xs[tr], y[tr])\n"
+            "    oof[va] = m.predict_proba(Xs[va])[:, 1]\nprint(roc_auc_score(y, oof))")
+    leaky = loop.format(scale="Xs = X")
+    assert rules(IMPORTS, LOAD, folds, "X = StandardScaler().fit_transform(X)", leaky) == ["preprocessing-before-split"]
+    inside = loop.format(scale="sc = StandardScaler().fit(X[tr]); Xs = sc.transform(X)")
+    assert rules(IMPORTS, LOAD, folds, inside) == []
+
 # --- skipped cells ----------------------------------------------------------------------------
 def test_a_seed_in_a_skipped_cell_does_not_seed_the_export():
     sources = (IMPORTS, "np.random.seed(0)", "noise = np.random.rand(10)")
@@ -1419,6 +1433,30 @@ def test_a_python_2_builtin_is_named_as_such_not_as_hidden_state():
     assert "hidden state" in other.message
 
 
+def test_settings_tuned_by_an_optimiser_on_the_folds_whose_score_is_reported():
+    # Optuna's objective cross-validates on fixed folds; the best settings are then scored on the same
+    # folds and that out-of-fold score is the one reported.
+    folds = ("import optuna\nfrom sklearn.model_selection import StratifiedKFold\n"
+             "from sklearn.metrics import roc_auc_score\n"
+             "splits = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=0).split(X, y))")
+    objective = ("def objective(trial):\n    C = trial.suggest_float('C', 1e-3, 10, log=True)\n    scores = []\n"
+                 "    for tr, va in splits[:3]:\n"
+                 "        m = LogisticRegression(C=C).fit(X.iloc[tr], y.iloc[tr])\n"
+                 "        scores.append(roc_auc_score(y.iloc[va], m.predict_proba(X.iloc[va])[:, 1]))\n"
+                 "    return np.mean(scores)\n"
+                 "study = optuna.create_study(direction='maximize', sampler=optuna.samplers.TPESampler(seed=0))\n"
+                 "study.optimize(objective, n_trials=50)")
+    report = ("oof = np.zeros(len(X))\nfor tr, va in splits:\n"
+              "    m = LogisticRegression(**study.best_params).fit(X.iloc[tr], y.iloc[tr])\n"
+              "    oof[va] = m.predict_proba(X.iloc[va])[:, 1]\nprint('OOF AUC', roc_auc_score(y, oof))")
+    assert rules(IMPORTS, LOAD, folds, objective, report) == ["multi-test"]
+    # Tuned on other folds (a different seed): the reported folds chose nothing.
+    other = objective.replace("splits[:3]", "StratifiedKFold(n_splits=3, shuffle=True, random_state=1).split(X, y)")
+    assert rules(IMPORTS, LOAD, folds, other, report) == []
+    # Cross-validation alone, nothing tuned.
+    assert rules(IMPORTS, LOAD, folds, report.replace("**study.best_params", "C=1.0")) == []
+
+
 def test_a_model_comparison_library_scores_every_model_it_fits_on_the_test_set():
     # lazypredict: one fit call trains a few dozen models on the first pair and scores each on the second.
     lazy = ("from lazypredict.Supervised import LazyClassifier\n"
@@ -1525,3 +1563,17 @@ def test_a_loop_over_column_names_changes_each_column_from_itself():
     leak = clip.replace("rent[col] = np.clip(frame[col], low, high)", "rent[col] = np.clip(frame[col], low, high) / rent['price']"
                         ).replace("'price', ", "")
     assert rules(IMPORTS, rent, leak, fit) == ["preprocessing-before-split", "target-leakage"]
+
+
+def test_feature_lists_built_by_set_arithmetic_over_the_columns_stay_known():
+    load = ("patients = pd.read_csv('patients.csv')\nnum_cols = ['age', 'bp', 'glucose']\n"
+            "cat_cols = list(set(patients.columns) - set(num_cols))\nlabel = 'outcome'\n"
+            "cat_features = [c for c in cat_cols if c != label]")
+    fill = ("for c in num_cols:\n"
+            "    patients[c] = patients[c].fillna(patients.groupby('outcome')[c].transform('median'))")
+    fit = "forest = RandomForestClassifier(random_state=0).fit(patients[{features}], patients[label])"
+    assert rules(IMPORTS, load, fill, fit.format(features="cat_features + num_cols")) == ["target-leakage"]
+    # Without the label-grouped fill: the label is not among cat_cols minus the label.
+    assert rules(IMPORTS, load, fit.format(features="cat_features + num_cols")) == []
+    # cat_cols still holds the label.
+    assert rules(IMPORTS, load, fit.format(features="cat_cols + num_cols")) == ["target-leakage"]

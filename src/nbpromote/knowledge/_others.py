@@ -28,6 +28,10 @@ UMAP = Library(name="umap", roots=frozenset({"umap"}), transformers=names("UMAP"
 #: seaborn's example data: ``sns.load_dataset('tips')`` returns a frame of rows.
 SEABORN = Library(name="seaborn", roots=frozenset({"seaborn"}), datasets=names("load_dataset"))
 
+#: Optimisers that call a notebook's objective once per trial: Optuna's ``study.optimize(objective)``,
+#: hyperopt's ``fmin(fn=objective)``, scikit-optimize's ``gp_minimize(objective, space)``.
+OBJECTIVE_RUNNERS = names("optimize fmin gp_minimize forest_minimize gbrt_minimize dummy_minimize")
+
 #: ``load``/``open`` count as reads only from these modules (``json.load(f)`` reads a handle).
 LOAD_MODULES = names("numpy joblib torch pickle dill h5py builtins cloudpickle")
 #: Other reading functions, wherever they come from.

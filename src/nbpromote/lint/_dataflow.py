@@ -98,6 +98,9 @@ class EvalEvent:
     #: The notebook's own statement where the predictions first met labels (the metric call a cell
     #: after ``pred = model.predict(X_test)``), when that happened outside a user function.
     scored_at: Site | None = None
+    #: Made inside an objective an optimiser runs once per trial (``study.optimize(objective)``):
+    #: an evaluation that chooses settings.
+    tuning: bool = False
 
     def __post_init__(self) -> None:
         if self.origin == (0, 0):
@@ -331,6 +334,7 @@ class _Analyzer:
         #: ``df[df.month == 33]``): (range split id) -> {interval: side it was labelled}.
         self.ranges: dict[tuple, dict] = {}
         self.deciding = 0  # inside an ``if`` condition
+        self.tuning = 0  # inside an objective an optimiser runs per trial
         self.base: Any = None  # the notebook's directory (local modules beside it are analysed)
         self.pin: Site | None = None  # inside a local module's function: events go to the notebook's call
         self.modules: dict[str, ClassValue | None] = {}
@@ -950,6 +954,17 @@ class _Analyzer:
         left, right = self.expr(node.left), self.expr(node.right)
         if isinstance(left, Coll) and isinstance(right, Coll) and isinstance(node.op, ast.Add):
             return Coll(left.items + right.items, left.kind)
+        names = _strings(right) if isinstance(left, Columns) else _strings(left) if isinstance(right, Columns) else None
+        if names is not None:
+            # set(df.columns) - set(numeric_cols), other_cols + numeric_cols: still a known column set.
+            columns = left if isinstance(left, Columns) else right
+            assert isinstance(columns, Columns)
+            if isinstance(node.op, ast.Sub) and columns is left:
+                return Columns(columns.cols.drop(set(names)))
+            if isinstance(node.op, (ast.Add, ast.BitOr)):
+                cols = columns.cols
+                return Columns(cols.select(set(cols.selected) | set(names)) if cols.selected is not None
+                               else replace_cols(cols, dropped=cols.dropped - set(names)))
         if isinstance(left, Const) and isinstance(left.value, str) and isinstance(node.op, ast.Div) \
                 and not isinstance(right, Const):
             return Const(left.value.rstrip("/") + "/{}")  # ROOT / name: a file under ROOT, name unknown
@@ -1130,6 +1145,11 @@ class _Analyzer:
                 # df[df.month < 33]['sold']: a column of the cut rows, still that side once bound.
                 result = result.evolve(subset=receiver.subset, cut=receiver.cut)
             return result
+        if isinstance(receiver, SplitIter):
+            # splits[:3] is some of the same folds; splits[0] is one (train, validation) pair of them.
+            if isinstance(key, Const) and isinstance(key.value, tuple) and key.value[:1] == ("slice",):
+                return receiver
+            return Coll([Idx(receiver.sid, "train"), Idx(receiver.sid, "test")], "tuple")
         if isinstance(receiver, Coll):
             if receiver.kind == "dict" and receiver.keys is None and receiver.items:
                 return self.looked_up(_merge(receiver.items), key) if isinstance(receiver.items[0], Data) \
@@ -1313,6 +1333,9 @@ class _Analyzer:
             return self.ipython_call(short, args, site)
         if self.seed_call(dotted, short, site):
             return UNKNOWN
+        objective = args[0] if args else kwargs.get("fn", kwargs.get("func"))
+        if short in K.OBJECTIVE_RUNNERS and isinstance(objective, (Func, BoundMethod)):
+            return self.run_objective(objective, node)  # fmin(fn=objective), gp_minimize(objective, space)
         if dotted.startswith(_RNG + "."):
             # rng.normal(...), RandomState(0).rand(...): a draw from a generator object (seeded or
             # reported where it was made); shuffle/permutation of data keep its rows.
@@ -1424,6 +1447,8 @@ class _Analyzer:
                      "from_records", "tensor", "Tensor", "from_numpy", "as_tensor", "TensorDataset", "DataLoader",
                      "DMatrix", "Dataset", "Pool", "to_categorical"}:
             return self.frame(short, args, kwargs)
+        if short in {"list", "tuple"} and args and isinstance(args[0], SplitIter):
+            return args[0]  # splits = list(skf.split(X, y)): the folds, kept to be reused
         if short in {"list", "tuple", "sorted", "reversed", "set"} and args and isinstance(args[0], (Coll, Columns)):
             if isinstance(args[0], Coll) and args[0].kind != "dict":  # a new list: the original stays as it was
                 return Coll(list(args[0].items), "tuple" if short == "tuple" else "list")
@@ -1980,6 +2005,9 @@ class _Analyzer:
     # -- methods --------------------------------------------------------------------------------
     def call_method(self, receiver: Any, method: str, args: list, kwargs: dict, node: ast.Call,
                     receiver_node: ast.AST) -> Any:
+        objective = args[0] if args else kwargs.get("func", kwargs.get("fn"))
+        if method in K.OBJECTIVE_RUNNERS and isinstance(objective, (Func, BoundMethod)):
+            return self.run_objective(objective, node)
         if isinstance(receiver, ClassValue) and isinstance(receiver.attrs.get(method), Func):
             return self.inline(receiver.attrs[method], args, kwargs, node)  # meu.train_predict(...)
         if isinstance(receiver, Instance):
@@ -2055,6 +2083,20 @@ class _Analyzer:
         self.callbacks(args, kwargs, node)
         return _merge(args + list(kwargs.values()))
 
+    def run_objective(self, objective: Any, node: ast.Call) -> Any:
+        """``study.optimize(objective, n_trials=50)``, ``fmin(fn=objective, ...)``: the notebook's
+        objective runs once per trial, so what it evaluates is evaluated in a loop that chooses settings."""
+        callee = objective.func if isinstance(objective, BoundMethod) else objective
+        lead = [objective.instance] if isinstance(objective, BoundMethod) else []
+        self.loop += 1
+        self.tuning += 1
+        try:
+            self.inline(callee, lead + [UNKNOWN], {}, node)  # the trial object
+        finally:
+            self.loop -= 1
+            self.tuning -= 1
+        return UNKNOWN
+
     def columns_method(self, columns: Columns, method: str, args: list) -> Any:
         """``df.columns.drop('y')``, ``.difference(['y'])``, ``.tolist()``: still a known column set."""
         if method in {"tolist", "to_list", "copy", "to_numpy", "unique"}:
@@ -2126,7 +2168,8 @@ class _Analyzer:
             index = len(self.facts.evals)
             self.facts.evals.append(EvalEvent(
                 est, X, y, site, method, self.loop, est.fit_rows, getattr(est, "_train_stats", frozenset()),
-                x_text, scored=scored, scored_at=site if scored and self.depth == 0 else None))
+                x_text, scored=scored, scored_at=site if scored and self.depth == 0 else None,
+                tuning=self.tuning > 0))
             if method in K.PREDICT_METHODS and isinstance(X, Data):
                 return X.evolve(cols=UNKNOWN_COLS, src=frozenset(), subset=False, fresh=False,
                                 preds=frozenset({index}))

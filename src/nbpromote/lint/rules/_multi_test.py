@@ -140,6 +140,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     yield from _stopped_and_scored_folds(ctx)
     tuned = list(_tuned_then_cross_validated(ctx))
     yield from tuned
+    yield from _tuned_on_the_reported_folds(ctx)
     if not tuned:
         yield from _compared_by_cross_validation(ctx)
 
@@ -216,6 +217,26 @@ def _compared_by_cross_validation(ctx: Context) -> Iterator[Finding]:
             "the chosen one's cross-validated score is optimistic.",
             "Keep a test split apart (train_test_split), choose by cross-validation on the training split only "
             "(or nest the choice: cross_val_score(GridSearchCV(...), X, y)), and score the chosen model once on the test split.",
+        )
+        return
+
+
+def _tuned_on_the_reported_folds(ctx: Context) -> Iterator[Finding]:
+    """An optimiser's objective (``study.optimize(objective)``) scored settings on cross-validation
+    folds, and the chosen settings are then scored on those very folds for the reported score."""
+    tuned = {ev.X.rows for ev in ctx.facts.evals
+             if ev.tuning and ev.scored and ev.est.is_model and isinstance(ev.X, Data) and _is_cv(ev.X.rows)}
+    for ev in ctx.facts.evals:
+        if ev.tuning or not ev.scored or not ev.est.is_model or not isinstance(ev.X, Data) or ev.X.rows not in tuned:
+            continue
+        where = ev.scored_at or ev.origin
+        subject = ev.x_text if ev.x_text and not ev.method.startswith("fit(") else "These folds"
+        yield ctx.finding(
+            where[0], where[1],
+            f"{subject} scored the settings an optimiser chose on these same folds, so the "
+            "reported out-of-fold score is measured on the data that chose the settings.",
+            "Tune inside each outer fold (nested cross-validation) or on folds of a training split, and report a "
+            "score on data the tuning never saw.",
         )
         return
 
