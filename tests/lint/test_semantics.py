@@ -1561,3 +1561,18 @@ def test_feature_lists_built_by_set_arithmetic_over_the_columns_stay_known():
     assert rules(IMPORTS, load, fit.format(features="cat_features + num_cols")) == []
     # cat_cols still holds the label.
     assert rules(IMPORTS, load, fit.format(features="cat_cols + num_cols")) == ["target-leakage"]
+
+
+def test_a_frame_only_the_kernel_defines_is_still_rows():
+    # heldout-d class 5: the read cell was deleted; the frame is used like a frame.
+    tree = "from sklearn.tree import DecisionTreeClassifier\nfrom sklearn.utils import resample"
+    fill = "survey.drop(columns=['id'], inplace=True)\nsurvey['delay'].fillna(survey['delay'].median(), inplace=True)"
+    model = ("Xa, Xb, ya, yb = train_test_split(survey.drop('happy', axis=1), survey['happy'], test_size=0.2, random_state=0)\n"
+             "m = DecisionTreeClassifier(random_state=0).fit(Xa, ya)\nprint(accuracy_score(yb, m.predict(Xb)))")
+    assert rules(IMPORTS, tree, fill, model) == ["hidden-state", "hidden-state", "preprocessing-before-split"]
+    upsample = ("few = survey[survey['happy'] == 1]\nmany = survey[survey['happy'] == 0]\n"
+                "balanced = pd.concat([resample(few, replace=True, n_samples=len(many), random_state=0), many])")
+    assert rules(IMPORTS, tree, upsample, model.replace("survey", "balanced")) == ["hidden-state", "overlap"]
+    # Split first, statistics of the training part only: just the hidden-state error.
+    clean = model.replace("m = ", "Xa = Xa.fillna(Xa.median())\nm = ")
+    assert rules(IMPORTS, tree, clean) == ["hidden-state"]

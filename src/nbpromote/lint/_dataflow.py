@@ -16,6 +16,7 @@ because evaluating inside a loop is model selection), user functions are inlined
 from __future__ import annotations
 
 import ast
+import builtins
 import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -53,6 +54,11 @@ __all__ = [
     "ShellEvent", "analyze",
 ]
 
+#: Methods that make a name nobody defines a frame of the kernel's hidden state (``df.fillna``).
+_FRAME_METHODS = frozenset({"drop", "fillna", "dropna", "groupby", "head", "tail", "describe", "info", "isnull",
+                            "isna", "merge", "join", "sort_values", "set_index", "reset_index", "astype",
+                            "value_counts", "corr", "copy", "sample", "replace", "rename", "query", "drop_duplicates",
+                            "select_dtypes", "to_csv", "nunique", "pivot_table"})
 #: Number conversions and rounding: the result keeps its argument's lineage.
 _ROUNDING = frozenset({"int", "float", "round", "math.floor", "math.ceil", "math.trunc", "numpy.round",
                        "numpy.floor", "numpy.ceil", "numpy.rint"})
@@ -909,6 +915,16 @@ class _Analyzer:
             return self.env[node.id]
         return Ref(node.id)
 
+    def hidden_frame(self, node: ast.AST, value: Any) -> Any:
+        """A name the notebook never defines (only the kernel's hidden state does) used like a frame
+        (``survey.fillna(...)``, ``survey['delay']``): data of unknown origin, rows of its own."""
+        if not (isinstance(node, ast.Name) and isinstance(value, Ref) and value.dotted == node.id
+                and node.id not in self.env and not hasattr(builtins, node.id)):
+            return value
+        frame = Data(rows=frozenset({(self.new_root(), ())}))
+        self.env[node.id] = frame
+        return frame
+
     def e_Constant(self, node: ast.Constant) -> Any:
         return Const(node.value)
 
@@ -1127,7 +1143,7 @@ class _Analyzer:
         )
 
     def e_Subscript(self, node: ast.Subscript) -> Any:
-        receiver = self.expr(node.value)
+        receiver = self.hidden_frame(node.value, self.expr(node.value))
         key = self.expr(node.slice)
         if isinstance(receiver, Indexer):
             rows_node = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) and node.slice.elts else node.slice
@@ -1278,6 +1294,8 @@ class _Analyzer:
             if k.arg is None:
                 self.expr(k.value)
         if isinstance(func, ast.Attribute):
+            if isinstance(receiver_value, Ref) and func.attr in _FRAME_METHODS:
+                receiver_value = self.hidden_frame(func.value, receiver_value)
             if isinstance(receiver_value, Ref):
                 return self.call_ref(Ref(f"{receiver_value.dotted}.{func.attr}"), args, kwargs, node)
             return self.call_method(receiver_value, func.attr, args, kwargs, node, func.value)
