@@ -256,8 +256,8 @@ def promote_notebook(
     job.record(
         "capture", started, "ok",
         f"{len(manifest.get('execution', []))} cells run, {len(manifest.get('data', {}))} data hashes, "
-        f"{_seed_text(manifest)} → {captured.manifest_path}",
-        notebook=str(captured.notebook_path), manifest=str(captured.manifest_path),
+        f"{_seed_text(manifest)} → {captured.manifest_path}" + "".join(f"; note: {n}" for n in captured.notes),
+        notebook=str(captured.notebook_path), manifest=str(captured.manifest_path), notes=list(captured.notes),
     )
 
     # 2. lint

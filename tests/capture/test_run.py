@@ -169,6 +169,19 @@ def test_a_missing_module_is_named_with_the_distribution_to_install(tmp_path, ma
         capture_notebook(path)
 
 
+def test_a_python_notebook_naming_a_kernel_this_machine_lacks_runs_in_python3(tmp_path, make_notebook):
+    # Notebooks carry their author's kernel (a conda env's): a Python one runs here in python3, said once.
+    path = make_notebook(tmp_path / "nb.ipynb", ["x = 1", "print(x + 1)"])
+    nb = nbformat.read(str(path), as_version=4)
+    nb.metadata["kernelspec"] = {"name": "conda-env-trees-py", "display_name": "Python [conda env:trees]",
+                                 "language": "python"}
+    nbformat.write(nb, str(path))
+    result = capture_notebook(path)
+    assert result.notes == ["the notebook names kernel 'conda-env-trees-py', which is not installed here: ran "
+                            "it with 'python3' (pass --kernel NAME to choose)."]
+    assert len(result.manifest["execution"]) == 2
+
+
 def test_unknown_kernel_is_a_capture_error(project):
     with pytest.raises(CaptureError, match="kernel 'no-such-kernel'"):
         capture_notebook(project, kernel_name="no-such-kernel")

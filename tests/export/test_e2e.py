@@ -27,6 +27,21 @@ def _run(package: Path, home: Path, *args: str, python: str = PYTHON, cwd: Path 
     return json.loads(completed.stdout)
 
 
+def _installed_in_fresh_venv(package: Path, venv: Path) -> str:
+    """Install the exported package (no deps) into a new venv; its python."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = str(venv / "bin" / "python")
+    # Dependencies come from the dev environment (no network): expose its site-packages to the venv.
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    # addsitedir also processes that directory's .pth files (the editable nbpromote install).
+    Path(site, "dev-env.pth").write_text(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
+    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
+                                "--prefix", str(venv), str(package)], capture_output=True, text=True, timeout=300)
+    assert installed.returncode == 0, installed.stderr
+    return python
+
+
 def _status(record: dict) -> dict:
     return {s["name"]: s["status"] for s in record["stages"]}
 
@@ -73,16 +88,7 @@ def test_package_installs_into_a_fresh_venv_and_runs_from_elsewhere(credit_noteb
     package = tmp_path / "out"
     export_notebook(credit_notebook, package)
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    python = str(venv / "bin" / "python")
-    # Dependencies come from the dev environment (no network): expose its site-packages to the venv.
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    # addsitedir also processes that directory's .pth files (the editable nbpromote install).
-    Path(site, "dev-env.pth").write_text(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
-    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
-                                "--prefix", str(venv), str(package)], capture_output=True, text=True, timeout=300)
-    assert installed.returncode == 0, installed.stderr
+    python = _installed_in_fresh_venv(package, venv)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     data = str(package / "data" / "credit.csv")
@@ -156,15 +162,7 @@ def test_the_notebooks_own_helper_modules_ship_with_the_package(tmp_path):
     assert any("`model_utils` (model_utils.py) is shipped" in w for w in result.warnings)
     lock = (package / "src" / "credit" / "requirements.lock").read_text()
     assert "model-utils" not in lock and "featurelib" not in lock
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    python = str(venv / "bin" / "python")
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    Path(site, "dev-env.pth").write_text(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
-    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
-                                "--prefix", str(venv), str(package)], capture_output=True, text=True, timeout=300)
-    assert installed.returncode == 0, installed.stderr
+    python = _installed_in_fresh_venv(package, tmp_path / "venv")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     record = _run(package, tmp_path / "home", python=python, cwd=elsewhere, pythonpath=False)

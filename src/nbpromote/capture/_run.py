@@ -20,7 +20,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +52,14 @@ class CaptureResult:
         The sidecar manifest.
     manifest : dict
         The manifest itself.
+    notes : list of str
+        What the capture decided for the user (a kernel it substituted), to show beside the result.
     """
 
     notebook_path: Path
     manifest_path: Path
     manifest: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         from .manifest import manifest_identity
@@ -66,6 +69,7 @@ class CaptureResult:
             "manifest_path": str(self.manifest_path),
             "identity": manifest_identity(self.manifest),
             "manifest": self.manifest,
+            "notes": list(self.notes),
         }
 
 
@@ -349,11 +353,12 @@ def capture_notebook(
             hint="Create it first or choose another -o path.", path=str(target),
         )
     params = dict(parameters or {})
-    kernel = kernel_name or original.metadata.get("kernelspec", {}).get("name") or "python3"
     language = (
         original.metadata.get("kernelspec", {}).get("language")
         or original.metadata.get("language_info", {}).get("name") or "python"
     )
+    notes: list[str] = []
+    kernel = kernel_name or _saved_kernel(original, language, notes)
 
     durations = previous_cell_durations(target) if progress is not None else {}
 
@@ -476,7 +481,28 @@ def capture_notebook(
     from .._io import write_json
 
     sidecar = write_json(sidecar_path(target), manifest)
-    return CaptureResult(notebook_path=target, manifest_path=sidecar, manifest=manifest)
+    return CaptureResult(notebook_path=target, manifest_path=sidecar, manifest=manifest, notes=notes)
+
+
+def _saved_kernel(nb: nbformat.NotebookNode, language: str, notes: list[str]) -> str:
+    """The kernel the notebook names, or ``python3`` when it names a Python kernel this machine lacks.
+
+    Notebooks carry their author's kernel name (``conda-env-trees-py``, ``venv38``); a Python
+    notebook runs as well in this environment's ``python3`` kernel, and the note says so. A kernel of
+    another language that is missing stays an error (papermill names it).
+    """
+    saved = (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        installed = set(KernelSpecManager().find_kernel_specs())
+    except Exception:  # noqa: BLE001 - no kernelspecs to ask: let papermill decide and report
+        return saved
+    if saved in installed or language.lower() != "python" or "python3" not in installed:
+        return saved
+    notes.append(f"the notebook names kernel '{saved}', which is not installed here: ran it with 'python3' "
+                 "(pass --kernel NAME to choose).")
+    return "python3"
 
 
 def _quiet_kernel_arguments(kernel: str) -> list[str]:

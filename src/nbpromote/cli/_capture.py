@@ -55,7 +55,8 @@ def render_text(result: Any, notebook: str) -> str:
     """The human summary of a :class:`~nbpromote.capture.CaptureResult`."""
     manifest = result.manifest
     seeds = manifest["seeds"]
-    lines = [f"Executed {notebook} -> {result.notebook_path}",
+    lines = [f"note: {note}" for note in getattr(result, "notes", [])]
+    lines += [f"Executed {notebook} -> {result.notebook_path}",
              f"Manifest  {result.manifest_path}  identity {result.to_dict()['identity']}"]
     seed = f"{seeds['seed']} ({', '.join(seeds['libraries'])})" if seeds["seed"] is not None else "not set"
     lines.append(f"  seed       {seed}; unseeded cells: {len(seeds['unseeded_cells'])}")

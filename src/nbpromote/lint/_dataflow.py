@@ -16,6 +16,7 @@ because evaluating inside a loop is model selection), user functions are inlined
 from __future__ import annotations
 
 import ast
+import builtins
 import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -53,6 +54,14 @@ __all__ = [
     "ShellEvent", "analyze",
 ]
 
+#: Methods that make a name nobody defines a frame of the kernel's hidden state (``df.fillna``).
+_FRAME_METHODS = frozenset({"drop", "fillna", "dropna", "groupby", "head", "tail", "describe", "info", "isnull",
+                            "isna", "merge", "join", "sort_values", "set_index", "reset_index", "astype",
+                            "value_counts", "corr", "copy", "sample", "replace", "rename", "query", "drop_duplicates",
+                            "select_dtypes", "to_csv", "nunique", "pivot_table"})
+#: Number conversions and rounding: the result keeps its argument's lineage.
+_ROUNDING = frozenset({"int", "float", "round", "math.floor", "math.ceil", "math.trunc", "numpy.round",
+                       "numpy.floor", "numpy.ceil", "numpy.rint"})
 _SCALAR_BUILTINS = frozenset({
     "len", "print", "isinstance", "type", "str", "repr", "int", "float", "bool", "hash", "id", "range",
     "display", "format", "hasattr", "getattr", "callable", "sum", "round", "abs", "min", "max", "any",
@@ -118,6 +127,15 @@ class CVEvent:
     site: Site
     shuffle: bool
     func: str
+    loop: int = 0
+    #: The ``cv=`` argument (a fold count, a splitter): the same value over the same rows is the same folds.
+    folds: Any = None
+    #: The notebook's own statement that made it happen (the outermost user-function call), else ``site``.
+    origin: Site = (0, 0)
+
+    def __post_init__(self) -> None:
+        if self.origin == (0, 0):
+            self.origin = self.site
 
 
 @dataclass
@@ -180,6 +198,9 @@ class Facts:
     #: rolling or expanding windows: root -> where). Both together make its rows a time series.
     dated: dict[int, Site] = field(default_factory=dict)
     lagged: dict[int, Site] = field(default_factory=dict)
+    #: A parsed date made the row index (``set_index('Date')`` after ``pd.to_datetime``,
+    #: ``read_csv(index_col=..., parse_dates=True)``): one row per moment, a time series on its own.
+    indexed: dict[int, Site] = field(default_factory=dict)
 
     def time_ordered(self, data: Any) -> Site | None:
         """Where ``data``'s rows were shown to be in time order (sorted or resampled by time, or a
@@ -191,6 +212,8 @@ class Facts:
         for root, _path in sorted(data.rows, key=lambda rp: rp[0]):
             if root in self.dated and root in self.lagged:
                 return self.lagged[root]
+            if root in self.indexed:
+                return self.indexed[root]
         return None
 
 
@@ -313,6 +336,9 @@ class _Analyzer:
         self.scopes: list[_Scope] = []  # function scopes being analysed (their saved outer bindings)
         self.skipped = False  # the current cell is tagged `skip` (exploration the export drops)
         self.cuts: dict[tuple, list] = {}  # (cut split id, side) -> [(name, value bound, data before)]
+        #: Value ranges of one column already bound as row sets (``df[df.month < 33]``,
+        #: ``df[df.month == 33]``): (range split id) -> {interval: side it was labelled}.
+        self.ranges: dict[tuple, dict] = {}
         self.deciding = 0  # inside an ``if`` condition
         self.tuning = 0  # inside an objective an optimiser runs per trial
         self.base: Any = None  # the notebook's directory (local modules beside it are analysed)
@@ -593,6 +619,10 @@ class _Analyzer:
                 self.env.pop(target.id, None)
             elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
                 current = self.env.get(target.value.id)
+                if isinstance(current, Columns):
+                    # del cols[-1]: which column left depends on the order, unknown here.
+                    self.env[target.value.id] = Columns(replace_cols(current.cols, known=False))
+                    continue
                 columns = _strings(self.expr(target.slice))
                 if isinstance(current, Data) and columns:
                     self.mutate(target.value.id, current.evolve(cols=current.cols.drop(set(columns))))
@@ -628,6 +658,10 @@ class _Analyzer:
 
     def assign_item(self, target: ast.Subscript, value: Any) -> None:
         key = self.expr(target.slice)
+        if isinstance(value, Coll) and value.kind == "list" and isinstance(_merge(_flatten(value)), Data):
+            # df.loc[missing, 'year'] = [math.floor(p) for p in model.predict(X_missing)]: a list made
+            # element by element from data is that data when it becomes a column.
+            value = _merge(_flatten(value))
         if isinstance(target.value, ast.Name):
             name = target.value.id
             current = self.env.get(name)
@@ -726,6 +760,42 @@ class _Analyzer:
                 if saved is old:
                     scope.saved[key] = value
 
+    def range_rows(self, name: str, data: Data, sid: tuple, interval: tuple) -> Data | None:
+        """``df[df.month < 33]``, ``df[df.month == 33]``, ``df[df.month == 34]``: selections of one
+        frame by ranges of one column's values that cannot meet are disjoint row sets — a split by
+        period (train / valid / test), not filters of the same rows. None when this range meets one
+        bound before (``<= 33`` beside ``== 33``): those rows are shared."""
+        bound = self.ranges.setdefault(sid, {})
+        if any(other != interval and not _disjoint(interval, other) for other in bound):
+            return None
+        if interval not in bound:
+            # The side a range is labelled with is fixed by its first binding, by its name (X_val);
+            # an unnamed part (the rows of one class, ``df[df.y == 1]``) is neither side.
+            bound[interval] = name_side(name) or "part"
+        step = (("range-side", sid, interval), bound[interval])
+        rows = frozenset((r, p + ((sid, interval), step)) for r, p in data.rows)
+        return data.evolve(rows=rows, subset=False, fresh=False, sampled=None, cut=None)
+
+    def range_key(self, node: ast.AST) -> tuple | None:
+        """``(column text, interval)`` of a comparison of one column with constants
+        (``df.t < 33``, ``(df.t >= 30) & (df.t < 33)``); interval = (low, low included, high, high
+        included), None for an open end."""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitAnd):
+            left, right = self.range_key(node.left), self.range_key(node.right)
+            if left is None or right is None or left[0] != right[0]:
+                return None
+            return left[0], _intersect(left[1], right[1])
+        if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+            return None
+        value = self.expr(node.comparators[0]) if isinstance(node.comparators[0], (ast.Name, ast.Constant, ast.UnaryOp)) else None
+        if not (isinstance(value, Const) and isinstance(value.value, (int, float, str))
+                and not isinstance(value.value, bool)):
+            return None
+        k, op = value.value, node.ops[0]
+        interval = {ast.Lt: (None, False, k, False), ast.LtE: (None, False, k, True), ast.Eq: (k, True, k, True),
+                    ast.Gt: (k, False, None, False), ast.GtE: (k, True, None, False)}.get(type(op))
+        return None if interval is None else (ast.unparse(node.left), interval)
+
     def note_rows(self, evidence: dict, data: Any, site: Site | None = None) -> None:
         """Record time-order evidence for the sources ``data``'s rows come from."""
         if isinstance(data, Data):
@@ -738,6 +808,11 @@ class _Analyzer:
             data = data.evolve(cut=None)
             if source == name:
                 return data.evolve(subset=False)  # df = df[df.price < 1000]: a filter, not a split
+            if cut_sid[0] == "range":
+                ranged = self.range_rows(name, data, cut_sid, cut_side)
+                if ranged is not None:
+                    return ranged
+                return self.relabel(name, data)
             # What the code does decides: df.iloc[:n] / df.iloc[n:], df[df.date < t] / df[df.date >= t],
             # df[df.y.notna()] / df[df.y.isna()] are the two sides of one split once both are bound.
             other_side = "test" if cut_side == "train" else "train"
@@ -839,6 +914,16 @@ class _Analyzer:
         if node.id in self.env:
             return self.env[node.id]
         return Ref(node.id)
+
+    def hidden_frame(self, node: ast.AST, value: Any) -> Any:
+        """A name the notebook never defines (only the kernel's hidden state does) used like a frame
+        (``survey.fillna(...)``, ``survey['delay']``): data of unknown origin, rows of its own."""
+        if not (isinstance(node, ast.Name) and isinstance(value, Ref) and value.dotted == node.id
+                and node.id not in self.env and not hasattr(builtins, node.id)):
+            return value
+        frame = Data(rows=frozenset({(self.new_root(), ())}))
+        self.env[node.id] = frame
+        return frame
 
     def e_Constant(self, node: ast.Constant) -> Any:
         return Const(node.value)
@@ -1058,7 +1143,7 @@ class _Analyzer:
         )
 
     def e_Subscript(self, node: ast.Subscript) -> Any:
-        receiver = self.expr(node.value)
+        receiver = self.hidden_frame(node.value, self.expr(node.value))
         key = self.expr(node.slice)
         if isinstance(receiver, Indexer):
             rows_node = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) and node.slice.elts else node.slice
@@ -1071,7 +1156,11 @@ class _Analyzer:
         if isinstance(receiver, Data):
             if receiver.bunch:
                 return self.attribute(receiver, key.value) if isinstance(key, Const) and isinstance(key.value, str) else UNKNOWN
-            return self.with_cut(self.index_data(receiver, key), receiver, node.slice, node.value)
+            result = self.with_cut(self.index_data(receiver, key), receiver, node.slice, node.value)
+            if receiver.cut is not None and isinstance(result, Data) and _strings(key) is not None:
+                # df[df.month < 33]['sold']: a column of the cut rows, still that side once bound.
+                result = result.evolve(subset=receiver.subset, cut=receiver.cut)
+            return result
         if isinstance(receiver, SplitIter):
             # splits[:3] is some of the same folds; splits[0] is one (train, validation) pair of them.
             if isinstance(key, Const) and isinstance(key.value, tuple) and key.value[:1] == ("slice",):
@@ -1107,6 +1196,10 @@ class _Analyzer:
         split it is one side of; :meth:`relabel` applies it when the subset gets a name of its own."""
         if not isinstance(result, Data) or not result.subset or not data.rows:
             return result
+        ranged = self.range_key(key_node)
+        if ranged is not None and ranged[1] is not None:
+            sid = ("range", ranged[0], frozenset(data.rows))
+            return result.evolve(cut=(sid, ranged[1], _root_name(receiver_node)))
         found = _cut_key(key_node)
         if found is None:
             return result
@@ -1201,6 +1294,8 @@ class _Analyzer:
             if k.arg is None:
                 self.expr(k.value)
         if isinstance(func, ast.Attribute):
+            if isinstance(receiver_value, Ref) and func.attr in _FRAME_METHODS:
+                receiver_value = self.hidden_frame(func.value, receiver_value)
             if isinstance(receiver_value, Ref):
                 return self.call_ref(Ref(f"{receiver_value.dotted}.{func.attr}"), args, kwargs, node)
             return self.call_method(receiver_value, func.attr, args, kwargs, node, func.value)
@@ -1373,6 +1468,8 @@ class _Analyzer:
         if short in {"list", "tuple"} and args and isinstance(args[0], SplitIter):
             return args[0]  # splits = list(skf.split(X, y)): the folds, kept to be reused
         if short in {"list", "tuple", "sorted", "reversed", "set"} and args and isinstance(args[0], (Coll, Columns)):
+            if isinstance(args[0], Coll) and args[0].kind != "dict":  # a new list: the original stays as it was
+                return Coll(list(args[0].items), "tuple" if short == "tuple" else "list")
             return args[0]
         if short == "zip" and args and all(isinstance(a, Coll) for a in args):
             count = min(len(a.items) for a in args)
@@ -1415,6 +1512,10 @@ class _Analyzer:
             return Const(("nrows", args[0].rows))  # a row count: a cut at it splits a concat back
         if dotted == "abs" and args and isinstance(args[0], Data):
             return args[0]  # element-wise on arrays: abs(pred - y) are still the errors
+        if dotted in _ROUNDING and args and isinstance(args[0], Data):
+            # int(df.bmi.mean()), round(x.mean(), 1), math.floor(pred): a number learned from rows is
+            # still learned from rows (element-wise on arrays: the same rows).
+            return args[0]
         if dotted in _SCALAR_BUILTINS:
             if dotted in {"sum", "min", "max"}:
                 self.score_residuals(args)
@@ -1521,6 +1622,8 @@ class _Analyzer:
         parsed = kwargs.get("parse_dates")
         if parsed is not None and not (isinstance(parsed, Const) and parsed.value in (None, False)):
             self.note_rows(self.facts.dated, result, site)  # parse_dates=['date'] / [0] / True
+            if "index_col" in kwargs and not (isinstance(kwargs["index_col"], Const) and kwargs["index_col"].value in (None, False)):
+                self.note_rows(self.facts.indexed, result, site)  # read_csv(..., index_col='Date', parse_dates=True)
         return result
 
     def dataset(self, short: str, kwargs: dict, site: Site) -> Any:
@@ -1741,7 +1844,7 @@ class _Analyzer:
         y = args[2] if len(args) > 2 else kwargs.get("y", UNKNOWN)
         cv = kwargs.get("cv", UNKNOWN)
         shuffle = isinstance(cv, Est) and cv.shuffle
-        self.facts.cvs.append(CVEvent(est, X, y, site, shuffle, short))
+        self.facts.cvs.append(CVEvent(est, X, y, site, shuffle, short, self.loop, cv))
         if short == "cross_val_predict" and isinstance(X, Data):
             return X.evolve(cols=UNKNOWN_COLS, subset=False, fresh=False)
         return UNKNOWN
@@ -1885,7 +1988,7 @@ class _Analyzer:
                     bindings[name] = value
                     local_names.add(name)
             self.pin = self.pin or call_site
-        first_eval = len(self.facts.evals)
+        first_eval, first_cv = len(self.facts.evals), len(self.facts.cvs)
         frame = _Frame()
         with _Scope(self.env, {n: bindings.get(n, UNKNOWN) for n in local_names}) as scope:
             self.scopes.append(scope)
@@ -1909,6 +2012,8 @@ class _Analyzer:
                 if self.depth == 0:
                     for event in self.facts.evals[first_eval:]:
                         event.origin = call_site
+                    for cv_event in self.facts.cvs[first_cv:]:
+                        cv_event.origin = call_site
         if not frame.returns:
             return UNKNOWN
         if len(frame.returns) == 1:
@@ -1940,6 +2045,13 @@ class _Analyzer:
             # (ROOT / 'annotations.json').open(), Path('/data/x.txt').read_text(): a read of that path.
             return self.read(f"pathlib.Path.{method}", [receiver], {}, self.site(node))
         if isinstance(receiver, Columns):
+            if method in _LIST_MUTATORS:
+                # cols = list(df.columns); cols.remove('y'): the list changed in place.
+                changed = self.columns_method(receiver, {"remove": "drop", "extend": "union"}.get(method, method), args)
+                if isinstance(receiver_node, ast.Name):
+                    self.env[receiver_node.id] = (changed if isinstance(changed, Columns)
+                                                  else Columns(replace_cols(receiver.cols, known=False)))
+                return UNKNOWN
             return self.columns_method(receiver, method, args)
         if isinstance(receiver, Coll):
             if method == "items" and receiver.kind == "dict":
@@ -1954,6 +2066,16 @@ class _Analyzer:
                 return UNKNOWN
             if method == "extend" and args and isinstance(args[0], Coll):
                 receiver.items.extend(args[0].items)
+                return UNKNOWN
+            if method == "remove" and args and isinstance(args[0], Const):
+                # features = ['age', 'bmi', 'y']; features.remove('y')
+                receiver.items[:] = [i for i in receiver.items if not (isinstance(i, Const) and i.value == args[0].value)]
+                return UNKNOWN
+            if method == "pop" and receiver.kind == "list":
+                index = args[0].value if args and isinstance(args[0], Const) else -1 if not args else None
+                if isinstance(index, int) and -len(receiver.items) <= index < len(receiver.items):
+                    return receiver.items.pop(index)
+                receiver.items[:] = [UNKNOWN]  # which item left is unknown
                 return UNKNOWN
             if method == "copy":
                 return Coll(list(receiver.items), receiver.kind, receiver.keys)
@@ -2305,6 +2427,8 @@ class _Analyzer:
             keys = _strings(kwargs.get("keys", args[0] if args else UNKNOWN)) or []
             if any(k in data.cols.dates or K.DATE_NAME.search(k) for k in keys):
                 result = base.evolve(cols=replace_cols(data.cols, date_index=True))
+            if keys and all(k in data.cols.dates for k in keys):
+                self.note_rows(self.facts.indexed, data, site)  # a parsed date as the index: a time series
         elif method in {"resample", "asfreq"}:
             # Aggregating per time bucket keeps one row per period (a window, not a statistic of all rows).
             result = base.evolve(temporal=site, windowed=method == "resample")
@@ -2534,6 +2658,9 @@ def _formula_split(frame: Data, formula: str) -> tuple[Data, Data]:
     return y, X
 
 
+_LIST_MUTATORS = {"remove", "pop", "append", "extend", "insert", "clear"}
+
+
 def _filter_columns(columns: Columns, generator: ast.comprehension, elt: ast.AST, analyzer: Any) -> Columns | None:
     """``[c for c in df.columns if c != 'y']`` / ``if c not in ['y', 'id']``: a column set."""
     if not (isinstance(generator.target, ast.Name) and isinstance(elt, ast.Name) and elt.id == generator.target.id):
@@ -2625,6 +2752,37 @@ def _piece_cut(data: Data, key: Any) -> Data | None:
     head = isinstance(lower, Const) and lower.value is None
     rows = data.pieces[0] if head else frozenset().union(*data.pieces[1:])
     return data.evolve(rows=rows, pieces=(), subset=False, fresh=False, cut=None, part=False)
+
+
+def _intersect(a: tuple | None, b: tuple | None) -> tuple | None:
+    """Both value ranges at once (None when that is empty or the bounds cannot be compared)."""
+    if a is None or b is None:
+        return None
+    try:
+        low, low_in = a[0:2]
+        if low is None or (b[0] is not None and (b[0] > low or (b[0] == low and not b[1]))):
+            low, low_in = b[0:2]
+        high, high_in = a[2:4]
+        if high is None or (b[2] is not None and (b[2] < high or (b[2] == high and not b[3]))):
+            high, high_in = b[2:4]
+        result = (low, low_in, high, high_in)
+        return result if _disjoint(result, result) is False else None
+    except TypeError:
+        return None
+
+
+def _disjoint(a: tuple, b: tuple) -> bool:
+    """Two value ranges hold no value in common (False when unsure: bounds of different types)."""
+    def before(x: tuple, y: tuple) -> bool:  # x lies wholly below y
+        if x[2] is None or y[0] is None:
+            return False
+        return bool(x[2] < y[0] or (x[2] == y[0] and not (x[3] and y[1])))
+    if a[0] is not None and a[2] is not None and (a[0] > a[2] or (a[0] == a[2] and not (a[1] and a[3]))):
+        return True  # empty
+    try:
+        return before(a, b) or before(b, a)
+    except TypeError:
+        return False
 
 
 def _cut_rows(data: Data, sid: tuple, side: str) -> Data:

@@ -135,6 +135,15 @@ def _calls_before_definition(ctx: Context, cells, defined_later) -> Iterator[Fin
         defined |= set(ctx.names[cell.index].defines)
 
 
+#: Builtins of Python 2 that Python 3 removed, with what replaces each.
+_PYTHON2_BUILTINS = {
+    "xrange": "range", "raw_input": "input", "unicode": "str", "basestring": "str", "long": "int",
+    "unichr": "chr", "reduce": "functools.reduce", "execfile": "exec(open(path).read())", "file": "open",
+    "cmp": "a key function (functools.cmp_to_key)", "apply": "f(*args, **kwargs)", "intern": "sys.intern",
+    "coerce": "explicit conversion", "buffer": "memoryview", "reload": "importlib.reload",
+}
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     cells = [c for c in ctx.cells if c.tree is not None]
     # A cell that does not parse (reported by syntax-error) may define anything: after it, a name
@@ -185,6 +194,10 @@ def check(ctx: Context) -> Iterator[Finding]:
                 message = (f"'{name}' is only defined in {ctx.cell(later)}, below this one, so a restart-and-run-all "
                            "fails here with a NameError.")
                 fix = f"Move the cell that defines '{name}' ({ctx.cell(later)}) above this one."
+            elif name not in ever and name in _PYTHON2_BUILTINS:
+                # The notebook was written for a Python 2 kernel: the name was a builtin there.
+                message = f"'{name}' is a Python 2 builtin; this cell fails on Python 3 with a NameError."
+                fix = f"Use {_PYTHON2_BUILTINS[name]} instead (the notebook was written for Python 2)."
             elif name not in ever and not opaque and (opaque_from is None or line < opaque_from):
                 message = f"'{name}' is never defined in this notebook; it only exists in the kernel's hidden state."
                 fix = f"Define or import '{name}' in a cell above this one."

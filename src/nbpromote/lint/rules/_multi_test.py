@@ -138,8 +138,87 @@ def check(ctx: Context) -> Iterator[Finding]:
             "(train_test_split(X_train, y_train)), and evaluate the chosen model on the test set once.",
         )
     yield from _stopped_and_scored_folds(ctx)
-    yield from _tuned_then_cross_validated(ctx)
+    tuned = list(_tuned_then_cross_validated(ctx))
+    yield from tuned
     yield from _tuned_on_the_reported_folds(ctx)
+    if not tuned:
+        yield from _compared_by_cross_validation(ctx)
+
+
+def _same_folds(a: object, b: object) -> bool:
+    """Two ``cv=`` arguments cut the same rows into the same folds: one splitter object, or the same
+    fold count (the default, unshuffled K-fold)."""
+    if a is b:
+        return True
+    value_a, value_b = getattr(a, "value", a), getattr(b, "value", b)
+    return isinstance(value_a, (int, type(None))) and value_a == value_b
+
+
+def _fold_cell(path: tuple) -> int | None:
+    """The cell whose splitter drew the fold a row path ends in."""
+    sid = path[-1][0] if path else None
+    if isinstance(sid, tuple) and len(sid) > 1 and sid[0] == "cv" and isinstance(sid[1], tuple) and sid[1]:
+        return sid[1][0]
+    return None
+
+
+def _compared_by_cross_validation(ctx: Context) -> Iterator[Finding]:
+    """Several models or settings scored by cross-validation over the same folds of the same rows
+    (``cross_val_score`` inside a loop over ``k``, then the chosen ``k`` cross-validated again; a
+    helper's fold loop called with 2, 5 and 10 epochs), with no untouched held-out set scored: the
+    folds that chose are the folds whose score is reported."""
+    facts = ctx.facts
+    groups: list[list] = []  # [(rows, folds, [(site, origin, est id, loop)])]
+    for cv in facts.cvs:
+        if not isinstance(cv.X, Data) or not cv.X.rows or cv.shuffle:
+            continue
+        for group in groups:
+            if group[0] == cv.X.rows and _same_folds(group[1], cv.folds):
+                group[2].append((cv.site, cv.origin, id(cv.est), cv.loop))
+                break
+        else:
+            groups.append([cv.X.rows, cv.folds, [(cv.site, cv.origin, id(cv.est), cv.loop)]])
+    # A fold loop the notebook wrote (``for tr, te in kf.split(X)``), scored once per call of the
+    # helper it lives in: each call is one setting.
+    # Unshuffled splitters drawn at one place cut the same rows the same way on every call.
+    fixed = {split.sid for split in facts.splits if split.how == "cv" and not split.shuffle}
+    folds: dict[frozenset, list] = {}
+    for ev in facts.evals:
+        if ev.est.is_model and ev.scored and ev.held_out and isinstance(ev.X, Data) and ev.X.rows and _is_cv(ev.X.rows) \
+                and ev.est.cls != "metric" and not ev.method.startswith("fit(") \
+                and all(_fold_cell(p) == ev.site[0] != ev.origin[0] for _r, p in ev.X.rows):
+            # (The folds are drawn inside the helper that scores them: each call is one whole
+            # cross-validation of one setting. Models compared fold by fold in one loop are not.)
+            key = frozenset((r, p[:-1] + (((p[-1][0][:2] if p[-1][0] in fixed else p[-1][0]), p[-1][1]),))
+                            for r, p in ev.X.rows)
+            folds.setdefault(key, []).append((ev.site, ev.origin, id(ev.est), 0))
+    groups += [[frozenset((r, p[:-1]) for r, p in rows), None, events] for rows, events in folds.items()]
+    for index, (cv_rows, _folds, events) in enumerate(groups):
+        if index < len(groups) - len(folds):
+            # cross_val_score: a sweep (inside a loop over k, C, models) followed by the chosen setting
+            # cross-validated again on the same folds for the score reported. Models compared by CV
+            # with nothing re-scored is how choosing *should* be done, not a reused test set.
+            swept = [site for site, _o, _e, loop in events if loop]
+            if not swept or not any(not loop and site > min(swept) for site, _o, _e, loop in events):
+                continue
+        elif len({est for _s, _o, est, _l in events}) < 2 or len({o for _s, o, _e, _l in events}) < 2:
+            continue  # a fold loop of one's own, called with one model, or one setting
+        roots = {r for r, _p in cv_rows}
+        if any(ev.est.is_model and ev.scored and ev.held_out and isinstance(ev.X, Data) and ev.X.rows
+               and not _is_cv(ev.X.rows) and not overlap(ev.X.rows, cv_rows) and roots & _roots(ev.trained)
+               for ev in facts.evals):
+            continue  # an untouched test set of the same data is scored: the CV only chose
+        first = min(origin for _s, origin, _e, _l in events)
+        cells = sorted({origin[0] + 1 for _s, origin, _e, _l in events})
+        yield ctx.finding(
+            first[0], first[1],
+            f"The same cross-validation folds score several models or settings ({len(events)} evaluations in "
+            f"cell{'s' if len(cells) > 1 else ''} {', '.join(map(str, cells))}) to choose among them, and no untouched test set is scored afterwards, so "
+            "the chosen one's cross-validated score is optimistic.",
+            "Keep a test split apart (train_test_split), choose by cross-validation on the training split only "
+            "(or nest the choice: cross_val_score(GridSearchCV(...), X, y)), and score the chosen model once on the test split.",
+        )
+        return
 
 
 def _tuned_on_the_reported_folds(ctx: Context) -> Iterator[Finding]:

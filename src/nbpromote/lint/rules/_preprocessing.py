@@ -12,7 +12,20 @@ from collections.abc import Iterator
 
 from .._findings import Finding
 from .._registry import Context, Rule, register
-from .._values import Data, contained, overlap, within_test
+from .._values import Data, contained, overlap, split_label, within_test
+
+
+def _inner_selection(facts, stat, rows: frozenset) -> bool:
+    """The statistic was learned on the training split, ``rows`` lie inside it (CV folds or a re-split of
+    the training rows), and a model is scored on held-out rows the statistic never saw: the inner score
+    only chose among settings, the reported score is clean (the labelling protocol does not count it)."""
+    if split_label(stat.rows) != "train" or not contained(rows, stat.rows):
+        return False
+    return any(ev.est.is_model and ev.scored and ev.held_out and not ev.est.fit_part and isinstance(ev.X, Data)
+               and ev.X.rows and not overlap(stat.rows, ev.X.rows)
+               # clean: no statistic in it learned from its own rows (a scaler re-fit on X_test is not)
+               and not any(overlap(other.rows, ev.X.rows) for other in ev.X.stats | ev.train_stats)
+               for ev in facts.evals)
 
 
 def leaks(ctx: Context) -> dict:
@@ -38,13 +51,14 @@ def leaks(ctx: Context) -> dict:
             # on those rows is the overlap rule's business. (Not for a model fit on a random sample:
             # which rows it held is unknown.)
             seen_trained = contained(stat.rows, ev.trained) and not ev.est.fit_part
-            if stat not in found and overlap(stat.rows, ev.X.rows) and not seen_trained:
+            if stat not in found and overlap(stat.rows, ev.X.rows) and not seen_trained \
+                    and not _inner_selection(facts, stat, ev.X.rows):
                 found[stat] = (ev.site, f"{ev.x_text}, evaluated at" if ev.x_text else "the evaluation data at")
     for cv in facts.cvs:
         if not isinstance(cv.X, Data):
             continue
         for stat in cv.X.stats:
-            if stat not in found and overlap(stat.rows, cv.X.rows):
+            if stat not in found and overlap(stat.rows, cv.X.rows) and not _inner_selection(facts, stat, cv.X.rows):
                 found[stat] = (cv.site, f"the validation folds of {cv.func} at")
     held_out = [(s.site, s.test_rows()) for s in facts.splits if s.how == "train_test_split"]
     for fit in facts.fits:
@@ -58,7 +72,8 @@ def leaks(ctx: Context) -> dict:
                 found[stat] = (fit.site, f"the validation folds of {fit.est.cls} at")
                 continue
             for site, rows in held_out:
-                if overlap(stat.rows, rows) and not overlap(rows, fit.X.rows):
+                if overlap(stat.rows, rows) and not overlap(rows, fit.X.rows) \
+                        and not _inner_selection(facts, stat, rows):
                     found[stat] = (site, "the test split made at")
                     break
     return found

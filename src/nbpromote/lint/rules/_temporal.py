@@ -23,9 +23,11 @@ def _scored_on(facts, rows: frozenset) -> bool:
     return any(ev.scored and isinstance(ev.X, Data) and overlap(ev.X.rows, rows) for ev in facts.evals)
 
 
-def _evidence(datas: list, site: tuple) -> str:
+def _evidence(facts, datas: list, site: tuple) -> str:
     if any(isinstance(d, Data) and d.temporal == site for d in datas):
         return "sorted or resampled by time at"
+    if site in facts.indexed.values():
+        return "indexed by a parsed date at"
     return "dated rows with lags or rolling windows computed over them, at"
 
 
@@ -40,7 +42,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 split.how, "this CV splitter shuffles it")
             yield ctx.finding(
                 split.site[0], split.site[1],
-                f"The data is time-ordered ({_evidence(split.inputs, ordered)} {ctx.where(ordered)}) but {how}, "
+                f"The data is time-ordered ({_evidence(facts, split.inputs, ordered)} {ctx.where(ordered)}) but {how}, "
                 "so the model trains on later "
                 "rows than it is tested on.",
                 "Split by time: train_test_split(..., shuffle=False), a cutoff date, or TimeSeriesSplit for CV.",
@@ -52,7 +54,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             seen.add(cv.site)
             yield ctx.finding(
                 cv.site[0], cv.site[1],
-                f"The data is time-ordered ({_evidence([cv.X], ordered)} {ctx.where(ordered)}) but {cv.func} uses "
+                f"The data is time-ordered ({_evidence(facts, [cv.X], ordered)} {ctx.where(ordered)}) but {cv.func} uses "
                 "shuffled folds, "
                 "so each fold trains on the future.",
                 "Use cv=TimeSeriesSplit(n_splits=5).", severity="warning",
