@@ -358,7 +358,8 @@ def capture_notebook(
         or original.metadata.get("language_info", {}).get("name") or "python"
     )
     notes: list[str] = []
-    kernel = kernel_name or _saved_kernel(original, language, notes)
+    kernels = _installed_kernels()
+    kernel = kernel_name or _saved_kernel(original, language, notes, kernels)
 
     durations = previous_cell_durations(target) if progress is not None else {}
 
@@ -397,7 +398,7 @@ def capture_notebook(
                     str(wrapped_tmp), str(executed_tmp), parameters=params, kernel_name=kernel, language=language,
                     cwd=str(cwd if cwd is not None else source.resolve().parent), progress_bar=False,
                     log_output=False, request_save_on_cell_execute=False, start_timeout=start_timeout,
-                    extra_arguments=_quiet_kernel_arguments(kernel), **hooks,
+                    extra_arguments=_quiet_kernel_arguments((kernels or {}).get(kernel)), **hooks,
                 )
                 if events is not None:
                     events.finished("ok")
@@ -484,7 +485,20 @@ def capture_notebook(
     return CaptureResult(notebook_path=target, manifest_path=sidecar, manifest=manifest, notes=notes)
 
 
-def _saved_kernel(nb: nbformat.NotebookNode, language: str, notes: list[str]) -> str:
+def _installed_kernels() -> dict[str, list[str]] | None:
+    """Each installed kernel's argv, by name, from one scan of the kernelspec folders; None when
+    they cannot be read (papermill then decides and reports)."""
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        specs = KernelSpecManager().get_all_specs()
+        return {name: list(entry["spec"].get("argv") or []) for name, entry in specs.items()}
+    except Exception:  # noqa: BLE001 - a broken kernelspec folder must not stop the capture here
+        return None
+
+
+def _saved_kernel(nb: nbformat.NotebookNode, language: str, notes: list[str],
+                  installed: dict[str, list[str]] | None) -> str:
     """The kernel the notebook names, or ``python3`` when it names a Python kernel this machine lacks.
 
     Notebooks carry their author's kernel name (``conda-env-trees-py``, ``venv38``); a Python
@@ -492,34 +506,26 @@ def _saved_kernel(nb: nbformat.NotebookNode, language: str, notes: list[str]) ->
     another language that is missing stays an error (papermill names it).
     """
     saved = (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
-    try:
-        from jupyter_client.kernelspec import KernelSpecManager
-
-        installed = set(KernelSpecManager().find_kernel_specs())
-    except Exception:  # noqa: BLE001 - no kernelspecs to ask: let papermill decide and report
-        return saved
-    if saved in installed or language.lower() != "python" or "python3" not in installed:
+    if installed is None or saved in installed or language.lower() != "python" or "python3" not in installed:
         return saved
     notes.append(f"the notebook names kernel '{saved}', which is not installed here: ran it with 'python3' "
                  "(pass --kernel NAME to choose).")
     return "python3"
 
 
-def _quiet_kernel_arguments(kernel: str) -> list[str]:
+def _quiet_kernel_arguments(argv: list[str] | None) -> list[str]:
     """Keep ipykernel's own log off the user's stderr.
 
     Its start-up warning about unencrypted TCP (the kernel listens on loopback only, for this one
     capture, and papermill offers no other transport) and the "KeyboardInterrupt caught in kernel"
     error the shutdown can provoke are noise on a capture; what a cell raises reaches the user
-    through the cell's outputs, not this log. Other kernels get no extra argument (they may not
-    accept ipykernel's options).
+    through the cell's outputs, not this log. Other kernels (``argv`` of the kernelspec; None for
+    an unknown one, which papermill reports) get no extra argument: they may not accept ipykernel's
+    options.
     """
-    try:
-        from jupyter_client.kernelspec import KernelSpecManager
-
-        argv = KernelSpecManager().get_kernel_spec(kernel).argv
-    except Exception:  # noqa: BLE001 - an unknown kernel is reported by papermill itself
-        return []
+    if argv and any("ipykernel" in part for part in argv):
+        return ["--IPKernelApp.log_level=CRITICAL"]
+    return []
     if any("ipykernel" in part for part in argv):
         return ["--IPKernelApp.log_level=CRITICAL"]
     return []
