@@ -253,6 +253,15 @@ def _merge(values: Iterable[Any]) -> Any:
     )
 
 
+def _preds_and_labels(values: list) -> tuple[frozenset, frozenset]:
+    """The predictions among ``values`` and the rows of the labels beside them (values without
+    predictions)."""
+    datas = [v for v in _flatten_all(values) if isinstance(v, Data)]
+    preds = frozenset().union(*(d.preds for d in datas))
+    labels = frozenset().union(*(d.rows for d in datas if not d.preds))
+    return preds, labels
+
+
 _FIT_ONLY = (K.FIT_METHODS | {"fit", "partial_fit"}) - {"fit_transform", "fit_predict", "fit_resample",
                                                         "fit_sample"}
 
@@ -1738,9 +1747,7 @@ class _Analyzer:
 
     def met_labels(self, values: list) -> frozenset:
         """(prediction index, label rows) for predictions meeting labels among ``values``."""
-        datas = [v for v in _flatten_all(values) if isinstance(v, Data)]
-        preds = frozenset().union(*(d.preds for d in datas)) if datas else frozenset()
-        labels = frozenset().union(*(d.rows for d in datas if not d.preds))
+        preds, labels = _preds_and_labels(values)
         if not preds or not labels:
             return frozenset()
         return frozenset((index, labels) for index in preds)
@@ -1784,13 +1791,11 @@ class _Analyzer:
     def mark_scored(self, values: list, *, metric: bool = False) -> None:
         """Predictions meeting labels (a metric, ``pred == y_test``, ``crosstab(y_test, pred)``) make
         the evaluation that produced them a scored one."""
-        datas = [v for v in _flatten_all(values) if isinstance(v, Data)]
-        preds = frozenset().union(*(d.preds for d in datas)) if datas else frozenset()
+        preds, labels = _preds_and_labels(values)
         if not preds:
             return
-        if not metric and not any(not d.preds and d.rows for d in datas):
+        if not metric and not labels:
             return  # predictions alone (printed, plotted, saved): no labels met
-        labels = frozenset().union(*(d.rows for d in datas if not d.preds))
         for index in preds:
             if index < len(self.facts.evals):
                 self.scored(self.facts.evals[index], labels)
